@@ -17,6 +17,7 @@ public static class Program
         var root = new RootCommand("CrdtFieldStore benchmarks: BenchmarkDotNet micro benchmarks and the W1-W4 workloads.");
         root.Subcommands.Add(BuildMicroCommand(args));
         root.Subcommands.Add(BuildWorkloadsCommand());
+        root.Subcommands.Add(BuildReferenceCommand());
         return root.Parse(args).Invoke();
     }
 
@@ -76,6 +77,28 @@ public static class Program
             var options = new WorkloadOptions(
                 parse.GetValue(scale), parse.GetValue(reps), parse.GetValue(target), parse.GetValue(json)!);
             return WorkloadCommand.Run(options, Console.Out);
+        });
+        return command;
+    }
+
+    private static Command BuildReferenceCommand()
+    {
+        var scale = new Option<double>("--scale")
+        {
+            Description = "Scale factor (1 = full size, where the digests must equal the published ones).",
+            DefaultValueFactory = _ => 1.0,
+        };
+        var command = new Command("reference", "Replay W1 and W2 into plain dictionaries (no CRDT) and print their digests.") { scale };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(scale) is <= 0 or > 100) return Fail("--scale must be in (0, 100].");
+            var workloadScale = new WorkloadScale(parse.GetValue(scale));
+            var w1 = WorkloadGenerator.W1(workloadScale);
+            var replay = PlainReplay.OfW1(w1);
+            Console.WriteLine($"W1 {replay.Digest()}");
+            replay.Apply(WorkloadGenerator.W2(workloadScale));
+            Console.WriteLine($"W2 {replay.Digest()}");
+            return 0;
         });
         return command;
     }
