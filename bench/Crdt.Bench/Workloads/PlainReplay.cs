@@ -48,6 +48,21 @@ public sealed class PlainReplay
 
     public IReadOnlyDictionary<string, EntryRecord> Collection(int doc, string collection) => _collections[doc][collection];
 
+    /// <summary>The doc as a <see cref="DocState"/>, comparable with any store's.</summary>
+    public DocState State(int doc)
+    {
+        var state = new DocState();
+        for (int i = 0; i < WorkloadSchema.Fields.Length; i++) state.Fields[WorkloadSchema.Fields[i]] = _fields[doc][i];
+        foreach (var (collection, entries) in _collections[doc])
+        {
+            foreach (var entry in entries.Values)
+                state.Collections[collection][entry.Id] = entry.Values.ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
+        }
+        return state;
+    }
+
+    public IReadOnlyList<DocState> States() => Enumerable.Range(0, Docs).Select(State).ToList();
+
     /// <summary>The doc as a canonical JSON tree.</summary>
     public object CanonicalTree(int doc) => CanonicalDocument.Build(
         WorkloadSchema.Fields.Select((name, i) => new KeyValuePair<string, object>(name, _fields[doc][i])),
