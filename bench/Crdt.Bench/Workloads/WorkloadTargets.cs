@@ -1,3 +1,5 @@
+using Crdt.Bench.Memory;
+
 namespace Crdt.Bench.Workloads;
 
 /// <summary>Creates the store a <see cref="WorkloadTarget"/> names.</summary>
@@ -5,6 +7,7 @@ public static class WorkloadTargets
 {
     public static IWorkloadTarget Create(WorkloadTarget target) => target switch
     {
+        WorkloadTarget.Memory => new MemoryTarget(),
         _ => throw new NotSupportedException($"target {target} is not available on this branch yet"),
     };
 }
