@@ -40,6 +40,9 @@ public sealed class RelayHost : IAsyncDisposable
     /// <summary>Where the relay listens, e.g. <c>http://127.0.0.1:40123</c> (the real port when 0 was asked).</summary>
     public Uri Address { get; }
 
+    /// <summary>The store the relay runs on (tests register devices through it).</summary>
+    internal IRelayStore Store => _engine.Store;
+
     /// <summary>The relay's metrics (also published on the <c>Crdt.Relay</c> meter).</summary>
     public RelayMetrics Metrics => _engine.Metrics;
 
@@ -88,11 +91,11 @@ public sealed class RelayHost : IAsyncDisposable
             var health = app.Services.GetRequiredService<GrpcHealthService>();
             foreach (var service in new[] { RelayMethods.SyncService, RelayMethods.DocumentsService, RelayMethods.AdminService })
             {
-                health.SetStatus(service, Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving);
+                health.SetStatus(service, global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving);
             }
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             engine.Log.RelayStarted(address, Path.GetFullPath(options.DataDirectory));
             return new RelayHost(app, engine, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
         }

@@ -3,7 +3,7 @@ using Crdt.Core.Wire;
 using Crdt.Grpc;
 using Crdt.Grpc.Server;
 using Crdt.Relay.Sync;
-using StoreKey = Crdt.Relay.Storage.DocumentKey;
+using StoreKey = Crdt.Relay.Storage.StoreDocumentKey;
 
 namespace Crdt.Relay.Services;
 

@@ -3,7 +3,7 @@ using Crdt.Relay.Auth;
 using Crdt.Relay.Storage;
 using Google.Protobuf;
 using Wire = Crdt.Core.Wire;
-using StoreKey = Crdt.Relay.Storage.DocumentKey;
+using StoreKey = Crdt.Relay.Storage.StoreDocumentKey;
 
 namespace Crdt.Relay.Sync;
 
