@@ -208,7 +208,7 @@ internal static class FlagDeriver
         foreach (var delete in state.Deletes)
         {
             List<CausalRecord>? edits = null;
-            foreach (var op in state.Ops)
+            foreach (var op in state.Ops.Records())
             {
                 if (op.Kind == OpKind.Edit && op.Causal.ConcurrentWith(delete))
                 {

@@ -61,7 +61,7 @@ internal static class SnapshotCodec
 
     private static void EncodeRuns(DocumentState state, Func<Dot, bool> wanted, Wire.DocumentSnapshot snapshot)
     {
-        var ops = state.Ops.Where(o => wanted(o.Causal.Dot)).ToList();
+        var ops = state.Ops.Records().Where(o => wanted(o.Causal.Dot)).ToList();
         ops.Sort((a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot));
         Wire.OpRun? run = null;
         OpRecord previous = default;
