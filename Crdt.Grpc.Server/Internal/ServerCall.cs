@@ -100,6 +100,7 @@ internal sealed partial class ServerCall : IDisposable
         var encoding = request.Headers[ReservedHeaders.GrpcEncoding].ToString();
         if (encoding.Length > 0 && !GrpcCompression.IsSupported(encoding))
         {
+            response.Headers[ReservedHeaders.GrpcAcceptEncoding] = GrpcCompression.AcceptEncoding;
             WriteTrailersOnly(response, new Status(StatusCode.Unimplemented, $"Unsupported grpc-encoding '{encoding}'; supported: {GrpcCompression.AcceptEncoding}."), null);
             return null;
         }
