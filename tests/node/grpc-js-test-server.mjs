@@ -1,5 +1,5 @@
 // grpc.testing.TestService on @grpc/grpc-js: the peer our C# client is judged against (and the
-// reference server of the load benchmark). Usage: node grpc-js-test-server.mjs --port 0 [--gzip]
+// reference server of the load benchmark). Usage: node grpc-js-test-server.mjs --port 0
 // Prints "listening on 127.0.0.1:PORT" when ready.
 import { grpc, loadTesting } from './protos.mjs';
 
@@ -93,9 +93,7 @@ const service = {
 const args = process.argv.slice(2);
 const portIndex = args.indexOf('--port');
 const port = portIndex >= 0 ? Number(args[portIndex + 1]) : 0;
-const options = args.includes('--gzip') ? { 'grpc.default_compression_algorithm': 2 } : {};
-
-const server = new grpc.Server(options);
+const server = new grpc.Server();
 server.addService(loadTesting().TestService.service, service);
 server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
   if (error) { console.error(error); process.exit(1); }
