@@ -5,11 +5,12 @@ using Crdt.GrpcLoad;
 
 // Load test of our gRPC layer against @grpc/grpc-js, same C# client load on both.
 // Run from the repo root after `dotnet build CrdtFieldStore.sln -c Release` and `npm ci` in tests/node:
-//   dotnet run -c Release --project bench/Crdt.GrpcLoad -- [--seconds 10] [--concurrency 32] [--streams 4] [--only ours|grpc-js]
+//   dotnet run -c Release --project bench/Crdt.GrpcLoad -- [--seconds 10] [--concurrency 32] [--streams 4] [--only ours|grpc-js] [--unary-only]
 var seconds = IntOption("--seconds", 10);
 var concurrency = IntOption("--concurrency", 32);
 var streams = IntOption("--streams", 4);
 var only = StringOption("--only");
+var skipStreaming = args.Contains("--unary-only");
 var repoRoot = FindRepoRoot();
 var warmup = TimeSpan.FromSeconds(Math.Max(1, seconds / 5));
 var duration = TimeSpan.FromSeconds(seconds);
@@ -37,7 +38,7 @@ foreach (var (name, start) in targets)
     var unaryCalls = unary * (duration + warmup).TotalSeconds;
     var unaryCpu = $"server {(server.CpuTime - serverCpu).TotalMicroseconds / unaryCalls,5:F0} / client {(Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalMicroseconds / unaryCalls,5:F0} CPU-us per call (approx.)";
     (serverCpu, clientCpu) = (server.CpuTime, Process.GetCurrentProcess().TotalProcessorTime);
-    var streamed = await LoadRunner.StreamedMessagesPerSecondAsync(channel, streams, 1000, warmup, duration);
+    var streamed = skipStreaming ? double.NaN : await LoadRunner.StreamedMessagesPerSecondAsync(channel, streams, 1000, warmup, duration);
     var messages = streamed * (duration + warmup).TotalSeconds;
     var streamCpu = $"server {(server.CpuTime - serverCpu).TotalMicroseconds / messages,5:F1} / client {(Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalMicroseconds / messages,5:F1} CPU-us per message (approx.)";
     results.Add((name, unary, streamed));
