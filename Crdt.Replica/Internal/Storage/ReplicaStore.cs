@@ -1,0 +1,166 @@
+using Microsoft.Data.Sqlite;
+
+namespace Crdt.Replica.Internal.Storage;
+
+/// <summary>
+/// Typed access to the replica file. Each public method is one transaction: it either
+/// happens completely or not at all. Callers serialise access (one connection).
+/// Split by concern: ops and outbox here, documents/flags, settings/credentials in partials.
+/// </summary>
+internal sealed partial class ReplicaStore : IDisposable
+{
+    private readonly ReplicaDatabase database;
+
+    private ReplicaStore(ReplicaDatabase database) => this.database = database;
+
+    public string Path => database.Path;
+
+    public int FormatVersion => database.UserVersion;
+
+    public static ReplicaStore Open(string path, ReplicaDurability durability) =>
+        new(ReplicaDatabase.Open(path, durability));
+
+    /// <summary>
+    /// Local edits: op log, outbox and the materialised documents (with their flags) in one
+    /// transaction, committed before this returns.
+    /// </summary>
+    public void CommitLocalEdits(IReadOnlyList<StoredOp> ops, IReadOnlyList<DocumentChange> changes) => Write("save edit", tx =>
+    {
+        foreach (var op in ops)
+        {
+            InsertOp(op, tx, ignoreExisting: false);
+            using var outbox = database.Command(
+                "INSERT INTO outbox(author, seq, collection, doc_id, bytes) VALUES($a, $s, $c, $d, $b)", tx);
+            outbox.Parameters.AddWithValue("$a", op.Author);
+            outbox.Parameters.AddWithValue("$s", op.Seq);
+            outbox.Parameters.AddWithValue("$c", op.Collection);
+            outbox.Parameters.AddWithValue("$d", op.DocId);
+            outbox.Parameters.AddWithValue("$b", op.Bytes.Length);
+            outbox.ExecuteNonQuery();
+            using var author = database.Command(
+                """
+                INSERT INTO local_authors(author, last_seq) VALUES($a, $s)
+                ON CONFLICT(author) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)
+                """, tx);
+            author.Parameters.AddWithValue("$a", op.Author);
+            author.Parameters.AddWithValue("$s", op.Seq);
+            author.ExecuteNonQuery();
+        }
+        foreach (var change in changes)
+        {
+            SaveDocument(change, tx);
+        }
+    });
+
+    /// <summary>
+    /// Ops that arrived from the relay: inserted if new (dedup by dot), the documents they
+    /// touched, and the new pull cursor, in one transaction.
+    /// </summary>
+    public void CommitReceived(IReadOnlyList<StoredOp> ops, IReadOnlyList<DocumentChange> changes, string? cursorUser, byte[]? cursor) =>
+        Write("save received ops", tx =>
+        {
+            foreach (var op in ops)
+            {
+                InsertOp(op, tx, ignoreExisting: true);
+            }
+            foreach (var change in changes)
+            {
+                SaveDocument(change, tx);
+            }
+            if (cursorUser is not null && cursor is not null)
+            {
+                SetCursor(cursorUser, cursor, tx);
+            }
+        });
+
+    /// <summary>Which of these dots the op log already holds (so a re-delivered op is skipped before decoding).</summary>
+    public bool HasOp(string author, long seq)
+    {
+        using var command = database.Command("SELECT 1 FROM op_log WHERE author = $a AND seq = $s");
+        command.Parameters.AddWithValue("$a", author);
+        command.Parameters.AddWithValue("$s", seq);
+        return command.ExecuteScalar() is not null;
+    }
+
+    /// <summary>The last sequence this local author used (0 when none): sequences only grow.</summary>
+    public long LastLocalSeq(string author)
+    {
+        using var command = database.Command(
+            "SELECT COALESCE((SELECT last_seq FROM local_authors WHERE author = $a), (SELECT MAX(seq) FROM op_log WHERE author = $a), 0)");
+        command.Parameters.AddWithValue("$a", author);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Every op of one document, in log order per author (used to rebuild a document).</summary>
+    public IReadOnlyList<StoredOp> OpsOfDocument(string collection, string docId)
+    {
+        using var command = database.Command(
+            "SELECT author, seq, collection, doc_id, op FROM op_log WHERE collection = $c AND doc_id = $d ORDER BY author, seq");
+        command.Parameters.AddWithValue("$c", collection);
+        command.Parameters.AddWithValue("$d", docId);
+        return ReadOps(command);
+    }
+
+    /// <summary>Every op in the file (for backups).</summary>
+    public IReadOnlyList<StoredOp> AllOps()
+    {
+        using var command = database.Command("SELECT author, seq, collection, doc_id, op FROM op_log ORDER BY author, seq");
+        return ReadOps(command);
+    }
+
+    public long OpCount()
+    {
+        using var command = database.Command("SELECT COUNT(*) FROM op_log");
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private void InsertOp(StoredOp op, SqliteTransaction tx, bool ignoreExisting)
+    {
+        using var command = database.Command(
+            (ignoreExisting ? "INSERT OR IGNORE" : "INSERT") +
+            " INTO op_log(author, seq, collection, doc_id, op) VALUES($a, $s, $c, $d, $o)", tx);
+        command.Parameters.AddWithValue("$a", op.Author);
+        command.Parameters.AddWithValue("$s", op.Seq);
+        command.Parameters.AddWithValue("$c", op.Collection);
+        command.Parameters.AddWithValue("$d", op.DocId);
+        command.Parameters.AddWithValue("$o", op.Bytes);
+        command.ExecuteNonQuery();
+    }
+
+    private static List<StoredOp> ReadOps(SqliteCommand command)
+    {
+        var ops = new List<StoredOp>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            ops.Add(new StoredOp(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), (byte[])reader[4]));
+        }
+        return ops;
+    }
+
+    /// <summary>Runs <paramref name="body"/> in one IMMEDIATE transaction; any failure rolls everything back.</summary>
+    private void Write(string action, Action<SqliteTransaction> body)
+    {
+        try
+        {
+            using var transaction = database.BeginWrite();
+            body(transaction);
+            transaction.Commit();
+        }
+        catch (SqliteException ex)
+        {
+            throw StorageErrors.From(ex, database.Path, action);
+        }
+    }
+
+    private T Write<T>(string action, Func<SqliteTransaction, T> body)
+    {
+        var result = default(T)!;
+        Write(action, tx => { result = body(tx); });
+        return result;
+    }
+
+    public void Checkpoint() => database.Checkpoint();
+
+    public void Dispose() => database.Dispose();
+}
