@@ -22,22 +22,25 @@ internal static class ReplicaSchema
 
         -- Every op this replica knows, encoded by the core codec, keyed by its dot.
         CREATE TABLE op_log(
-            author     TEXT    NOT NULL,
+            replica    TEXT    NOT NULL,
             seq        INTEGER NOT NULL,
             collection TEXT    NOT NULL,
             doc_id     TEXT    NOT NULL,
             op         BLOB    NOT NULL,
-            PRIMARY KEY(author, seq)) WITHOUT ROWID;
+            PRIMARY KEY(replica, seq)) WITHOUT ROWID;
         CREATE INDEX op_log_by_document ON op_log(collection, doc_id);
 
-        -- Ops authored here that the relay has not acknowledged yet (bytes live in op_log).
+        -- Ops made here that the relay has not acknowledged yet (bytes live in op_log).
+        -- user_name is the person who made the edit: only their credentials may send it.
         CREATE TABLE outbox(
-            author     TEXT    NOT NULL,
+            replica    TEXT    NOT NULL,
             seq        INTEGER NOT NULL,
+            user_name  TEXT    NOT NULL,
             collection TEXT    NOT NULL,
             doc_id     TEXT    NOT NULL,
             bytes      INTEGER NOT NULL,
-            PRIMARY KEY(author, seq)) WITHOUT ROWID;
+            PRIMARY KEY(replica, seq)) WITHOUT ROWID;
+        CREATE INDEX outbox_by_user ON outbox(user_name, replica, seq);
 
         -- Materialised documents: the core snapshot for fast open, and JSON for queries.
         CREATE TABLE documents(
@@ -59,27 +62,25 @@ internal static class ReplicaSchema
 
         -- Where each signed-in user's pull left off on the relay (scopes differ per user).
         CREATE TABLE sync_cursor(
-            user_name TEXT NOT NULL PRIMARY KEY,
-            cursor    BLOB NOT NULL) WITHOUT ROWID;
+            user_name TEXT    NOT NULL PRIMARY KEY,
+            cursor    INTEGER NOT NULL) WITHOUT ROWID;
 
         CREATE TABLE pinned(
             collection TEXT NOT NULL,
             doc_id     TEXT NOT NULL,
             PRIMARY KEY(collection, doc_id)) WITHOUT ROWID;
 
-        -- The last sequence each local author used. Kept apart from op_log because ops of
-        -- documents that left the scope are deleted, and sequences must never be reused.
-        CREATE TABLE local_authors(
-            author   TEXT    NOT NULL PRIMARY KEY,
+        -- The last sequence this device's replica used. Kept apart from op_log because ops
+        -- of documents that left the scope are deleted, and sequences must never be reused.
+        CREATE TABLE local_sequence(
+            replica  TEXT    NOT NULL PRIMARY KEY,
             last_seq INTEGER NOT NULL) WITHOUT ROWID;
 
-        -- One row per user who signed in on this device; author is the replica id their
-        -- edits carry, so pending edits stay attributed to the person who made them.
+        -- One row per user signed in on this device (a shared tablet may have several).
         CREATE TABLE credentials(
             user_name TEXT NOT NULL PRIMARY KEY,
             relay_url TEXT NOT NULL,
-            token     TEXT NOT NULL,
-            author    TEXT NOT NULL UNIQUE) WITHOUT ROWID;
+            token     TEXT NOT NULL) WITHOUT ROWID;
         """,
 
         // v2: scope changes. A document that left the device's scope is dropped once its own

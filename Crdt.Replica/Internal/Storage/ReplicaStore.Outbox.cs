@@ -5,18 +5,18 @@ namespace Crdt.Replica.Internal.Storage;
 internal sealed partial class ReplicaStore
 {
     /// <summary>
-    /// The oldest unacknowledged ops of one author, at most <paramref name="maxOps"/> and about
+    /// The oldest unacknowledged ops one person made, at most <paramref name="maxOps"/> and about
     /// <paramref name="maxBytes"/> (at least one op, so a single large op still goes out).
     /// </summary>
-    public IReadOnlyList<StoredOp> OutboxBatch(string author, int maxOps, long maxBytes)
+    public IReadOnlyList<StoredOp> OutboxBatch(string userName, int maxOps, long maxBytes)
     {
         using var command = database.Command(
             """
-            SELECT o.author, o.seq, o.collection, o.doc_id, l.op
-            FROM outbox o JOIN op_log l ON l.author = o.author AND l.seq = o.seq
-            WHERE o.author = $a ORDER BY o.seq LIMIT $n
+            SELECT o.replica, o.seq, o.collection, o.doc_id, l.op
+            FROM outbox o JOIN op_log l ON l.replica = o.replica AND l.seq = o.seq
+            WHERE o.user_name = $u ORDER BY o.replica, o.seq LIMIT $n
             """);
-        command.Parameters.AddWithValue("$a", author);
+        command.Parameters.AddWithValue("$u", userName);
         command.Parameters.AddWithValue("$n", maxOps);
         var batch = new List<StoredOp>();
         long bytes = 0;
@@ -38,66 +38,58 @@ internal sealed partial class ReplicaStore
     /// The relay stored these ops: they leave the outbox. Documents that left the scope and
     /// now have no pending edits are dropped in the same transaction. Returns the dropped keys.
     /// </summary>
-    public IReadOnlyList<(string Collection, string DocId)> Acknowledge(string author, IReadOnlyCollection<long> seqs) =>
+    public IReadOnlyList<(string Collection, string DocId)> Acknowledge(IReadOnlyList<StoredOp> ops) =>
         Write("acknowledge pushed ops", tx =>
         {
-            foreach (var seq in seqs)
+            foreach (var op in ops)
             {
-                using var command = database.Command("DELETE FROM outbox WHERE author = $a AND seq = $s", tx);
-                command.Parameters.AddWithValue("$a", author);
-                command.Parameters.AddWithValue("$s", seq);
+                using var command = database.Command("DELETE FROM outbox WHERE replica = $a AND seq = $s", tx);
+                command.Parameters.AddWithValue("$a", op.Replica);
+                command.Parameters.AddWithValue("$s", op.Seq);
                 command.ExecuteNonQuery();
             }
             return DropLeftDocumentsWithoutPending(tx);
         });
 
-    /// <summary>Number of ops waiting to be pushed, all authors.</summary>
+    /// <summary>Number of ops waiting to be pushed, everyone's.</summary>
     public long PendingCount()
     {
         using var command = database.Command("SELECT COUNT(*) FROM outbox");
         return (long)command.ExecuteScalar()!;
     }
 
-    /// <summary>Pending op count and bytes per author (several users may share a device).</summary>
-    public IReadOnlyDictionary<string, (long Ops, long Bytes)> PendingByAuthor()
+    /// <summary>Number of ops this person made that wait to be pushed.</summary>
+    public long PendingCount(string userName)
     {
-        using var command = database.Command("SELECT author, COUNT(*), SUM(bytes) FROM outbox GROUP BY author");
-        var result = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        using var command = database.Command("SELECT COUNT(*) FROM outbox WHERE user_name = $u");
+        command.Parameters.AddWithValue("$u", userName);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Pending op count per person (several people may share a device).</summary>
+    public IReadOnlyDictionary<string, long> PendingByUser()
+    {
+        using var command = database.Command("SELECT user_name, COUNT(*) FROM outbox GROUP BY user_name");
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            result[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+            result[reader.GetString(0)] = reader.GetInt64(1);
         }
         return result;
     }
 
-    /// <summary>Dots still in the outbox (tests and backups).</summary>
-    public IReadOnlyList<(string Author, long Seq)> OutboxDots()
+    /// <summary>Dots still in the outbox, with who made them (tests and backups).</summary>
+    public IReadOnlyList<PendingDot> OutboxDots()
     {
-        using var command = database.Command("SELECT author, seq FROM outbox ORDER BY author, seq");
-        var dots = new List<(string, long)>();
+        using var command = database.Command("SELECT replica, seq, user_name FROM outbox ORDER BY replica, seq");
+        var dots = new List<PendingDot>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            dots.Add((reader.GetString(0), reader.GetInt64(1)));
+            dots.Add(new PendingDot(reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
         }
         return dots;
-    }
-
-    /// <summary>Puts ops back in the outbox (backup import): only dots present in the op log.</summary>
-    internal void RequeueInOutbox(IReadOnlyList<StoredOp> ops, SqliteTransaction tx)
-    {
-        foreach (var op in ops)
-        {
-            using var command = database.Command(
-                "INSERT OR IGNORE INTO outbox(author, seq, collection, doc_id, bytes) VALUES($a, $s, $c, $d, $b)", tx);
-            command.Parameters.AddWithValue("$a", op.Author);
-            command.Parameters.AddWithValue("$s", op.Seq);
-            command.Parameters.AddWithValue("$c", op.Collection);
-            command.Parameters.AddWithValue("$d", op.DocId);
-            command.Parameters.AddWithValue("$b", op.Bytes.Length);
-            command.ExecuteNonQuery();
-        }
     }
 
     /// <summary>

@@ -26,30 +26,31 @@ internal sealed partial class ReplicaStore
         command.ExecuteNonQuery();
     }
 
-    public byte[]? GetCursor(string userName)
+    /// <summary>Where this user's pulls resume (0: never pulled, bootstrap).</summary>
+    public ulong GetCursor(string userName)
     {
         using var command = database.Command("SELECT cursor FROM sync_cursor WHERE user_name = $u");
         command.Parameters.AddWithValue("$u", userName);
-        return command.ExecuteScalar() as byte[];
+        return command.ExecuteScalar() is long cursor ? (ulong)cursor : 0;
     }
 
-    private void SetCursor(string userName, byte[] cursor, SqliteTransaction tx)
+    private void SetCursor(string userName, ulong cursor, SqliteTransaction tx)
     {
         using var command = database.Command(
             "INSERT INTO sync_cursor(user_name, cursor) VALUES($u, $c) ON CONFLICT(user_name) DO UPDATE SET cursor = excluded.cursor", tx);
         command.Parameters.AddWithValue("$u", userName);
-        command.Parameters.AddWithValue("$c", cursor);
+        command.Parameters.AddWithValue("$c", (long)cursor);
         command.ExecuteNonQuery();
     }
 
     public IReadOnlyList<StoredCredentials> AllCredentials()
     {
-        using var command = database.Command("SELECT user_name, relay_url, token, author FROM credentials ORDER BY user_name");
+        using var command = database.Command("SELECT user_name, relay_url, token FROM credentials ORDER BY user_name");
         var result = new List<StoredCredentials>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            result.Add(new StoredCredentials(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+            result.Add(new StoredCredentials(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
         }
         return result;
     }
@@ -59,13 +60,12 @@ internal sealed partial class ReplicaStore
     {
         using var command = database.Command(
             """
-            INSERT INTO credentials(user_name, relay_url, token, author) VALUES($u, $r, $t, $a)
-            ON CONFLICT(user_name) DO UPDATE SET relay_url = excluded.relay_url, token = excluded.token, author = excluded.author
+            INSERT INTO credentials(user_name, relay_url, token) VALUES($u, $r, $t)
+            ON CONFLICT(user_name) DO UPDATE SET relay_url = excluded.relay_url, token = excluded.token
             """, tx);
         command.Parameters.AddWithValue("$u", credentials.UserName);
         command.Parameters.AddWithValue("$r", credentials.RelayUrl);
         command.Parameters.AddWithValue("$t", credentials.Token);
-        command.Parameters.AddWithValue("$a", credentials.Author);
         command.ExecuteNonQuery();
         SetSetting(SettingKeys.CurrentUser, credentials.UserName, tx);
     });

@@ -24,27 +24,29 @@ internal sealed partial class ReplicaStore : IDisposable
     /// Local edits: op log, outbox and the materialised documents (with their flags) in one
     /// transaction, committed before this returns.
     /// </summary>
-    public void CommitLocalEdits(IReadOnlyList<StoredOp> ops, IReadOnlyList<DocumentChange> changes) => Write("save edit", tx =>
+    /// <param name="userName">the person who made the edits: only their credentials may send them</param>
+    public void CommitLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes) => Write("save edit", tx =>
     {
         foreach (var op in ops)
         {
             InsertOp(op, tx, ignoreExisting: false);
             using var outbox = database.Command(
-                "INSERT INTO outbox(author, seq, collection, doc_id, bytes) VALUES($a, $s, $c, $d, $b)", tx);
-            outbox.Parameters.AddWithValue("$a", op.Author);
+                "INSERT INTO outbox(replica, seq, user_name, collection, doc_id, bytes) VALUES($a, $s, $u, $c, $d, $b)", tx);
+            outbox.Parameters.AddWithValue("$a", op.Replica);
+            outbox.Parameters.AddWithValue("$u", userName);
             outbox.Parameters.AddWithValue("$s", op.Seq);
             outbox.Parameters.AddWithValue("$c", op.Collection);
             outbox.Parameters.AddWithValue("$d", op.DocId);
             outbox.Parameters.AddWithValue("$b", op.Bytes.Length);
             outbox.ExecuteNonQuery();
-            using var author = database.Command(
+            using var sequence = database.Command(
                 """
-                INSERT INTO local_authors(author, last_seq) VALUES($a, $s)
-                ON CONFLICT(author) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)
+                INSERT INTO local_sequence(replica, last_seq) VALUES($a, $s)
+                ON CONFLICT(replica) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)
                 """, tx);
-            author.Parameters.AddWithValue("$a", op.Author);
-            author.Parameters.AddWithValue("$s", op.Seq);
-            author.ExecuteNonQuery();
+            sequence.Parameters.AddWithValue("$a", op.Replica);
+            sequence.Parameters.AddWithValue("$s", op.Seq);
+            sequence.ExecuteNonQuery();
         }
         foreach (var change in changes)
         {
@@ -56,7 +58,7 @@ internal sealed partial class ReplicaStore : IDisposable
     /// Ops that arrived from the relay: inserted if new (dedup by dot), the documents they
     /// touched, and the new pull cursor, in one transaction.
     /// </summary>
-    public void CommitReceived(IReadOnlyList<StoredOp> ops, IReadOnlyList<DocumentChange> changes, string? cursorUser, byte[]? cursor) =>
+    public void CommitReceived(IReadOnlyList<StoredOp> ops, IReadOnlyList<DocumentChange> changes, string? cursorUser, ulong? cursor) =>
         Write("save received ops", tx =>
         {
             foreach (var op in ops)
@@ -67,35 +69,35 @@ internal sealed partial class ReplicaStore : IDisposable
             {
                 SaveDocument(change, tx);
             }
-            if (cursorUser is not null && cursor is not null)
+            if (cursorUser is not null && cursor is { } position)
             {
-                SetCursor(cursorUser, cursor, tx);
+                SetCursor(cursorUser, position, tx);
             }
         });
 
     /// <summary>Which of these dots the op log already holds (so a re-delivered op is skipped before decoding).</summary>
-    public bool HasOp(string author, long seq)
+    public bool HasOp(string replica, long seq)
     {
-        using var command = database.Command("SELECT 1 FROM op_log WHERE author = $a AND seq = $s");
-        command.Parameters.AddWithValue("$a", author);
+        using var command = database.Command("SELECT 1 FROM op_log WHERE replica = $a AND seq = $s");
+        command.Parameters.AddWithValue("$a", replica);
         command.Parameters.AddWithValue("$s", seq);
         return command.ExecuteScalar() is not null;
     }
 
-    /// <summary>The last sequence this local author used (0 when none): sequences only grow.</summary>
-    public long LastLocalSeq(string author)
+    /// <summary>The last sequence this replica used (0 when none): sequences only grow.</summary>
+    public long LastLocalSeq(string replica)
     {
         using var command = database.Command(
-            "SELECT COALESCE((SELECT last_seq FROM local_authors WHERE author = $a), (SELECT MAX(seq) FROM op_log WHERE author = $a), 0)");
-        command.Parameters.AddWithValue("$a", author);
+            "SELECT COALESCE((SELECT last_seq FROM local_sequence WHERE replica = $a), (SELECT MAX(seq) FROM op_log WHERE replica = $a), 0)");
+        command.Parameters.AddWithValue("$a", replica);
         return (long)command.ExecuteScalar()!;
     }
 
-    /// <summary>Every op of one document, in log order per author (used to rebuild a document).</summary>
+    /// <summary>Every op of one document, in log order per replica (used to rebuild a document).</summary>
     public IReadOnlyList<StoredOp> OpsOfDocument(string collection, string docId)
     {
         using var command = database.Command(
-            "SELECT author, seq, collection, doc_id, op FROM op_log WHERE collection = $c AND doc_id = $d ORDER BY author, seq");
+            "SELECT replica, seq, collection, doc_id, op FROM op_log WHERE collection = $c AND doc_id = $d ORDER BY replica, seq");
         command.Parameters.AddWithValue("$c", collection);
         command.Parameters.AddWithValue("$d", docId);
         return ReadOps(command);
@@ -104,7 +106,7 @@ internal sealed partial class ReplicaStore : IDisposable
     /// <summary>Every op in the file (for backups).</summary>
     public IReadOnlyList<StoredOp> AllOps()
     {
-        using var command = database.Command("SELECT author, seq, collection, doc_id, op FROM op_log ORDER BY author, seq");
+        using var command = database.Command("SELECT replica, seq, collection, doc_id, op FROM op_log ORDER BY replica, seq");
         return ReadOps(command);
     }
 
@@ -118,8 +120,8 @@ internal sealed partial class ReplicaStore : IDisposable
     {
         using var command = database.Command(
             (ignoreExisting ? "INSERT OR IGNORE" : "INSERT") +
-            " INTO op_log(author, seq, collection, doc_id, op) VALUES($a, $s, $c, $d, $o)", tx);
-        command.Parameters.AddWithValue("$a", op.Author);
+            " INTO op_log(replica, seq, collection, doc_id, op) VALUES($a, $s, $c, $d, $o)", tx);
+        command.Parameters.AddWithValue("$a", op.Replica);
         command.Parameters.AddWithValue("$s", op.Seq);
         command.Parameters.AddWithValue("$c", op.Collection);
         command.Parameters.AddWithValue("$d", op.DocId);
