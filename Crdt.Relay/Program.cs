@@ -1,1 +1,1 @@
-Console.Error.WriteLine("not built yet"); return 2;
+return await Crdt.Relay.Cli.RelayCli.RunAsync(args);

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using Crdt.Relay.Devices;
+using Crdt.Relay.Storage;
+using Crdt.Relay.Storage.Sqlite;
+
+namespace Crdt.Relay.Cli;
+
+/// <summary><c>device add|list|revoke</c>: work on the data folder directly, so they run with
+/// or without a relay serving it (a running relay notices revocations within a second).</summary>
+internal static class DeviceCommands
+{
+    public static Command Create(TextWriter output)
+    {
+        var device = new Command("device", "Register, list and revoke devices.");
+        device.Subcommands.Add(Add(output));
+        device.Subcommands.Add(List(output));
+        device.Subcommands.Add(Revoke(output));
+        return device;
+    }
+
+    private static Command Add(TextWriter output)
+    {
+        var data = CliOptions.Data();
+        var tenant = CliOptions.Tenant();
+        var name = new Option<string>("--name")
+        {
+            Description = "The device's name; for a technician, the value of a work order's assignee field.",
+            Required = true,
+        };
+        name.Validators.Add(r =>
+        {
+            if (DeviceNames.CheckDeviceName(r.GetValueOrDefault<string>()) is { } problem) r.AddError(problem);
+        });
+        var role = new Option<string>("--role") { Description = "technician, dispatcher or admin.", Required = true };
+        role.AcceptOnlyFromAmong("technician", "dispatcher", "admin");
+        var command = new Command("add", "Register a device and print its bearer token (last line; shown once).")
+        {
+            data, name, role, tenant,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            var token = DeviceTokens.NewToken();
+            var roleKind = parsed.GetValue(role) switch
+            {
+                "technician" => DeviceRoleKind.Technician,
+                "dispatcher" => DeviceRoleKind.Dispatcher,
+                _ => DeviceRoleKind.Admin,
+            };
+            await using var store = SqliteRelayStore.Open(parsed.GetValue(data)!);
+            try
+            {
+                var added = await store.AddDeviceAsync(new NewDevice(parsed.GetValue(tenant)!, parsed.GetValue(name)!, roleKind,
+                    DeviceTokens.Hash(token), DateTimeOffset.UtcNow), cancellationToken);
+                output.WriteLine($"registered {parsed.GetValue(role)} '{added.Name}' in tenant '{added.Tenant}'");
+                output.WriteLine("bearer token (shown only now; the relay keeps only its hash):");
+                output.WriteLine(token);
+                return RelayCli.ExitOk;
+            }
+            catch (DeviceNameTakenException e)
+            {
+                throw new CliUsageException(e.Message);
+            }
+        });
+        return command;
+    }
+
+    private static Command List(TextWriter output)
+    {
+        var data = CliOptions.Data();
+        var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's devices. Default: every tenant." };
+        var all = new Option<bool>("--all") { Description = "Include revoked devices." };
+        var command = new Command("list", "List the registered devices.") { data, tenant, all };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            await using var store = SqliteRelayStore.Open(parsed.GetValue(data)!);
+            var devices = await store.ListDevicesAsync(parsed.GetValue(tenant), parsed.GetValue(all), cancellationToken);
+            output.WriteLine($"{"TENANT",-16} {"NAME",-24} {"ROLE",-11} {"REGISTERED",-20} REVOKED");
+            foreach (var d in devices)
+            {
+                output.WriteLine($"{d.Tenant,-16} {d.Name,-24} {d.Role.ToString().ToLowerInvariant(),-11} " +
+                    $"{d.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {(d.RevokedAt is { } at ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss") : "-")}");
+            }
+            return RelayCli.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Revoke(TextWriter output)
+    {
+        var data = CliOptions.Data();
+        var tenant = CliOptions.Tenant();
+        var name = new Argument<string>("NAME") { Description = "The device to revoke." };
+        var command = new Command("revoke", "Revoke a device: its token is refused from now on, open streams included.")
+        {
+            name, data, tenant,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            await using var store = SqliteRelayStore.Open(parsed.GetValue(data)!);
+            var revoked = await store.RevokeDeviceAsync(parsed.GetValue(tenant)!, parsed.GetValue(name)!, DateTimeOffset.UtcNow, cancellationToken)
+                ?? throw new CliUsageException($"tenant '{parsed.GetValue(tenant)}' has no device named '{parsed.GetValue(name)}'");
+            output.WriteLine($"revoked '{revoked.Name}' in tenant '{revoked.Tenant}' at {revoked.RevokedAt!.Value.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
+            return RelayCli.ExitOk;
+        });
+        return command;
+    }
+}

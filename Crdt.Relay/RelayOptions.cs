@@ -1,0 +1,37 @@
+using System.Net;
+
+namespace Crdt.Relay;
+
+/// <summary>How to run a relay: storage, address, TLS and the limits it enforces.</summary>
+public sealed class RelayOptions
+{
+    /// <summary>The data folder (SQLite database <c>relay.db</c>).</summary>
+    public string DataDirectory { get; init; } = "relay-data";
+
+    /// <summary>Where to listen; port 0 picks a free port (see <see cref="RelayHost.Address"/>).</summary>
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 5171);
+
+    /// <summary>PEM certificate and key for TLS; both null for h2c.</summary>
+    public string? TlsCertificatePath { get; init; }
+
+    /// <inheritdoc cref="TlsCertificatePath"/>
+    public string? TlsKeyPath { get; init; }
+
+    /// <summary>Ops stamped further ahead of the relay's clock than this are refused.</summary>
+    public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most ops in one Push.</summary>
+    public int MaxOpsPerPush { get; init; } = 10_000;
+
+    /// <summary>Largest request message accepted, in bytes (RESOURCE_EXHAUSTED beyond).</summary>
+    public int MaxReceiveMessageBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Commit each push durably (synchronous=FULL) before acknowledging it.</summary>
+    public bool DurableCommits { get; init; } = true;
+
+    /// <summary>The clock the relay stamps and checks skew with; tests drive it.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How often the relay looks for device changes made by another process (the CLI).</summary>
+    public TimeSpan DevicePollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+}

@@ -1,0 +1,46 @@
+namespace Crdt.Relay.Storage;
+
+/// <summary>One op to store: its dot, the document it changes, and its encoded bytes.</summary>
+public sealed record OpRecord(string Replica, long Sequence, DocumentKey Document, byte[] Payload);
+
+/// <summary>One stored op with its log position.</summary>
+public sealed record LogEntry(long Position, string Replica, long Sequence, DocumentKey Document, byte[] Payload);
+
+/// <summary>(collection, id) of a document.</summary>
+public readonly record struct DocumentKey(string Collection, string Id)
+{
+    public override string ToString() => $"{Collection}/{Id}";
+}
+
+/// <summary>What happened to each op of a batch, in the batch's order.</summary>
+/// <param name="Positions">The log position of each op (its original one for duplicates).</param>
+/// <param name="Duplicates">For each op, whether the store already held it.</param>
+/// <param name="Head">The tenant's log head after the batch.</param>
+public sealed record AppendResult(IReadOnlyList<long> Positions, IReadOnlyList<bool> Duplicates, long Head)
+{
+    public int StoredCount => Duplicates.Count(d => !d);
+    public int DuplicateCount => Duplicates.Count(d => d);
+}
+
+/// <summary>A tenant: an isolated set of documents and devices.</summary>
+public sealed record TenantRecord(string Name, DateTimeOffset CreatedAt);
+
+/// <summary>The roles a device can hold; numbers match <c>DeviceRole</c> in admin.proto.</summary>
+public enum DeviceRoleKind
+{
+    Technician = 1,
+    Dispatcher = 2,
+    Admin = 3,
+}
+
+/// <summary>A device to register; the token itself never reaches the store, only its hash.</summary>
+public sealed record NewDevice(string Tenant, string Name, DeviceRoleKind Role, byte[] TokenHash, DateTimeOffset CreatedAt);
+
+/// <summary>A registered device.</summary>
+public sealed record DeviceRecord(string Tenant, string Name, DeviceRoleKind Role, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt)
+{
+    public bool IsRevoked => RevokedAt is not null;
+}
+
+/// <summary>A document a device pinned, with the tenant's log head when it was pinned.</summary>
+public sealed record PinRecord(DocumentKey Document, long PinnedAtPosition);
