@@ -1,4 +1,4 @@
-namespace Crdt.Replica.Tests;
+namespace Crdt.Replica.Tests.Infrastructure;
 
 /// <summary>A fresh folder for one test's replica files, deleted afterwards.</summary>
 internal sealed class TempDirectory : IDisposable
