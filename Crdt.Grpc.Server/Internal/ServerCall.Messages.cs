@@ -1,0 +1,208 @@
+using System.Buffers;
+using Crdt.Grpc.Internal;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Http;
+
+namespace Crdt.Grpc.Server.Internal;
+
+/// <summary>Reading request frames and writing response frames.</summary>
+internal sealed partial class ServerCall
+{
+    /// <summary>Reads the one request of a unary or server-streaming call (and checks that no second one follows).</summary>
+    public async Task<TRequest> ReadSingleRequestAsync<TRequest>(MessageParser<TRequest> parser)
+        where TRequest : class, IMessage<TRequest>
+    {
+        var request = await ReadMessageAsync(parser, _cts.Token).ConfigureAwait(false)
+            ?? throw new RpcException(StatusCode.Unimplemented, "The request ended without a message, but the method takes one.");
+        if (await ReadMessageAsync(parser, _cts.Token).ConfigureAwait(false) is not null)
+        {
+            throw new RpcException(StatusCode.Unimplemented, "The request has more than one message, but the method takes one.");
+        }
+
+        return request;
+    }
+
+    /// <summary>Reads the next request message; null at the end of the request stream.</summary>
+    public async ValueTask<TRequest?> ReadMessageAsync<TRequest>(MessageParser<TRequest> parser, CancellationToken cancellationToken)
+        where TRequest : class, IMessage<TRequest>
+    {
+        var reader = HttpContext.Request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (TryReadFrame(ref buffer, parser, out var message))
+            {
+                reader.AdvanceTo(buffer.Start);
+                return message;
+            }
+
+            if (result.IsCompleted)
+            {
+                var leftover = buffer.Length;
+                reader.AdvanceTo(buffer.End);
+                if (leftover == 0)
+                {
+                    return null;
+                }
+
+                throw new RpcException(StatusCode.Internal, $"The request ended inside a message ({leftover} bytes of an incomplete frame).");
+            }
+
+            if (result.IsCanceled)
+            {
+                throw new OperationCanceledException("Reading the request was cancelled.");
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Writes one response message (sending the response headers first if needed).</summary>
+    public async Task WriteMessageAsync(IMessage message, bool flush)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (_completed)
+        {
+            throw new InvalidOperationException("The call has already completed; no more responses can be written.");
+        }
+
+        if (Interlocked.Exchange(ref _writing, 1) == 1)
+        {
+            throw new InvalidOperationException("A response write is already in progress; await each WriteAsync before the next.");
+        }
+
+        try
+        {
+            _cts.Token.ThrowIfCancellationRequested();
+            EnsureHeaders();
+            var size = message.CalculateSize();
+            MessageSerializer.CheckSendSize(size, _options.MaxSendMessageSize);
+            var writer = HttpContext.Response.BodyWriter;
+            if (_responseEncoding is not null && Context.CompressResponses)
+            {
+                var compressed = GrpcCompression.Compress(_responseEncoding, message.ToByteArray());
+                var span = writer.GetSpan(MessageFraming.HeaderSize + compressed.Length);
+                MessageFraming.WriteHeader(span, compressed: true, compressed.Length);
+                compressed.CopyTo(span.Slice(MessageFraming.HeaderSize));
+                writer.Advance(MessageFraming.HeaderSize + compressed.Length);
+            }
+            else
+            {
+                var span = writer.GetSpan(MessageFraming.HeaderSize + size);
+                MessageFraming.WriteHeader(span, compressed: false, size);
+                message.WriteTo(span.Slice(MessageFraming.HeaderSize, size));
+                writer.Advance(MessageFraming.HeaderSize + size);
+            }
+
+            if (flush)
+            {
+                var result = await writer.FlushAsync(_cts.Token).ConfigureAwait(false);
+                if (result.IsCanceled || result.IsCompleted)
+                {
+                    throw new OperationCanceledException("The client is no longer reading responses.");
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _writing, 0);
+        }
+    }
+
+    /// <summary>Sends the response headers now (ServerCallContext.WriteResponseHeadersAsync).</summary>
+    public async Task SendHeadersAsync()
+    {
+        if (_headersSent)
+        {
+            throw new InvalidOperationException("The response headers were already sent.");
+        }
+
+        EnsureHeaders();
+        await HttpContext.Response.BodyWriter.FlushAsync(_cts.Token).ConfigureAwait(false);
+    }
+
+    private void EnsureHeaders()
+    {
+        if (_headersSent)
+        {
+            return;
+        }
+
+        _headersSent = true;
+        var response = HttpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = ReservedHeaders.GrpcContentType;
+        var wanted = ResponseCompression ?? _options.ResponseCompression ?? _requestEncoding;
+        if (wanted is not null && wanted != GrpcCompression.Identity && GrpcCompression.IsSupported(wanted)
+            && GrpcCompression.ListContains(_clientAcceptEncoding, wanted))
+        {
+            _responseEncoding = wanted;
+            response.Headers[ReservedHeaders.GrpcEncoding] = wanted;
+        }
+
+        response.Headers[ReservedHeaders.GrpcAcceptEncoding] = GrpcCompression.AcceptEncoding;
+        AppendMetadata(response.Headers, Context.ResponseHeaders);
+    }
+
+    private bool TryReadFrame<TRequest>(ref ReadOnlySequence<byte> buffer, MessageParser<TRequest> parser, out TRequest? message)
+        where TRequest : class, IMessage<TRequest>
+    {
+        message = null;
+        if (buffer.Length < MessageFraming.HeaderSize)
+        {
+            return false;
+        }
+
+        Span<byte> header = stackalloc byte[MessageFraming.HeaderSize];
+        buffer.Slice(0, MessageFraming.HeaderSize).CopyTo(header);
+        var (flag, length) = MessageFraming.ReadHeader(header);
+        if (flag > 1)
+        {
+            throw new RpcException(StatusCode.Internal, $"Invalid request frame: compressed flag is {flag}, must be 0 or 1.");
+        }
+
+        if (flag == 1 && _requestEncoding is null)
+        {
+            throw new RpcException(StatusCode.Internal, "A request message is flagged compressed, but the request has no grpc-encoding.");
+        }
+
+        var max = _options.MaxReceiveMessageSize ?? int.MaxValue;
+        if (length > (uint)max)
+        {
+            throw new RpcException(StatusCode.ResourceExhausted, $"Received message larger than max ({length} vs. {max})");
+        }
+
+        if (buffer.Length < MessageFraming.HeaderSize + length)
+        {
+            return false;
+        }
+
+        var payload = buffer.Slice(MessageFraming.HeaderSize, length);
+        try
+        {
+            if (flag == 1)
+            {
+                var inflated = GrpcCompression.Decompress(_requestEncoding!, payload.ToArray(), max)
+                    ?? throw new RpcException(StatusCode.ResourceExhausted, $"Decompressed request message larger than max ({max}).");
+                message = parser.ParseFrom(inflated);
+            }
+            else
+            {
+                message = parser.ParseFrom(payload);
+            }
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new RpcException(StatusCode.Internal, $"Failed to parse the request message: {ex.Message}");
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new RpcException(StatusCode.Internal, $"Failed to decompress the request message ({_requestEncoding}): {ex.Message}");
+        }
+
+        LastRequestCompressed = flag == 1;
+        buffer = buffer.Slice(payload.End);
+        return true;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Crdt.Grpc;
+
+/// <summary>
+/// gRPC status codes, numbered as in grpc/grpc doc/statuscodes.md. The numbers are on the wire
+/// (<c>grpc-status</c>), so they never change.
+/// </summary>
+public enum StatusCode
+{
+    OK = 0,
+    Cancelled = 1,
+    Unknown = 2,
+    InvalidArgument = 3,
+    DeadlineExceeded = 4,
+    NotFound = 5,
+    AlreadyExists = 6,
+    PermissionDenied = 7,
+    ResourceExhausted = 8,
+    FailedPrecondition = 9,
+    Aborted = 10,
+    OutOfRange = 11,
+    Unimplemented = 12,
+    Internal = 13,
+    Unavailable = 14,
+    DataLoss = 15,
+    Unauthenticated = 16,
+}
