@@ -1,0 +1,232 @@
+using Crdt.Core.Internal;
+using Google.Protobuf;
+using Wire = Crdt.Core.Wire;
+
+namespace Crdt.Core;
+
+/// <summary>
+/// The in-memory CRDT state of many documents.
+/// <para>
+/// Convergence choice: ops commute; nothing is buffered. Each document's state is a pure
+/// function of the set of ops folded into it (register winners are maxima by Hlc, element
+/// additions and removals are sets, each removal removes the additions its op's context
+/// covers, resolutions are maxima, and every op's causal record is kept), so an op whose causal
+/// predecessors have not arrived yet is applied at once and the result is the same in any
+/// delivery order, with any duplication. Flags and the read model are derived from that state
+/// on demand (and cached until the document changes).
+/// </para>
+/// <para>Not thread-safe: one writer at a time (the replica and relay serialize access).</para>
+/// </summary>
+public sealed class DocumentSet
+{
+    private readonly Dictionary<DocumentKey, DocumentState> _documents = [];
+    private readonly DotTracker _dots = new();
+
+    /// <summary>An empty set using <paramref name="schemas"/> for flags and totals.</summary>
+    public DocumentSet(SchemaRegistry schemas)
+    {
+        Schemas = schemas ?? throw new ArgumentNullException(nameof(schemas));
+    }
+
+    /// <summary>The collections' schemas.</summary>
+    public SchemaRegistry Schemas { get; }
+
+    /// <summary>The documents holding at least one op.</summary>
+    public IReadOnlyCollection<DocumentKey> Keys => _documents.Keys;
+
+    /// <summary>How many documents are held.</summary>
+    public int Count => _documents.Count;
+
+    /// <summary>
+    /// Folds <paramref name="op"/> in. Idempotent: returns false (and changes nothing) when an op
+    /// with the same dot was already applied. Does not validate against the schema (ops from
+    /// other replicas were validated where they were made; the relay re-validates pushes);
+    /// fields of an unknown collection are kept, with no flags.
+    /// </summary>
+    public bool Apply(Op op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        if (!_dots.Add(op.Dot))
+        {
+            return false;
+        }
+        State(op.Document).Apply(op);
+        return true;
+    }
+
+    /// <summary>Applies every op; returns how many were new.</summary>
+    public int ApplyAll(IEnumerable<Op> ops)
+    {
+        var applied = 0;
+        foreach (var op in ops)
+        {
+            applied += Apply(op) ? 1 : 0;
+        }
+        return applied;
+    }
+
+    /// <summary>True when the op <paramref name="dot"/> has been applied (directly or through a snapshot).</summary>
+    public bool Contains(Dot dot) => _dots.Contains(dot);
+
+    /// <summary>True when the document holds at least one op.</summary>
+    public bool Exists(DocumentKey key) => _documents.ContainsKey(key);
+
+    /// <summary>The document's read model, or null when no op of it is held.</summary>
+    public DocumentView? Get(DocumentKey key) => _documents.TryGetValue(key, out var state) ? Derived(state).View : null;
+
+    /// <summary>The document's read model; throws <see cref="KeyNotFoundException"/> naming it when no op of it is held.</summary>
+    public DocumentView View(DocumentKey key) => Get(key) ?? throw new KeyNotFoundException($"document {key} is not in this set");
+
+    /// <summary>The document's version vector (a copy; empty when unknown): the causal context of a new edit.</summary>
+    public VersionVector VersionOf(DocumentKey key) => _documents.TryGetValue(key, out var state) ? state.Version.Clone() : new VersionVector();
+
+    /// <summary>The highest sequence applied per replica over all documents (a copy).</summary>
+    public VersionVector Maxima() => _dots.Maxima();
+
+    /// <summary>The document's flags sorted by id (empty when unknown).</summary>
+    public IReadOnlyList<Flag> Flags(DocumentKey key) => _documents.TryGetValue(key, out var state) ? Derived(state).Flags : [];
+
+    /// <summary>Every document's flags, by document then id.</summary>
+    public IReadOnlyList<Flag> AllFlags()
+    {
+        var flags = new List<Flag>();
+        foreach (var key in _documents.Keys.OrderBy(k => k))
+        {
+            flags.AddRange(Flags(key));
+        }
+        return flags;
+    }
+
+    /// <summary>Finds a flag by id over all documents.</summary>
+    public Flag? FindFlag(string flagId)
+    {
+        foreach (var state in _documents.Values)
+        {
+            foreach (var flag in Derived(state).Flags)
+            {
+                if (flag.Id == flagId)
+                {
+                    return flag;
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The document's full state as <c>DocumentSnapshot</c> bytes (to persist, or to bootstrap another replica).</summary>
+    public byte[] EncodeSnapshot(DocumentKey key) => ToSnapshotMessage(key).ToByteArray();
+
+    /// <summary>
+    /// What a peer whose version vector of the document is <paramref name="peerVersion"/> lacks,
+    /// as <c>DocumentSnapshot</c> bytes (a delta): op records, register winners and elements the
+    /// peer has not seen; register values already overwritten are not sent. Exact when the
+    /// peer has no gaps below its vector (ops of one origin arrive in order, as sync delivers them);
+    /// otherwise send the full snapshot.
+    /// </summary>
+    public byte[] EncodeDelta(DocumentKey key, VersionVector peerVersion) => ToSnapshotMessage(key, peerVersion).ToByteArray();
+
+    /// <summary>The snapshot (or, with <paramref name="peerVersion"/>, the delta) as a protobuf message.</summary>
+    public Wire.DocumentSnapshot ToSnapshotMessage(DocumentKey key, VersionVector? peerVersion = null) =>
+        _documents.TryGetValue(key, out var state)
+            ? SnapshotCodec.Encode(state, peerVersion)
+            : throw new KeyNotFoundException($"document {key} is not in this set");
+
+    /// <summary>
+    /// Merges snapshot or delta bytes. Idempotent and commutes with <see cref="Apply"/>. Throws
+    /// <see cref="OpDecodeException"/> on garbage or invalid input, and then changes nothing.
+    /// Returns whether anything was new.
+    /// </summary>
+    public bool MergeSnapshot(ReadOnlySpan<byte> bytes) => MergeSnapshot(SnapshotCodec.Parse(bytes));
+
+    /// <summary>Merges a snapshot message (see <see cref="MergeSnapshot(ReadOnlySpan{byte})"/>).</summary>
+    public bool MergeSnapshot(Wire.DocumentSnapshot message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var parsed = SnapshotCodec.Validate(message);
+        var changed = false;
+        var fresh = new HashSet<Dot>();
+        foreach (var dot in parsed.Records.Keys)
+        {
+            if (!_dots.Contains(dot))
+            {
+                fresh.Add(dot);
+            }
+        }
+        if (fresh.Count > 0)
+        {
+            var state = State(parsed.Key);
+            foreach (var (field, write) in parsed.Fields)
+            {
+                if (fresh.Contains(write.Dot))
+                {
+                    DocumentState.SetRegister(state.Fields, field, write, state.KeepsHistory(field));
+                }
+            }
+            foreach (var (set, id, adds, removes, fields) in parsed.Elements)
+            {
+                var element = state.Element(set, id);
+                element.Adds.AddRange(adds.Where(a => fresh.Contains(a.Dot)));
+                element.Removes.AddRange(removes.Where(r => fresh.Contains(r.Dot)));
+                foreach (var (field, write) in fields)
+                {
+                    if (fresh.Contains(write.Dot))
+                    {
+                        DocumentState.SetRegister(element.Fields, field, write, false);
+                    }
+                }
+            }
+            foreach (var (flagId, resolution) in parsed.Resolutions)
+            {
+                if (fresh.Contains(resolution.Causal.Dot))
+                {
+                    state.SetResolution(flagId, resolution);
+                }
+            }
+            foreach (var dot in fresh.OrderBy(d => d))
+            {
+                var record = parsed.Records[dot];
+                if (record.Kind == OpKind.Delete)
+                {
+                    state.AddDelete(record.Causal);
+                }
+                _dots.Add(dot);
+                state.AddOp(record, default);
+            }
+            state.Touch(parsed.MaxHlc);
+            changed = true;
+        }
+        foreach (var op in parsed.Ops)
+        {
+            changed |= Apply(op);
+        }
+        return changed;
+    }
+
+    /// <summary>The newest Hlc folded into the document (a local edit is stamped after it).</summary>
+    internal Hlc MaxHlcOf(DocumentKey key) => _documents.TryGetValue(key, out var state) ? state.MaxHlc : default;
+
+    internal DocumentState? StateOf(DocumentKey key) => _documents.GetValueOrDefault(key);
+
+    private DocumentState State(DocumentKey key)
+    {
+        if (!_documents.TryGetValue(key, out var state))
+        {
+            Schemas.TryGet(key.Collection, out var schema);
+            state = new DocumentState(key, schema);
+            _documents.Add(key, state);
+        }
+        return state;
+    }
+
+    private static DerivedCache Derived(DocumentState state)
+    {
+        if (state.Cache is { } cache && cache.Revision == state.Revision)
+        {
+            return cache;
+        }
+        var flags = FlagDeriver.Derive(state);
+        cache = new DerivedCache(state.Revision, flags, ViewBuilder.Build(state, flags));
+        state.Cache = cache;
+        return cache;
+    }
+}

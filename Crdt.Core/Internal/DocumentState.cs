@@ -1,0 +1,143 @@
+namespace Crdt.Core.Internal;
+
+/// <summary>
+/// The merged state of one document: a pure function of the set of ops folded into it, so
+/// ops apply in any order (no buffering): register winners are maxima, element additions and
+/// removals are sets, resolutions are maxima, and every op's causal record is kept for flags.
+/// The caller (DocumentSet) guarantees each op is folded in once.
+/// </summary>
+internal sealed class DocumentState
+{
+    public DocumentState(DocumentKey key, CollectionSchema? schema)
+    {
+        Key = key;
+        Schema = schema;
+    }
+
+    public DocumentKey Key { get; }
+    public CollectionSchema? Schema { get; }
+    public VersionVector Version { get; } = new();
+    public List<OpRecord> Ops { get; } = [];
+    public List<CausalRecord> Deletes { get; } = [];
+    public Dictionary<string, Register> Fields { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, Dictionary<string, ElementState>> Sets { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ResolutionState> Resolutions { get; } = new(StringComparer.Ordinal);
+    public Hlc MaxHlc { get; private set; }
+
+    /// <summary>Bumped on every change; read models and flags are cached against it.</summary>
+    public int Revision { get; private set; }
+
+    internal DerivedCache? Cache { get; set; }
+
+    public void Apply(Op op)
+    {
+        var causal = new CausalRecord(op.Dot, op.Context, op.Author);
+        var kind = OpKind.Resolve;
+        var mutations = op.Mutations;
+        for (var i = 0; i < mutations.Count; i++)
+        {
+            switch (mutations[i])
+            {
+                case SetField set:
+                    kind = kind == OpKind.Delete ? kind : OpKind.Edit;
+                    SetRegister(Fields, set.Field, new Write(causal, op.Hlc, i, set.Value), KeepsHistory(set.Field));
+                    break;
+                case AddElement add:
+                {
+                    kind = kind == OpKind.Delete ? kind : OpKind.Edit;
+                    var element = Element(add.Field, add.ElementId);
+                    element.Adds.Add(causal);
+                    foreach (var (name, value) in add.Values)
+                    {
+                        SetRegister(element.Fields, name, new Write(causal, op.Hlc, i, value), false);
+                    }
+                    break;
+                }
+                case SetElementField setElement:
+                    kind = kind == OpKind.Delete ? kind : OpKind.Edit;
+                    SetRegister(Element(setElement.Field, setElement.ElementId).Fields, setElement.ElementField, new Write(causal, op.Hlc, i, setElement.Value), false);
+                    break;
+                case RemoveElement remove:
+                    kind = kind == OpKind.Delete ? kind : OpKind.Edit;
+                    Element(remove.Field, remove.ElementId).Removes.Add(causal);
+                    break;
+                case DeleteDocument:
+                    if (kind != OpKind.Delete)
+                    {
+                        Deletes.Add(causal);
+                    }
+                    kind = OpKind.Delete;
+                    break;
+                case ResolveFlag resolve:
+                    SetResolution(resolve.FlagId, new ResolutionState(causal, op.Hlc, i, resolve.Resolution));
+                    break;
+            }
+        }
+        AddOp(new OpRecord(causal, kind), op.Hlc);
+    }
+
+    public void AddOp(in OpRecord record, Hlc hlc)
+    {
+        Ops.Add(record);
+        Version.Observe(record.Causal.Dot);
+        if (hlc > MaxHlc)
+        {
+            MaxHlc = hlc;
+        }
+        Revision++;
+    }
+
+    public void AddDelete(in CausalRecord record) => Deletes.Add(record);
+
+    public bool KeepsHistory(string field) => Schema is not null && Schema.HistoryFields.Contains(field);
+
+    public static void SetRegister(Dictionary<string, Register> registers, string field, in Write write, bool keepHistory)
+    {
+        if (!registers.TryGetValue(field, out var register))
+        {
+            register = new Register();
+            registers.Add(field, register);
+        }
+        register.Apply(write, keepHistory);
+    }
+
+    public void SetResolution(string flagId, in ResolutionState resolution)
+    {
+        if (!Resolutions.TryGetValue(flagId, out var current) || resolution.CompareTo(current) > 0)
+        {
+            Resolutions[flagId] = resolution;
+        }
+    }
+
+    public ElementState Element(string set, string id)
+    {
+        if (!Sets.TryGetValue(set, out var elements))
+        {
+            elements = new Dictionary<string, ElementState>(StringComparer.Ordinal);
+            Sets.Add(set, elements);
+        }
+        if (!elements.TryGetValue(id, out var element))
+        {
+            element = new ElementState(set, id);
+            elements.Add(id, element);
+        }
+        return element;
+    }
+
+    public void Touch(Hlc hlc)
+    {
+        if (hlc > MaxHlc)
+        {
+            MaxHlc = hlc;
+        }
+        Revision++;
+    }
+}
+
+/// <summary>Flags and read model of a document, valid for one revision.</summary>
+internal sealed class DerivedCache(int revision, IReadOnlyList<Flag> flags, DocumentView view)
+{
+    public int Revision { get; } = revision;
+    public IReadOnlyList<Flag> Flags { get; } = flags;
+    public DocumentView View { get; } = view;
+}

@@ -1,0 +1,25 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Crdt.Core.Internal;
+
+/// <summary>
+/// Deterministic flag ids: a kind prefix and 16 hex digits of the SHA-256 of what identifies the
+/// conflict (document, field, element, the flagged op's dot), so every replica names a flag alike.
+/// </summary>
+internal static class FlagIds
+{
+    public static string For(FlagKind kind, DocumentKey document, string? field, string? element, Dot dot)
+    {
+        var prefix = kind switch
+        {
+            FlagKind.WorkOnClosedOrder => "wc-",
+            FlagKind.ConcurrentEdit => "ce-",
+            _ => "ed-",
+        };
+        var text = $"{(int)kind}\n{document.Collection}\n{document.Id}\n{field}\n{element}\n{dot.Replica.Value}\n{dot.Seq}";
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
+        return prefix + Convert.ToHexStringLower(hash[..8]);
+    }
+}

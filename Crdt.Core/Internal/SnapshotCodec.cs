@@ -1,0 +1,263 @@
+using Google.Protobuf;
+using Wire = Crdt.Core.Wire;
+
+namespace Crdt.Core.Internal;
+
+/// <summary>
+/// Writes a document's state as a <c>DocumentSnapshot</c> (optionally only what a peer with a
+/// given version vector lacks) and merges one back. Merging validates the whole message first
+/// and changes nothing when any part is invalid.
+/// </summary>
+internal static class SnapshotCodec
+{
+    public static Wire.DocumentSnapshot Encode(DocumentState state, VersionVector? peer)
+    {
+        bool Wanted(Dot dot) => peer is null || !peer.Covers(dot);
+
+        var snapshot = new Wire.DocumentSnapshot { Collection = state.Key.Collection, Id = state.Key.Id };
+        EncodeRuns(state, Wanted, snapshot);
+        foreach (var (name, register) in state.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            EncodeRegister(name, register, Wanted, snapshot.Fields);
+        }
+        foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            foreach (var element in elements.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
+            {
+                var message = new Wire.ElementState { Field = set, ElementId = element.Id };
+                foreach (var add in element.Adds.Where(a => Wanted(a.Dot)))
+                {
+                    message.Adds.Add(WireConvert.ToMessage(add.Dot));
+                }
+                foreach (var remove in element.Removes.Where(r => Wanted(r.Dot)))
+                {
+                    message.Removes.Add(WireConvert.ToMessage(remove.Dot));
+                }
+                foreach (var (name, register) in element.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
+                {
+                    EncodeRegister(name, register, Wanted, message.Fields);
+                }
+                if (message.Adds.Count + message.Removes.Count + message.Fields.Count > 0)
+                {
+                    snapshot.Elements.Add(message);
+                }
+            }
+        }
+        foreach (var (flagId, resolution) in state.Resolutions.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            if (Wanted(resolution.Causal.Dot))
+            {
+                snapshot.Resolutions.Add(new Wire.ResolutionRecord
+                {
+                    FlagId = flagId,
+                    Dot = WireConvert.ToMessage(resolution.Causal.Dot),
+                    Hlc = HlcMessage(resolution.Hlc),
+                    Resolution = (Wire.Resolution)(int)resolution.Resolution,
+                });
+            }
+        }
+        return snapshot;
+    }
+
+    private static void EncodeRuns(DocumentState state, Func<Dot, bool> wanted, Wire.DocumentSnapshot snapshot)
+    {
+        var ops = state.Ops.Where(o => wanted(o.Causal.Dot)).ToList();
+        ops.Sort((a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot));
+        Wire.OpRun? run = null;
+        OpRecord previous = default;
+        foreach (var op in ops)
+        {
+            var causal = op.Causal;
+            if (run is not null && previous.Causal.Dot.Replica.Equals(causal.Dot.Replica) && previous.Kind == op.Kind
+                && string.Equals(previous.Causal.Author, causal.Author, StringComparison.Ordinal) && previous.Causal.Context.Equals(causal.Context))
+            {
+                run.SeqDeltas.Add((ulong)(causal.Dot.Seq - previous.Causal.Dot.Seq));
+            }
+            else
+            {
+                run = new Wire.OpRun
+                {
+                    Replica = causal.Dot.Replica.Value,
+                    Context = WireConvert.ToMessage(causal.Context),
+                    Author = causal.Author,
+                    Kind = (Wire.OpRunKind)(int)op.Kind,
+                };
+                run.SeqDeltas.Add((ulong)causal.Dot.Seq);
+                snapshot.Runs.Add(run);
+            }
+            previous = op;
+        }
+    }
+
+    private static void EncodeRegister(string name, Register register, Func<Dot, bool> wanted, Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> into)
+    {
+        if (register.History is { } history)
+        {
+            foreach (var write in history)
+            {
+                if (wanted(write.Dot))
+                {
+                    into.Add(WriteMessage(name, write));
+                }
+            }
+        }
+        else if (register.HasWinner && wanted(register.Winner.Dot))
+        {
+            into.Add(WriteMessage(name, register.Winner));
+        }
+    }
+
+    private static Wire.RegisterWrite WriteMessage(string name, in Write write) => new()
+    {
+        Field = name,
+        Dot = WireConvert.ToMessage(write.Dot),
+        Hlc = HlcMessage(write.Hlc),
+        Value = WireConvert.ToMessage(write.Value),
+        Index = (uint)write.Index,
+    };
+
+    private static Wire.Hlc HlcMessage(Hlc hlc) => new() { WallMs = hlc.WallMs, Counter = (uint)hlc.Counter };
+
+    public static Wire.DocumentSnapshot Parse(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            return Wire.DocumentSnapshot.Parser.ParseFrom(bytes);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new OpDecodeException($"the {bytes.Length} bytes are not a valid DocumentSnapshot message (truncated or malformed protobuf: {e.Message})", e);
+        }
+    }
+
+    /// <summary>A validated snapshot, ready to merge: nothing here can fail half-way.</summary>
+    internal sealed class Parsed
+    {
+        public required DocumentKey Key { get; init; }
+        public required List<Op> Ops { get; init; }
+        public required Dictionary<Dot, OpRecord> Records { get; init; }
+        public required List<(string Field, Write Write)> Fields { get; init; }
+        public required List<(string Set, string Id, List<CausalRecord> Adds, List<CausalRecord> Removes, List<(string Field, Write Write)> Fields)> Elements { get; init; }
+        public required List<(string FlagId, ResolutionState Resolution)> Resolutions { get; init; }
+        public required Hlc MaxHlc { get; init; }
+    }
+
+    public static Parsed Validate(Wire.DocumentSnapshot message)
+    {
+        var where = $"snapshot of {message.Collection}/{message.Id}";
+        if (!DocumentKey.IsValid(message.Collection, message.Id, out var reason))
+        {
+            throw new OpDecodeException($"{where}: invalid document key ({reason})");
+        }
+        var key = new DocumentKey(message.Collection, message.Id);
+        var ops = new List<Op>();
+        foreach (var op in message.Ops)
+        {
+            var decoded = OpCodec.FromMessage(op);
+            if (!decoded.Document.Equals(key))
+            {
+                throw new OpDecodeException($"{where}: op {decoded.Dot} is for another document ({decoded.Document})");
+            }
+            ops.Add(decoded);
+        }
+
+        var records = new Dictionary<Dot, OpRecord>();
+        foreach (var run in message.Runs)
+        {
+            var replica = WireConvert.ReplicaFrom(run.Replica, where + " op run");
+            var context = WireConvert.FromMessage(run.Context, where + " op run context");
+            if ((int)run.Kind is < 1 or > 3)
+            {
+                throw new OpDecodeException($"{where}: op run of '{replica}' has unknown kind {(int)run.Kind}");
+            }
+            long seq = 0;
+            foreach (var delta in run.SeqDeltas)
+            {
+                if (delta == 0 || delta > (ulong)(long.MaxValue - seq))
+                {
+                    throw new OpDecodeException($"{where}: op run of '{replica}' has an invalid sequence delta {delta}");
+                }
+                seq += (long)delta;
+                var dot = new Dot(replica, seq);
+                if (!records.TryAdd(dot, new OpRecord(new CausalRecord(dot, context, run.Author), (OpKind)(int)run.Kind)))
+                {
+                    throw new OpDecodeException($"{where}: op {dot} appears twice");
+                }
+            }
+        }
+
+        var maxHlc = default(Hlc);
+        CausalRecord Causal(Wire.Dot? dotMessage, string what)
+        {
+            var dot = WireConvert.FromMessage(dotMessage, $"{where} {what}");
+            return records.TryGetValue(dot, out var record)
+                ? record.Causal
+                : throw new OpDecodeException($"{where}: {what} names op {dot}, which is in none of the snapshot's op runs");
+        }
+        Hlc HlcOf(Wire.Hlc? hlc, Dot dot, string what)
+        {
+            if (hlc is null || hlc.Counter > Hlc.MaxCounter)
+            {
+                throw new OpDecodeException($"{where}: {what} has a missing or invalid hlc");
+            }
+            var result = new Hlc(hlc.WallMs, (int)hlc.Counter, dot.Replica);
+            if (result > maxHlc)
+            {
+                maxHlc = result;
+            }
+            return result;
+        }
+        (string, Write) WriteOf(Wire.RegisterWrite write, string what)
+        {
+            if (string.IsNullOrEmpty(write.Field))
+            {
+                throw new OpDecodeException($"{where}: {what} has no field name");
+            }
+            var causal = Causal(write.Dot, $"{what} '{write.Field}'");
+            var hlc = HlcOf(write.Hlc, causal.Dot, $"{what} '{write.Field}'");
+            if (write.Index > int.MaxValue)
+            {
+                throw new OpDecodeException($"{where}: {what} '{write.Field}' has an invalid index");
+            }
+            return (write.Field, new Write(causal, hlc, (int)write.Index, WireConvert.FromMessage(write.Value, $"{where} {what} '{write.Field}'")));
+        }
+
+        var fields = message.Fields.Select(f => WriteOf(f, "field")).ToList();
+        var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>();
+        foreach (var element in message.Elements)
+        {
+            if (string.IsNullOrEmpty(element.Field) || string.IsNullOrEmpty(element.ElementId))
+            {
+                throw new OpDecodeException($"{where}: an element has no set field or no id");
+            }
+            var what = $"element '{element.Field}/{element.ElementId}'";
+            elements.Add((
+                element.Field,
+                element.ElementId,
+                element.Adds.Select(a => Causal(a, what + " add")).ToList(),
+                element.Removes.Select(r => Causal(r, what + " remove")).ToList(),
+                element.Fields.Select(f => WriteOf(f, what + " field")).ToList()));
+        }
+        var resolutions = new List<(string, ResolutionState)>();
+        foreach (var resolution in message.Resolutions)
+        {
+            if (string.IsNullOrEmpty(resolution.FlagId) || (int)resolution.Resolution is < 1 or > 4)
+            {
+                throw new OpDecodeException($"{where}: a resolution has no flag id or an unknown resolution {(int)resolution.Resolution}");
+            }
+            var causal = Causal(resolution.Dot, $"resolution of '{resolution.FlagId}'");
+            var hlc = HlcOf(resolution.Hlc, causal.Dot, $"resolution of '{resolution.FlagId}'");
+            resolutions.Add((resolution.FlagId, new ResolutionState(causal, hlc, 0, (Resolution)(int)resolution.Resolution)));
+        }
+        return new Parsed
+        {
+            Key = key,
+            Ops = ops,
+            Records = records,
+            Fields = fields,
+            Elements = elements,
+            Resolutions = resolutions,
+            MaxHlc = maxHlc,
+        };
+    }
+}

@@ -1,0 +1,49 @@
+namespace Crdt.Core;
+
+/// <summary>
+/// The schema of one collection: its fields (kinds, value types, required-on-create,
+/// review-on-conflict) and rules. Immutable; build one with <see cref="Define"/>.
+/// </summary>
+public sealed class CollectionSchema
+{
+    internal CollectionSchema(string name, IReadOnlyDictionary<string, FieldSchema> fields, IReadOnlyList<SchemaRule> rules)
+    {
+        Name = name;
+        Fields = fields;
+        Rules = rules;
+        ClosedStateRules = rules.OfType<ClosedStateRule>().ToArray();
+        Totals = rules.OfType<TotalRule>().ToArray();
+        HistoryFields = new HashSet<string>(
+            fields.Values.Where(f => f.ReviewOnConflict).Select(f => f.Name)
+                .Concat(ClosedStateRules.Select(r => r.StatusField)),
+            StringComparer.Ordinal);
+        WorkFields = new HashSet<string>(ClosedStateRules.SelectMany(r => r.WorkFields), StringComparer.Ordinal);
+    }
+
+    /// <summary>Starts declaring a collection named <paramref name="name"/>.</summary>
+    public static CollectionSchemaBuilder Define(string name) => new(name);
+
+    /// <summary>The collection's name, e.g. "WorkOrder".</summary>
+    public string Name { get; }
+
+    /// <summary>The fields by name.</summary>
+    public IReadOnlyDictionary<string, FieldSchema> Fields { get; }
+
+    /// <summary>The rules in declaration order.</summary>
+    public IReadOnlyList<SchemaRule> Rules { get; }
+
+    /// <summary>The closed-state rules.</summary>
+    public IReadOnlyList<ClosedStateRule> ClosedStateRules { get; }
+
+    /// <summary>The totals the read model computes.</summary>
+    public IReadOnlyList<TotalRule> Totals { get; }
+
+    /// <summary>Fields whose every write is kept because flags read them (review-on-conflict and rule status fields).</summary>
+    internal IReadOnlySet<string> HistoryFields { get; }
+
+    /// <summary>OR-set fields that count as work under a closed-state rule.</summary>
+    internal IReadOnlySet<string> WorkFields { get; }
+
+    /// <summary>The field named <paramref name="name"/>, if declared.</summary>
+    public bool TryGetField(string name, out FieldSchema field) => Fields.TryGetValue(name, out field!);
+}

@@ -1,0 +1,115 @@
+namespace Crdt.Core;
+
+/// <summary>
+/// Declares a collection: <c>CollectionSchema.Define("Job").Lww("status", FieldValueKind.String, required: true)
+/// .OrSet("entries", e =&gt; e.Field("hours", FieldValueKind.Decimal, required: true)).Build()</c>.
+/// <see cref="Build"/> checks that the rules name declared fields of the right kind.
+/// </summary>
+public sealed class CollectionSchemaBuilder
+{
+    private readonly string _name;
+    private readonly Dictionary<string, FieldSchema> _fields = new(StringComparer.Ordinal);
+    private readonly List<SchemaRule> _rules = [];
+
+    internal CollectionSchemaBuilder(string name)
+    {
+        if (!DocumentKey.IsValid(name, "x", out var reason))
+        {
+            throw new ArgumentException($"invalid collection name '{name}': {reason}", nameof(name));
+        }
+        _name = name;
+    }
+
+    /// <summary>Declares an LWW register field.</summary>
+    /// <param name="name">The field's name.</param>
+    /// <param name="valueKind">Its value type (integers are also accepted for decimals).</param>
+    /// <param name="required">True when creating a document must set it (non-null).</param>
+    /// <param name="reviewOnConflict">True when concurrent writes should be flagged for review.</param>
+    /// <param name="allowedValues">For strings: the only values accepted.</param>
+    public CollectionSchemaBuilder Lww(string name, FieldValueKind valueKind, bool required = false, bool reviewOnConflict = false, IEnumerable<string>? allowedValues = null)
+    {
+        if (valueKind == FieldValueKind.Null)
+        {
+            throw new ArgumentException($"field '{name}' of '{_name}': Null is not a value type", nameof(valueKind));
+        }
+        var allowed = allowedValues?.ToArray();
+        if (allowed is not null && valueKind != FieldValueKind.String)
+        {
+            throw new ArgumentException($"field '{name}' of '{_name}': allowed values need a String field", nameof(allowedValues));
+        }
+        return AddField(new FieldSchema(name, FieldKind.Lww, valueKind, required, reviewOnConflict, allowed, EmptyElements));
+    }
+
+    /// <summary>Declares an add-wins OR-set field whose elements have the fields declared by <paramref name="elements"/>.</summary>
+    public CollectionSchemaBuilder OrSet(string name, Action<ElementSchemaBuilder>? elements = null)
+    {
+        var builder = new ElementSchemaBuilder(_name, name);
+        elements?.Invoke(builder);
+        return AddField(new FieldSchema(name, FieldKind.OrSet, FieldValueKind.Null, false, false, null, builder.Build()));
+    }
+
+    /// <summary>Adds a closed-state rule (see <see cref="ClosedStateRule"/>).</summary>
+    public CollectionSchemaBuilder ClosedState(string statusField, IEnumerable<string> closingValues, IEnumerable<string> workFields)
+    {
+        _rules.Add(new ClosedStateRule(statusField, closingValues.ToArray(), workFields.ToArray()));
+        return this;
+    }
+
+    /// <summary>Adds a total (see <see cref="TotalRule"/>).</summary>
+    public CollectionSchemaBuilder Total(string name, string setField, string elementField)
+    {
+        _rules.Add(new TotalRule(name, setField, elementField));
+        return this;
+    }
+
+    /// <summary>Checks the declaration and builds the immutable schema.</summary>
+    public CollectionSchema Build()
+    {
+        foreach (var rule in _rules)
+        {
+            switch (rule)
+            {
+                case ClosedStateRule closed:
+                    RequireField(closed.StatusField, FieldKind.Lww, "closed-state rule", FieldValueKind.String);
+                    foreach (var work in closed.WorkFields)
+                    {
+                        RequireField(work, FieldKind.OrSet, "closed-state rule", null);
+                    }
+                    break;
+                case TotalRule total:
+                    RequireField(total.SetField, FieldKind.OrSet, $"total '{total.Name}'", null);
+                    if (!_fields[total.SetField].ElementFields.TryGetValue(total.ElementField, out var element)
+                        || element.ValueKind is not (FieldValueKind.Decimal or FieldValueKind.Integer))
+                    {
+                        throw new InvalidOperationException($"collection '{_name}': total '{total.Name}' needs a numeric element field '{total.ElementField}' in '{total.SetField}'");
+                    }
+                    break;
+            }
+        }
+        return new CollectionSchema(_name, new Dictionary<string, FieldSchema>(_fields, StringComparer.Ordinal), _rules.ToArray());
+    }
+
+    private static readonly IReadOnlyDictionary<string, ElementFieldSchema> EmptyElements =
+        new Dictionary<string, ElementFieldSchema>(StringComparer.Ordinal);
+
+    private CollectionSchemaBuilder AddField(FieldSchema field)
+    {
+        if (string.IsNullOrEmpty(field.Name))
+        {
+            throw new ArgumentException($"collection '{_name}': a field needs a name");
+        }
+        if (!_fields.TryAdd(field.Name, field))
+        {
+            throw new ArgumentException($"collection '{_name}': field '{field.Name}' is declared twice");
+        }
+        return this;
+    }
+
+    private void RequireField(string name, FieldKind kind, string what, FieldValueKind? valueKind)
+    {
+        if (!_fields.TryGetValue(name, out var field) || field.Kind != kind || (valueKind is { } v && field.ValueKind != v))
+        {
+            throw new InvalidOperationException($"collection '{_name}': the {what} names '{name}', which is not a declared {kind}{(valueKind is { } k ? " " + k : "")} field");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+namespace Crdt.Core;
+
+/// <summary>One LWW field of an OR-set's elements.</summary>
+public sealed class ElementFieldSchema
+{
+    internal ElementFieldSchema(string name, FieldValueKind valueKind, bool requiredOnAdd)
+    {
+        Name = name;
+        ValueKind = valueKind;
+        RequiredOnAdd = requiredOnAdd;
+    }
+
+    /// <summary>The element field's name, e.g. "hours".</summary>
+    public string Name { get; }
+
+    /// <summary>The declared value type (null is always allowed, except for a required field on add).</summary>
+    public FieldValueKind ValueKind { get; }
+
+    /// <summary>True when adding an element must give this field a non-null value.</summary>
+    public bool RequiredOnAdd { get; }
+}
