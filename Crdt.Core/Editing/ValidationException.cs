@@ -9,11 +9,17 @@ public sealed class ValidationException : Exception
 {
     /// <summary>Creates the error.</summary>
     public ValidationException(DocumentKey document, string? field, string reason)
-        : base(field is null ? $"{document}: {reason}" : $"{document}, field '{field}': {reason}")
+        : base(Describe(document, field, reason))
     {
         Document = document;
         Field = field;
         Reason = reason;
+    }
+
+    private static string Describe(DocumentKey document, string? field, string reason)
+    {
+        var where = document.Collection is null ? "" : $"{document}: ";
+        return field is null ? where + reason : $"{where}field '{field}': {reason}";
     }
 
     /// <summary>The document the edit was for.</summary>

@@ -1,0 +1,215 @@
+using Crdt.Core.Internal;
+
+namespace Crdt.Core;
+
+/// <summary>
+/// Write-time validation of an edit against the schema and the document as the author sees it:
+/// unknown collection, field or element field, wrong value type, a value outside a field's
+/// allowed values, a missing required field on create, work added to a closed order, edits of a
+/// missing or deleted document, unknown flags. Used by <see cref="LocalEditor"/>, and by the
+/// relay for edits it stamps on a caller's behalf.
+/// </summary>
+public static class EditValidator
+{
+    /// <summary>Throws <see cref="ValidationException"/> naming the document, the field and the reason when the edit is refused.</summary>
+    /// <param name="documents">The state the author sees.</param>
+    /// <param name="key">The document.</param>
+    /// <param name="mutations">The edit's mutations.</param>
+    /// <param name="create">True when the edit creates the document.</param>
+    public static void Validate(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        ArgumentNullException.ThrowIfNull(mutations);
+        if (!documents.Schemas.TryGet(key.Collection, out var schema))
+        {
+            throw new ValidationException(key, null, $"unknown collection '{key.Collection}'");
+        }
+        if (mutations.Count == 0)
+        {
+            throw new ValidationException(key, null, "the edit has no mutations");
+        }
+        var state = documents.StateOf(key);
+        if (create && state is not null)
+        {
+            throw new ValidationException(key, null, "the document already exists");
+        }
+        if (!create && mutations.Any(m => m is not ResolveFlag))
+        {
+            if (state is null)
+            {
+                throw new ValidationException(key, null, "the document does not exist (create it first)");
+            }
+            if (state.Deletes.Count > 0 && documents.View(key).IsDeleted)
+            {
+                throw new ValidationException(key, null, "the document is deleted");
+            }
+        }
+
+        var status = new Dictionary<string, FieldValue>(StringComparer.Ordinal);
+        foreach (var mutation in mutations)
+        {
+            switch (mutation)
+            {
+                case SetField set:
+                {
+                    var field = LwwField(schema, key, set.Field);
+                    CheckValue(key, set.Field, field.ValueKind, set.Value, field.AllowedValues);
+                    if (set.Value.IsNull && field.RequiredOnCreate)
+                    {
+                        throw new ValidationException(key, set.Field, "the field is required and cannot be cleared");
+                    }
+                    status[set.Field] = set.Value;
+                    break;
+                }
+                case AddElement add:
+                {
+                    var field = SetField(schema, key, add.Field);
+                    RequireId(key, add.Field, add.ElementId);
+                    if (state is not null && state.Sets.TryGetValue(add.Field, out var elements) && elements.TryGetValue(add.ElementId, out var existing) && existing.IsLive)
+                    {
+                        throw new ValidationException(key, add.Field, $"element '{add.ElementId}' already exists");
+                    }
+                    foreach (var (name, value) in add.Values)
+                    {
+                        CheckElementValue(key, field, name, value);
+                    }
+                    foreach (var element in field.ElementFields.Values)
+                    {
+                        if (element.RequiredOnAdd && (!add.Values.TryGetValue(element.Name, out var value) || value.IsNull))
+                        {
+                            throw new ValidationException(key, add.Field, $"element field '{element.Name}' is required when adding an element");
+                        }
+                    }
+                    CheckNotClosed(schema, state, key, add.Field, status, "cannot take new entries");
+                    break;
+                }
+                case SetElementField setElement:
+                {
+                    var field = SetField(schema, key, setElement.Field);
+                    CheckElementValue(key, field, setElement.ElementField, setElement.Value);
+                    if (setElement.Value.IsNull && field.ElementFields[setElement.ElementField].RequiredOnAdd)
+                    {
+                        throw new ValidationException(key, setElement.Field, $"element field '{setElement.ElementField}' is required and cannot be cleared");
+                    }
+                    RequireLiveElement(state, key, setElement.Field, setElement.ElementId, mutations);
+                    CheckNotClosed(schema, state, key, setElement.Field, status, "cannot have its entries changed");
+                    break;
+                }
+                case RemoveElement remove:
+                    SetField(schema, key, remove.Field);
+                    RequireLiveElement(state, key, remove.Field, remove.ElementId, mutations);
+                    break;
+                case DeleteDocument:
+                    if (create)
+                    {
+                        throw new ValidationException(key, null, "a document cannot be deleted while it is created");
+                    }
+                    break;
+                case ResolveFlag resolve:
+                {
+                    var flag = documents.Flags(key).FirstOrDefault(f => f.Id == resolve.FlagId)
+                        ?? throw new ValidationException(key, null, $"there is no flag '{resolve.FlagId}' on this document");
+                    var allowed = flag.Kind == FlagKind.WorkOnClosedOrder
+                        ? resolve.Resolution is Resolution.Accept or Resolution.Discard
+                        : resolve.Resolution is Resolution.KeepMine or Resolution.KeepTheirs;
+                    if (!allowed)
+                    {
+                        throw new ValidationException(key, flag.Field, $"{resolve.Resolution} does not resolve a {flag.Kind} flag (use {(flag.Kind == FlagKind.WorkOnClosedOrder ? "Accept or Discard" : "KeepMine or KeepTheirs")})");
+                    }
+                    break;
+                }
+                default:
+                    throw new ValidationException(key, mutation.TargetField, $"unsupported mutation {mutation.GetType().Name}");
+            }
+        }
+
+        if (create)
+        {
+            foreach (var field in schema.Fields.Values)
+            {
+                if (field.RequiredOnCreate && (!status.TryGetValue(field.Name, out var value) || value.IsNull))
+                {
+                    throw new ValidationException(key, field.Name, "the field is required when creating the document");
+                }
+            }
+        }
+    }
+
+    private static FieldSchema LwwField(CollectionSchema schema, DocumentKey key, string name)
+    {
+        if (!schema.TryGetField(name, out var field))
+        {
+            throw new ValidationException(key, name, $"unknown field (collection '{schema.Name}' has no field '{name}')");
+        }
+        return field.Kind == FieldKind.Lww ? field : throw new ValidationException(key, name, "the field is an OR-set: add, change or remove elements instead of setting it");
+    }
+
+    private static FieldSchema SetField(CollectionSchema schema, DocumentKey key, string name)
+    {
+        if (!schema.TryGetField(name, out var field))
+        {
+            throw new ValidationException(key, name, $"unknown field (collection '{schema.Name}' has no field '{name}')");
+        }
+        return field.Kind == FieldKind.OrSet ? field : throw new ValidationException(key, name, "the field is a single value (LWW): set it instead");
+    }
+
+    private static void CheckValue(DocumentKey key, string field, FieldValueKind declared, FieldValue value, IReadOnlyList<string>? allowed)
+    {
+        if (!FieldSchema.Accepts(declared, value))
+        {
+            throw new ValidationException(key, field, $"wrong type: expected {declared}, got {value.Kind}");
+        }
+        if (allowed is not null && value.Kind == FieldValueKind.String && !allowed.Contains(value.AsString(), StringComparer.Ordinal))
+        {
+            throw new ValidationException(key, field, $"'{value.AsString()}' is not one of {string.Join(", ", allowed)}");
+        }
+    }
+
+    private static void CheckElementValue(DocumentKey key, FieldSchema set, string name, FieldValue value)
+    {
+        if (!set.ElementFields.TryGetValue(name, out var element))
+        {
+            throw new ValidationException(key, set.Name, $"unknown element field '{name}'");
+        }
+        if (!FieldSchema.Accepts(element.ValueKind, value))
+        {
+            throw new ValidationException(key, set.Name, $"element field '{name}' has the wrong type: expected {element.ValueKind}, got {value.Kind}");
+        }
+    }
+
+    private static void RequireId(DocumentKey key, string field, string id)
+    {
+        if (string.IsNullOrEmpty(id) || id.Length > DocumentKey.MaxLength)
+        {
+            throw new ValidationException(key, field, $"element id must be 1 to {DocumentKey.MaxLength} characters");
+        }
+    }
+
+    private static void RequireLiveElement(DocumentState? state, DocumentKey key, string field, string id, IReadOnlyList<Mutation> mutations)
+    {
+        var live = state is not null && state.Sets.TryGetValue(field, out var elements) && elements.TryGetValue(id, out var element) && element.IsLive;
+        if (!live && !mutations.Any(m => m is AddElement add && add.Field == field && add.ElementId == id))
+        {
+            throw new ValidationException(key, field, $"there is no element '{id}'");
+        }
+    }
+
+    /// <summary>Refuses work on an order the author sees closed (its status, or the status this edit sets first).</summary>
+    private static void CheckNotClosed(CollectionSchema schema, DocumentState? state, DocumentKey key, string set, Dictionary<string, FieldValue> setInThisEdit, string what)
+    {
+        foreach (var rule in schema.ClosedStateRules)
+        {
+            if (!rule.WorkFields.Contains(set, StringComparer.Ordinal))
+            {
+                continue;
+            }
+            var status = setInThisEdit.TryGetValue(rule.StatusField, out var pending)
+                ? pending
+                : state is not null && state.Fields.TryGetValue(rule.StatusField, out var register) && register.HasWinner ? register.Winner.Value : null;
+            if (rule.IsClosing(status))
+            {
+                throw new ValidationException(key, set, $"the {key.Collection} is {status!.AsString()}: it {what} (reopen it first)");
+            }
+        }
+    }
+}
