@@ -12,5 +12,12 @@ public sealed class PendingChangesException : Exception
         PendingCount = pendingCount;
     }
 
+    /// <summary>A refusal with its own explanation (e.g. a user switch that could not sync first).</summary>
+    public PendingChangesException(long pendingCount, string action, string explanation)
+        : base($"{action} refused: {explanation}")
+    {
+        PendingCount = pendingCount;
+    }
+
     public long PendingCount { get; }
 }

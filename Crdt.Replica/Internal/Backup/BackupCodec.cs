@@ -8,7 +8,7 @@ namespace Crdt.Replica.Internal.Backup;
 /// The backup file format:
 /// <code>
 /// "CRDTFSBK" | u16 format version | body | SHA-256(magic..body) (32 bytes)
-/// body = device id, created (unix ms), then counted sections: ops, pending dots (with who made them), pins
+/// body = device id, created (unix ms), then counted sections: documents (snapshot + JSON), ops, pending dots (with who made them), pins
 /// </code>
 /// Little-endian integers, strings as 7-bit-length-prefixed UTF-8 (BinaryWriter). The file is
 /// checked whole (magic, version, checksum, structure) before anything is returned, so a
@@ -34,6 +34,15 @@ internal static class BackupCodec
             writer.Write(FormatVersion);
             writer.Write(backup.DeviceId);
             writer.Write(backup.CreatedAt.ToUnixTimeMilliseconds());
+            writer.Write(backup.Documents.Count);
+            foreach (var document in backup.Documents)
+            {
+                writer.Write(document.Collection);
+                writer.Write(document.DocId);
+                writer.Write(document.Snapshot.Length);
+                writer.Write(document.Snapshot);
+                writer.Write(document.Json);
+            }
             writer.Write(backup.Ops.Count);
             foreach (var op in backup.Ops)
             {
@@ -90,6 +99,14 @@ internal static class BackupCodec
             reader.ReadBytes(Magic.Length + sizeof(ushort));
             var deviceId = reader.ReadString();
             var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64());
+            var documents = new List<StoredDocument>();
+            for (var i = Count(reader); i > 0; i--)
+            {
+                var collection = reader.ReadString();
+                var docId = reader.ReadString();
+                var snapshot = Bytes(reader, bodyLength, $"document {collection}/{docId}");
+                documents.Add(new StoredDocument(collection, docId, snapshot, reader.ReadString()));
+            }
             var ops = new List<StoredOp>();
             for (var i = Count(reader); i > 0; i--)
             {
@@ -97,16 +114,7 @@ internal static class BackupCodec
                 var seq = reader.ReadInt64();
                 var collection = reader.ReadString();
                 var docId = reader.ReadString();
-                var length = reader.ReadInt32();
-                if (length < 0 || length > bodyLength)
-                {
-                    throw new InvalidDataException($"op {replica}:{seq} has an impossible length {length}");
-                }
-                var bytes = reader.ReadBytes(length);
-                if (bytes.Length != length)
-                {
-                    throw new EndOfStreamException();
-                }
+                var bytes = Bytes(reader, bodyLength, $"op {replica}:{seq}");
                 ops.Add(new StoredOp(replica, seq, collection, docId, bytes));
             }
             var pending = new List<PendingDot>();
@@ -123,13 +131,24 @@ internal static class BackupCodec
             {
                 throw new InvalidDataException("unexpected bytes after the last section");
             }
-            return new ReplicaBackup(deviceId, createdAt, ops, pending, pins);
+            return new ReplicaBackup(deviceId, createdAt, documents, ops, pending, pins);
         }
         catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException or IOException or FormatException)
         {
             // The checksum matched, so the file was written this way: a writer bug, but still refused whole.
             throw new ReplicaBackupException($"'{source}' is not a valid backup: {ex.Message}", ex);
         }
+    }
+
+    private static byte[] Bytes(BinaryReader reader, int bodyLength, string what)
+    {
+        var length = reader.ReadInt32();
+        if (length < 0 || length > bodyLength)
+        {
+            throw new InvalidDataException($"{what} has an impossible length {length}");
+        }
+        var bytes = reader.ReadBytes(length);
+        return bytes.Length == length ? bytes : throw new EndOfStreamException();
     }
 
     private static int Count(BinaryReader reader)

@@ -88,6 +88,8 @@ internal static class ReplicaSchema
         """
         ALTER TABLE documents ADD COLUMN leave_when_synced INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX outbox_by_document ON outbox(collection, doc_id);
+        -- Pins are also told to the relay (so the document stays in scope); 0 until it confirmed.
+        ALTER TABLE pinned ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
         """,
     ];
 }

@@ -112,9 +112,24 @@ internal sealed partial class ReplicaStore
         command.ExecuteNonQuery();
     });
 
-    public IReadOnlyList<(string Collection, string DocId)> Pinned()
+    /// <summary>The relay confirmed these pins.</summary>
+    public void MarkPinsSent(IReadOnlyList<(string Collection, string DocId)> keys) => Write("save pins", tx =>
     {
-        using var command = database.Command("SELECT collection, doc_id FROM pinned ORDER BY collection, doc_id");
+        foreach (var (collection, docId) in keys)
+        {
+            using var command = database.Command("UPDATE pinned SET sent = 1 WHERE collection = $c AND doc_id = $d", tx);
+            command.Parameters.AddWithValue("$c", collection);
+            command.Parameters.AddWithValue("$d", docId);
+            command.ExecuteNonQuery();
+        }
+    });
+
+    /// <summary>Pinned documents (only those the relay has not confirmed when <paramref name="unsentOnly"/>).</summary>
+    public IReadOnlyList<(string Collection, string DocId)> Pinned(bool unsentOnly = false)
+    {
+        using var command = database.Command(unsentOnly
+            ? "SELECT collection, doc_id FROM pinned WHERE sent = 0 ORDER BY collection, doc_id"
+            : "SELECT collection, doc_id FROM pinned ORDER BY collection, doc_id");
         var keys = new List<(string, string)>();
         using var reader = command.ExecuteReader();
         while (reader.Read())

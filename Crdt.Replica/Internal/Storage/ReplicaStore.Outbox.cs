@@ -98,9 +98,11 @@ internal sealed partial class ReplicaStore
     /// Returns the keys dropped now.
     /// </summary>
     public IReadOnlyList<(string Collection, string DocId)> LeaveScope(IReadOnlyList<(string Collection, string DocId)> keys) =>
-        Write("drop documents that left the scope", tx =>
-        {
-            foreach (var (collection, docId) in keys)
+        Write("drop documents that left the scope", tx => MarkLeftScope(keys, tx));
+
+    private List<(string Collection, string DocId)> MarkLeftScope(IReadOnlyList<(string Collection, string DocId)> keys, SqliteTransaction tx)
+    {
+        foreach (var (collection, docId) in keys)
             {
                 using var command = database.Command(
                     "UPDATE documents SET leave_when_synced = 1 WHERE collection = $c AND doc_id = $d", tx);
@@ -109,7 +111,7 @@ internal sealed partial class ReplicaStore
                 command.ExecuteNonQuery();
             }
             return DropLeftDocumentsWithoutPending(tx);
-        });
+    }
 
     private List<(string Collection, string DocId)> DropLeftDocumentsWithoutPending(SqliteTransaction tx)
     {

@@ -84,4 +84,12 @@ internal sealed partial class ReplicaStore
             SetSetting(SettingKeys.CurrentUser, null, tx);
         }
     });
+
+    /// <summary>Edits saved while nobody was signed in become this person's.</summary>
+    public void AdoptUnattributed(string userName) => Write("attribute edits", tx =>
+    {
+        using var command = database.Command("UPDATE outbox SET user_name = $u WHERE user_name = ''", tx);
+        command.Parameters.AddWithValue("$u", userName);
+        command.ExecuteNonQuery();
+    });
 }

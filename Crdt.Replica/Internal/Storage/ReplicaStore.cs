@@ -25,8 +25,13 @@ internal sealed partial class ReplicaStore : IDisposable
     /// transaction, committed before this returns.
     /// </summary>
     /// <param name="userName">the person who made the edits: only their credentials may send them</param>
-    public void CommitLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes) => Write("save edit", tx =>
+    /// <param name="lastHlc">the clock's last stamp, so stamps never run backwards after a restart</param>
+    public void CommitLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes, string? lastHlc = null) => Write("save edit", tx =>
     {
+        if (lastHlc is not null)
+        {
+            SetSetting(SettingKeys.LastHlc, lastHlc, tx);
+        }
         foreach (var op in ops)
         {
             InsertOp(op, tx, ignoreExisting: false);
@@ -55,10 +60,17 @@ internal sealed partial class ReplicaStore : IDisposable
     });
 
     /// <summary>
-    /// Ops that arrived from the relay: inserted if new (dedup by dot), the documents they
-    /// touched, and the new pull cursor, in one transaction.
+    /// What arrived from the relay up to one checkpoint: ops inserted if new (dedup by dot), the
+    /// documents they touched, documents that left the scope, and the new pull cursor, in one
+    /// transaction (so a crash never advances the cursor past something not saved).
+    /// Returns the documents dropped because they left the scope with nothing pending.
     /// </summary>
-    public void CommitReceived(IReadOnlyList<StoredOp> ops, IReadOnlyList<DocumentChange> changes, string? cursorUser, ulong? cursor) =>
+    public IReadOnlyList<(string Collection, string DocId)> CommitReceived(
+        IReadOnlyList<StoredOp> ops,
+        IReadOnlyList<DocumentChange> changes,
+        string? cursorUser,
+        ulong? cursor,
+        IReadOnlyList<(string Collection, string DocId)>? leftScope = null) =>
         Write("save received ops", tx =>
         {
             foreach (var op in ops)
@@ -73,6 +85,7 @@ internal sealed partial class ReplicaStore : IDisposable
             {
                 SetCursor(cursorUser, position, tx);
             }
+            return leftScope is { Count: > 0 } ? MarkLeftScope(leftScope, tx) : [];
         });
 
     /// <summary>Which of these dots the op log already holds (so a re-delivered op is skipped before decoding).</summary>

@@ -13,7 +13,6 @@ namespace Crdt.Replica.Internal.Sync;
 internal sealed class SyncMachine
 {
     private readonly Backoff backoff;
-    private readonly bool live;
     private int failures;
     private DateTimeOffset? retryAt;
     private bool pullNeeded = true;
@@ -21,12 +20,15 @@ internal sealed class SyncMachine
     public SyncMachine(Backoff backoff, bool workOffline, bool live)
     {
         this.backoff = backoff;
-        this.live = live;
+        Live = live;
         WorkOffline = workOffline;
         Connectivity = workOffline ? ConnectivityState.WorkOffline : ConnectivityState.Offline;
     }
 
     public ConnectivityState Connectivity { get; private set; }
+
+    /// <summary>True while the app wants the live stream held open once caught up.</summary>
+    public bool Live { get; set; }
 
     public bool WorkOffline { get; private set; }
 
@@ -68,7 +70,7 @@ internal sealed class SyncMachine
         {
             return new SyncStep.Pull();
         }
-        return live ? new SyncStep.Listen() : new SyncStep.Idle("caught up");
+        return Live ? new SyncStep.Listen() : new SyncStep.Idle("caught up");
     }
 
     /// <summary>Asks for a full round now (user pressed sync, or the network came back): forgets the backoff.</summary>

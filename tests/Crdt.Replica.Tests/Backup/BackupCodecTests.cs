@@ -9,6 +9,7 @@ public sealed class BackupCodecTests
     private static ReplicaBackup Sample() => new(
         "dev-1",
         DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000),
+        [new StoredDocument("WorkOrder", "WO-1", [4, 5], "{\"title\":\"Pump\"}")],
         [new StoredOp("dev-1", 1, "WorkOrder", "WO-1", [1, 2, 3]), new StoredOp("relay", 5, "Part", "P-1", [])],
         [new PendingDot("dev-1", 1, "ana")],
         [("Customer", "C-1")]);
@@ -25,6 +26,8 @@ public sealed class BackupCodecTests
         Assert.Equal(backup.Ops.Select(o => (o.Replica, o.Seq, o.Collection, o.DocId, Convert.ToHexString(o.Bytes))),
             decoded.Ops.Select(o => (o.Replica, o.Seq, o.Collection, o.DocId, Convert.ToHexString(o.Bytes))));
         Assert.Equal(backup.Pending, decoded.Pending);
+        Assert.Equal(backup.Documents.Select(d => (d.Collection, d.DocId, Convert.ToHexString(d.Snapshot), d.Json)),
+            decoded.Documents.Select(d => (d.Collection, d.DocId, Convert.ToHexString(d.Snapshot), d.Json)));
         Assert.Equal(backup.Pins, decoded.Pins);
     }
 

@@ -1,6 +1,8 @@
 using Crdt.Replica.Internal.Storage;
 using Microsoft.Data.Sqlite;
 
+using Crdt.Replica.Tests.Infrastructure;
+
 namespace Crdt.Replica.Tests.Storage;
 
 /// <summary>Guards against a new build failing to open, or silently mangling, a file an older release wrote.</summary>

@@ -1,5 +1,7 @@
 using Crdt.Replica.Internal.Storage;
 
+using Crdt.Replica.Tests.Infrastructure;
+
 namespace Crdt.Replica.Tests.Storage;
 
 /// <summary>Guards the store's transactions: an edit is all of op log, outbox and document, or nothing.</summary>
