@@ -31,22 +31,23 @@ public static class GrpcEndpointRouteBuilderExtensions
         return new CompositeConventionBuilder(binder.Builders);
     }
 
-    public static IEndpointConventionBuilder MapGrpcMethod<TRequest, TResponse>(this IEndpointRouteBuilder endpoints, Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse> handler)
+    /// <summary>Maps one unary method to a handler (no service class needed).</summary>
+    public static IEndpointConventionBuilder MapGrpcUnary<TRequest, TResponse>(this IEndpointRouteBuilder endpoints, Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse> handler)
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>
         => Single(endpoints, b => b.AddUnary(method, handler));
 
-    public static IEndpointConventionBuilder MapGrpcMethod<TRequest, TResponse>(this IEndpointRouteBuilder endpoints, Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse> handler)
+    public static IEndpointConventionBuilder MapGrpcServerStreaming<TRequest, TResponse>(this IEndpointRouteBuilder endpoints, Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse> handler)
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>
         => Single(endpoints, b => b.AddServerStreaming(method, handler));
 
-    public static IEndpointConventionBuilder MapGrpcMethod<TRequest, TResponse>(this IEndpointRouteBuilder endpoints, Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse> handler)
+    public static IEndpointConventionBuilder MapGrpcClientStreaming<TRequest, TResponse>(this IEndpointRouteBuilder endpoints, Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse> handler)
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>
         => Single(endpoints, b => b.AddClientStreaming(method, handler));
 
-    public static IEndpointConventionBuilder MapGrpcMethod<TRequest, TResponse>(this IEndpointRouteBuilder endpoints, Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse> handler)
+    public static IEndpointConventionBuilder MapGrpcDuplexStreaming<TRequest, TResponse>(this IEndpointRouteBuilder endpoints, Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse> handler)
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>
         => Single(endpoints, b => b.AddDuplexStreaming(method, handler));

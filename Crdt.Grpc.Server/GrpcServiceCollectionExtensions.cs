@@ -19,7 +19,7 @@ public static class GrpcServiceCollectionExtensions
 
         services.TryAddSingleton<GrpcServerRuntime>();
         services.TryAddSingleton<GrpcHealthService>();
-        services.TryAddSingleton<GrpcReflectionService>();
+        services.TryAddSingleton(provider => new GrpcReflectionService(provider.GetRequiredService<GrpcServerRuntime>()));
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 
 namespace Crdt.Relay;
 
@@ -34,4 +35,8 @@ public sealed class RelayOptions
 
     /// <summary>How often the relay looks for device changes made by another process (the CLI).</summary>
     public TimeSpan DevicePollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Where logs go; default: one line per event on the console. <c>serve --log-format json</c>
+    /// uses the JSON console formatter (structured: every named value is its own property).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

@@ -68,7 +68,7 @@ public interface IRelayStore : IAsyncDisposable
 
     /// <summary>Pins or unpins a document for a device. A pin remembers the log head at the
     /// time it was made, so a Pull from an older cursor knows to send the document whole.</summary>
-    Task SetPinAsync(string tenant, string device, DocumentKey document, bool pinned, CancellationToken cancellationToken = default);
+    Task SetPinAsync(string tenant, string device, StoreDocumentKey document, bool pinned, CancellationToken cancellationToken = default);
 
     /// <summary>A device's pins, ordered by collection then id.</summary>
     Task<IReadOnlyList<PinRecord>> ListPinsAsync(string tenant, string device, CancellationToken cancellationToken = default);

@@ -2,12 +2,12 @@ namespace Crdt.Relay.Storage;
 
 /// <summary>A batch carried a dot the tenant already holds with different content: two
 /// different ops cannot share an identity, so the batch is refused whole.</summary>
-public sealed class DotConflictException(string replica, long sequence, DocumentKey document)
+public sealed class DotConflictException(string replica, long sequence, StoreDocumentKey document)
     : Exception($"op {replica}:{sequence} on {document} was already stored with different content")
 {
     public string Replica { get; } = replica;
     public long Sequence { get; } = sequence;
-    public DocumentKey Document { get; } = document;
+    public StoreDocumentKey Document { get; } = document;
 }
 
 /// <summary>A device name is unique within its tenant.</summary>

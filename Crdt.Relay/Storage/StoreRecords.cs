@@ -1,13 +1,13 @@
 namespace Crdt.Relay.Storage;
 
 /// <summary>One op to store: its dot, the document it changes, and its encoded bytes.</summary>
-public sealed record OpRecord(string Replica, long Sequence, DocumentKey Document, byte[] Payload);
+public sealed record OpRecord(string Replica, long Sequence, StoreDocumentKey Document, byte[] Payload);
 
 /// <summary>One stored op with its log position.</summary>
-public sealed record LogEntry(long Position, string Replica, long Sequence, DocumentKey Document, byte[] Payload);
+public sealed record LogEntry(long Position, string Replica, long Sequence, StoreDocumentKey Document, byte[] Payload);
 
 /// <summary>(collection, id) of a document.</summary>
-public readonly record struct DocumentKey(string Collection, string Id)
+public readonly record struct StoreDocumentKey(string Collection, string Id)
 {
     public override string ToString() => $"{Collection}/{Id}";
 }
@@ -43,4 +43,4 @@ public sealed record DeviceRecord(string Tenant, string Name, DeviceRoleKind Rol
 }
 
 /// <summary>A document a device pinned, with the tenant's log head when it was pinned.</summary>
-public sealed record PinRecord(DocumentKey Document, long PinnedAtPosition);
+public sealed record PinRecord(StoreDocumentKey Document, long PinnedAtPosition);

@@ -88,7 +88,7 @@ public sealed partial class SqliteRelayStore
         return Convert.ToInt64(Scalar(connection, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'device_epoch';"));
     }
 
-    public Task SetPinAsync(string tenant, string device, DocumentKey document, bool pinned, CancellationToken cancellationToken = default) =>
+    public Task SetPinAsync(string tenant, string device, StoreDocumentKey document, bool pinned, CancellationToken cancellationToken = default) =>
         WriteAsync(tx => pinned
             ? Execute(_writer, """
                 INSERT INTO pins(tenant, device, collection, doc_id, pinned_at_position)
@@ -113,7 +113,7 @@ public sealed partial class SqliteRelayStore
         var pins = new List<PinRecord>();
         while (reader.Read())
         {
-            pins.Add(new PinRecord(new DocumentKey(reader.GetString(0), reader.GetString(1)), reader.GetInt64(2)));
+            pins.Add(new PinRecord(new StoreDocumentKey(reader.GetString(0), reader.GetString(1)), reader.GetInt64(2)));
         }
         return pins;
     }

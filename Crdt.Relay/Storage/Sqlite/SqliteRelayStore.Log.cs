@@ -99,7 +99,7 @@ public sealed partial class SqliteRelayStore
                 reader.GetInt64(0),
                 reader.GetString(1),
                 reader.GetInt64(2),
-                new DocumentKey(reader.GetString(3), reader.GetString(4)),
+                new StoreDocumentKey(reader.GetString(3), reader.GetString(4)),
                 (byte[])reader.GetValue(5)));
         }
         return entries;

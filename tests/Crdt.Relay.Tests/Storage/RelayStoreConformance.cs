@@ -29,10 +29,10 @@ public abstract class RelayStoreConformance : IAsyncLifetime
         if (_store is not null) await _store.DisposeAsync();
     }
 
-    private static readonly DocumentKey Order1 = new("WorkOrder", "wo-1");
-    private static readonly DocumentKey Order2 = new("WorkOrder", "wo-2");
+    private static readonly StoreDocumentKey Order1 = new("WorkOrder", "wo-1");
+    private static readonly StoreDocumentKey Order2 = new("WorkOrder", "wo-2");
 
-    private static OpRecord Op(string replica, long seq, DocumentKey? doc = null, byte fill = 1) =>
+    private static OpRecord Op(string replica, long seq, StoreDocumentKey? doc = null, byte fill = 1) =>
         new(replica, seq, doc ?? Order1, [fill, (byte)seq, (byte)(seq >> 8), 42]);
 
     [Fact]
@@ -221,7 +221,7 @@ public abstract class RelayStoreConformance : IAsyncLifetime
     public async Task Pins_remember_the_log_head_when_made_and_can_be_removed()
     {
         var head = (await Store.AppendAsync("t1", [Op("a", 1), Op("a", 2)])).Head;
-        var customer = new DocumentKey("Customer", "c-1");
+        var customer = new StoreDocumentKey("Customer", "c-1");
 
         await Store.SetPinAsync("t1", "alice", customer, pinned: true);
         await Store.SetPinAsync("t1", "alice", customer, pinned: true);

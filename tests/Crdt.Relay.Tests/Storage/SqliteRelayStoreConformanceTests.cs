@@ -20,7 +20,7 @@ public sealed class SqliteRelayStoreConformanceTests : RelayStoreConformance, ID
     [Fact]
     public async Task The_data_folder_holds_a_WAL_database()
     {
-        await Store.AppendAsync("t1", [new OpRecord("a", 1, new DocumentKey("Part", "p"), [1])]);
+        await Store.AppendAsync("t1", [new OpRecord("a", 1, new StoreDocumentKey("Part", "p"), [1])]);
 
         Assert.True(File.Exists(SqliteRelayStore.DatabasePath(_folder.Path)));
         Assert.True(File.Exists(SqliteRelayStore.DatabasePath(_folder.Path) + "-wal"));

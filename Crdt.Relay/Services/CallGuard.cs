@@ -1,0 +1,58 @@
+using Crdt.Grpc;
+using Crdt.Grpc.Server;
+using Crdt.Relay.Auth;
+using Crdt.Relay.Sync;
+
+namespace Crdt.Relay.Services;
+
+/// <summary>Turns the engine's refusals into gRPC statuses, counting and logging each one, and
+/// ends streams of revoked devices with UNAUTHENTICATED.</summary>
+internal static class CallGuard
+{
+    public static async Task<T> RunAsync<T>(RelayEngine engine, ServerCallContext context, Func<CallerIdentity, Task<T>> call)
+    {
+        var caller = context.Caller();
+        try
+        {
+            return await call(caller).ConfigureAwait(false);
+        }
+        catch (RelayRefusal refusal)
+        {
+            throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
+        }
+    }
+
+    /// <summary>Runs a server stream until the call ends, the device is revoked, or the relay stops.</summary>
+    public static async Task StreamAsync(RelayEngine engine, ServerCallContext context, Func<CallerIdentity, CancellationToken, Task> stream)
+    {
+        var caller = context.Caller();
+        using var lifetime = engine.StreamLifetime(caller, context.CancellationToken);
+        using var connected = engine.Metrics.StreamOpened(context.Method);
+        var revoked = engine.Devices.RevocationToken(caller);
+        try
+        {
+            await stream(caller, lifetime.Token).ConfigureAwait(false);
+        }
+        catch (RelayRefusal refusal)
+        {
+            throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
+        }
+        catch (OperationCanceledException) when (revoked.IsCancellationRequested)
+        {
+            engine.Log.StreamEnded(context.Method, caller.Tenant, caller.Name, "device revoked");
+            throw Refuse(engine, context, caller, StatusCode.Unauthenticated, $"{caller} was revoked");
+        }
+        catch (OperationCanceledException) when (engine.ShutdownToken.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            engine.Log.StreamEnded(context.Method, caller.Tenant, caller.Name, "relay shutting down");
+            throw new RpcException(StatusCode.Unavailable, "the relay is shutting down; reconnect");
+        }
+    }
+
+    private static RpcException Refuse(RelayEngine engine, ServerCallContext context, CallerIdentity caller, StatusCode code, string message)
+    {
+        engine.Metrics.Refused(code.ToString(), context.Method);
+        engine.Log.Refused(context.Method, caller.Tenant, caller.Name, code.ToString(), message);
+        return new RpcException(code, message);
+    }
+}

@@ -1,0 +1,26 @@
+using Crdt.Core;
+
+namespace Crdt.Relay.Sync;
+
+/// <summary>One op as committed: its log position, the decoded op and its wire form.</summary>
+internal sealed record CommittedOp(long Position, Op Op, Core.Wire.Op Wire);
+
+/// <summary>
+/// A link in a tenant's chain of commits: live streams hold their current node and await
+/// <see cref="NextAsync"/>, so each commit is handed to every subscriber without copying or
+/// re-reading the store, and a slow subscriber only keeps alive the nodes it has not read yet.
+/// </summary>
+internal sealed class CommitNode(long head, IReadOnlyList<CommittedOp> ops)
+{
+    private readonly TaskCompletionSource<CommitNode> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The tenant's log head once this commit is visible.</summary>
+    public long Head { get; } = head;
+
+    /// <summary>The ops this commit added (new ones only, in position order).</summary>
+    public IReadOnlyList<CommittedOp> Ops { get; } = ops;
+
+    public Task<CommitNode> NextAsync(CancellationToken cancellationToken) => _next.Task.WaitAsync(cancellationToken);
+
+    public void Link(CommitNode next) => _next.TrySetResult(next);
+}

@@ -1,0 +1,180 @@
+using Crdt.Core;
+using Crdt.Relay.Auth;
+using Crdt.Relay.Storage;
+using Google.Protobuf;
+using Wire = Crdt.Core.Wire;
+using StoreKey = Crdt.Relay.Storage.StoreDocumentKey;
+
+namespace Crdt.Relay.Sync;
+
+internal sealed partial class RelayEngine
+{
+    /// <summary>Largest single op accepted (encoded), so one op cannot pin megabytes of state.</summary>
+    public const int MaxOpBytes = 256 * 1024;
+
+    /// <summary>Sync.Push: validates the whole batch, stores it atomically, applies it, publishes it.</summary>
+    public async Task<Wire.PushResponse> PushAsync(CallerIdentity caller, Wire.PushRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Ops.Count > Options.MaxOpsPerPush)
+            throw RelayRefusal.TooLarge($"the batch holds {request.Ops.Count} ops; at most {Options.MaxOpsPerPush} per Push");
+        var ops = new Op[request.Ops.Count];
+        var nowMs = NowMs();
+        for (var i = 0; i < ops.Length; i++)
+        {
+            var wire = request.Ops[i];
+            var size = wire.CalculateSize();
+            if (size > MaxOpBytes)
+                throw RelayRefusal.TooLarge($"op #{i} on {Describe(wire.Document)} is {size} bytes; at most {MaxOpBytes} per op");
+            try
+            {
+                ops[i] = OpCodec.FromMessage(wire);
+            }
+            catch (OpDecodeException e)
+            {
+                throw RelayRefusal.Invalid($"op #{i} on {Describe(wire.Document)}: {e.Message}");
+            }
+            if (HlcClock.IsBeyondSkew(ops[i].Hlc, nowMs, Options.MaxClockSkew))
+                throw RelayRefusal.Precondition($"op #{i} ({ops[i].Dot}) on {ops[i].Document}: stamped {ops[i].Hlc.WallTime:O}, " +
+                    $"more than {Options.MaxClockSkew.TotalMinutes:0.#} min ahead of the relay's clock; check the device's clock");
+        }
+        if (ops.Length == 0)
+        {
+            var emptyTenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
+            return new Wire.PushResponse { Cursor = (ulong)emptyTenant.Head };
+        }
+
+        var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
+        var pins = await PinsAsync(caller, cancellationToken).ConfigureAwait(false);
+        AppendResult result;
+        await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            result = await CommitLockedAsync(tenant, caller, ops, request.Ops, pins, validateDuplicates: false).ConfigureAwait(false);
+        }
+        finally
+        {
+            tenant.WriteLock.Release();
+        }
+        Metrics.OpsStored(result.StoredCount, result.DuplicateCount);
+        Log.Pushed(caller.Tenant, caller.Name, result.StoredCount, result.DuplicateCount, result.Head);
+        return new Wire.PushResponse
+        {
+            Stored = (uint)result.StoredCount,
+            Duplicates = (uint)result.DuplicateCount,
+            Cursor = (ulong)result.Positions.Max(),
+        };
+    }
+
+    /// <summary>
+    /// Validates under the tenant's gate, appends to the store, then applies; the caller holds the
+    /// tenant's write lock, so state and log advance together and in the same order. Ops the
+    /// tenant already holds are not validated again (unless asked): they were valid when first
+    /// stored, and a re-push after a lost acknowledgement must succeed even if the state has
+    /// moved on since.
+    /// </summary>
+    private async Task<AppendResult> CommitLockedAsync(TenantState tenant, CallerIdentity caller, IReadOnlyList<Op> ops,
+        IReadOnlyList<Wire.Op> wires, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates)
+    {
+        lock (tenant.Gate)
+        {
+            var validator = new BatchValidator(tenant, caller, new ScopePolicy(tenant, pins));
+            for (var i = 0; i < ops.Count; i++)
+            {
+                if (!validateDuplicates && tenant.Documents.Contains(ops[i].Dot)) continue;
+                validator.Validate(ops[i], i);
+            }
+        }
+
+        var records = new OpRecord[ops.Count];
+        for (var i = 0; i < ops.Count; i++)
+        {
+            records[i] = new OpRecord(ops[i].Dot.Replica.Value, ops[i].Dot.Seq,
+                new StoreKey(ops[i].Document.Collection, ops[i].Document.Id), wires[i].ToByteArray());
+        }
+        AppendResult result;
+        try
+        {
+            // Not cancellable: once begun, the batch is either stored and applied, or not at all.
+            result = await Store.AppendAsync(tenant.Name, records, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DotConflictException e)
+        {
+            throw RelayRefusal.Invalid($"op {e.Replica}:{e.Sequence} on {e.Document}: that dot is already stored with different content " +
+                "(a replica must never reuse a sequence number)");
+        }
+
+        var fresh = new List<CommittedOp>(result.StoredCount);
+        for (var i = 0; i < ops.Count; i++)
+        {
+            if (!result.Duplicates[i]) fresh.Add(new CommittedOp(result.Positions[i], ops[i], wires[i]));
+        }
+        lock (tenant.Gate)
+        {
+            tenant.Apply(fresh, result.Head);
+        }
+        ObserveClock(fresh);
+        return result;
+    }
+
+    /// <summary>Documents.Mutate and ResolveFlag: the relay stamps the caller's mutations as one op
+    /// (its own replica and clock, the caller's name as author, the document's current version
+    /// vector as context) and commits it like a pushed op.</summary>
+    public async Task<(Op Op, long Version)> MutateAsync(CallerIdentity caller, Core.DocumentKey key, IReadOnlyList<Wire.Mutation> mutations,
+        ulong expectedVersion, bool allowResolve, CancellationToken cancellationToken)
+    {
+        if (mutations.Count == 0) throw RelayRefusal.Invalid($"{key}: at least one mutation is needed");
+        if (!allowResolve && mutations.Any(m => m.KindCase == Wire.Mutation.KindOneofCase.ResolveFlag))
+            throw RelayRefusal.Invalid($"{key}: resolve_flag is not a Mutate mutation; use Documents.ResolveFlag");
+        var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
+        var pins = await PinsAsync(caller, cancellationToken).ConfigureAwait(false);
+
+        // The write lock is held from the precondition check to the apply, so the version checked
+        // and the context stamped are those of the state the op lands on.
+        await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Op op;
+            Wire.Op wire;
+            lock (tenant.Gate)
+            {
+                var current = tenant.VersionOf(key);
+                if (expectedVersion != 0 && (ulong)current != expectedVersion)
+                    throw RelayRefusal.Precondition($"{key}: expected version {expectedVersion}, but the document is at version {current}; " +
+                        "read it again and retry");
+                var stamp = Tick();
+                var context = tenant.Documents.VersionOf(key);
+                wire = OpCodec.ToMessage(new Op(new Dot(Replica, tenant.NextRelaySequence), stamp, caller.Name, key, context, [DeleteDocument.Instance]));
+                wire.Mutations.Clear();
+                wire.Mutations.AddRange(mutations);
+                try
+                {
+                    op = OpCodec.FromMessage(wire);
+                }
+                catch (OpDecodeException e)
+                {
+                    throw RelayRefusal.Invalid($"{key}: {e.Message}");
+                }
+            }
+            var result = await CommitLockedAsync(tenant, caller, [op], [wire], pins, validateDuplicates: true).ConfigureAwait(false);
+            lock (tenant.Gate)
+            {
+                tenant.NextRelaySequence = op.Dot.Seq + 1;
+            }
+            Metrics.OpsStored(result.StoredCount, result.DuplicateCount);
+            return (op, result.Positions[0]);
+        }
+        finally
+        {
+            tenant.WriteLock.Release();
+        }
+    }
+
+    private async Task<IReadOnlySet<Core.DocumentKey>> PinsAsync(CallerIdentity caller, CancellationToken cancellationToken)
+    {
+        if (caller.SeesWholeTenant) return new HashSet<Core.DocumentKey>();
+        var pins = await Store.ListPinsAsync(caller.Tenant, caller.Name, cancellationToken).ConfigureAwait(false);
+        return pins.Select(p => new Core.DocumentKey(p.Document.Collection, p.Document.Id)).ToHashSet();
+    }
+
+    private static string Describe(Wire.DocumentKey? key) => key is null ? "(no document)" : $"{key.Collection}/{key.Id}";
+}

@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Crdt.Core;
+using Crdt.Relay.Auth;
+using Crdt.Relay.Diagnostics;
+using Crdt.Relay.Storage;
+using Microsoft.Extensions.Logging;
+using Wire = Crdt.Core.Wire;
+
+namespace Crdt.Relay.Sync;
+
+/// <summary>
+/// The relay's state and rules behind the gRPC services: the store, the device directory, one
+/// <see cref="TenantState"/> per tenant (loaded from the store at start-up), the relay's own
+/// replica id and clock for the ops it stamps, and the metrics and log.
+/// </summary>
+internal sealed partial class RelayEngine : IAsyncDisposable
+{
+    private const string ReplicaMetaKey = "relay_replica";
+    private const int LoadPageSize = 5000;
+
+    private readonly ConcurrentDictionary<string, Lazy<Task<TenantState>>> _tenants = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly HlcClock _clock;
+    private readonly ILoggerFactory _loggerFactory;
+
+    private RelayEngine(RelayOptions options, IRelayStore store, DeviceDirectory devices, ReplicaId replica, ILoggerFactory loggerFactory)
+    {
+        Options = options;
+        Store = store;
+        Devices = devices;
+        Replica = replica;
+        _clock = new HlcClock(replica);
+        _loggerFactory = loggerFactory;
+        Log = new RelayLog(loggerFactory.CreateLogger("Crdt.Relay"));
+    }
+
+    public RelayOptions Options { get; }
+    public IRelayStore Store { get; }
+    public DeviceDirectory Devices { get; }
+    public RelayMetrics Metrics { get; } = new();
+    public RelayLog Log { get; }
+    public ReplicaId Replica { get; }
+    public SchemaRegistry Schemas { get; } = SchemaRegistry.CreateDefault();
+
+    /// <summary>Cancelled when the relay shuts down, so live streams end.</summary>
+    public CancellationToken ShutdownToken => _shutdown.Token;
+
+    public static async Task<RelayEngine> OpenAsync(RelayOptions options, IRelayStore store, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var replicaText = await store.GetMetaAsync(ReplicaMetaKey, cancellationToken).ConfigureAwait(false);
+        if (replicaText is null)
+        {
+            replicaText = "relay-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+            await store.SetMetaAsync(ReplicaMetaKey, replicaText, cancellationToken).ConfigureAwait(false);
+        }
+        var devices = new DeviceDirectory(store, options.DevicePollInterval);
+        var engine = new RelayEngine(options, store, devices, new ReplicaId(replicaText), loggerFactory);
+        foreach (var tenant in await store.ListTenantsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await engine.TenantAsync(tenant.Name, cancellationToken).ConfigureAwait(false);
+        }
+        return engine;
+    }
+
+    /// <summary>The tenant's state, loaded from the store the first time it is asked for.</summary>
+    public Task<TenantState> TenantAsync(string tenant, CancellationToken cancellationToken = default) =>
+        _tenants.GetOrAdd(tenant, name => new Lazy<Task<TenantState>>(() => LoadTenantAsync(name))).Value.WaitAsync(cancellationToken);
+
+    private async Task<TenantState> LoadTenantAsync(string name)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var tenant = new TenantState(name, Schemas);
+        long cursor = 0, count = 0;
+        while (true)
+        {
+            var page = await Store.ReadLogAsync(name, cursor, LoadPageSize).ConfigureAwait(false);
+            if (page.Count == 0) break;
+            var ops = new List<CommittedOp>(page.Count);
+            foreach (var entry in page)
+            {
+                var wire = Wire.Op.Parser.ParseFrom(entry.Payload);
+                var op = OpCodec.FromMessage(wire);
+                ops.Add(new CommittedOp(entry.Position, op, wire));
+                if (op.Dot.Replica == Replica) tenant.NextRelaySequence = Math.Max(tenant.NextRelaySequence, op.Dot.Seq + 1);
+            }
+            lock (tenant.Gate)
+            {
+                tenant.Apply(ops, page[^1].Position);
+            }
+            ObserveClock(ops);
+            cursor = page[^1].Position;
+            count += page.Count;
+        }
+        Log.TenantLoaded(name, count, tenant.Documents.Count, cursor, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return tenant;
+    }
+
+    /// <summary>Keeps the relay's clock ahead of every stamp it has stored, so the ops it stamps
+    /// for Documents.Mutate are newer than what the caller saw.</summary>
+    private void ObserveClock(IReadOnlyList<CommittedOp> ops)
+    {
+        if (ops.Count == 0) return;
+        var newest = ops.Max(o => o.Op.Hlc);
+        lock (_clock)
+        {
+            if (newest > _clock.Last) _clock.Receive(newest, NowMs());
+        }
+    }
+
+    private Hlc Tick()
+    {
+        lock (_clock)
+        {
+            return _clock.Now(NowMs());
+        }
+    }
+
+    public long NowMs() => Options.Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>A token cancelled when the call ends, the device is revoked, or the relay stops.</summary>
+    public CancellationTokenSource StreamLifetime(CallerIdentity caller, CancellationToken callToken) =>
+        CancellationTokenSource.CreateLinkedTokenSource(callToken, Devices.RevocationToken(caller), _shutdown.Token);
+
+    public void BeginShutdown() => _shutdown.Cancel();
+
+    public async ValueTask DisposeAsync()
+    {
+        _shutdown.Cancel();
+        await Devices.DisposeAsync().ConfigureAwait(false);
+        await Store.DisposeAsync().ConfigureAwait(false);
+        Metrics.Dispose();
+        _loggerFactory.Dispose();
+        _shutdown.Dispose();
+    }
+}

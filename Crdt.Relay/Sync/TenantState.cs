@@ -1,0 +1,145 @@
+using Crdt.Core;
+using Crdt.Relay.Storage;
+using Wire = Crdt.Core.Wire;
+
+namespace Crdt.Relay.Sync;
+
+/// <summary>
+/// One tenant's merged state on the relay: a <see cref="DocumentSet"/> rebuilt from the store at
+/// start-up and advanced by every commit, each document's version (log position of its last op),
+/// the log head, the assignment index scopes are computed from, and the chain of commits live
+/// streams follow. <see cref="Gate"/> guards all of it (DocumentSet is single-threaded);
+/// <see cref="WriteLock"/> serialises writers across the store append, so the state is applied in
+/// exactly the log's order.
+/// </summary>
+internal sealed class TenantState(string name, SchemaRegistry schemas)
+{
+    private readonly Dictionary<DocumentKey, long> _versions = [];
+    private readonly Dictionary<DocumentKey, string> _assignees = [];
+    private readonly Dictionary<string, HashSet<DocumentKey>> _ordersByAssignee = new(StringComparer.Ordinal);
+    private readonly Dictionary<DocumentKey, HashSet<string>> _everAssigned = [];
+    private readonly Dictionary<DocumentKey, (DocumentKey? Customer, DocumentKey? Asset)> _references = [];
+
+    public string Name { get; } = name;
+
+    public object Gate { get; } = new();
+
+    public SemaphoreSlim WriteLock { get; } = new(1, 1);
+
+    public DocumentSet Documents { get; } = new(schemas);
+
+    /// <summary>The latest commit; its <see cref="CommitNode.Head"/> is the log head.</summary>
+    public CommitNode Latest { get; private set; } = new(0, []);
+
+    public long Head => Latest.Head;
+
+    /// <summary>The next sequence for ops the relay stamps itself (Documents.Mutate) in this tenant.</summary>
+    public long NextRelaySequence { get; set; } = 1;
+
+    public long VersionOf(DocumentKey key) => _versions.GetValueOrDefault(key);
+
+    public string? AssigneeOf(DocumentKey key) => _assignees.GetValueOrDefault(key);
+
+    public bool WasEverAssigned(DocumentKey key, string technician) =>
+        _everAssigned.TryGetValue(key, out var names) && names.Contains(technician);
+
+    public IReadOnlyCollection<DocumentKey> OrdersOf(string technician) =>
+        _ordersByAssignee.TryGetValue(technician, out var orders) ? orders : [];
+
+    public bool IsReferencedByOrdersOf(string technician, DocumentKey key)
+    {
+        foreach (var order in OrdersOf(technician))
+        {
+            if (_references.TryGetValue(order, out var refs) && (refs.Customer == key || refs.Asset == key)) return true;
+        }
+        return false;
+    }
+
+    public (DocumentKey? Customer, DocumentKey? Asset) ReferencesOf(DocumentKey order) => _references.GetValueOrDefault(order);
+
+    /// <summary>Folds committed ops in (under <see cref="Gate"/>) and publishes them to live streams.</summary>
+    public void Apply(IReadOnlyList<CommittedOp> ops, long head)
+    {
+        var touched = new HashSet<DocumentKey>();
+        foreach (var committed in ops)
+        {
+            Documents.Apply(committed.Op);
+            _versions[committed.Op.Document] = committed.Position;
+            if (committed.Op.Document.Collection == WorkOrderFields.Collection) touched.Add(committed.Op.Document);
+        }
+        foreach (var order in touched)
+        {
+            Reindex(order);
+        }
+        var node = new CommitNode(Math.Max(head, Head), ops);
+        var previous = Latest;
+        Latest = node;
+        previous.Link(node);
+    }
+
+    /// <summary>The document's merged state for a device, with its version.</summary>
+    public Wire.DocumentSnapshot Snapshot(DocumentKey key)
+    {
+        var snapshot = Documents.ToSnapshotMessage(key);
+        snapshot.Version = (ulong)VersionOf(key);
+        return snapshot;
+    }
+
+    /// <summary>The op whose write of <paramref name="field"/> currently wins.</summary>
+    public Dot? WinningWriteOf(DocumentKey key, string field)
+    {
+        Wire.RegisterWrite? best = null;
+        foreach (var write in Documents.ToSnapshotMessage(key).Fields)
+        {
+            if (write.Field != field) continue;
+            if (best is null || CompareStamp(write, best) > 0) best = write;
+        }
+        return best is null ? null : new Dot(new ReplicaId(best.Dot.Replica), (long)best.Dot.Seq);
+    }
+
+    /// <summary>The ops that deleted the document.</summary>
+    public List<Dot> DeletesOf(DocumentKey key)
+    {
+        var dots = new List<Dot>();
+        foreach (var run in Documents.ToSnapshotMessage(key).Runs)
+        {
+            if (run.Kind != Wire.OpRunKind.Delete) continue;
+            ulong seq = 0;
+            foreach (var delta in run.SeqDeltas)
+            {
+                seq += delta;
+                dots.Add(new Dot(new ReplicaId(run.Replica), (long)seq));
+            }
+        }
+        return dots;
+    }
+
+    private static int CompareStamp(Wire.RegisterWrite a, Wire.RegisterWrite b)
+    {
+        var byWall = a.Hlc.WallMs.CompareTo(b.Hlc.WallMs);
+        if (byWall != 0) return byWall;
+        var byCounter = a.Hlc.Counter.CompareTo(b.Hlc.Counter);
+        return byCounter != 0 ? byCounter : string.CompareOrdinal(a.Dot.Replica, b.Dot.Replica);
+    }
+
+    private void Reindex(DocumentKey order)
+    {
+        var view = Documents.Get(order);
+        var assignee = view is { IsDeleted: false } && view[WorkOrderFields.Assignee] is { Kind: FieldValueKind.String } a ? a.AsString() : null;
+        if (_assignees.TryGetValue(order, out var previous) && previous != assignee)
+        {
+            _ordersByAssignee[previous].Remove(order);
+            _assignees.Remove(order);
+        }
+        if (assignee is not null)
+        {
+            _assignees[order] = assignee;
+            (_ordersByAssignee.TryGetValue(assignee, out var set) ? set : _ordersByAssignee[assignee] = []).Add(order);
+            (_everAssigned.TryGetValue(order, out var names) ? names : _everAssigned[order] = new(StringComparer.Ordinal)).Add(assignee);
+        }
+        _references[order] = (Reference(view, WorkOrderFields.Customer), Reference(view, WorkOrderFields.Asset));
+    }
+
+    private static DocumentKey? Reference(DocumentView? view, string field) =>
+        view?[field] is { Kind: FieldValueKind.Reference } value ? value.AsReference() : null;
+}
