@@ -16,7 +16,8 @@ public sealed partial class Replica
         ArgumentException.ThrowIfNullOrWhiteSpace(file);
         var backup = await LockedAsync(() => new ReplicaBackup(
             Id.Value,
-            options.TimeProvider.GetUtcNow(),
+            // The file keeps milliseconds; the summary should say what the file says.
+            DateTimeOffset.FromUnixTimeMilliseconds(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
             store.LoadDocuments(),
             store.AllOps(),
             store.OutboxDots(),

@@ -4,9 +4,11 @@ namespace Crdt.Replica.Internal.Storage;
 
 internal sealed partial class ReplicaStore
 {
-    public string? GetSetting(string key)
+    public string? GetSetting(string key) => GetSetting(key, null);
+
+    private string? GetSetting(string key, SqliteTransaction? tx)
     {
-        using var command = database.Command("SELECT value FROM settings WHERE key = $k");
+        using var command = database.Command("SELECT value FROM settings WHERE key = $k", tx);
         command.Parameters.AddWithValue("$k", key);
         return command.ExecuteScalar() as string;
     }
@@ -79,7 +81,7 @@ internal sealed partial class ReplicaStore
             command.Parameters.AddWithValue("$u", userName);
             command.ExecuteNonQuery();
         }
-        if (GetSetting(SettingKeys.CurrentUser) == userName)
+        if (GetSetting(SettingKeys.CurrentUser, tx) == userName)
         {
             SetSetting(SettingKeys.CurrentUser, null, tx);
         }
