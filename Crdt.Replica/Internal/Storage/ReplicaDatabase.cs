@@ -11,6 +11,7 @@ namespace Crdt.Replica.Internal.Storage;
 internal sealed class ReplicaDatabase : IDisposable
 {
     private readonly SqliteConnection connection;
+    private readonly Dictionary<string, SqliteCommand> prepared = new(StringComparer.Ordinal);
 
     private ReplicaDatabase(SqliteConnection connection, string path)
     {
@@ -91,6 +92,23 @@ internal sealed class ReplicaDatabase : IDisposable
         return command;
     }
 
+    /// <summary>
+    /// A command for a statement used on every edit, prepared once and reused (parsing the SQL
+    /// again on every edit costs more than the insert). Not to be disposed by the caller.
+    /// </summary>
+    public SqliteCommand Prepared(string sql, SqliteTransaction? transaction)
+    {
+        if (!prepared.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            prepared.Add(sql, command);
+        }
+        command.Transaction = transaction;
+        command.Parameters.Clear();
+        return command;
+    }
+
     internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
@@ -109,5 +127,13 @@ internal sealed class ReplicaDatabase : IDisposable
     /// <summary>Folds the WAL into the main file so the file can be copied or backed up alone.</summary>
     public void Checkpoint() => Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
 
-    public void Dispose() => connection.Dispose();
+    public void Dispose()
+    {
+        foreach (var command in prepared.Values)
+        {
+            command.Dispose();
+        }
+        prepared.Clear();
+        connection.Dispose();
+    }
 }

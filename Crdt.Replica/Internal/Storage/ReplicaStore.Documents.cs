@@ -53,11 +53,11 @@ internal sealed partial class ReplicaStore
     private void SaveDocument(DocumentChange change, SqliteTransaction tx)
     {
         var document = change.Document;
-        using (var upsert = database.Command(
+        var upsert = database.Prepared(
             """
             INSERT INTO documents(collection, doc_id, snapshot, json) VALUES($c, $d, $s, $j)
             ON CONFLICT(collection, doc_id) DO UPDATE SET snapshot = excluded.snapshot, json = excluded.json
-            """, tx))
+            """, tx);
         {
             upsert.Parameters.AddWithValue("$c", document.Collection);
             upsert.Parameters.AddWithValue("$d", document.DocId);
@@ -65,7 +65,7 @@ internal sealed partial class ReplicaStore
             upsert.Parameters.AddWithValue("$j", document.Json);
             upsert.ExecuteNonQuery();
         }
-        using (var clear = database.Command("DELETE FROM flags WHERE collection = $c AND doc_id = $d", tx))
+        var clear = database.Prepared("DELETE FROM flags WHERE collection = $c AND doc_id = $d", tx);
         {
             clear.Parameters.AddWithValue("$c", document.Collection);
             clear.Parameters.AddWithValue("$d", document.DocId);
@@ -73,7 +73,7 @@ internal sealed partial class ReplicaStore
         }
         foreach (var flag in change.Flags)
         {
-            using var insert = database.Command(
+            var insert = database.Prepared(
                 "INSERT OR REPLACE INTO flags(flag_id, collection, doc_id, kind, state, json) VALUES($f, $c, $d, $k, $s, $j)", tx);
             insert.Parameters.AddWithValue("$f", flag.FlagId);
             insert.Parameters.AddWithValue("$c", flag.Collection);

@@ -43,7 +43,7 @@ internal sealed partial class ReplicaStore
         {
             foreach (var op in ops)
             {
-                using var command = database.Command("DELETE FROM outbox WHERE replica = $a AND seq = $s", tx);
+                var command = database.Prepared("DELETE FROM outbox WHERE replica = $a AND seq = $s", tx);
                 command.Parameters.AddWithValue("$a", op.Replica);
                 command.Parameters.AddWithValue("$s", op.Seq);
                 command.ExecuteNonQuery();

@@ -17,7 +17,7 @@ internal sealed partial class ReplicaStore
 
     internal void SetSetting(string key, string? value, SqliteTransaction tx)
     {
-        using var command = database.Command(value is null
+        var command = database.Prepared(value is null
             ? "DELETE FROM settings WHERE key = $k"
             : "INSERT INTO settings(key, value) VALUES($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", tx);
         command.Parameters.AddWithValue("$k", key);

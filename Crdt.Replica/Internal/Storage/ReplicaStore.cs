@@ -35,7 +35,7 @@ internal sealed partial class ReplicaStore : IDisposable
         foreach (var op in ops)
         {
             InsertOp(op, tx, ignoreExisting: false);
-            using var outbox = database.Command(
+            var outbox = database.Prepared(
                 "INSERT INTO outbox(replica, seq, user_name, collection, doc_id, bytes) VALUES($a, $s, $u, $c, $d, $b)", tx);
             outbox.Parameters.AddWithValue("$a", op.Replica);
             outbox.Parameters.AddWithValue("$u", userName);
@@ -44,7 +44,7 @@ internal sealed partial class ReplicaStore : IDisposable
             outbox.Parameters.AddWithValue("$d", op.DocId);
             outbox.Parameters.AddWithValue("$b", op.Bytes.Length);
             outbox.ExecuteNonQuery();
-            using var sequence = database.Command(
+            var sequence = database.Prepared(
                 """
                 INSERT INTO local_sequence(replica, last_seq) VALUES($a, $s)
                 ON CONFLICT(replica) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)
@@ -131,7 +131,7 @@ internal sealed partial class ReplicaStore : IDisposable
 
     private void InsertOp(StoredOp op, SqliteTransaction tx, bool ignoreExisting)
     {
-        using var command = database.Command(
+        var command = database.Prepared(
             (ignoreExisting ? "INSERT OR IGNORE" : "INSERT") +
             " INTO op_log(replica, seq, collection, doc_id, op) VALUES($a, $s, $c, $d, $o)", tx);
         command.Parameters.AddWithValue("$a", op.Replica);
