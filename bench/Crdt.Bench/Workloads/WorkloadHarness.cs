@@ -39,8 +39,14 @@ public static class WorkloadHarness
     {
         var r = reps.OfType<W2Figures>().ToList();
         if (r.Count == 0) return null;
-        return new W2Figures(Median(r, x => x.EditMs), Median(r, x => x.EncodeMs), (long)Median(r, x => x.UpdateBytes),
-            Median(r, x => x.ApplyMs), Median(r, x => x.ApplyOpsPerSec), r.All(x => x.Equal), Same(r, x => x.Digest));
+        bool exchanged = r.All(x => x.ApplyMs is not null);
+        return new W2Figures(Median(r, x => x.EditMs),
+            exchanged ? Median(r, x => x.EncodeMs!.Value) : null,
+            exchanged ? (long)Median(r, x => x.UpdateBytes!.Value) : null,
+            exchanged ? Median(r, x => x.ApplyMs!.Value) : null,
+            exchanged ? Median(r, x => x.ApplyOpsPerSec!.Value) : null,
+            exchanged ? r.All(x => x.Equal == true) : null,
+            Same(r, x => x.Digest));
     }
 
     private static W3Figures? Combine(IEnumerable<W3Figures?> reps)
