@@ -61,7 +61,7 @@ public static class ReportWriter
         }
 
         output.WriteLine($"{report.Library} — target {report.Target}, scale {report.Scale.ToString(CultureInfo.InvariantCulture)}, median of {report.Reps}");
-        output.WriteLine($"machine: {report.Machine.Nproc} cores, {report.Machine.Cpu}, {report.Machine.Runtime}");
+        output.WriteLine($"machine: {report.Machine.Nproc} cores, {report.Machine.Cpu}, {report.Machine.Runtime}, load average at start {report.Machine.LoadAverage}");
         int width = rows.Max(r => r.Row.Length);
         foreach (var (row, value) in rows) output.WriteLine($"  {row.PadRight(width)}  {value}");
 

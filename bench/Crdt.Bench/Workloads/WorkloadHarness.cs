@@ -12,6 +12,7 @@ public static class WorkloadHarness
             throw new InvalidOperationException("the workload generator no longer reproduces the published W1/W2 digests");
         }
 
+        var machine = MachineInfo.Current();
         var runs = new List<WorkloadFigures>();
         for (int rep = 1; rep <= options.Reps; rep++)
         {
@@ -21,7 +22,7 @@ public static class WorkloadHarness
         }
 
         return new WorkloadReport(
-            target.Library, options.Target.ToString().ToLowerInvariant(), options.Scale, options.Reps, MachineInfo.Current(),
+            target.Library, options.Target.ToString().ToLowerInvariant(), options.Scale, options.Reps, machine,
             new ExpectedDigests(inputs.W1ReferenceDigest, inputs.W2ReferenceDigest),
             Combine(runs.Select(r => r.W1)), Combine(runs.Select(r => r.W2)),
             Combine(runs.Select(r => r.W3)), Combine(runs.Select(r => r.W4)));
