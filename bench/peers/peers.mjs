@@ -100,11 +100,12 @@ function combine(runs) {
   return out;
 }
 
+const loadAverage = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const runs = [];
 for (let i = 0; i < reps; i++) { runs.push(runOnce()); process.stderr.write(`${lib.name} rep ${i + 1}/${reps} done\n`); }
 const result = {
   library: `${lib.name} ${lib.version}`, target: lib.name, scale, reps,
-  machine: { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', runtime: `node ${process.version}` },
+  machine: { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', runtime: `node ${process.version}`, loadAverage },
   expectedDigests: { W1: expected.w1, W2: expected.w2 },
   ...combine(runs),
 };
