@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using Crdt.Bench.Workloads;
 
@@ -40,8 +41,12 @@ public static class Program
             // options with values (--filter X) keep their pairing.
             int start = Array.IndexOf(rawArgs, "micro") + 1;
             string[] benchmarkArgs = rawArgs[start..];
-            var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(benchmarkArgs);
-            return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
+            // The generated benchmark project builds the whole dependency tree; on a busy 2-core
+            // machine that can exceed BenchmarkDotNet's 2-minute default. (--inProcess skips the build.)
+            var config = ManualConfig.Create(DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(10));
+            var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(benchmarkArgs, config);
+            // Fail loudly when a benchmark did not build or run (BenchmarkDotNet itself only logs it).
+            return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
         });
         return micro;
     }

@@ -39,6 +39,6 @@ const table = [header, ...lines];
 const widths = header.map((_, c) => Math.max(...table.map((r) => String(r[c] ?? '').length)));
 for (const r of table) console.log(r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  '));
 const m = ours.machine ?? {};
-console.log(`\nmachine: ${m.nproc} cores, ${m.cpu}; scale ${ours.scale}, medians of ${ours.reps} reps` +
-  peers.map((p) => `; ${p.library}: scale ${p.scale}, ${p.reps} reps, ${p.machine?.runtime}`).join(''));
+console.log(`\nmachine: ${m.nproc} cores, ${m.cpu}; ours: scale ${ours.scale}, medians of ${ours.reps} reps, load average ${m.loadAverage ?? '?'}` +
+  peers.map((p) => `; ${p.library}: scale ${p.scale}, ${p.reps} reps, ${p.machine?.runtime}, load average ${p.machine?.loadAverage ?? '?'}`).join(''));
 console.log('"ours ×": how many times better CrdtFieldStore is on that row (below 1 means the peer is better).');

@@ -100,15 +100,21 @@ function combine(runs) {
   return out;
 }
 
+const loadAverage = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const runs = [];
-for (let i = 0; i < reps; i++) { runs.push(runOnce()); process.stderr.write(`${lib.name} rep ${i + 1}/${reps} done\n`); }
-const result = {
-  library: `${lib.name} ${lib.version}`, target: lib.name, scale, reps,
-  machine: { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', runtime: `node ${process.version}` },
-  expectedDigests: { W1: expected.w1, W2: expected.w2 },
-  ...combine(runs),
-};
-writeFileSync(args.json, JSON.stringify(result, null, 2) + '\n');
+let result;
+for (let i = 0; i < reps; i++) {
+  runs.push(runOnce());
+  process.stderr.write(`${lib.name} rep ${i + 1}/${reps} done\n`);
+  // Written after every rep (with the reps so far) so that a long run cut short leaves its figures.
+  result = {
+    library: `${lib.name} ${lib.version}`, target: lib.name, scale, reps: runs.length,
+    machine: { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', runtime: `node ${process.version}`, loadAverage },
+    expectedDigests: { W1: expected.w1, W2: expected.w2 },
+    ...combine(runs),
+  };
+  writeFileSync(args.json, JSON.stringify(result, null, 2) + '\n');
+}
 const ok = (w) => result[w].digest === expected[w.toLowerCase()] ? 'ok' : 'MISMATCH';
 console.log(`${result.library}: W1 digest ${ok('W1')}, W2 digest ${ok('W2')}, W1 sets ${Math.round(result.W1.editOpsPerSec)} ops/s, ` +
   `W2 update ${result.W2.updateBytes} B apply ${result.W2.applyMs.toFixed(1)} ms, W3 exchange ${result.W3.exchangeBytes} B, ` +

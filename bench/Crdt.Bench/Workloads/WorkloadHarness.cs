@@ -13,6 +13,10 @@ public static class WorkloadHarness
         }
 
         var machine = MachineInfo.Current();
+        // One discarded warm-up on a small input first, so that the measured reps run JIT-optimised
+        // code (at small scales a cold first rep would mostly measure the JIT).
+        target.RunOnce(new WorkloadInputs(new WorkloadScale(Math.Min(options.Scale, 0.01))));
+        log.WriteLine($"{target.Library}: warm-up done");
         var runs = new List<WorkloadFigures>();
         for (int rep = 1; rep <= options.Reps; rep++)
         {
