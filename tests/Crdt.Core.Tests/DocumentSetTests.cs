@@ -113,4 +113,26 @@ public sealed class DocumentSetTests
             view.ToJson());
         Assert.Contains("\"totals\":{\"hours\":3.5,\"parts\":0}", view.ToJson(includeTotalsAndFlags: true));
     }
+
+    [Fact]
+    public void Snapshots_leave_out_stamps_a_write_shares_with_the_previous_one_and_still_round_trip()
+    {
+        var documents = new DocumentSet(SchemaRegistry.CreateDefault());
+        documents.Apply(Create);
+        documents.Apply(MakeOp(R1, 2, 200, VersionVector.Empty, new AddElement(WorkOrderFields.TimeEntries, "te",
+            new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Decimal(1m), [TimeEntryFields.Tech] = FieldValue.String("a"), [TimeEntryFields.Note] = FieldValue.String("n") })));
+        var message = documents.ToSnapshotMessage(Order);
+        var element = Assert.Single(message.Elements);
+        Assert.Equal(1, element.Fields.Count(f => f.Dot is not null));
+        Assert.Equal(1, message.Fields.Count(f => f.Dot is not null));
+
+        var copy = new DocumentSet(SchemaRegistry.CreateDefault());
+        copy.MergeSnapshot(documents.EncodeSnapshot(Order));
+        Assert.Equal(documents.View(Order).ToJson(true), copy.View(Order).ToJson(true));
+
+        message.Fields[0].Dot = null;
+        message.Fields[0].Hlc = null;
+        var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
+        Assert.Contains("no previous write", error.Message);
+    }
 }
