@@ -86,41 +86,10 @@ internal sealed class TenantState(string name, SchemaRegistry schemas)
     }
 
     /// <summary>The op whose write of <paramref name="field"/> currently wins.</summary>
-    public Dot? WinningWriteOf(DocumentKey key, string field)
-    {
-        Wire.RegisterWrite? best = null;
-        foreach (var write in Documents.ToSnapshotMessage(key).Fields)
-        {
-            if (write.Field != field) continue;
-            if (best is null || CompareStamp(write, best) > 0) best = write;
-        }
-        return best is null ? null : new Dot(new ReplicaId(best.Dot.Replica), (long)best.Dot.Seq);
-    }
+    public Dot? WinningWriteOf(DocumentKey key, string field) => Documents.WinningWriteOf(key, field);
 
     /// <summary>The ops that deleted the document.</summary>
-    public List<Dot> DeletesOf(DocumentKey key)
-    {
-        var dots = new List<Dot>();
-        foreach (var run in Documents.ToSnapshotMessage(key).Runs)
-        {
-            if (run.Kind != Wire.OpRunKind.Delete) continue;
-            ulong seq = 0;
-            foreach (var delta in run.SeqDeltas)
-            {
-                seq += delta;
-                dots.Add(new Dot(new ReplicaId(run.Replica), (long)seq));
-            }
-        }
-        return dots;
-    }
-
-    private static int CompareStamp(Wire.RegisterWrite a, Wire.RegisterWrite b)
-    {
-        var byWall = a.Hlc.WallMs.CompareTo(b.Hlc.WallMs);
-        if (byWall != 0) return byWall;
-        var byCounter = a.Hlc.Counter.CompareTo(b.Hlc.Counter);
-        return byCounter != 0 ? byCounter : string.CompareOrdinal(a.Dot.Replica, b.Dot.Replica);
-    }
+    public List<Dot> DeletesOf(DocumentKey key) => [.. Documents.DeletesOf(key)];
 
     private void Reindex(DocumentKey order)
     {
