@@ -1,0 +1,166 @@
+using Crdt.Core;
+using Crdt.Core.Tests.Convergence;
+using FsCheck;
+using FsCheck.Fluent;
+using Xunit.Abstractions;
+
+namespace Crdt.Core.Tests;
+
+/// <summary>
+/// Guards convergence: replicas that end up holding the same ops, received in any order, with
+/// duplicates, across partitions, or through snapshots and deltas, show the same documents and
+/// the same flags. FsCheck prints the seed and the shrunk scenario on failure; set
+/// CRDT_FSCHECK_REPLAY="seed,gamma" to replay a reported seed.
+/// </summary>
+public sealed class ConvergenceProperties(ITestOutputHelper output)
+{
+    private const int Cases = 1000;
+
+    private static readonly Gen<(int Replicas, int SchemaBits, int[] Choices)> Scenarios =
+        from replicas in Gen.Choose(3, 5)
+        from schemaBits in Gen.Choose(0, 1 << 14)
+        from length in Gen.Choose(5, 80)
+        from choices in Gen.ArrayOf(Gen.Choose(0, int.MaxValue), length)
+        select (replicas, schemaBits, choices);
+
+    private static readonly Arbitrary<(int Replicas, int SchemaBits, int[] Choices)> ScenarioArb = Arb.From(Scenarios, Shrink);
+
+    /// <summary>Shorter scenarios first (halves, then dropped chunks), then fewer replicas.</summary>
+    private static IEnumerable<(int, int, int[])> Shrink((int Replicas, int SchemaBits, int[] Choices) scenario)
+    {
+        var choices = scenario.Choices;
+        for (var chunk = choices.Length / 2; chunk >= 1 && choices.Length > 1; chunk /= 2)
+        {
+            for (var start = 0; start + chunk <= choices.Length; start += chunk)
+            {
+                yield return (scenario.Replicas, scenario.SchemaBits, [.. choices[..start], .. choices[(start + chunk)..]]);
+            }
+        }
+        if (scenario.Replicas > 3)
+        {
+            yield return (scenario.Replicas - 1, scenario.SchemaBits, choices);
+        }
+    }
+
+    private Config Configuration()
+    {
+        var config = Config.QuickThrowOnFailure.WithMaxTest(Cases).WithQuietOnSuccess(true);
+        var replay = Environment.GetEnvironmentVariable("CRDT_FSCHECK_REPLAY");
+        if (!string.IsNullOrEmpty(replay))
+        {
+            var parts = replay.Split(',');
+            output.WriteLine($"replaying seed {replay}");
+            config = config.WithReplay(ulong.Parse(parts[0]), ulong.Parse(parts[1]));
+        }
+        return config;
+    }
+
+    [Fact]
+    public void Replicas_that_hold_the_same_ops_show_the_same_documents_and_flags()
+    {
+        var coverage = new Dictionary<string, int>();
+        var property = Prop.ForAll(ScenarioArb, scenario =>
+        {
+            var runner = new ScenarioRunner(scenario.Replicas, scenario.SchemaBits, scenario.Choices);
+            runner.Play();
+            runner.DeliverEverything();
+
+            var reference = new DocumentSet(runner.Schemas);
+            reference.ApplyAll(runner.Pool.OrderBy(o => o.Dot));
+            foreach (var mutation in runner.Pool.SelectMany(o => o.Mutations))
+            {
+                Count(coverage, mutation.GetType().Name);
+            }
+            foreach (var (reason, n) in runner.Refusals)
+            {
+                coverage["refused: " + reason] = coverage.GetValueOrDefault("refused: " + reason) + n;
+            }
+            foreach (var flag in reference.AllFlags())
+            {
+                Count(coverage, $"{flag.Kind}/{flag.State}");
+            }
+            var expected = ScenarioRunner.Fingerprint(reference);
+            foreach (var replica in runner.Replicas)
+            {
+                var actual = ScenarioRunner.Fingerprint(replica.Documents);
+                if (actual != expected)
+                {
+                    throw new Xunit.Sdk.XunitException($"replica {replica.Editor.Replica} diverged\n--- expected\n{expected}\n--- actual\n{actual}");
+                }
+            }
+        });
+        Check.One(Configuration(), property);
+
+        // The generator must really exercise every op kind and every flag kind, open and resolved.
+        output.WriteLine(string.Join(", ", coverage.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}")));
+        foreach (var kind in new[] { "SetField", "AddElement", "SetElementField", "RemoveElement", "DeleteDocument", "ResolveFlag" })
+        {
+            Assert.True(coverage.GetValueOrDefault(kind) > 100, $"only {coverage.GetValueOrDefault(kind)} {kind} mutations were generated");
+        }
+        foreach (var kind in Enum.GetValues<FlagKind>())
+        {
+            Assert.True(coverage.GetValueOrDefault($"{kind}/Open") > 20, $"only {coverage.GetValueOrDefault($"{kind}/Open")} open {kind} flags were derived");
+            Assert.True(coverage.GetValueOrDefault($"{kind}/Resolved") > 5, $"only {coverage.GetValueOrDefault($"{kind}/Resolved")} resolved {kind} flags were derived");
+        }
+    }
+
+    private static void Count(Dictionary<string, int> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
+
+    [Fact]
+    public void A_replica_bootstrapped_from_snapshots_converges_with_the_ones_that_replayed_ops()
+    {
+        var property = Prop.ForAll(ScenarioArb, scenario =>
+        {
+            var runner = new ScenarioRunner(scenario.Replicas, scenario.SchemaBits, scenario.Choices);
+            runner.Play();
+
+            // A new device bootstraps from replica 0's current state (snapshot bytes), then receives everything as ops.
+            var late = new DocumentSet(runner.Schemas);
+            foreach (var key in runner.Replicas[0].Documents.Keys)
+            {
+                late.MergeSnapshot(runner.Replicas[0].Documents.EncodeSnapshot(key));
+            }
+            // Snapshots of replica 1 merge in too (state merge of overlapping states).
+            foreach (var key in runner.Replicas[1].Documents.Keys)
+            {
+                late.MergeSnapshot(runner.Replicas[1].Documents.EncodeSnapshot(key));
+            }
+            runner.DeliverEverything();
+            late.ApplyAll(runner.Shuffled(runner.Pool));
+
+            var expected = ScenarioRunner.Fingerprint(runner.Replicas[0].Documents);
+            Assert.Equal(expected, ScenarioRunner.Fingerprint(late));
+
+            // A full snapshot round-trips into an empty set.
+            var copy = new DocumentSet(runner.Schemas);
+            foreach (var key in late.Keys)
+            {
+                copy.MergeSnapshot(late.EncodeSnapshot(key));
+            }
+            Assert.Equal(expected, ScenarioRunner.Fingerprint(copy));
+        });
+        Check.One(Configuration(), property);
+    }
+
+    [Fact]
+    public void A_delta_for_the_peers_version_brings_the_peer_level_when_ops_arrive_in_order()
+    {
+        var property = Prop.ForAll(ScenarioArb, scenario =>
+        {
+            var runner = new ScenarioRunner(scenario.Replicas, scenario.SchemaBits, scenario.Choices);
+            runner.Play(fifo: true);
+            runner.DeliverEverything();
+            var full = runner.Replicas[0].Documents;
+
+            // A peer that received a prefix of the log (no gaps) catches up from deltas alone.
+            var peer = new DocumentSet(runner.Schemas);
+            peer.ApplyAll(runner.Pool.Take(runner.Pool.Count / 2));
+            foreach (var key in full.Keys)
+            {
+                peer.MergeSnapshot(full.EncodeDelta(key, peer.VersionOf(key)));
+            }
+            Assert.Equal(ScenarioRunner.Fingerprint(full), ScenarioRunner.Fingerprint(peer));
+        });
+        Check.One(Configuration(), property);
+    }
+}
