@@ -1,0 +1,74 @@
+using Crdt.Core;
+using Crdt.Replica.Internal.Storage;
+
+namespace Crdt.Replica.Internal.Documents;
+
+/// <summary>
+/// The in-memory documents, loaded from their materialised snapshots on first use, so opening
+/// a replica costs a file open, not decoding every document. The file stays the truth: when a
+/// commit fails (or documents are dropped), memory is thrown away and reloaded on demand.
+/// </summary>
+internal sealed class DocumentMemory(ReplicaStore store, SchemaRegistry schemas)
+{
+    private readonly HashSet<DocumentKey> loaded = [];
+    private readonly HashSet<string> loadedCollections = new(StringComparer.Ordinal);
+    private bool everythingLoaded;
+
+    public DocumentSet Set { get; private set; } = new(schemas);
+
+    public SchemaRegistry Schemas => schemas;
+
+    /// <summary>Makes sure the document's persisted state is in <see cref="Set"/>.</summary>
+    public void Load(DocumentKey key)
+    {
+        if (everythingLoaded || loadedCollections.Contains(key.Collection) || !loaded.Add(key))
+        {
+            return;
+        }
+        if (store.LoadDocument(key.Collection, key.Id) is { } stored)
+        {
+            Set.MergeSnapshot(stored.Snapshot);
+        }
+    }
+
+    /// <summary>Loads every document of a collection (or of every collection when null).</summary>
+    public void LoadCollection(string? collection)
+    {
+        if (everythingLoaded || (collection is not null && loadedCollections.Contains(collection)))
+        {
+            return;
+        }
+        foreach (var stored in store.LoadDocuments(collection))
+        {
+            if (loaded.Add(new DocumentKey(stored.Collection, stored.DocId)))
+            {
+                Set.MergeSnapshot(stored.Snapshot);
+            }
+        }
+        if (collection is null)
+        {
+            everythingLoaded = true;
+        }
+        else
+        {
+            loadedCollections.Add(collection);
+        }
+    }
+
+    /// <summary>Forgets everything in memory; the next read reloads from the file.</summary>
+    public void Reset()
+    {
+        Set = new DocumentSet(schemas);
+        loaded.Clear();
+        loadedCollections.Clear();
+        everythingLoaded = false;
+    }
+
+    /// <summary>What to persist for a document after ops were applied to it in memory.</summary>
+    public DocumentChange Materialise(DocumentKey key)
+    {
+        var view = Set.View(key);
+        var flags = view.Flags.Select(FlagRows.From).ToList();
+        return new DocumentChange(new StoredDocument(key.Collection, key.Id, Set.EncodeSnapshot(key), view.ToJson(includeTotalsAndFlags: true)), flags);
+    }
+}

@@ -1,0 +1,139 @@
+using Microsoft.Data.Sqlite;
+
+namespace Crdt.Replica.Internal.Storage;
+
+/// <summary>
+/// The replica's SQLite file: one connection, WAL, full synchronous commits (an edit that
+/// returned survives a crash or power loss), write transactions begun IMMEDIATE so two
+/// writers never deadlock upgrading a read lock. All access is serialised by the caller
+/// (<see cref="ReplicaStore"/> holds the gate).
+/// </summary>
+internal sealed class ReplicaDatabase : IDisposable
+{
+    private readonly SqliteConnection connection;
+    private readonly Dictionary<string, SqliteCommand> prepared = new(StringComparer.Ordinal);
+
+    private ReplicaDatabase(SqliteConnection connection, string path)
+    {
+        this.connection = connection;
+        Path = path;
+    }
+
+    public string Path { get; }
+
+    public SqliteConnection Connection => connection;
+
+    /// <summary>Opens (creating if missing) and migrates the file at <paramref name="path"/>.</summary>
+    public static ReplicaDatabase Open(string path, ReplicaDurability durability)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA busy_timeout = 5000;");
+            var mode = Scalar<string>(connection, "PRAGMA journal_mode = WAL;");
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ReplicaStorageException($"replica file '{path}': could not switch to WAL journaling (got '{mode}')");
+            }
+            Execute(connection, durability == ReplicaDurability.Full
+                ? "PRAGMA synchronous = FULL;"
+                : "PRAGMA synchronous = NORMAL;");
+            var database = new ReplicaDatabase(connection, path);
+            database.Migrate();
+            return database;
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw StorageErrors.From(ex, path, "open");
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    public int UserVersion => (int)Scalar<long>(connection, "PRAGMA user_version;");
+
+    private void Migrate()
+    {
+        var version = UserVersion;
+        if (version > ReplicaSchema.CurrentVersion)
+        {
+            throw new ReplicaStorageException(
+                $"replica file '{Path}' has format version {version}; this build reads up to {ReplicaSchema.CurrentVersion}. Update the app.");
+        }
+        for (var step = version; step < ReplicaSchema.CurrentVersion; step++)
+        {
+            using var transaction = connection.BeginTransaction();
+            Execute(connection, ReplicaSchema.Migrations[step], transaction);
+            // user_version cannot take a parameter; the value is our own integer.
+            Execute(connection, $"PRAGMA user_version = {step + 1};", transaction);
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>Begins a write transaction (BEGIN IMMEDIATE; rolled back on dispose unless committed).</summary>
+    public SqliteTransaction BeginWrite() => connection.BeginTransaction(deferred: false);
+
+    public SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    /// <summary>
+    /// A command for a statement used on every edit, prepared once and reused (parsing the SQL
+    /// again on every edit costs more than the insert). Not to be disposed by the caller.
+    /// </summary>
+    public SqliteCommand Prepared(string sql, SqliteTransaction? transaction)
+    {
+        if (!prepared.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            prepared.Add(sql, command);
+        }
+        command.Transaction = transaction;
+        command.Parameters.Clear();
+        return command;
+    }
+
+    internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+
+    private static T Scalar<T>(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (T)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Folds the WAL into the main file so the file can be copied or backed up alone.</summary>
+    public void Checkpoint() => Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+
+    public void Dispose()
+    {
+        foreach (var command in prepared.Values)
+        {
+            command.Dispose();
+        }
+        prepared.Clear();
+        connection.Dispose();
+    }
+}

@@ -1,0 +1,144 @@
+using Microsoft.Data.Sqlite;
+
+namespace Crdt.Replica.Internal.Storage;
+
+internal sealed partial class ReplicaStore
+{
+    /// <summary>
+    /// The oldest unacknowledged ops one person made, at most <paramref name="maxOps"/> and about
+    /// <paramref name="maxBytes"/> (at least one op, so a single large op still goes out).
+    /// </summary>
+    public IReadOnlyList<StoredOp> OutboxBatch(string userName, int maxOps, long maxBytes)
+    {
+        using var command = database.Command(
+            """
+            SELECT o.replica, o.seq, o.collection, o.doc_id, l.op
+            FROM outbox o JOIN op_log l ON l.replica = o.replica AND l.seq = o.seq
+            WHERE o.user_name = $u ORDER BY o.replica, o.seq LIMIT $n
+            """);
+        command.Parameters.AddWithValue("$u", userName);
+        command.Parameters.AddWithValue("$n", maxOps);
+        var batch = new List<StoredOp>();
+        long bytes = 0;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var op = new StoredOp(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), (byte[])reader[4]);
+            if (batch.Count > 0 && bytes + op.Bytes.Length > maxBytes)
+            {
+                break;
+            }
+            bytes += op.Bytes.Length;
+            batch.Add(op);
+        }
+        return batch;
+    }
+
+    /// <summary>
+    /// The relay stored these ops: they leave the outbox. Documents that left the scope and
+    /// now have no pending edits are dropped in the same transaction. Returns the dropped keys.
+    /// </summary>
+    public IReadOnlyList<(string Collection, string DocId)> Acknowledge(IReadOnlyList<StoredOp> ops) =>
+        Write("acknowledge pushed ops", tx =>
+        {
+            foreach (var op in ops)
+            {
+                var command = database.Prepared("DELETE FROM outbox WHERE replica = $a AND seq = $s", tx);
+                command.Parameters.AddWithValue("$a", op.Replica);
+                command.Parameters.AddWithValue("$s", op.Seq);
+                command.ExecuteNonQuery();
+            }
+            return DropLeftDocumentsWithoutPending(tx);
+        });
+
+    /// <summary>Number of ops waiting to be pushed, everyone's.</summary>
+    public long PendingCount()
+    {
+        using var command = database.Command("SELECT COUNT(*) FROM outbox");
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Number of ops this person made that wait to be pushed.</summary>
+    public long PendingCount(string userName)
+    {
+        using var command = database.Command("SELECT COUNT(*) FROM outbox WHERE user_name = $u");
+        command.Parameters.AddWithValue("$u", userName);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Pending op count per person (several people may share a device).</summary>
+    public IReadOnlyDictionary<string, long> PendingByUser()
+    {
+        using var command = database.Command("SELECT user_name, COUNT(*) FROM outbox GROUP BY user_name");
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            result[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return result;
+    }
+
+    /// <summary>Dots still in the outbox, with who made them (tests and backups).</summary>
+    public IReadOnlyList<PendingDot> OutboxDots()
+    {
+        using var command = database.Command("SELECT replica, seq, user_name FROM outbox ORDER BY replica, seq");
+        var dots = new List<PendingDot>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            dots.Add(new PendingDot(reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
+        }
+        return dots;
+    }
+
+    /// <summary>
+    /// The relay says these documents left the device's scope. Each is dropped now if none of
+    /// its edits are pending, else marked and dropped when they are acknowledged.
+    /// Returns the keys dropped now.
+    /// </summary>
+    public IReadOnlyList<(string Collection, string DocId)> LeaveScope(IReadOnlyList<(string Collection, string DocId)> keys) =>
+        Write("drop documents that left the scope", tx => MarkLeftScope(keys, tx));
+
+    private List<(string Collection, string DocId)> MarkLeftScope(IReadOnlyList<(string Collection, string DocId)> keys, SqliteTransaction tx)
+    {
+        foreach (var (collection, docId) in keys)
+            {
+                using var command = database.Command(
+                    "UPDATE documents SET leave_when_synced = 1 WHERE collection = $c AND doc_id = $d", tx);
+                command.Parameters.AddWithValue("$c", collection);
+                command.Parameters.AddWithValue("$d", docId);
+                command.ExecuteNonQuery();
+            }
+            return DropLeftDocumentsWithoutPending(tx);
+    }
+
+    private List<(string Collection, string DocId)> DropLeftDocumentsWithoutPending(SqliteTransaction tx)
+    {
+        var dropped = new List<(string, string)>();
+        using (var select = database.Command(
+            """
+            SELECT d.collection, d.doc_id FROM documents d
+            WHERE d.leave_when_synced = 1
+              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.collection = d.collection AND o.doc_id = d.doc_id)
+            """, tx))
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                dropped.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        foreach (var (collection, docId) in dropped)
+        {
+            foreach (var table in new[] { "documents", "op_log", "flags", "pinned" })
+            {
+                using var delete = database.Command($"DELETE FROM {table} WHERE collection = $c AND doc_id = $d", tx);
+                delete.Parameters.AddWithValue("$c", collection);
+                delete.Parameters.AddWithValue("$d", docId);
+                delete.ExecuteNonQuery();
+            }
+        }
+        return dropped;
+    }
+}

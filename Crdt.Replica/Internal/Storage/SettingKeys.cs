@@ -1,0 +1,17 @@
+namespace Crdt.Replica.Internal.Storage;
+
+/// <summary>Keys of the settings table. Persisted: never rename one.</summary>
+internal static class SettingKeys
+{
+    /// <summary>This install's id, chosen at first open; backups carry it.</summary>
+    public const string DeviceId = "device_id";
+
+    /// <summary>"true" while the user's WorkOffline switch is on.</summary>
+    public const string WorkOffline = "work_offline";
+
+    /// <summary>The user whose credentials sync now.</summary>
+    public const string CurrentUser = "current_user";
+
+    /// <summary>Highest hybrid logical clock this replica issued or saw, so time never runs backwards after a restart.</summary>
+    public const string LastHlc = "last_hlc";
+}

@@ -1,0 +1,157 @@
+using System.Security.Cryptography;
+using System.Text;
+using Crdt.Replica.Internal.Storage;
+
+namespace Crdt.Replica;
+
+public sealed partial class Replica
+{
+    private string? currentUser;
+
+    /// <summary>The person signed in now (their edits carry this name), or null.</summary>
+    public string? CurrentUser => currentUser;
+
+    /// <summary>The relay the signed-in person syncs with, or null.</summary>
+    public string? RelayUrl => Locked(() => CurrentCredentials()?.RelayUrl);
+
+    /// <summary>
+    /// Signs a person in with the relay URL and the bearer token the operator registered for
+    /// them. <paramref name="userName"/> is the device name the operator used (a technician's
+    /// name is what work orders' assignee holds); when null a name is derived from the token.
+    /// <para>
+    /// Shared devices: if someone else is signed in and has unsynced edits, <paramref name="policy"/>
+    /// decides. <see cref="PendingEditsPolicy.SyncFirst"/> pushes them under that person's
+    /// credentials first and refuses the switch (changing nothing) if the relay cannot be
+    /// reached. <see cref="PendingEditsPolicy.KeepForAuthor"/> keeps them, attributed and
+    /// untouched, until that person signs in again. Never are they sent with the new
+    /// person's token: the relay would record them as someone else's work.
+    /// </para>
+    /// </summary>
+    public async Task SignInAsync(string relayUrl, string token, string? userName = null,
+        PendingEditsPolicy policy = PendingEditsPolicy.SyncFirst, CancellationToken cancellationToken = default)
+    {
+        if (!Uri.TryCreate(relayUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"relay URL '{relayUrl}' is not an http:// or https:// address", nameof(relayUrl));
+        }
+        if (string.IsNullOrWhiteSpace(token) || token.Any(char.IsWhiteSpace))
+        {
+            throw new ArgumentException("the token is empty or contains spaces", nameof(token));
+        }
+        userName ??= "device-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..8];
+        var previous = currentUser;
+        if (previous is not null && previous != userName)
+        {
+            var pending = Locked(() => store.PendingCount(previous));
+            if (pending > 0 && policy == PendingEditsPolicy.SyncFirst)
+            {
+                try
+                {
+                    await SyncAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (ReplicaSyncException ex)
+                {
+                    throw new PendingChangesException(ex.Pending, $"signing in as '{userName}'",
+                        $"{previous}'s {ex.Pending} unsynced change(s) could not be sent under {previous}'s own credentials ({ex.Message}); " +
+                        "sync when online, or keep them for when they sign in again");
+                }
+                pending = Locked(() => store.PendingCount(previous));
+                if (pending > 0)
+                {
+                    throw new PendingChangesException(pending, $"signing in as '{userName}'",
+                        $"{previous} still has {pending} unsynced change(s) (work offline is on?); sync first, or keep them for when they sign in again");
+                }
+            }
+            Locked(() =>
+            {
+                store.SignOut(previous);
+                return true;
+            });
+        }
+        await LockedAsync(() =>
+        {
+            store.SignIn(new StoredCredentials(userName, relayUrl, token));
+            // Edits made before anyone signed in belong to the first person who does.
+            store.AdoptUnattributed(userName);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        currentUser = userName;
+        machine.RequestSync();
+        WakeLiveSync();
+    }
+
+    /// <summary>
+    /// Signs the current person out. Refused with <see cref="PendingChangesException"/> (saying how
+    /// many) while their edits are unsynced, unless forced; a forced sign-out first writes a
+    /// backup and keeps the edits on the device, attributed to them, for when they sign in again.
+    /// Returns the backup's path when one was written.
+    /// </summary>
+    public async Task<string?> SignOutAsync(bool force = false, string? backupPath = null, CancellationToken cancellationToken = default)
+    {
+        var user = currentUser ?? throw new InvalidOperationException("nobody is signed in on this device");
+        var pending = Locked(() => store.PendingCount(user));
+        string? written = null;
+        if (pending > 0)
+        {
+            if (!force)
+            {
+                throw new PendingChangesException(pending, "sign-out");
+            }
+            written = (await ExportBackupAsync(backupPath ?? DefaultBackupPath("signout"), cancellationToken).ConfigureAwait(false)).Path;
+        }
+        Locked(() =>
+        {
+            store.SignOut(user);
+            return true;
+        });
+        currentUser = null;
+        return written;
+    }
+
+    /// <summary>
+    /// Deletes this replica's file. Refused with <see cref="PendingChangesException"/> while
+    /// anyone's edits are unsynced, unless forced; a forced wipe first writes a backup (returned).
+    /// The replica is closed afterwards.
+    /// </summary>
+    public async Task<string?> WipeAsync(bool force = false, string? backupPath = null, CancellationToken cancellationToken = default)
+    {
+        var pending = PendingCount;
+        string? written = null;
+        if (pending > 0)
+        {
+            if (!force)
+            {
+                throw new PendingChangesException(pending, "wipe");
+            }
+            written = (await ExportBackupAsync(backupPath ?? DefaultBackupPath("wipe"), cancellationToken).ConfigureAwait(false)).Path;
+        }
+        Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(Path + suffix);
+        }
+        return written;
+    }
+
+    /// <summary>What a status screen shows.</summary>
+    public ReplicaStatus GetStatus() => Locked(() => new ReplicaStatus(
+        Id,
+        Path,
+        currentUser,
+        CurrentCredentials()?.RelayUrl,
+        machine.Connectivity,
+        machine.WorkOffline,
+        store.PendingCount(),
+        store.PendingByUser(),
+        store.DocumentKeys().GroupBy(key => key.Collection).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+        store.Flags(Crdt.Core.FlagState.Open.ToString()).Count,
+        machine.LastError,
+        store.FormatVersion));
+
+    private StoredCredentials? CurrentCredentials() =>
+        currentUser is null ? null : store.AllCredentials().FirstOrDefault(c => c.UserName == currentUser);
+
+    private string DefaultBackupPath(string reason) =>
+        $"{Path}.{reason}-{options.TimeProvider.GetUtcNow():yyyyMMdd-HHmmss}.crdtbak";
+}

@@ -1,0 +1,97 @@
+using Crdt.Core;
+using Crdt.Replica.Internal.Storage;
+
+namespace Crdt.Replica;
+
+public sealed partial class Replica
+{
+    /// <summary>Starts creating a document (the id is generated when null). Save it with <see cref="DocumentEdit.SaveAsync"/>.</summary>
+    public DocumentEdit Create(string collection, string? id = null) =>
+        new(this, new DocumentKey(collection, id ?? Guid.NewGuid().ToString("N")[..12]), creates: true);
+
+    /// <summary>Starts editing an existing document.</summary>
+    public DocumentEdit Edit(string collection, string id) => new(this, new DocumentKey(collection, id), creates: false);
+
+    /// <summary>Starts editing an existing work order.</summary>
+    public DocumentEdit EditWorkOrder(string id) => Edit(WorkOrderFields.Collection, id);
+
+    /// <summary>
+    /// Saves several edits in one transaction (all or none), e.g. a form that touches several
+    /// documents, or a bulk import. Each is validated against the state the earlier ones left.
+    /// </summary>
+    public async Task<IReadOnlyList<DocumentView>> SaveAllAsync(IReadOnlyList<DocumentEdit> edits, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(edits);
+        if (edits.Count == 0)
+        {
+            return [];
+        }
+        var (views, newFlags) = await LockedAsync(() =>
+        {
+            var author = currentUser ?? string.Empty;
+            var wall = WallMs;
+            return CommitLocal(edits.Select(edit => (edit.Key, (Func<LocalEditor, Op>)(e => edit.Creates
+                ? e.Create(edit.Key, author, wall, edit.Mutations)
+                : e.Edit(edit.Key, author, wall, edit.Mutations)))).ToList());
+        }, cancellationToken).ConfigureAwait(false);
+        AfterLocalCommit(views.Select(v => v.Key).Distinct().ToList(), newFlags);
+        return views;
+    }
+
+    /// <summary>
+    /// Makes the ops (validated and applied in memory by the editor), then persists op log,
+    /// outbox and materialised documents in one transaction. Any failure leaves the file as it
+    /// was and memory reloaded from it. Caller holds the lock.
+    /// </summary>
+    private (IReadOnlyList<DocumentView> Views, IReadOnlyList<Flag> NewFlags) CommitLocal(IReadOnlyList<(DocumentKey Key, Func<LocalEditor, Op> Make)> edits)
+    {
+        var keys = edits.Select(edit => edit.Key).Distinct().ToList();
+        foreach (var key in keys)
+        {
+            memory.Load(key);
+        }
+        var flagsBefore = FlagIds(keys);
+        var ops = new List<Op>(edits.Count);
+        try
+        {
+            foreach (var (_, make) in edits)
+            {
+                ops.Add(make(editor));
+            }
+            var changes = keys.Select(memory.Materialise).ToList();
+            store.CommitLocalEdits(ops.Select(ToStored).ToList(), currentUser ?? string.Empty, changes, FormatHlc(editor.Clock.Last));
+        }
+        catch
+        {
+            // The editor changes nothing for a refused op, but earlier ops of the batch were applied.
+            if (ops.Count > 0)
+            {
+                ResetMemory();
+            }
+            throw;
+        }
+        var views = edits.Select(edit => memory.Set.View(edit.Key)).ToList();
+        return (views, NewFlags(keys, flagsBefore));
+    }
+
+    private void AfterLocalCommit(IReadOnlyList<DocumentKey> keys, IReadOnlyList<Flag> newFlags)
+    {
+        var pending = PendingCount;
+        machine.OnLocalEdit(pending);
+        Raise(DocumentsChanged, new DocumentsChangedEventArgs(keys, fromRelay: false));
+        if (newFlags.Count > 0)
+        {
+            Raise(FlagsRaised, new FlagsRaisedEventArgs(newFlags));
+        }
+        WakeLiveSync();
+    }
+
+    private HashSet<string> FlagIds(IEnumerable<DocumentKey> keys) =>
+        keys.SelectMany(key => memory.Set.Flags(key)).Select(flag => flag.Id).ToHashSet(StringComparer.Ordinal);
+
+    private List<Flag> NewFlags(IEnumerable<DocumentKey> keys, HashSet<string> before) =>
+        keys.SelectMany(key => memory.Set.Flags(key)).Where(flag => !before.Contains(flag.Id)).ToList();
+
+    private static StoredOp ToStored(Op op) =>
+        new(op.Dot.Replica.Value, op.Dot.Seq, op.Document.Collection, op.Document.Id, OpCodec.Encode(op));
+}

@@ -1,0 +1,163 @@
+using Crdt.Replica.Internal.Sync;
+using Crdt.Replica.Internal.Transport;
+
+namespace Crdt.Replica;
+
+public sealed partial class Replica
+{
+    private readonly object liveLock = new();
+    private CancellationTokenSource? liveStop;
+    private CancellationTokenSource wake = new();
+    private Task? liveLoop;
+
+    /// <summary>
+    /// Starts syncing in the background: pushes edits as they are saved, pulls, then holds the
+    /// live stream open and applies ops as they land. While the relay is unreachable it retries
+    /// with exponential backoff and jitter; it stops sending while WorkOffline is on.
+    /// </summary>
+    public void StartLiveSync()
+    {
+        lock (liveLock)
+        {
+            if (liveLoop is not null)
+            {
+                return;
+            }
+            machine.Live = true;
+            liveStop = new CancellationTokenSource();
+            var token = liveStop.Token;
+            liveLoop = Task.Run(() => LiveLoopAsync(token));
+        }
+    }
+
+    /// <summary>Stops background sync (waits for the loop to end).</summary>
+    public void StopLiveSync()
+    {
+        Task? loop;
+        lock (liveLock)
+        {
+            loop = liveLoop;
+            liveStop?.Cancel();
+            liveLoop = null;
+            machine.Live = false;
+        }
+        try
+        {
+            loop?.Wait(TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+            // The loop ends by cancellation; its errors were already reported through events.
+        }
+    }
+
+    /// <summary>Interrupts a wait or a live stream so the loop looks at the state again.</summary>
+    private void WakeLiveSync()
+    {
+        lock (liveLock)
+        {
+            wake.Cancel();
+        }
+    }
+
+    private CancellationToken NextWakeToken()
+    {
+        lock (liveLock)
+        {
+            if (wake.IsCancellationRequested)
+            {
+                wake.Dispose();
+                wake = new CancellationTokenSource();
+            }
+            return wake.Token;
+        }
+    }
+
+    private async Task LiveLoopAsync(CancellationToken stop)
+    {
+        IRelayConnection? connection = null;
+        string? connectedAs = null;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var woken = NextWakeToken();
+                using var both = CancellationTokenSource.CreateLinkedTokenSource(stop, woken);
+                var credentials = Locked(CurrentCredentials);
+                if (credentials?.UserName != connectedAs)
+                {
+                    connection?.Dispose();
+                    connection = credentials is null ? null : ConnectionFactory(credentials.RelayUrl, credentials.Token);
+                    connectedAs = credentials?.UserName;
+                }
+                var pending = credentials is null ? 0 : Locked(() => store.PendingCount(credentials.UserName));
+                var step = machine.Next(options.TimeProvider.GetUtcNow(), credentials?.UserName, pending);
+                try
+                {
+                    switch (step)
+                    {
+                        case SyncStep.Idle:
+                            await Task.Delay(Timeout.Infinite, both.Token).ConfigureAwait(false);
+                            break;
+                        case SyncStep.Wait wait:
+                            var delay = wait.RetryAt - options.TimeProvider.GetUtcNow();
+                            await Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, options.TimeProvider, both.Token).ConfigureAwait(false);
+                            break;
+                        case SyncStep.Listen:
+                            await ListenAsync(connection!, credentials!.UserName, both.Token).ConfigureAwait(false);
+                            break;
+                        default:
+                            await RunStepAsync(step, connection!, credentials!.UserName, both.Token).ConfigureAwait(false);
+                            break;
+                    }
+                }
+                catch (OperationCanceledException) when (both.IsCancellationRequested)
+                {
+                    // Woken (an edit, a switch) or stopped: look at the state again.
+                }
+                catch (ReplicaSyncException ex)
+                {
+                    // Refused by the relay: treat like an outage so the loop does not spin.
+                    machine.OnUnreachable(options.TimeProvider.GetUtcNow(), options.Random(), ex.Message);
+                }
+            }
+        }
+        finally
+        {
+            connection?.Dispose();
+        }
+    }
+
+    /// <summary>Holds the live stream; every checkpoint commits what came before it.</summary>
+    private async Task ListenAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
+    {
+        var before = machine.Connectivity;
+        try
+        {
+            var cursor = Locked(() => store.GetCursor(user));
+            var batch = new ReceivedBatch();
+            await foreach (var item in connection.SubscribeAsync(cursor, cancellationToken).ConfigureAwait(false))
+            {
+                if (batch.Add(item) is { } checkpoint)
+                {
+                    await ApplyReceivedAsync(batch, user, checkpoint.Cursor, cancellationToken).ConfigureAwait(false);
+                    machine.OnLiveOps(batch.Items, batch.Bytes, PendingCount);
+                    RaiseConnectivity(before, null);
+                    before = machine.Connectivity;
+                    Raise(SyncProgressChanged, machine.Progress);
+                    batch = new ReceivedBatch();
+                }
+            }
+            machine.OnLiveEnded();
+        }
+        catch (RelayUnreachableException ex)
+        {
+            machine.OnUnreachable(options.TimeProvider.GetUtcNow(), options.Random(), ex.Message);
+            RaiseConnectivity(before, ex.Message);
+        }
+        catch (RelayRefusedException ex) when (ex.CredentialsRejected)
+        {
+            machine.OnCredentialsRejected(ex.Message);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using System.Globalization;
+using Crdt.Core;
+using Crdt.Replica.Internal.Documents;
+using Crdt.Replica.Internal.Storage;
+using Crdt.Replica.Internal.Sync;
+using Crdt.Replica.Internal.Transport;
+
+namespace Crdt.Replica;
+
+/// <summary>
+/// The embedded device store: a CRDT replica of the documents in this device's scope, kept in
+/// one SQLite file, that works with no network and syncs with a relay when it can.
+/// <para>
+/// Every edit is durable before its call returns (op log, outbox and the materialised document
+/// in one transaction). Reads and writes are serialised; events are raised after the change is
+/// committed, outside the replica's lock, so handlers may call back in.
+/// </para>
+/// Split by concern: documents, editing, flags, sync, account, backup in partial files.
+/// </summary>
+public sealed partial class Replica : IAsyncDisposable, IDisposable
+{
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly ReplicaOptions options;
+    private readonly ReplicaStore store;
+    private readonly DocumentMemory memory;
+    private readonly SyncMachine machine;
+    private LocalEditor editor;
+    private bool disposed;
+
+    private Replica(string path, ReplicaOptions options, ReplicaStore store, ReplicaId id, Hlc lastHlc)
+    {
+        Path = path;
+        this.options = options;
+        this.store = store;
+        Id = id;
+        memory = new DocumentMemory(store, options.Schemas ?? SchemaRegistry.CreateDefault());
+        editor = new LocalEditor(id, memory.Set, new HlcClock(id, lastHlc), store.LastLocalSeq(id.Value) + 1);
+        currentUser = store.GetSetting(SettingKeys.CurrentUser);
+        var workOffline = store.GetSetting(SettingKeys.WorkOffline) == "true";
+        machine = new SyncMachine(Backoff.Default, workOffline, live: false);
+        ConnectionFactory = (url, token) => new GrpcRelayConnection(url, token, options.CallTimeout, options.ConnectTimeout);
+    }
+
+    /// <summary>The replica file.</summary>
+    public string Path { get; }
+
+    /// <summary>This install's replica id: the replica part of every op made here.</summary>
+    public ReplicaId Id { get; }
+
+    /// <summary>Opens (creating if needed) the replica in the SQLite file at <paramref name="path"/>.</summary>
+    public static Task<Replica> OpenAsync(string path, ReplicaOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        options ??= new ReplicaOptions();
+        var store = ReplicaStore.Open(path, options.Durability);
+        try
+        {
+            var id = store.GetSetting(SettingKeys.DeviceId);
+            if (id is null)
+            {
+                id = "dev-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+                store.SetSetting(SettingKeys.DeviceId, id);
+            }
+            return Task.FromResult(new Replica(path, options, store, new ReplicaId(id), ParseHlc(store.GetSetting(SettingKeys.LastHlc))));
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Makes the relay connection for a user's credentials (tests may substitute it).</summary>
+    internal Func<string, string, IRelayConnection> ConnectionFactory { get; set; }
+
+    internal ReplicaStore Store => store;
+
+    /// <summary>Changes made on this device that the relay has not acknowledged yet (everyone's).</summary>
+    public long PendingCount => Locked(() => store.PendingCount());
+
+    /// <summary>Pending changes per person who made them (a shared device may hold several people's).</summary>
+    public IReadOnlyDictionary<string, long> PendingByUser => Locked(() => store.PendingByUser());
+
+    /// <summary>The document was changed by a local edit or by ops from the relay.</summary>
+    public event EventHandler<DocumentsChangedEventArgs>? DocumentsChanged;
+
+    /// <summary>New flags appeared (conflicts someone should look at).</summary>
+    public event EventHandler<FlagsRaisedEventArgs>? FlagsRaised;
+
+    /// <summary>Online / Offline / WorkOffline changed: show or hide the offline banner.</summary>
+    public event EventHandler<ConnectivityChangedEventArgs>? ConnectivityChanged;
+
+    /// <summary>Sync made progress (ops and bytes each way, pending count).</summary>
+    public event EventHandler<SyncProgress>? SyncProgressChanged;
+
+    /// <summary>Runs <paramref name="body"/> under the replica's lock (synchronous SQLite work).</summary>
+    private T Locked<T>(Func<T> body)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        gate.Wait();
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<T> LockedAsync<T>(Func<T> body, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return body();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Throws away the in-memory documents (after a failed commit, or when documents were
+    /// dropped); they reload from the file, which is the truth. Caller holds the lock.
+    /// </summary>
+    private void ResetMemory()
+    {
+        memory.Reset();
+        editor = new LocalEditor(Id, memory.Set, editor.Clock, store.LastLocalSeq(Id.Value) + 1);
+    }
+
+    private long WallMs => options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+
+    internal static string FormatHlc(Hlc hlc) => string.Create(CultureInfo.InvariantCulture, $"{hlc.WallMs}.{hlc.Counter}");
+
+    private static Hlc ParseHlc(string? text)
+    {
+        if (text is null)
+        {
+            return default;
+        }
+        var parts = text.Split('.');
+        return new Hlc(long.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture), default);
+    }
+
+    private void Raise<T>(EventHandler<T>? handler, T args)
+    {
+        handler?.Invoke(this, args);
+    }
+
+    public void Dispose()
+    {
+        if (disposed)
+        {
+            return;
+        }
+        StopLiveSync();
+        gate.Wait();
+        try
+        {
+            disposed = true;
+            store.Dispose();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,34 @@
+using Crdt.Core;
+
+namespace Crdt.Replica;
+
+/// <summary>How a replica is opened. The defaults suit a device app; tests pass time and randomness in.</summary>
+public sealed class ReplicaOptions
+{
+    /// <summary>The clock for edit stamps, backoff and timeouts. Default: the system clock.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Uniform numbers in [0, 1) for backoff jitter. Default: <see cref="Random.Shared"/>.</summary>
+    public Func<double> Random { get; init; } = System.Random.Shared.NextDouble;
+
+    /// <summary>How hard each commit waits for the disk. Default: <see cref="ReplicaDurability.Full"/>.</summary>
+    public ReplicaDurability Durability { get; init; } = ReplicaDurability.Full;
+
+    /// <summary>The collections and their rules. Default: the built-in WorkOrder, Customer, Asset and Part.</summary>
+    public SchemaRegistry? Schemas { get; init; }
+
+    /// <summary>Ops per push request (the relay takes at most 10,000 and 4 MiB).</summary>
+    public int PushBatchOps { get; init; } = 5_000;
+
+    /// <summary>Bytes per push request, kept under the relay's 4 MiB message limit.</summary>
+    public int PushBatchBytes { get; init; } = 3 * 1024 * 1024;
+
+    /// <summary>Items per pull call (0: the relay's default).</summary>
+    public uint PullBatchItems { get; init; }
+
+    /// <summary>Deadline of one push or pull call.</summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long to wait for a TCP connection to the relay before calling it unreachable.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}

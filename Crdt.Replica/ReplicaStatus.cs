@@ -1,0 +1,18 @@
+using Crdt.Core;
+
+namespace Crdt.Replica;
+
+/// <summary>A snapshot of the replica's state for a status screen.</summary>
+public sealed record ReplicaStatus(
+    ReplicaId Id,
+    string Path,
+    string? User,
+    string? RelayUrl,
+    ConnectivityState Connectivity,
+    bool WorkOffline,
+    long Pending,
+    IReadOnlyDictionary<string, long> PendingByUser,
+    IReadOnlyDictionary<string, int> Documents,
+    int OpenFlags,
+    string? LastError,
+    int FormatVersion);

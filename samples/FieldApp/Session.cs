@@ -1,0 +1,33 @@
+using Crdt.Replica;
+
+namespace FieldApp;
+
+/// <summary>One invocation: the replica file, whether to print JSON, and where to write.</summary>
+internal sealed class Session(string databasePath, bool json, TextWriter output)
+{
+    public string DatabasePath { get; } = databasePath;
+
+    public bool Json { get; } = json;
+
+    public TextWriter Output { get; } = output;
+
+    public Task<Replica> OpenAsync(CancellationToken cancellationToken) => Replica.OpenAsync(DatabasePath, cancellationToken: cancellationToken);
+
+    /// <summary>Prints <paramref name="text"/> unless --json, where <paramref name="json"/> writes the object.</summary>
+    public void Print(string text, Action<System.Text.Json.Utf8JsonWriter> json)
+    {
+        if (Json)
+        {
+            JsonOut.Write(Output, w =>
+            {
+                w.WriteStartObject();
+                json(w);
+                w.WriteEndObject();
+            });
+        }
+        else
+        {
+            Output.WriteLine(text);
+        }
+    }
+}
