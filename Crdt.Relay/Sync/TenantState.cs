@@ -99,7 +99,9 @@ internal sealed class TenantState(string name, SchemaRegistry schemas)
 
     private void Reindex(DocumentKey order)
     {
-        var assignee = IsDeleted(order) ? null : _facts[order].Assignee;
+        // A deleted order stays with its assignee: the technician must receive the delete, and
+        // the EditOnDeleted flag its own concurrent edits raise, to resolve it.
+        var assignee = _facts[order].Assignee;
         if (_assignees.TryGetValue(order, out var previous) && previous != assignee)
         {
             _ordersByAssignee[previous].Remove(order);
