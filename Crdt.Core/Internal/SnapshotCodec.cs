@@ -15,11 +15,23 @@ internal static class SnapshotCodec
         bool Wanted(Dot dot) => peer is null || !peer.Covers(dot);
 
         var snapshot = new Wire.DocumentSnapshot { Collection = state.Key.Collection, Id = state.Key.Id };
+        var table = new Dictionary<ReplicaId, uint>();
+        Wire.StateDot DotOf(Dot dot)
+        {
+            if (!table.TryGetValue(dot.Replica, out var index))
+            {
+                index = (uint)table.Count;
+                table.Add(dot.Replica, index);
+                snapshot.Replicas.Add(dot.Replica.Value);
+            }
+            return new Wire.StateDot { Replica = index, Seq = (ulong)dot.Seq };
+        }
         EncodeRuns(state, Wanted, snapshot);
         foreach (var (name, register) in state.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
-            EncodeRegister(name, register, Wanted, snapshot.Fields);
+            EncodeRegister(name, register, Wanted, DotOf, snapshot.Fields);
         }
+        ElideRepeatedStamps(snapshot.Fields);
         foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             foreach (var element in elements.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
@@ -27,16 +39,17 @@ internal static class SnapshotCodec
                 var message = new Wire.ElementState { Field = set, ElementId = element.Id };
                 foreach (var add in element.Adds.Where(a => Wanted(a.Dot)))
                 {
-                    message.Adds.Add(WireConvert.ToMessage(add.Dot));
+                    message.Adds.Add(DotOf(add.Dot));
                 }
                 foreach (var remove in element.Removes.Where(r => Wanted(r.Dot)))
                 {
-                    message.Removes.Add(WireConvert.ToMessage(remove.Dot));
+                    message.Removes.Add(DotOf(remove.Dot));
                 }
                 foreach (var (name, register) in element.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
                 {
-                    EncodeRegister(name, register, Wanted, message.Fields);
+                    EncodeRegister(name, register, Wanted, DotOf, message.Fields);
                 }
+                ElideRepeatedStamps(message.Fields);
                 if (message.Adds.Count + message.Removes.Count + message.Fields.Count > 0)
                 {
                     snapshot.Elements.Add(message);
@@ -50,9 +63,10 @@ internal static class SnapshotCodec
                 snapshot.Resolutions.Add(new Wire.ResolutionRecord
                 {
                     FlagId = flagId,
-                    Dot = WireConvert.ToMessage(resolution.Causal.Dot),
+                    Dot = DotOf(resolution.Causal.Dot),
                     Hlc = HlcMessage(resolution.Hlc),
                     Resolution = (Wire.Resolution)(int)resolution.Resolution,
+                    Index = (uint)resolution.Index,
                 });
             }
         }
@@ -89,7 +103,7 @@ internal static class SnapshotCodec
         }
     }
 
-    private static void EncodeRegister(string name, Register register, Func<Dot, bool> wanted, Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> into)
+    private static void EncodeRegister(string name, Register register, Func<Dot, bool> wanted, Func<Dot, Wire.StateDot> dotOf, Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> into)
     {
         if (register.History is { } history)
         {
@@ -97,20 +111,42 @@ internal static class SnapshotCodec
             {
                 if (wanted(write.Dot))
                 {
-                    into.Add(WriteMessage(name, write));
+                    into.Add(WriteMessage(name, write, dotOf));
                 }
             }
         }
         else if (register.HasWinner && wanted(register.Winner.Dot))
         {
-            into.Add(WriteMessage(name, register.Winner));
+            into.Add(WriteMessage(name, register.Winner, dotOf));
         }
     }
 
-    private static Wire.RegisterWrite WriteMessage(string name, in Write write) => new()
+    /// <summary>
+    /// A write made by the same op as the write before it in the list (an element's initial values,
+    /// a document's creation) leaves out dot and hlc: they are inherited from that previous write.
+    /// </summary>
+    private static void ElideRepeatedStamps(Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> writes)
+    {
+        Wire.StateDot? previousDot = null;
+        Wire.Hlc? previousHlc = null;
+        foreach (var write in writes)
+        {
+            var dot = write.Dot;
+            var hlc = write.Hlc;
+            if (previousDot is not null && previousDot.Equals(dot) && previousHlc is not null && previousHlc.Equals(hlc))
+            {
+                write.Dot = null;
+                write.Hlc = null;
+            }
+            previousDot = dot;
+            previousHlc = hlc;
+        }
+    }
+
+    private static Wire.RegisterWrite WriteMessage(string name, in Write write, Func<Dot, Wire.StateDot> dotOf) => new()
     {
         Field = name,
-        Dot = WireConvert.ToMessage(write.Dot),
+        Dot = dotOf(write.Dot),
         Hlc = HlcMessage(write.Hlc),
         Value = WireConvert.ToMessage(write.Value),
         Index = (uint)write.Index,
@@ -187,9 +223,14 @@ internal static class SnapshotCodec
         }
 
         var maxHlc = default(Hlc);
-        CausalRecord Causal(Wire.Dot? dotMessage, string what)
+        var replicas = message.Replicas.Select(r => WireConvert.ReplicaFrom(r, where + " replica table")).ToArray();
+        CausalRecord Causal(Wire.StateDot? dotMessage, string what)
         {
-            var dot = WireConvert.FromMessage(dotMessage, $"{where} {what}");
+            if (dotMessage is null || dotMessage.Replica >= replicas.Length || dotMessage.Seq == 0 || dotMessage.Seq > long.MaxValue)
+            {
+                throw new OpDecodeException($"{where}: {what} has a missing or invalid dot (replica index or sequence out of range)");
+            }
+            var dot = new Dot(replicas[dotMessage.Replica], (long)dotMessage.Seq);
             return records.TryGetValue(dot, out var record)
                 ? record.Causal
                 : throw new OpDecodeException($"{where}: {what} names op {dot}, which is in none of the snapshot's op runs");
@@ -207,22 +248,49 @@ internal static class SnapshotCodec
             }
             return result;
         }
-        (string, Write) WriteOf(Wire.RegisterWrite write, string what)
+        (string, Write) WriteOf(Wire.RegisterWrite write, string what, ref Write? previous)
         {
             if (string.IsNullOrEmpty(write.Field))
             {
                 throw new OpDecodeException($"{where}: {what} has no field name");
             }
-            var causal = Causal(write.Dot, $"{what} '{write.Field}'");
-            var hlc = HlcOf(write.Hlc, causal.Dot, $"{what} '{write.Field}'");
+            CausalRecord causal;
+            Hlc hlc;
+            if (write.Dot is null && write.Hlc is null)
+            {
+                // Same op as the previous write of the list (see ElideRepeatedStamps).
+                if (previous is not { } before)
+                {
+                    throw new OpDecodeException($"{where}: {what} '{write.Field}' has no dot and no previous write to take it from");
+                }
+                causal = before.Causal;
+                hlc = before.Hlc;
+            }
+            else
+            {
+                causal = Causal(write.Dot, $"{what} '{write.Field}'");
+                hlc = HlcOf(write.Hlc, causal.Dot, $"{what} '{write.Field}'");
+            }
             if (write.Index > int.MaxValue)
             {
                 throw new OpDecodeException($"{where}: {what} '{write.Field}' has an invalid index");
             }
-            return (write.Field, new Write(causal, hlc, (int)write.Index, WireConvert.FromMessage(write.Value, $"{where} {what} '{write.Field}'")));
+            var result = new Write(causal, hlc, (int)write.Index, WireConvert.FromMessage(write.Value, $"{where} {what} '{write.Field}'"));
+            previous = result;
+            return (write.Field, result);
+        }
+        List<(string, Write)> WritesOf(Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> writes, string what)
+        {
+            Write? previous = null;
+            var list = new List<(string, Write)>(writes.Count);
+            foreach (var write in writes)
+            {
+                list.Add(WriteOf(write, what, ref previous));
+            }
+            return list;
         }
 
-        var fields = message.Fields.Select(f => WriteOf(f, "field")).ToList();
+        var fields = WritesOf(message.Fields, "field");
         var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>();
         foreach (var element in message.Elements)
         {
@@ -236,7 +304,7 @@ internal static class SnapshotCodec
                 element.ElementId,
                 element.Adds.Select(a => Causal(a, what + " add")).ToList(),
                 element.Removes.Select(r => Causal(r, what + " remove")).ToList(),
-                element.Fields.Select(f => WriteOf(f, what + " field")).ToList()));
+                WritesOf(element.Fields, what + " field")));
         }
         var resolutions = new List<(string, ResolutionState)>();
         foreach (var resolution in message.Resolutions)
@@ -247,7 +315,11 @@ internal static class SnapshotCodec
             }
             var causal = Causal(resolution.Dot, $"resolution of '{resolution.FlagId}'");
             var hlc = HlcOf(resolution.Hlc, causal.Dot, $"resolution of '{resolution.FlagId}'");
-            resolutions.Add((resolution.FlagId, new ResolutionState(causal, hlc, 0, (Resolution)(int)resolution.Resolution)));
+            if (resolution.Index > int.MaxValue)
+            {
+                throw new OpDecodeException($"{where}: the resolution of '{resolution.FlagId}' has an invalid index");
+            }
+            resolutions.Add((resolution.FlagId, new ResolutionState(causal, hlc, (int)resolution.Index, (Resolution)(int)resolution.Resolution)));
         }
         return new Parsed
         {

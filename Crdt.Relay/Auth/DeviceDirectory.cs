@@ -15,6 +15,7 @@ internal sealed class DeviceDirectory : IAsyncDisposable
     private readonly IRelayStore _store;
     private readonly ConcurrentDictionary<string, DeviceRecord?> _byTokenHash = new();
     private readonly ConcurrentDictionary<(string Tenant, string Name), CancellationTokenSource> _revocations = new();
+    private readonly ConcurrentDictionary<(string Tenant, string Name), bool> _revoked = new();
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _poller;
@@ -41,8 +42,15 @@ internal sealed class DeviceDirectory : IAsyncDisposable
     }
 
     /// <summary>Fires when the device is revoked; already cancelled when it is.</summary>
-    public CancellationToken RevocationToken(CallerIdentity caller) =>
-        _revocations.GetOrAdd((caller.Tenant, caller.Name), _ => new CancellationTokenSource()).Token;
+    public CancellationToken RevocationToken(CallerIdentity caller)
+    {
+        var key = (caller.Tenant, caller.Name);
+        var source = _revocations.GetOrAdd(key, _ => new CancellationTokenSource());
+        // Revoked between authentication and here: the refresh that saw it may have run before
+        // this source existed, so cancel it now.
+        if (_revoked.ContainsKey(key)) source.Cancel();
+        return source.Token;
+    }
 
     /// <summary>Looks at the store now (the Admin service calls it after a change of its own).</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
@@ -58,6 +66,7 @@ internal sealed class DeviceDirectory : IAsyncDisposable
                 .Where(d => d.IsRevoked);
             foreach (var device in revoked)
             {
+                _revoked[(device.Tenant, device.Name)] = true;
                 if (_revocations.TryGetValue((device.Tenant, device.Name), out var source))
                 {
                     source.Cancel();

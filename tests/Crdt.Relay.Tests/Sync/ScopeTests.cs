@@ -160,4 +160,24 @@ public sealed class ScopeTests : IAsyncLifetime
         await Denied(() => _tom.GetAsync("WorkOrder", "wo-new"), "WorkOrder/wo-new");
         Assert.Equal("Offline note", (await _dispatcher.GetAsync("WorkOrder", "wo-new")).Fields["description"].StringValue);
     }
+
+    [Fact]
+    public async Task A_technician_receives_the_delete_of_its_order_and_the_flag_its_concurrent_edit_raises()
+    {
+        var truck = new Device("truck-1", "tom");
+        var cursor = (await _tom.PullAsync())[^1].Checkpoint.Cursor;
+        foreach (var item in await _tom.PullAsync()) if (item.Document is not null) truck.Documents.MergeSnapshot(item.Document);
+        var offline = truck.Set(Device.Order("wo-tom"), WorkOrderFields.Priority, "urgent");
+        var delete = _board.Editor.Delete(Device.Order("wo-tom"), "dina", Device.Now);
+        await _dispatcher.PushAsync(delete);
+
+        await _tom.PushAsync(offline);
+        var pulled = await _tom.PullAsync(cursor);
+
+        Assert.Contains(delete.Dot, pulled.Where(p => p.Op is not null).Select(p => OpCodec.FromMessage(p.Op).Dot));
+        var view = await _tom.GetAsync("WorkOrder", "wo-tom");
+        Assert.True(view.Deleted);
+        var flags = await _tom.CallAsync(RelayMethods.ListFlags, new Wire.ListFlagsRequest());
+        Assert.Contains(flags.Flags, f => f.Kind == Wire.FlagKind.EditOnDeleted && f.Document.Id == "wo-tom");
+    }
 }
