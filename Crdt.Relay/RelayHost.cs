@@ -108,6 +108,9 @@ public sealed class RelayHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes when the relay is asked to stop (SIGTERM, Ctrl+C) or <paramref name="cancellationToken"/> fires.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
     private static void ConfigureListener(ListenOptions listen, RelayOptions options)
     {
         if (options.TlsCertificatePath is null)

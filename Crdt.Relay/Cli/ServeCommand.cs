@@ -40,15 +40,20 @@ internal static class ServeCommand
                 TlsKeyPath = parsed.GetValue(tlsKey),
                 MaxClockSkew = TimeSpan.FromSeconds(parsed.GetValue(skew)),
             };
-            await using var relay = await RelayHost.StartAsync(options, cancellationToken);
-            Console.Out.WriteLine($"relay serving {relay.Address} (data: {Path.GetFullPath(options.DataDirectory)})");
+            RelayHost relayHost;
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                relayHost = await RelayHost.StartAsync(options, cancellationToken);
             }
-            catch (OperationCanceledException)
+            catch (IOException e)
             {
+                // Port taken, data folder not writable: say so in one line.
+                Console.Error.WriteLine($"error: cannot serve on {options.Listen}: {e.Message}");
+                return RelayCli.ExitFailure;
             }
+            await using var relay = relayHost;
+            Console.Out.WriteLine($"relay serving {relay.Address} (data: {Path.GetFullPath(options.DataDirectory)})");
+            await relay.WaitForShutdownAsync(cancellationToken);
             return RelayCli.ExitOk;
         });
         return command;

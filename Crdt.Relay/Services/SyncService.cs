@@ -52,6 +52,14 @@ internal sealed class SyncService(RelayEngine engine) : IGrpcService
             {
                 response.Pinned.Add(new DocumentKey { Collection = pin.Document.Collection, Id = pin.Document.Id });
             }
+            if (request.Pinned)
+            {
+                var tenant = await engine.TenantAsync(caller.Tenant, context.CancellationToken).ConfigureAwait(false);
+                lock (tenant.Gate)
+                {
+                    if (tenant.Documents.Exists(key)) response.Document = tenant.Snapshot(key);
+                }
+            }
             return response;
         });
 }

@@ -14,10 +14,10 @@ namespace Crdt.Relay.Sync;
 /// </summary>
 internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, ScopePolicy scope)
 {
-    private readonly Dictionary<DocumentKey, DocumentFacts> _overlay = [];
+    private readonly Dictionary<DocumentKey, BatchFacts> _overlay = [];
 
     /// <summary>What validation needs to know of a document, after the batch's earlier ops.</summary>
-    private sealed class DocumentFacts
+    private sealed class BatchFacts
     {
         public bool Exists;
         public bool Deleted;
@@ -129,7 +129,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         }
     }
 
-    private void CheckClosedState(string where, CollectionSchema schema, Op op, DocumentFacts facts)
+    private void CheckClosedState(string where, CollectionSchema schema, Op op, BatchFacts facts)
     {
         foreach (var rule in schema.ClosedStateRules)
         {
@@ -141,20 +141,20 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         }
     }
 
-    private DocumentFacts Facts(DocumentKey key, CollectionSchema schema)
+    private BatchFacts Facts(DocumentKey key, CollectionSchema schema)
     {
         if (_overlay.TryGetValue(key, out var known)) return known;
-        var facts = new DocumentFacts();
-        if (tenant.Documents.Get(key) is { } view)
+        var facts = new BatchFacts();
+        if (tenant.FactsOf(key) is { } stored)
         {
             facts.Exists = true;
-            facts.Deleted = view.IsDeleted;
-            facts.Assignee = view[WorkOrderFields.Assignee] is { Kind: FieldValueKind.String } a ? a.AsString() : null;
+            facts.Deleted = tenant.IsDeleted(key);
+            facts.Assignee = stored.Assignee;
             var rule = schema.ClosedStateRules.FirstOrDefault();
-            if (rule is not null)
+            if (rule is not null && rule.StatusField == WorkOrderFields.Status)
             {
-                facts.Status = view[rule.StatusField];
-                if (rule.IsClosing(facts.Status)) facts.ClosedBy = tenant.WinningWriteOf(key, rule.StatusField);
+                facts.Status = stored.Status;
+                if (rule.IsClosing(facts.Status)) facts.ClosedBy = stored.StatusWrittenBy;
             }
             if (facts.Deleted) facts.DeletedBy = tenant.DeletesOf(key);
         }
@@ -164,7 +164,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
 
     // The batch's own ops come from one device in the order it made them, so within a batch a
     // later write is the newer one: good enough for the facts validation reads.
-    private static void Advance(DocumentFacts facts, CollectionSchema schema, Op op)
+    private static void Advance(BatchFacts facts, CollectionSchema schema, Op op)
     {
         var statusField = schema.ClosedStateRules.FirstOrDefault()?.StatusField;
         foreach (var mutation in op.Mutations)

@@ -18,7 +18,7 @@ internal sealed class TenantState(string name, SchemaRegistry schemas)
     private readonly Dictionary<DocumentKey, string> _assignees = [];
     private readonly Dictionary<string, HashSet<DocumentKey>> _ordersByAssignee = new(StringComparer.Ordinal);
     private readonly Dictionary<DocumentKey, HashSet<string>> _everAssigned = [];
-    private readonly Dictionary<DocumentKey, (DocumentKey? Customer, DocumentKey? Asset)> _references = [];
+    private readonly Dictionary<DocumentKey, DocumentFacts> _facts = [];
 
     public string Name { get; } = name;
 
@@ -50,12 +50,19 @@ internal sealed class TenantState(string name, SchemaRegistry schemas)
     {
         foreach (var order in OrdersOf(technician))
         {
-            if (_references.TryGetValue(order, out var refs) && (refs.Customer == key || refs.Asset == key)) return true;
+            if (_facts.TryGetValue(order, out var facts) && (facts.Customer == key || facts.Asset == key)) return true;
         }
         return false;
     }
 
-    public (DocumentKey? Customer, DocumentKey? Asset) ReferencesOf(DocumentKey order) => _references.GetValueOrDefault(order);
+    public (DocumentKey? Customer, DocumentKey? Asset) ReferencesOf(DocumentKey order) =>
+        _facts.TryGetValue(order, out var facts) ? (facts.Customer, facts.Asset) : (null, null);
+
+    /// <summary>The tracked register values of a document, or null when no op of it is held.</summary>
+    public DocumentFacts? FactsOf(DocumentKey key) => _facts.GetValueOrDefault(key);
+
+    /// <summary>Whether the document is deleted now (only derives the read model when it ever was).</summary>
+    public bool IsDeleted(DocumentKey key) => _facts.TryGetValue(key, out var facts) && facts.HasDeletes && Documents.Get(key) is { IsDeleted: true };
 
     /// <summary>Folds committed ops in (under <see cref="Gate"/>) and publishes them to live streams.</summary>
     public void Apply(IReadOnlyList<CommittedOp> ops, long head)
@@ -63,8 +70,10 @@ internal sealed class TenantState(string name, SchemaRegistry schemas)
         var touched = new HashSet<DocumentKey>();
         foreach (var committed in ops)
         {
-            Documents.Apply(committed.Op);
+            if (!Documents.Apply(committed.Op)) continue;
             _versions[committed.Op.Document] = committed.Position;
+            var key = committed.Op.Document;
+            (_facts.TryGetValue(key, out var facts) ? facts : _facts[key] = new DocumentFacts()).Apply(committed.Op);
             if (committed.Op.Document.Collection == WorkOrderFields.Collection) touched.Add(committed.Op.Document);
         }
         foreach (var order in touched)
@@ -85,18 +94,6 @@ internal sealed class TenantState(string name, SchemaRegistry schemas)
         return snapshot;
     }
 
-    /// <summary>The op whose write of <paramref name="field"/> currently wins.</summary>
-    public Dot? WinningWriteOf(DocumentKey key, string field)
-    {
-        Wire.RegisterWrite? best = null;
-        foreach (var write in Documents.ToSnapshotMessage(key).Fields)
-        {
-            if (write.Field != field) continue;
-            if (best is null || CompareStamp(write, best) > 0) best = write;
-        }
-        return best is null ? null : new Dot(new ReplicaId(best.Dot.Replica), (long)best.Dot.Seq);
-    }
-
     /// <summary>The ops that deleted the document.</summary>
     public List<Dot> DeletesOf(DocumentKey key)
     {
@@ -114,18 +111,9 @@ internal sealed class TenantState(string name, SchemaRegistry schemas)
         return dots;
     }
 
-    private static int CompareStamp(Wire.RegisterWrite a, Wire.RegisterWrite b)
-    {
-        var byWall = a.Hlc.WallMs.CompareTo(b.Hlc.WallMs);
-        if (byWall != 0) return byWall;
-        var byCounter = a.Hlc.Counter.CompareTo(b.Hlc.Counter);
-        return byCounter != 0 ? byCounter : string.CompareOrdinal(a.Dot.Replica, b.Dot.Replica);
-    }
-
     private void Reindex(DocumentKey order)
     {
-        var view = Documents.Get(order);
-        var assignee = view is { IsDeleted: false } && view[WorkOrderFields.Assignee] is { Kind: FieldValueKind.String } a ? a.AsString() : null;
+        var assignee = IsDeleted(order) ? null : _facts[order].Assignee;
         if (_assignees.TryGetValue(order, out var previous) && previous != assignee)
         {
             _ordersByAssignee[previous].Remove(order);
@@ -137,9 +125,5 @@ internal sealed class TenantState(string name, SchemaRegistry schemas)
             (_ordersByAssignee.TryGetValue(assignee, out var set) ? set : _ordersByAssignee[assignee] = []).Add(order);
             (_everAssigned.TryGetValue(order, out var names) ? names : _everAssigned[order] = new(StringComparer.Ordinal)).Add(assignee);
         }
-        _references[order] = (Reference(view, WorkOrderFields.Customer), Reference(view, WorkOrderFields.Asset));
     }
-
-    private static DocumentKey? Reference(DocumentView? view, string field) =>
-        view?[field] is { Kind: FieldValueKind.Reference } value ? value.AsReference() : null;
 }

@@ -1,0 +1,83 @@
+using Crdt.Core.Wire;
+using Crdt.Grpc;
+using Crdt.Relay.Cli;
+using Crdt.Relay.Services;
+using Crdt.Relay.Storage;
+using Crdt.Relay.Tests.Support;
+
+namespace Crdt.Relay.Tests.Sync;
+
+/// <summary>Guards revocation: a revoked token is refused at once, and the device's open streams
+/// end with UNAUTHENTICATED, whether it was revoked through the Admin service or by the operator
+/// CLI working on the same data folder while the relay runs.</summary>
+public sealed class RevocationTests : IAsyncLifetime
+{
+    private TestRelay _relay = null!;
+
+    public async Task InitializeAsync() => _relay = await TestRelay.StartAsync();
+
+    public async Task DisposeAsync() => await _relay.DisposeAsync();
+
+    private static async Task<RpcException> StreamEnds(IAsyncStreamReader<PullResponse> stream, CancellationToken cancellationToken)
+    {
+        return await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await stream.MoveNext(cancellationToken)) { }
+        });
+    }
+
+    [Fact]
+    public async Task Revoking_through_the_admin_service_ends_open_streams_and_refuses_the_token()
+    {
+        var admin = await _relay.DeviceAsync("root", DeviceRoleKind.Admin);
+        var tech = await _relay.DeviceAsync("tom", DeviceRoleKind.Technician);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var subscription = tech.Subscribe(0, cancel.Token);
+        Assert.True(await subscription.ResponseStream.MoveNext(cancel.Token));
+
+        await admin.CallAsync(RelayMethods.RevokeDevice, new RevokeDeviceRequest { Name = "tom" });
+
+        var ended = await StreamEnds(subscription.ResponseStream, cancel.Token);
+        Assert.Equal(StatusCode.Unauthenticated, ended.StatusCode);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => tech.PullAsync());
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task Revoking_with_the_cli_while_the_relay_runs_ends_open_streams()
+    {
+        var tech = await _relay.DeviceAsync("tom", DeviceRoleKind.Technician);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var watch = tech.Watch(new WatchRequest());
+        using var subscription = tech.Subscribe(0, cancel.Token);
+        Assert.True(await subscription.ResponseStream.MoveNext(cancel.Token));
+
+        var exit = await RelayCli.RunAsync(["device", "revoke", "tom", "--data", _relay.DataDirectory], TextWriter.Null, TextWriter.Null);
+
+        Assert.Equal(0, exit);
+        Assert.Equal(StatusCode.Unauthenticated, (await StreamEnds(subscription.ResponseStream, cancel.Token)).StatusCode);
+        var watchEnded = await Assert.ThrowsAsync<RpcException>(async () => { while (await watch.ResponseStream.MoveNext(cancel.Token)) { } });
+        Assert.Equal(StatusCode.Unauthenticated, watchEnded.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => tech.GetAsync("Part", "p1"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Admin_service_registers_lists_and_is_closed_to_other_roles()
+    {
+        var admin = await _relay.DeviceAsync("root", DeviceRoleKind.Admin);
+        var dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+
+        var registered = await admin.CallAsync(RelayMethods.RegisterDevice, new RegisterDeviceRequest { Name = "newtech", Role = DeviceRole.Technician });
+        var listed = await admin.CallAsync(RelayMethods.ListDevices, new ListDevicesRequest());
+        var newcomer = _relay.Client(registered.Token);
+        var denied = await Assert.ThrowsAsync<RpcException>(() => dispatcher.CallAsync(RelayMethods.ListDevices, new ListDevicesRequest()));
+        var otherTenant = await Assert.ThrowsAsync<RpcException>(() => admin.CallAsync(RelayMethods.ListDevices, new ListDevicesRequest { Tenant = "elsewhere" }));
+        var taken = await Assert.ThrowsAsync<RpcException>(() => admin.CallAsync(RelayMethods.RegisterDevice, new RegisterDeviceRequest { Name = "dina", Role = DeviceRole.Admin }));
+
+        Assert.Equal(["dina", "newtech", "root"], listed.Devices.Select(d => d.Name));
+        Assert.Single(await newcomer.PullAsync());
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, otherTenant.StatusCode);
+        Assert.Equal(StatusCode.AlreadyExists, taken.StatusCode);
+    }
+}
