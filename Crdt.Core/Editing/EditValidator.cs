@@ -33,7 +33,7 @@ public static class EditValidator
         {
             throw new ValidationException(key, null, "the document already exists");
         }
-        if (!create && mutations.Any(m => m is not ResolveFlag))
+        if (!create && !OnlyResolutions(mutations))
         {
             if (state is null)
             {
@@ -45,9 +45,11 @@ public static class EditValidator
             }
         }
 
-        var status = new Dictionary<string, FieldValue>(StringComparer.Ordinal);
-        foreach (var mutation in mutations)
+        // Values this edit sets, in order: required-on-create checks and the closed-state rule read them.
+        Dictionary<string, FieldValue>? setHere = null;
+        for (var i = 0; i < mutations.Count; i++)
         {
+            var mutation = mutations[i];
             switch (mutation)
             {
                 case SetField set:
@@ -58,7 +60,10 @@ public static class EditValidator
                     {
                         throw new ValidationException(key, set.Field, "the field is required and cannot be cleared");
                     }
-                    status[set.Field] = set.Value;
+                    if (create || schema.ClosedStateRules.Count > 0)
+                    {
+                        (setHere ??= new Dictionary<string, FieldValue>(StringComparer.Ordinal))[set.Field] = set.Value;
+                    }
                     break;
                 }
                 case AddElement add:
@@ -80,7 +85,7 @@ public static class EditValidator
                             throw new ValidationException(key, add.Field, $"element field '{element.Name}' is required when adding an element");
                         }
                     }
-                    CheckNotClosed(schema, state, key, add.Field, status, "cannot take new entries");
+                    CheckNotClosed(schema, state, key, add.Field, setHere, "cannot take new entries");
                     break;
                 }
                 case SetElementField setElement:
@@ -92,7 +97,7 @@ public static class EditValidator
                         throw new ValidationException(key, setElement.Field, $"element field '{setElement.ElementField}' is required and cannot be cleared");
                     }
                     RequireLiveElement(state, key, setElement.Field, setElement.ElementId, mutations);
-                    CheckNotClosed(schema, state, key, setElement.Field, status, "cannot have its entries changed");
+                    CheckNotClosed(schema, state, key, setElement.Field, setHere, "cannot have its entries changed");
                     break;
                 }
                 case RemoveElement remove:
@@ -127,12 +132,24 @@ public static class EditValidator
         {
             foreach (var field in schema.Fields.Values)
             {
-                if (field.RequiredOnCreate && (!status.TryGetValue(field.Name, out var value) || value.IsNull))
+                if (field.RequiredOnCreate && (setHere is null || !setHere.TryGetValue(field.Name, out var value) || value.IsNull))
                 {
                     throw new ValidationException(key, field.Name, "the field is required when creating the document");
                 }
             }
         }
+    }
+
+    private static bool OnlyResolutions(IReadOnlyList<Mutation> mutations)
+    {
+        for (var i = 0; i < mutations.Count; i++)
+        {
+            if (mutations[i] is not ResolveFlag)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static FieldSchema LwwField(CollectionSchema schema, DocumentKey key, string name)
@@ -195,7 +212,7 @@ public static class EditValidator
     }
 
     /// <summary>Refuses work on an order the author sees closed (its status, or the status this edit sets first).</summary>
-    private static void CheckNotClosed(CollectionSchema schema, DocumentState? state, DocumentKey key, string set, Dictionary<string, FieldValue> setInThisEdit, string what)
+    private static void CheckNotClosed(CollectionSchema schema, DocumentState? state, DocumentKey key, string set, Dictionary<string, FieldValue>? setInThisEdit, string what)
     {
         foreach (var rule in schema.ClosedStateRules)
         {
@@ -203,7 +220,7 @@ public static class EditValidator
             {
                 continue;
             }
-            var status = setInThisEdit.TryGetValue(rule.StatusField, out var pending)
+            var status = setInThisEdit is not null && setInThisEdit.TryGetValue(rule.StatusField, out var pending)
                 ? pending
                 : state is not null && state.Fields.TryGetValue(rule.StatusField, out var register) && register.HasWinner ? register.Winner.Value : null;
             if (rule.IsClosing(status))

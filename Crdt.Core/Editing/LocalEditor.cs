@@ -86,19 +86,20 @@ public sealed class LocalEditor
         return Documents.Apply(op);
     }
 
-    private static List<Mutation> Build(Action<MutationBuilder> build)
+    private static IReadOnlyList<Mutation> Build(Action<MutationBuilder> build)
     {
         ArgumentNullException.ThrowIfNull(build);
         var builder = new MutationBuilder();
         build(builder);
-        return [.. builder.Mutations];
+        // The builder is not reachable by the caller any more: its list becomes the op's.
+        return builder.Mutations;
     }
 
     private Op Stamp(DocumentKey key, string author, long wallMs, IReadOnlyList<Mutation> mutations)
     {
         var state = Documents.StateOf(key);
         // The own replica is left out of the context: a replica has always seen its own ops.
-        var context = state is null ? VersionVector.Empty : state.Version.CloneWithout(Replica);
+        var context = state is null ? VersionVector.Empty : state.ContextFor(Replica);
         var hlc = Clock.Now(wallMs);
         if (state is not null && hlc <= state.MaxHlc)
         {

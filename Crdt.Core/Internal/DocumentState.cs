@@ -17,7 +17,7 @@ internal sealed class DocumentState
     public DocumentKey Key { get; }
     public CollectionSchema? Schema { get; }
     public VersionVector Version { get; } = new();
-    public List<OpRecord> Ops { get; } = [];
+    public OpLog Ops { get; } = new();
     public List<CausalRecord> Deletes { get; } = [];
     public Dictionary<string, Register> Fields { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, Dictionary<string, ElementState>> Sets { get; } = new(StringComparer.Ordinal);
@@ -79,6 +79,10 @@ internal sealed class DocumentState
     public void AddOp(in OpRecord record, Hlc hlc)
     {
         Ops.Add(record);
+        if (!record.Causal.Dot.Replica.Equals(_contextReplica))
+        {
+            _foreignChanges++;
+        }
         Version.Observe(record.Causal.Dot);
         if (hlc > MaxHlc)
         {
@@ -88,6 +92,28 @@ internal sealed class DocumentState
     }
 
     public void AddDelete(in CausalRecord record) => Deletes.Add(record);
+
+    private VersionVector? _context;
+    private ReplicaId _contextReplica;
+    private int _contextStamp;
+    private int _foreignChanges;
+
+    /// <summary>
+    /// The causal context for a new edit by <paramref name="replica"/>: this document's version
+    /// vector without the replica's own entry (frozen). Reused while only that replica's own ops
+    /// arrive, which keeps a device's edit path free of vector copies.
+    /// </summary>
+    public VersionVector ContextFor(ReplicaId replica)
+    {
+        if (_context is not null && _contextReplica.Equals(replica) && _contextStamp == _foreignChanges)
+        {
+            return _context;
+        }
+        _context = Version.CloneWithout(replica).Freeze();
+        _contextReplica = replica;
+        _contextStamp = _foreignChanges;
+        return _context;
+    }
 
     public bool KeepsHistory(string field) => Schema is not null && Schema.HistoryFields.Contains(field);
 

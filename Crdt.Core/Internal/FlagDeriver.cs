@@ -141,11 +141,12 @@ internal static class FlagDeriver
                         Write? concurrentCloser = null;
                         foreach (var status in statuses)
                         {
-                            if (status.Dot.Equals(add.Dot))
+                            if (status.Dot.Equals(add.Dot) && rule.IsClosing(status.Value))
                             {
+                                // Logging work and closing in one edit is one person's consistent act.
                                 continue;
                             }
-                            if (add.HasSeen(status.Dot))
+                            if (status.Dot.Equals(add.Dot) || add.HasSeen(status.Dot))
                             {
                                 if (seen is null || status.CompareTo(seen.Value) > 0)
                                 {
@@ -207,7 +208,7 @@ internal static class FlagDeriver
         foreach (var delete in state.Deletes)
         {
             List<CausalRecord>? edits = null;
-            foreach (var op in state.Ops)
+            foreach (var op in state.Ops.Records())
             {
                 if (op.Kind == OpKind.Edit && op.Causal.ConcurrentWith(delete))
                 {

@@ -20,6 +20,7 @@ internal static class SnapshotCodec
         {
             EncodeRegister(name, register, Wanted, snapshot.Fields);
         }
+        ElideRepeatedStamps(snapshot.Fields);
         foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             foreach (var element in elements.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
@@ -37,6 +38,7 @@ internal static class SnapshotCodec
                 {
                     EncodeRegister(name, register, Wanted, message.Fields);
                 }
+                ElideRepeatedStamps(message.Fields);
                 if (message.Adds.Count + message.Removes.Count + message.Fields.Count > 0)
                 {
                     snapshot.Elements.Add(message);
@@ -61,7 +63,7 @@ internal static class SnapshotCodec
 
     private static void EncodeRuns(DocumentState state, Func<Dot, bool> wanted, Wire.DocumentSnapshot snapshot)
     {
-        var ops = state.Ops.Where(o => wanted(o.Causal.Dot)).ToList();
+        var ops = state.Ops.Records().Where(o => wanted(o.Causal.Dot)).ToList();
         ops.Sort((a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot));
         Wire.OpRun? run = null;
         OpRecord previous = default;
@@ -104,6 +106,28 @@ internal static class SnapshotCodec
         else if (register.HasWinner && wanted(register.Winner.Dot))
         {
             into.Add(WriteMessage(name, register.Winner));
+        }
+    }
+
+    /// <summary>
+    /// A write made by the same op as the write before it in the list (an element's initial values,
+    /// a document's creation) leaves out dot and hlc: they are inherited from that previous write.
+    /// </summary>
+    private static void ElideRepeatedStamps(Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> writes)
+    {
+        Wire.Dot? previousDot = null;
+        Wire.Hlc? previousHlc = null;
+        foreach (var write in writes)
+        {
+            var dot = write.Dot;
+            var hlc = write.Hlc;
+            if (previousDot is not null && previousDot.Equals(dot) && previousHlc is not null && previousHlc.Equals(hlc))
+            {
+                write.Dot = null;
+                write.Hlc = null;
+            }
+            previousDot = dot;
+            previousHlc = hlc;
         }
     }
 
@@ -207,22 +231,49 @@ internal static class SnapshotCodec
             }
             return result;
         }
-        (string, Write) WriteOf(Wire.RegisterWrite write, string what)
+        (string, Write) WriteOf(Wire.RegisterWrite write, string what, ref Write? previous)
         {
             if (string.IsNullOrEmpty(write.Field))
             {
                 throw new OpDecodeException($"{where}: {what} has no field name");
             }
-            var causal = Causal(write.Dot, $"{what} '{write.Field}'");
-            var hlc = HlcOf(write.Hlc, causal.Dot, $"{what} '{write.Field}'");
+            CausalRecord causal;
+            Hlc hlc;
+            if (write.Dot is null && write.Hlc is null)
+            {
+                // Same op as the previous write of the list (see ElideRepeatedStamps).
+                if (previous is not { } before)
+                {
+                    throw new OpDecodeException($"{where}: {what} '{write.Field}' has no dot and no previous write to take it from");
+                }
+                causal = before.Causal;
+                hlc = before.Hlc;
+            }
+            else
+            {
+                causal = Causal(write.Dot, $"{what} '{write.Field}'");
+                hlc = HlcOf(write.Hlc, causal.Dot, $"{what} '{write.Field}'");
+            }
             if (write.Index > int.MaxValue)
             {
                 throw new OpDecodeException($"{where}: {what} '{write.Field}' has an invalid index");
             }
-            return (write.Field, new Write(causal, hlc, (int)write.Index, WireConvert.FromMessage(write.Value, $"{where} {what} '{write.Field}'")));
+            var result = new Write(causal, hlc, (int)write.Index, WireConvert.FromMessage(write.Value, $"{where} {what} '{write.Field}'"));
+            previous = result;
+            return (write.Field, result);
+        }
+        List<(string, Write)> WritesOf(Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> writes, string what)
+        {
+            Write? previous = null;
+            var list = new List<(string, Write)>(writes.Count);
+            foreach (var write in writes)
+            {
+                list.Add(WriteOf(write, what, ref previous));
+            }
+            return list;
         }
 
-        var fields = message.Fields.Select(f => WriteOf(f, "field")).ToList();
+        var fields = WritesOf(message.Fields, "field");
         var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>();
         foreach (var element in message.Elements)
         {
@@ -236,7 +287,7 @@ internal static class SnapshotCodec
                 element.ElementId,
                 element.Adds.Select(a => Causal(a, what + " add")).ToList(),
                 element.Removes.Select(r => Causal(r, what + " remove")).ToList(),
-                element.Fields.Select(f => WriteOf(f, what + " field")).ToList()));
+                WritesOf(element.Fields, what + " field")));
         }
         var resolutions = new List<(string, ResolutionState)>();
         foreach (var resolution in message.Resolutions)

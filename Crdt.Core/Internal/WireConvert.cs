@@ -70,10 +70,10 @@ internal static class WireConvert
         }
     }
 
-    public static ReplicaId ReplicaFrom(string text, string where) =>
+    public static ReplicaId ReplicaFrom(string text, Where where) =>
         ReplicaId.IsValid(text, out var reason) ? new ReplicaId(text) : throw new OpDecodeException($"{where}: invalid replica id '{Shorten(text)}' ({reason})");
 
-    public static Dot FromMessage(Wire.Dot? dot, string where)
+    public static Dot FromMessage(Wire.Dot? dot, Where where)
     {
         if (dot is null)
         {
@@ -87,7 +87,7 @@ internal static class WireConvert
         return new Dot(replica, (long)dot.Seq);
     }
 
-    public static DocumentKey FromMessage(Wire.DocumentKey? key, string where)
+    public static DocumentKey FromMessage(Wire.DocumentKey? key, Where where)
     {
         if (key is null)
         {
@@ -98,7 +98,7 @@ internal static class WireConvert
             : throw new OpDecodeException($"{where}: invalid document key '{Shorten(key.Collection)}/{Shorten(key.Id)}' ({reason})");
     }
 
-    public static VersionVector FromMessage(Wire.VersionVector? vector, string where)
+    public static VersionVector FromMessage(Wire.VersionVector? vector, Where where)
     {
         if (vector is null || vector.Entries.Count == 0)
         {
@@ -121,7 +121,7 @@ internal static class WireConvert
         return result.Freeze();
     }
 
-    public static FieldValue FromMessage(Wire.FieldValue? value, string where)
+    public static FieldValue FromMessage(Wire.FieldValue? value, Where where)
     {
         if (value is null)
         {
@@ -155,7 +155,7 @@ internal static class WireConvert
         }
     }
 
-    public static Mutation FromMessage(Wire.Mutation message, string where)
+    public static Mutation FromMessage(Wire.Mutation message, Where where)
     {
         switch (message.KindCase)
         {
@@ -203,7 +203,7 @@ internal static class WireConvert
         }
     }
 
-    private static string Name(string text, string where, string what)
+    private static string Name(string text, Where where, string what)
     {
         if (string.IsNullOrEmpty(text))
         {

@@ -65,8 +65,8 @@ public static class OpCodec
             throw new OpDecodeException($"op {dot}: the hlc counter {message.Hlc.Counter} is above {Hlc.MaxCounter}");
         }
         var hlc = new Hlc(message.Hlc.WallMs, (int)message.Hlc.Counter, dot.Replica);
-        var document = WireConvert.FromMessage(message.Document, $"op {dot} document");
-        var context = WireConvert.FromMessage(message.Context, $"op {dot} context");
+        var document = WireConvert.FromMessage(message.Document, Where.InOp(dot, "document"));
+        var context = WireConvert.FromMessage(message.Context, Where.InOp(dot, "context"));
         if (message.Mutations.Count == 0)
         {
             throw new OpDecodeException($"op {dot} on {document}: it has no mutations");
@@ -74,7 +74,7 @@ public static class OpCodec
         var mutations = new Mutation[message.Mutations.Count];
         for (var i = 0; i < mutations.Length; i++)
         {
-            mutations[i] = WireConvert.FromMessage(message.Mutations[i], $"op {dot} on {document}, mutation {i}");
+            mutations[i] = WireConvert.FromMessage(message.Mutations[i], Where.InMutation(dot, document, i));
         }
         return new Op(dot, hlc, message.Author, document, context, mutations);
     }

@@ -1,1 +1,35 @@
-Console.Error.WriteLine("not built yet"); return 2;
+using System.CommandLine;
+using Crdt.Load;
+
+// The end-to-end load harness: a relay on loopback (SQLite, its own process), N simulated
+// technician devices that each make M offline edits and then sync at once, and live
+// dispatcher subscribers. See LoadRun for what is measured.
+var devices = new Option<int>("--devices") { Description = "Simulated technician devices.", DefaultValueFactory = _ => 100 };
+var edits = new Option<int>("--edits") { Description = "Offline edits (ops) per device, the creates of its orders included.", DefaultValueFactory = _ => 500 };
+var orders = new Option<int>("--orders") { Description = "Work orders each device creates (and then edits).", DefaultValueFactory = _ => 5 };
+var subscribers = new Option<int>("--subscribers") { Description = "Live dispatcher subscribers.", DefaultValueFactory = _ => 4 };
+var batch = new Option<int>("--batch") { Description = "Ops per push.", DefaultValueFactory = _ => 250 };
+var json = new Option<FileInfo?>("--json") { Description = "Also write the figures to this JSON file." };
+var root = new RootCommand("Load harness: devices syncing at once through a relay on loopback.")
+{
+    devices, edits, orders, subscribers, batch, json,
+};
+root.SetAction(async (parse, cancellationToken) =>
+{
+    var options = new LoadOptions(parse.GetValue(devices), parse.GetValue(edits), parse.GetValue(orders),
+        parse.GetValue(subscribers), parse.GetValue(batch), parse.GetValue(json));
+    if (options.Devices < 1 || options.Edits < 1 || options.OrdersPerDevice < 1 || options.Subscribers < 0 || options.BatchSize < 1)
+    {
+        Console.Error.WriteLine("--devices, --edits, --orders and --batch must be at least 1; --subscribers at least 0");
+        return 2;
+    }
+    var report = await LoadRun.RunAsync(options, Console.Error, cancellationToken);
+    report.Print(Console.Out);
+    if (options.Json is { } file)
+    {
+        file.Directory?.Create();
+        await File.WriteAllTextAsync(file.FullName, report.ToJson() + "\n", cancellationToken);
+    }
+    return report.OpsStored == report.OpsPushed ? 0 : 1;
+});
+return await root.Parse(args).InvokeAsync();

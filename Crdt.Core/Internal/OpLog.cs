@@ -1,0 +1,53 @@
+namespace Crdt.Core.Internal;
+
+/// <summary>
+/// The causal records of every op folded into a document, stored as runs of consecutive ops that
+/// share replica, context, author and kind (a device editing alone produces one long run), so the
+/// apply path adds one sequence number per op instead of a whole record.
+/// </summary>
+internal sealed class OpLog
+{
+    private readonly List<Run> _runs = [];
+
+    public int Count { get; private set; }
+
+    public void Add(in OpRecord record)
+    {
+        var causal = record.Causal;
+        if (_runs.Count > 0)
+        {
+            var last = _runs[^1];
+            if (last.Kind == record.Kind && last.Replica.Equals(causal.Dot.Replica)
+                && (ReferenceEquals(last.Context, causal.Context) || last.Context.Equals(causal.Context))
+                && string.Equals(last.Author, causal.Author, StringComparison.Ordinal))
+            {
+                last.Seqs.Add(causal.Dot.Seq);
+                Count++;
+                return;
+            }
+        }
+        _runs.Add(new Run(causal.Dot.Replica, causal.Context, causal.Author, record.Kind) { Seqs = { causal.Dot.Seq } });
+        Count++;
+    }
+
+    /// <summary>Every record, in arrival order.</summary>
+    public IEnumerable<OpRecord> Records()
+    {
+        foreach (var run in _runs)
+        {
+            foreach (var seq in run.Seqs)
+            {
+                yield return new OpRecord(new CausalRecord(new Dot(run.Replica, seq), run.Context, run.Author), run.Kind);
+            }
+        }
+    }
+
+    private sealed class Run(ReplicaId replica, VersionVector context, string author, OpKind kind)
+    {
+        public ReplicaId Replica { get; } = replica;
+        public VersionVector Context { get; } = context;
+        public string Author { get; } = author;
+        public OpKind Kind { get; } = kind;
+        public List<long> Seqs { get; } = [];
+    }
+}

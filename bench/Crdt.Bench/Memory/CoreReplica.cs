@@ -1,0 +1,109 @@
+using Crdt.Bench.Workloads;
+using Crdt.Core;
+
+namespace Crdt.Bench.Memory;
+
+/// <summary>
+/// One replica in memory: a <see cref="DocumentSet"/> and the <see cref="LocalEditor"/> that makes
+/// its user edits, speaking the workloads' language (docs by index, generated ops).
+/// </summary>
+public sealed class CoreReplica
+{
+    private const string Author = "bench";
+    private readonly LocalEditor _editor;
+
+    public CoreReplica(string replicaId)
+    {
+        Documents = new DocumentSet(BenchCollection.Registry());
+        _editor = new LocalEditor(new ReplicaId(replicaId), Documents);
+    }
+
+    public DocumentSet Documents { get; }
+
+    /// <summary>A replica holding the docs of <paramref name="snapshots"/> (one encoded snapshot per doc).</summary>
+    public static CoreReplica Load(string replicaId, IReadOnlyList<byte[]> snapshots)
+    {
+        var replica = new CoreReplica(replicaId);
+        replica.MergeAll(snapshots);
+        return replica;
+    }
+
+    // Wall time is read per edit, as a device does; Crdt.Core itself reads no clock.
+    private static long WallMs => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    /// <summary>Creates doc <paramref name="doc"/> with its 10 fields in one edit.</summary>
+    public Op Create(int doc, string[] fieldValues) =>
+        _editor.Create(BenchCollection.Key(doc), Author, WallMs, edit =>
+        {
+            for (int i = 0; i < fieldValues.Length; i++) edit.Set(WorkloadSchema.Fields[i], FieldValue.String(fieldValues[i]));
+        });
+
+    /// <summary>One user edit: a field set or a record add, its own op.</summary>
+    public Op Apply(WorkloadOp op) => op switch
+    {
+        SetFieldOp set => _editor.Edit(BenchCollection.Key(set.Doc), Author, WallMs,
+            edit => edit.Set(set.FieldName, FieldValue.String(set.Value))),
+        AddEntryOp add => _editor.Edit(BenchCollection.Key(add.Doc), Author, WallMs,
+            edit => edit.Add(add.Entry.Collection, add.Entry.Id, BenchCollection.ElementValues(add.Entry))),
+        _ => throw new ArgumentException($"unknown workload op {op.GetType().Name}", nameof(op)),
+    };
+
+    /// <summary>Every doc's full state as snapshot bytes (to persist or ship).</summary>
+    public byte[][] EncodeAll(int docs)
+    {
+        var encoded = new byte[docs][];
+        for (int doc = 0; doc < docs; doc++) encoded[doc] = Documents.EncodeSnapshot(BenchCollection.Key(doc));
+        return encoded;
+    }
+
+    /// <summary>This replica's version vector of each doc: what it tells a peer it already has.</summary>
+    public VersionVector[] Versions(int docs)
+    {
+        var versions = new VersionVector[docs];
+        for (int doc = 0; doc < docs; doc++) versions[doc] = Documents.VersionOf(BenchCollection.Key(doc));
+        return versions;
+    }
+
+    /// <summary>For each doc, what a peer with version vector <paramref name="peerHas"/>[doc] is missing.</summary>
+    public byte[][] DeltasFor(VersionVector[] peerHas)
+    {
+        var deltas = new byte[peerHas.Length][];
+        for (int doc = 0; doc < peerHas.Length; doc++) deltas[doc] = Documents.EncodeDelta(BenchCollection.Key(doc), peerHas[doc]);
+        return deltas;
+    }
+
+    /// <summary>Merges snapshots or deltas.</summary>
+    public void MergeAll(IReadOnlyList<byte[]> encoded)
+    {
+        foreach (var bytes in encoded) Documents.MergeSnapshot(bytes);
+    }
+
+    /// <summary>Reads every scalar and every field of every record once; returns how many values were read.</summary>
+    public long ReadEverything(int docs)
+    {
+        long values = 0;
+        for (int doc = 0; doc < docs; doc++)
+        {
+            var view = Documents.View(BenchCollection.Key(doc));
+            foreach (var field in WorkloadSchema.Fields)
+            {
+                if (view[field] is { } value && value.AsString().Length > 0) values++;
+            }
+            foreach (var collection in WorkloadSchema.Collections)
+            {
+                foreach (var element in view.Elements(collection))
+                {
+                    foreach (var value in element.Fields.Values)
+                    {
+                        if (!value.IsNull) values++;
+                    }
+                }
+            }
+        }
+        return values;
+    }
+
+    /// <summary>Each doc as the store shows it (for checks, outside the timers).</summary>
+    public IReadOnlyList<DocState> States(int docs) =>
+        Enumerable.Range(0, docs).Select(doc => BenchCollection.StateOf(Documents.View(BenchCollection.Key(doc)))).ToList();
+}

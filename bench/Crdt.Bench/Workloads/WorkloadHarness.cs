@@ -1,0 +1,73 @@
+namespace Crdt.Bench.Workloads;
+
+/// <summary>Runs a target for N repetitions and reduces them to medians.</summary>
+public static class WorkloadHarness
+{
+    public static WorkloadReport Run(IWorkloadTarget target, WorkloadOptions options, TextWriter log)
+    {
+        var inputs = new WorkloadInputs(new WorkloadScale(options.Scale));
+        if (options.Scale == 1.0 &&
+            (inputs.W1ReferenceDigest != WorkloadInputs.PublishedW1Digest || inputs.W2ReferenceDigest != WorkloadInputs.PublishedW2Digest))
+        {
+            throw new InvalidOperationException("the workload generator no longer reproduces the published W1/W2 digests");
+        }
+
+        var runs = new List<WorkloadFigures>();
+        for (int rep = 1; rep <= options.Reps; rep++)
+        {
+            Timing.Settle();
+            runs.Add(target.RunOnce(inputs));
+            log.WriteLine($"{target.Library}: rep {rep}/{options.Reps} done");
+        }
+
+        return new WorkloadReport(
+            target.Library, options.Target.ToString().ToLowerInvariant(), options.Scale, options.Reps, MachineInfo.Current(),
+            new ExpectedDigests(inputs.W1ReferenceDigest, inputs.W2ReferenceDigest),
+            Combine(runs.Select(r => r.W1)), Combine(runs.Select(r => r.W2)),
+            Combine(runs.Select(r => r.W3)), Combine(runs.Select(r => r.W4)));
+    }
+
+    private static W1Figures? Combine(IEnumerable<W1Figures?> reps)
+    {
+        var r = reps.OfType<W1Figures>().ToList();
+        if (r.Count == 0) return null;
+        return new W1Figures(Median(r, x => x.CreateMs), Median(r, x => x.EditMs), Median(r, x => x.EditOpsPerSec),
+            (long)Median(r, x => x.EncodedBytes), Same(r, x => x.Digest));
+    }
+
+    private static W2Figures? Combine(IEnumerable<W2Figures?> reps)
+    {
+        var r = reps.OfType<W2Figures>().ToList();
+        if (r.Count == 0) return null;
+        return new W2Figures(Median(r, x => x.EditMs), Median(r, x => x.EncodeMs), (long)Median(r, x => x.UpdateBytes),
+            Median(r, x => x.ApplyMs), Median(r, x => x.ApplyOpsPerSec), r.All(x => x.Equal), Same(r, x => x.Digest));
+    }
+
+    private static W3Figures? Combine(IEnumerable<W3Figures?> reps)
+    {
+        var r = reps.OfType<W3Figures>().ToList();
+        if (r.Count == 0) return null;
+        return new W3Figures(Median(r, x => x.EditMs), Median(r, x => x.EncodeMs), Median(r, x => x.MergeMs),
+            (long)Median(r, x => x.ExchangeBytes), r.All(x => x.Converged), r.All(x => x.AddsAllPresent));
+    }
+
+    private static W4Figures? Combine(IEnumerable<W4Figures?> reps)
+    {
+        var r = reps.OfType<W4Figures>().ToList();
+        if (r.Count == 0) return null;
+        return new W4Figures(Median(r, x => x.LoadMs), Median(r, x => x.ReadMs), Median(r, x => x.TotalMs), (long)Median(r, x => x.Bytes));
+    }
+
+    public static double Median<T>(IReadOnlyList<T> reps, Func<T, double> value)
+    {
+        var sorted = reps.Select(value).Order().ToArray();
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static string Same<T>(IReadOnlyList<T> reps, Func<T, string> value)
+    {
+        var distinct = reps.Select(value).Distinct().ToList();
+        return distinct.Count == 1 ? distinct[0] : "differs-between-reps";
+    }
+}

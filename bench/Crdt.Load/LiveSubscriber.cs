@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using Crdt.Grpc;
+using Crdt.Relay.Services;
+using Wire = Crdt.Core.Wire;
+
+namespace Crdt.Load;
+
+/// <summary>
+/// A dispatcher's device holding a live Subscribe stream while the technicians sync; it notes
+/// when each op arrives, to time push → arrival.
+/// </summary>
+internal sealed class LiveSubscriber : IDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly CallOptions _auth;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _expected = int.MaxValue;
+
+    public LiveSubscriber(string token, Uri relay, WireBytes wire)
+    {
+        _channel = GrpcChannel.ForAddress(relay, new GrpcChannelOptions { HttpHandler = wire.Handler(), MaxReceiveMessageSize = null });
+        _auth = new CallOptions { Headers = new Metadata().Add("authorization", $"Bearer {token}") };
+    }
+
+    /// <summary>Arrival time (Stopwatch ticks) of each op, by dot. Written by the reader loop only.</summary>
+    public Dictionary<string, long> ArrivedAt { get; } = [];
+
+    /// <summary>Subscribes from <paramref name="cursor"/> and reads until cancelled.</summary>
+    public async Task RunAsync(ulong cursor, CancellationToken cancellationToken)
+    {
+        using var call = _channel.ServerStreaming(RelayMethods.Subscribe, new Wire.SubscribeRequest { Cursor = cursor },
+            _auth with { CancellationToken = cancellationToken });
+        await call.ResponseHeadersAsync.ConfigureAwait(false);
+        _ready.TrySetResult();
+        try
+        {
+            await foreach (var item in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (item.Op is not { } op) continue;
+                ArrivedAt.TryAdd(SimulatedDevice.DotKey(op.Dot), Stopwatch.GetTimestamp());
+                if (ArrivedAt.Count >= Volatile.Read(ref _expected)) _allArrived.TrySetResult();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public Task Ready => _ready.Task;
+
+    /// <summary>Completes once <paramref name="count"/> distinct ops have arrived.</summary>
+    public Task AllArrived(int count)
+    {
+        Volatile.Write(ref _expected, count);
+        return _allArrived.Task;
+    }
+
+    public void Dispose() => _channel.Dispose();
+}

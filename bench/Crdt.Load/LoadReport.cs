@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Crdt.Load;
+
+/// <summary>What one load run measured.</summary>
+internal sealed record LoadReport(
+    int Devices,
+    int EditsPerDevice,
+    int Subscribers,
+    int BatchSize,
+    long OpsPushed,
+    long OpsStored,
+    double OfflineEditMs,
+    double PushMs,
+    double OpsStoredPerSec,
+    double SyncMs,
+    double PushToSubscriberP50Ms,
+    double PushToSubscriberP99Ms,
+    double PushToSubscriberMaxMs,
+    long Deliveries,
+    double RelayCpuSeconds,
+    long RelayPeakRssBytes,
+    double DeviceWireBytesPerOp,
+    double SubscriberWireBytesPerOp,
+    int Nproc,
+    string Cpu)
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public void Print(TextWriter output)
+    {
+        static string N(double v) => v.ToString(v >= 100 ? "N0" : "N1", CultureInfo.InvariantCulture);
+        output.WriteLine($"load: {Devices} devices x {EditsPerDevice} offline edits, {Subscribers} live subscribers, pushes of {BatchSize} ops");
+        output.WriteLine($"machine: {Nproc} cores, {Cpu}; relay in its own process (SQLite, durable commits) on 127.0.0.1");
+        output.WriteLine($"  offline edits          {N(OfflineEditMs)} ms for {N(OpsPushed)} ops (not part of the sync figures)");
+        output.WriteLine($"  ops stored             {N(OpsStored)} in {N(PushMs)} ms = {N(OpsStoredPerSec)} ops/s   (target >= 50,000: {(OpsStoredPerSec >= 50_000 ? "met" : "MISSED")})");
+        output.WriteLine($"  sync (push + pull)     {N(SyncMs)} ms for all devices at once");
+        output.WriteLine($"  push -> subscriber     p50 {N(PushToSubscriberP50Ms)} ms, p99 {N(PushToSubscriberP99Ms)} ms, max {N(PushToSubscriberMaxMs)} ms over {N(Deliveries)} deliveries   (p99 target <= 250: {(PushToSubscriberP99Ms <= 250 ? "met" : "MISSED")})");
+        output.WriteLine($"  relay CPU              {RelayCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s during the sync; peak RSS {N(RelayPeakRssBytes / 1048576.0)} MiB");
+        output.WriteLine($"  bytes on the wire      {N(DeviceWireBytesPerOp)} B/op device<->relay (push + pull), {N(SubscriberWireBytesPerOp)} B/op per subscriber");
+    }
+}

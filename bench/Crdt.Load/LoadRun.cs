@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Crdt.Core.Wire;
+using Crdt.Grpc;
+using Crdt.Relay.Services;
+
+namespace Crdt.Load;
+
+/// <summary>
+/// One load run: a relay in its own process; N technician devices each make M offline edits,
+/// then all sync at once (push in batches, then pull) while S dispatcher devices hold live
+/// subscriptions and time each op from the start of its push to its arrival.
+/// </summary>
+internal static class LoadRun
+{
+    public static async Task<LoadReport> RunAsync(LoadOptions options, TextWriter log, CancellationToken cancellationToken)
+    {
+        string data = Path.Combine(Path.GetTempPath(), $"crdt-load-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(data);
+        try
+        {
+            string adminToken = await RelayProcess.RegisterAdminAsync(data, cancellationToken).ConfigureAwait(false);
+            await using var relay = await RelayProcess.StartAsync(data, cancellationToken).ConfigureAwait(false);
+            log.WriteLine($"relay pid {relay.Pid} serving {relay.Address}");
+            return await MeasureAsync(options, relay, adminToken, log, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static async Task<LoadReport> MeasureAsync(LoadOptions options, RelayProcess relay, string adminToken, TextWriter log, CancellationToken cancellationToken)
+    {
+        var deviceWire = new WireBytes();
+        var subscriberWire = new WireBytes();
+        var techTokens = await RegisterAsync(relay.Address, adminToken, "tech", DeviceRole.Technician, options.Devices, cancellationToken).ConfigureAwait(false);
+        var dispatchTokens = await RegisterAsync(relay.Address, adminToken, "dispatch", DeviceRole.Dispatcher, options.Subscribers, cancellationToken).ConfigureAwait(false);
+
+        var devices = techTokens.Select(t => new SimulatedDevice(t.Name, t.Token, relay.Address, deviceWire)).ToList();
+        var subscribers = dispatchTokens.Select(t => new LiveSubscriber(t.Token, relay.Address, subscriberWire)).ToList();
+        using var stopSubscribers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            long editStart = Stopwatch.GetTimestamp();
+            for (int i = 0; i < devices.Count; i++) devices[i].EditOffline(options.OrdersPerDevice, options.Edits, seed: 1000 + i);
+            double offlineMs = Stopwatch.GetElapsedTime(editStart).TotalMilliseconds;
+            int totalOps = devices.Sum(d => d.OutboxCount);
+            log.WriteLine($"{totalOps} offline edits made in {offlineMs:N0} ms; syncing");
+
+            var subscriberRuns = subscribers.Select(s => s.RunAsync(0, stopSubscribers.Token)).ToList();
+            await Task.WhenAll(subscribers.Select(s => s.Ready)).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            var arrivals = subscribers.Select(s => s.AllArrived(totalOps)).ToList();
+
+            double cpuBefore = relay.CpuSeconds();
+            long deviceBytesBefore = deviceWire.Total, subscriberBytesBefore = subscriberWire.Total;
+            long syncStart = Stopwatch.GetTimestamp();
+            var pushes = devices.Select(d => d.PushAllAsync(options.BatchSize, cancellationToken)).ToList();
+            await Task.WhenAll(pushes).ConfigureAwait(false);
+            double pushMs = Stopwatch.GetElapsedTime(syncStart).TotalMilliseconds;
+            await Task.WhenAll(devices.Select(d => d.PullAsync(cancellationToken))).ConfigureAwait(false);
+            double syncMs = Stopwatch.GetElapsedTime(syncStart).TotalMilliseconds;
+
+            var allArrived = Task.WhenAll(arrivals);
+            if (await Task.WhenAny(allArrived, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken)).ConfigureAwait(false) != allArrived)
+            {
+                throw new TimeoutException($"subscribers did not receive all {totalOps} ops within 60 s of the sync " +
+                    $"(received: {string.Join(", ", subscribers.Select(s => s.ArrivedAt.Count))})");
+            }
+            double cpu = relay.CpuSeconds() - cpuBefore;
+            long deviceBytes = deviceWire.Total - deviceBytesBefore;
+            long subscriberBytes = subscriberWire.Total - subscriberBytesBefore;
+            await stopSubscribers.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(subscriberRuns).ConfigureAwait(false);
+
+            var latencies = Latencies(devices, subscribers);
+            long stored = devices.Sum(d => d.Stored);
+            return new LoadReport(
+                options.Devices, options.Edits, options.Subscribers, options.BatchSize, totalOps, stored,
+                offlineMs, pushMs, stored / (pushMs / 1000), syncMs,
+                Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies.Length == 0 ? 0 : latencies[^1], latencies.Length,
+                cpu, relay.PeakRssBytes(),
+                (double)deviceBytes / totalOps, options.Subscribers == 0 ? 0 : (double)subscriberBytes / options.Subscribers / totalOps,
+                Environment.ProcessorCount, MachineFacts.MachineCpu());
+        }
+        finally
+        {
+            if (!stopSubscribers.IsCancellationRequested) await stopSubscribers.CancelAsync().ConfigureAwait(false);
+            foreach (var device in devices) device.Dispose();
+            foreach (var subscriber in subscribers) subscriber.Dispose();
+        }
+    }
+
+    private static double[] Latencies(List<SimulatedDevice> devices, List<LiveSubscriber> subscribers)
+    {
+        var pushedAt = new Dictionary<string, long>();
+        foreach (var device in devices)
+        {
+            foreach (var (dot, at) in device.PushStartedAt) pushedAt[dot] = at;
+        }
+        var latencies = new List<double>();
+        foreach (var subscriber in subscribers)
+        {
+            foreach (var (dot, arrived) in subscriber.ArrivedAt)
+            {
+                if (pushedAt.TryGetValue(dot, out long pushed)) latencies.Add((arrived - pushed) * 1000.0 / Stopwatch.Frequency);
+            }
+        }
+        latencies.Sort();
+        return [.. latencies];
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static async Task<List<(string Name, string Token)>> RegisterAsync(
+        Uri relay, string adminToken, string prefix, DeviceRole role, int count, CancellationToken cancellationToken)
+    {
+        using var admin = GrpcChannel.ForAddress(relay);
+        var auth = new CallOptions { Headers = new Metadata().Add("authorization", $"Bearer {adminToken}"), CancellationToken = cancellationToken };
+        var tokens = new List<(string, string)>(count);
+        for (int i = 0; i < count; i++)
+        {
+            string name = $"{prefix}-{i:D3}";
+            var response = await admin.UnaryAsync(RelayMethods.RegisterDevice, new RegisterDeviceRequest { Name = name, Role = role }, auth).ConfigureAwait(false);
+            tokens.Add((name, response.Token));
+        }
+        return tokens;
+    }
+}

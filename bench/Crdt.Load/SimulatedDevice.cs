@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Crdt.Core;
+using Crdt.Grpc;
+using Crdt.Relay.Services;
+using Wire = Crdt.Core.Wire;
+
+namespace Crdt.Load;
+
+/// <summary>
+/// A technician's device: Crdt.Core documents and editor, offline edits kept in an outbox of
+/// encoded ops, then pushed to the relay in batches as a replica's sync does. It records when
+/// each op's push started, so subscribers can time its arrival.
+/// </summary>
+internal sealed class SimulatedDevice : IDisposable
+{
+    private static readonly string[] Priorities = ["low", "normal", "high", "urgent"];
+    private readonly DocumentSet _documents = new(SchemaRegistry.CreateDefault());
+    private readonly LocalEditor _editor;
+    private readonly List<Wire.Op> _outbox = [];
+    private readonly GrpcChannel _channel;
+    private readonly CallOptions _auth;
+
+    public SimulatedDevice(string name, string token, Uri relay, WireBytes wire)
+    {
+        Name = name;
+        _editor = new LocalEditor(new ReplicaId($"replica-{name}"), _documents);
+        _channel = GrpcChannel.ForAddress(relay, new GrpcChannelOptions { HttpHandler = wire.Handler() });
+        _auth = new CallOptions { Headers = new Metadata().Add("authorization", $"Bearer {token}") };
+    }
+
+    public string Name { get; }
+
+    /// <summary>When the push carrying each op started (Stopwatch ticks), by dot.</summary>
+    public Dictionary<string, long> PushStartedAt { get; } = [];
+
+    public long Stored { get; private set; }
+
+    public int OutboxCount => _outbox.Count;
+
+    /// <summary>
+    /// Makes <paramref name="edits"/> offline edits: creates <paramref name="orders"/> work orders
+    /// assigned to itself, then edits them (field sets, time entries, notes), one op each.
+    /// </summary>
+    public void EditOffline(int orders, int edits, int seed)
+    {
+        var random = new Random(seed);
+        var keys = new List<DocumentKey>(orders);
+        for (int i = 0; i < edits; i++)
+        {
+            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            Op op;
+            if (keys.Count < orders)
+            {
+                var key = new DocumentKey(WorkOrderFields.Collection, $"{Name}-wo-{keys.Count}");
+                keys.Add(key);
+                op = _editor.Create(key, Name, now, b => b
+                    .Set(WorkOrderFields.Title, $"Service visit {keys.Count} for {Name}")
+                    .Set(WorkOrderFields.Status, WorkOrderStatus.Open)
+                    .Set(WorkOrderFields.Assignee, Name));
+            }
+            else
+            {
+                var key = keys[random.Next(keys.Count)];
+                int kind = random.Next(10);
+                op = _editor.Edit(key, Name, now, b =>
+                {
+                    switch (kind)
+                    {
+                        case < 3: b.Set(WorkOrderFields.Priority, Priorities[random.Next(Priorities.Length)]); break;
+                        case < 5: b.Set(WorkOrderFields.Description, $"Checked unit, reading {random.Next(1000)}"); break;
+                        case < 6: b.Set(WorkOrderFields.Address, $"{random.Next(1, 999)} Main Street"); break;
+                        case < 8:
+                            b.Add(WorkOrderFields.TimeEntries, $"{Name}-te-{i}",
+                                (TimeEntryFields.Hours, FieldValue.Decimal(random.Next(1, 32) / 4m)),
+                                (TimeEntryFields.Tech, FieldValue.String(Name)),
+                                (TimeEntryFields.Note, FieldValue.String("on site")));
+                            break;
+                        default:
+                            b.Add(WorkOrderFields.Notes, $"{Name}-note-{i}",
+                                (NoteFields.Text, FieldValue.String($"Customer asked about item {random.Next(100)}")),
+                                (NoteFields.Author, FieldValue.String(Name)));
+                            break;
+                    }
+                });
+            }
+            _outbox.Add(OpCodec.ToMessage(op));
+        }
+    }
+
+    /// <summary>Pushes the outbox in batches of <paramref name="batchSize"/>; returns when the relay acknowledged all.</summary>
+    public async Task PushAllAsync(int batchSize, CancellationToken cancellationToken)
+    {
+        for (int start = 0; start < _outbox.Count; start += batchSize)
+        {
+            var request = new Wire.PushRequest();
+            request.Ops.Add(_outbox.Skip(start).Take(batchSize));
+            long startedAt = Stopwatch.GetTimestamp();
+            foreach (var op in request.Ops) PushStartedAt[DotKey(op.Dot)] = startedAt;
+            var response = await _channel.UnaryAsync(RelayMethods.Push, request, _auth with { CancellationToken = cancellationToken })
+                .ConfigureAwait(false);
+            Stored += response.Stored;
+        }
+    }
+
+    /// <summary>Pulls what the relay has for this device after cursor 0 (its own orders), as sync does after a push.</summary>
+    public async Task<int> PullAsync(CancellationToken cancellationToken)
+    {
+        using var call = _channel.ServerStreaming(RelayMethods.Pull, new Wire.PullRequest(), _auth with { CancellationToken = cancellationToken });
+        int items = 0;
+        await foreach (var item in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Op is { } op) _documents.Apply(OpCodec.FromMessage(op));
+            items++;
+        }
+        return items;
+    }
+
+    public static string DotKey(Wire.Dot dot) => $"{dot.Replica}:{dot.Seq}";
+
+    public void Dispose() => _channel.Dispose();
+}

@@ -1,0 +1,138 @@
+using Crdt.Core;
+
+namespace Crdt.Core.Tests;
+
+/// <summary>Guards the CRDT rules of DocumentSet directly on hand-made ops: add-wins removal, idempotence, out-of-order delivery, LWW ties and the read model.</summary>
+public sealed class DocumentSetTests
+{
+    private static readonly ReplicaId R1 = new("r1"), R2 = new("r2"), R3 = new("r3");
+    private static readonly DocumentKey Order = new(WorkOrderFields.Collection, "wo-1");
+
+    private static Op MakeOp(ReplicaId replica, long seq, long wall, VersionVector context, params Mutation[] mutations) =>
+        new(new Dot(replica, seq), new Hlc(wall, 0, replica), replica.Value, Order, context, mutations);
+
+    private static VersionVector Ctx(params (ReplicaId Replica, long Seq)[] entries) =>
+        new(entries.Select(e => new KeyValuePair<ReplicaId, long>(e.Replica, e.Seq)));
+
+    private static readonly Op Create = MakeOp(R1, 1, 100, VersionVector.Empty,
+        new SetField(WorkOrderFields.Status, FieldValue.String("open")), new SetField(WorkOrderFields.Title, FieldValue.String("t")));
+
+    private static AddElement Note(string id, string text) => new(WorkOrderFields.Notes, id, new Dictionary<string, FieldValue> { [NoteFields.Text] = FieldValue.String(text) });
+
+    [Fact]
+    public void A_remove_deletes_only_the_additions_it_had_seen_so_a_concurrent_add_wins()
+    {
+        var add1 = MakeOp(R1, 2, 200, VersionVector.Empty, Note("n", "first"));
+        var concurrentAdd = MakeOp(R3, 1, 250, Ctx((R1, 1)), Note("n", "again"));
+        var remove = MakeOp(R2, 1, 300, Ctx((R1, 2)), new RemoveElement(WorkOrderFields.Notes, "n"));
+
+        var documents = new DocumentSet(SchemaRegistry.CreateDefault());
+        documents.ApplyAll([Create, add1, remove]);
+        Assert.Empty(documents.View(Order).Elements(WorkOrderFields.Notes));
+
+        documents.Apply(concurrentAdd);
+        var note = Assert.Single(documents.View(Order).Elements(WorkOrderFields.Notes));
+        Assert.Equal("again", note[NoteFields.Text]!.AsString());
+
+        var removeAll = MakeOp(R2, 2, 400, Ctx((R1, 2), (R3, 1)), new RemoveElement(WorkOrderFields.Notes, "n"));
+        documents.Apply(removeAll);
+        Assert.Empty(documents.View(Order).Elements(WorkOrderFields.Notes));
+    }
+
+    [Fact]
+    public void Applying_an_op_twice_changes_nothing_and_reports_it()
+    {
+        var documents = new DocumentSet(SchemaRegistry.CreateDefault());
+        Assert.True(documents.Apply(Create));
+        var json = documents.View(Order).ToJson(true);
+        Assert.False(documents.Apply(Create));
+        Assert.False(documents.Apply(OpCodec.Decode(OpCodec.Encode(Create))));
+        Assert.Equal(json, documents.View(Order).ToJson(true));
+        Assert.True(documents.Contains(Create.Dot));
+        Assert.False(documents.Contains(new Dot(R1, 2)));
+    }
+
+    [Fact]
+    public void An_element_edit_that_arrives_before_its_add_applies_once_the_add_arrives()
+    {
+        var add = MakeOp(R1, 2, 200, VersionVector.Empty, new AddElement(WorkOrderFields.Checklist, "c1",
+            new Dictionary<string, FieldValue> { [ChecklistFields.Text] = FieldValue.String("Check valve"), [ChecklistFields.Done] = FieldValue.Bool(false) }));
+        var tick = MakeOp(R2, 1, 300, Ctx((R1, 2)), new SetElementField(WorkOrderFields.Checklist, "c1", ChecklistFields.Done, FieldValue.Bool(true)));
+
+        var inOrder = new DocumentSet(SchemaRegistry.CreateDefault());
+        inOrder.ApplyAll([Create, add, tick]);
+        var reversed = new DocumentSet(SchemaRegistry.CreateDefault());
+        reversed.ApplyAll([tick, Create]);
+        Assert.Empty(reversed.View(Order).Elements(WorkOrderFields.Checklist));
+        reversed.Apply(add);
+
+        Assert.True(Assert.Single(reversed.View(Order).Elements(WorkOrderFields.Checklist))[ChecklistFields.Done]!.AsBool());
+        Assert.Equal(inOrder.View(Order).ToJson(true), reversed.View(Order).ToJson(true));
+    }
+
+    [Fact]
+    public void Equal_wall_time_and_counter_is_broken_by_replica_id()
+    {
+        var fromR1 = MakeOp(R1, 2, 500, VersionVector.Empty, new SetField(WorkOrderFields.Assignee, FieldValue.String("one")));
+        var fromR2 = MakeOp(R2, 1, 500, Ctx((R1, 1)), new SetField(WorkOrderFields.Assignee, FieldValue.String("two")));
+        foreach (var order in new[] { new[] { Create, fromR1, fromR2 }, [fromR2, fromR1, Create] })
+        {
+            var documents = new DocumentSet(SchemaRegistry.CreateDefault());
+            documents.ApplyAll(order);
+            Assert.Equal("two", documents.View(Order)[WorkOrderFields.Assignee]!.AsString());
+        }
+    }
+
+    [Fact]
+    public void Version_of_a_document_covers_its_ops_and_flags_are_empty_for_unknown_documents()
+    {
+        var documents = new DocumentSet(SchemaRegistry.CreateDefault());
+        documents.Apply(Create);
+        documents.Apply(MakeOp(R2, 7, 300, Ctx((R1, 1)), new SetField(WorkOrderFields.Priority, FieldValue.String("high"))));
+        Assert.Equal(VersionOrdering.Same, documents.VersionOf(Order).Compare(Ctx((R1, 1), (R2, 7))));
+        Assert.Empty(documents.Flags(new DocumentKey("WorkOrder", "other")));
+        Assert.Null(documents.Get(new DocumentKey("WorkOrder", "other")));
+        Assert.Throws<KeyNotFoundException>(() => documents.View(new DocumentKey("WorkOrder", "other")));
+        Assert.Equal([Order], documents.Keys);
+    }
+
+    [Fact]
+    public void The_read_model_renders_canonical_json_with_totals()
+    {
+        var documents = new DocumentSet(SchemaRegistry.CreateDefault());
+        documents.Apply(Create);
+        documents.Apply(MakeOp(R1, 2, 200, VersionVector.Empty,
+            new AddElement(WorkOrderFields.TimeEntries, "b", new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Decimal(2.50m) }),
+            new AddElement(WorkOrderFields.TimeEntries, "a", new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Integer(1), [TimeEntryFields.Note] = FieldValue.String("q\"x") }),
+            new SetField(WorkOrderFields.ScheduledStart, FieldValue.TimestampMs(0))));
+        var view = documents.View(Order);
+        Assert.Equal(3.5m, view.TotalHours);
+        Assert.Equal(0m, view.TotalParts);
+        Assert.Equal(
+            """{"attachments":{},"checklist":{},"fields":{"scheduledStart":"1970-01-01T00:00:00.000Z","status":"open","title":"t"},"notes":{},"partsUsed":{},"signatures":{},"timeEntries":{"a":{"hours":1,"note":"q\"x"},"b":{"hours":2.5}}}""",
+            view.ToJson());
+        Assert.Contains("\"totals\":{\"hours\":3.5,\"parts\":0}", view.ToJson(includeTotalsAndFlags: true));
+    }
+
+    [Fact]
+    public void Snapshots_leave_out_stamps_a_write_shares_with_the_previous_one_and_still_round_trip()
+    {
+        var documents = new DocumentSet(SchemaRegistry.CreateDefault());
+        documents.Apply(Create);
+        documents.Apply(MakeOp(R1, 2, 200, VersionVector.Empty, new AddElement(WorkOrderFields.TimeEntries, "te",
+            new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Decimal(1m), [TimeEntryFields.Tech] = FieldValue.String("a"), [TimeEntryFields.Note] = FieldValue.String("n") })));
+        var message = documents.ToSnapshotMessage(Order);
+        var element = Assert.Single(message.Elements);
+        Assert.Equal(1, element.Fields.Count(f => f.Dot is not null));
+        Assert.Equal(1, message.Fields.Count(f => f.Dot is not null));
+
+        var copy = new DocumentSet(SchemaRegistry.CreateDefault());
+        copy.MergeSnapshot(documents.EncodeSnapshot(Order));
+        Assert.Equal(documents.View(Order).ToJson(true), copy.View(Order).ToJson(true));
+
+        message.Fields[0].Dot = null;
+        message.Fields[0].Hlc = null;
+        var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
+        Assert.Contains("no previous write", error.Message);
+    }
+}
