@@ -15,6 +15,11 @@ if ! dotnet build CrdtFieldStore.sln -c Release -nologo -clp:ErrorsOnly; then
   failed=$((failed + 1)); echo "build failed"; summary; exit 1
 fi
 
+# Node packages first: C# tests also start @grpc/grpc-js peers (the reverse interop direction).
+echo "== node packages"
+( cd tests/node && npm ci --no-audit --no-fund --loglevel=error ) > "$out/npm.log" 2>&1 \
+  || { echo "npm ci failed"; tail -20 "$out/npm.log"; failed=$((failed + 1)); summary; exit 1; }
+
 echo "== services the tests need"
 if ! scripts/test-services.sh "$out"; then
   failed=$((failed + 1)); echo "could not start the test services"; summary; exit 1
@@ -44,8 +49,6 @@ done
 # Node cross-stack tests (real @grpc/grpc-js clients and servers against ours).
 if ls tests/node/*.test.mjs >/dev/null 2>&1; then
   echo "== node"
-  ( cd tests/node && npm ci --no-audit --no-fund --loglevel=error ) > "$out/npm.log" 2>&1 \
-    || { echo "npm ci failed"; tail -20 "$out/npm.log"; failed=$((failed + 1)); summary; exit 1; }
   timeout 1200 node --test --test-reporter=tap --test-concurrency=1 tests/node/*.test.mjs > "$out/node.tap" 2>&1
   grep -E "^not ok|^# (pass|fail|skipped|todo)" "$out/node.tap"
   grep -A30 "^not ok" "$out/node.tap" | head -120

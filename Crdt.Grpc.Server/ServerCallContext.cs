@@ -11,14 +11,15 @@ namespace Crdt.Grpc.Server;
 public sealed class ServerCallContext
 {
     private readonly ServerCall _call;
+    private Metadata? _responseHeaders;
+    private Metadata? _responseTrailers;
+    private Dictionary<object, object?>? _items;
 
-    internal ServerCallContext(ServerCall call, string method, DateTime deadline, Metadata requestHeaders, CancellationToken cancellationToken)
+    internal ServerCallContext(ServerCall call, string method, DateTime deadline)
     {
         _call = call;
         Method = method;
         Deadline = deadline;
-        RequestHeaders = requestHeaders;
-        CancellationToken = cancellationToken;
     }
 
     /// <summary>The full method name, e.g. <c>/grpc.health.v1.Health/Check</c>.</summary>
@@ -34,16 +35,16 @@ public sealed class ServerCallContext
     public DateTime Deadline { get; }
 
     /// <summary>Cancelled when the client cancels (RST_STREAM), the deadline passes, or the connection drops.</summary>
-    public CancellationToken CancellationToken { get; }
+    public CancellationToken CancellationToken => _call.CallToken;
 
     /// <summary>The request's custom metadata (including <c>authorization</c>).</summary>
-    public Metadata RequestHeaders { get; }
+    public Metadata RequestHeaders => _call.RequestHeaders;
 
     /// <summary>Metadata sent in the response headers: set before the first response is written.</summary>
-    public Metadata ResponseHeaders { get; } = new();
+    public Metadata ResponseHeaders => _responseHeaders ??= new Metadata();
 
     /// <summary>Metadata sent in the trailers, with the status.</summary>
-    public Metadata ResponseTrailers { get; } = new();
+    public Metadata ResponseTrailers => _responseTrailers ??= new Metadata();
 
     /// <summary>The status the call ends with when the handler returns normally (throwing <see cref="RpcException"/> also sets it).</summary>
     public Status Status { get; set; } = Status.Ok;
@@ -52,7 +53,7 @@ public sealed class ServerCallContext
     public ClaimsPrincipal? User { get; set; }
 
     /// <summary>Per-call state shared between interceptors and the handler.</summary>
-    public IDictionary<object, object?> Items { get; } = new Dictionary<object, object?>();
+    public IDictionary<object, object?> Items => _items ??= new Dictionary<object, object?>();
 
     /// <summary>
     /// Compress responses with this encoding ("gzip"/"deflate") if the client accepts it. Must be set
@@ -72,6 +73,10 @@ public sealed class ServerCallContext
 
     /// <summary>The underlying ASP.NET Core request (connection info, client certificate, features).</summary>
     public HttpContext HttpContext => _call.HttpContext;
+
+    internal Metadata? ResponseHeadersOrNull => _responseHeaders;
+
+    internal Metadata? ResponseTrailersOrNull => _responseTrailers;
 
     /// <summary>Sends <see cref="ResponseHeaders"/> now, before any response message.</summary>
     public Task WriteResponseHeadersAsync() => _call.SendHeadersAsync();

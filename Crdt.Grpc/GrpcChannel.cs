@@ -52,8 +52,9 @@ public sealed class GrpcChannel : IDisposable
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>
     {
-        var call = UnaryCall(method, request, options);
-        return DisposeAfter(call.ResponseAsync, call);
+        ArgumentNullException.ThrowIfNull(request);
+        var call = StartCall(method, MethodType.Unary, options, request);
+        return DisposeAfter(call.ReadSingleResponseAsync(), call);
     }
 
     /// <summary>Starts a unary call and gives access to its response headers, status and trailers too.</summary>

@@ -19,10 +19,12 @@ internal sealed class RequestStreamReader<TRequest> : IAsyncStreamReader<TReques
 
     public async Task<bool> MoveNext(CancellationToken cancellationToken = default)
     {
-        using var linked = cancellationToken.CanBeCanceled
-            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _call.Context.CancellationToken)
+        var callToken = _call.Context.CancellationToken;
+        // Handlers usually pass the call's own token: no need to link it with itself.
+        using var linked = cancellationToken.CanBeCanceled && cancellationToken != callToken
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, callToken)
             : null;
-        var message = await _call.ReadMessageAsync(_parser, linked?.Token ?? _call.Context.CancellationToken).ConfigureAwait(false);
+        var message = await _call.ReadMessageAsync(_parser, linked?.Token ?? callToken).ConfigureAwait(false);
         if (message is null)
         {
             return false;

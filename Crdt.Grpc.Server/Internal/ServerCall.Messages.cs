@@ -12,9 +12,9 @@ internal sealed partial class ServerCall
     public async Task<TRequest> ReadSingleRequestAsync<TRequest>(MessageParser<TRequest> parser)
         where TRequest : class, IMessage<TRequest>
     {
-        var request = await ReadMessageAsync(parser, _cts.Token).ConfigureAwait(false)
+        var request = await ReadMessageAsync(parser, IoToken).ConfigureAwait(false)
             ?? throw new RpcException(StatusCode.Unimplemented, "The request ended without a message, but the method takes one.");
-        if (await ReadMessageAsync(parser, _cts.Token).ConfigureAwait(false) is not null)
+        if (await ReadMessageAsync(parser, IoToken).ConfigureAwait(false) is not null)
         {
             throw new RpcException(StatusCode.Unimplemented, "The request has more than one message, but the method takes one.");
         }
@@ -74,7 +74,7 @@ internal sealed partial class ServerCall
 
         try
         {
-            _cts.Token.ThrowIfCancellationRequested();
+            IoToken.ThrowIfCancellationRequested();
             EnsureHeaders();
             var size = message.CalculateSize();
             MessageSerializer.CheckSendSize(size, _options.MaxSendMessageSize);
@@ -97,7 +97,7 @@ internal sealed partial class ServerCall
 
             if (flush)
             {
-                var result = await writer.FlushAsync(_cts.Token).ConfigureAwait(false);
+                var result = await writer.FlushAsync(IoToken).ConfigureAwait(false);
                 if (result.IsCanceled || result.IsCompleted)
                 {
                     throw new OperationCanceledException("The client is no longer reading responses.");
@@ -119,7 +119,7 @@ internal sealed partial class ServerCall
         }
 
         EnsureHeaders();
-        await HttpContext.Response.BodyWriter.FlushAsync(_cts.Token).ConfigureAwait(false);
+        await HttpContext.Response.BodyWriter.FlushAsync(IoToken).ConfigureAwait(false);
     }
 
     private void EnsureHeaders()
@@ -142,7 +142,7 @@ internal sealed partial class ServerCall
         }
 
         response.Headers[ReservedHeaders.GrpcAcceptEncoding] = GrpcCompression.AcceptEncoding;
-        AppendMetadata(response.Headers, Context.ResponseHeaders);
+        AppendMetadata(response.Headers, Context.ResponseHeadersOrNull);
     }
 
     private bool TryReadFrame<TRequest>(ref ReadOnlySequence<byte> buffer, MessageParser<TRequest> parser, out TRequest? message)

@@ -20,7 +20,8 @@ internal sealed partial class ServerCall : IDisposable
     private readonly GrpcServerOptions _options;
     private readonly GrpcServerRuntime _runtime;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _cts;
+    private CancellationTokenSource? _cts;
+    private Metadata? _requestHeaders;
     private readonly string? _requestEncoding;
     private readonly string? _clientAcceptEncoding;
     private readonly DateTime _deadline;
@@ -37,16 +38,28 @@ internal sealed partial class ServerCall : IDisposable
         _logger = runtime.Logger;
         _requestEncoding = requestEncoding == GrpcCompression.Identity ? null : requestEncoding;
         _clientAcceptEncoding = httpContext.Request.Headers[ReservedHeaders.GrpcAcceptEncoding].ToString();
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, runtime.Stopping);
         _deadline = DateTime.MaxValue;
         if (timeout is { } t)
         {
             _deadline = DateTime.UtcNow + t;
+            _cts = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, runtime.Stopping);
             _cts.CancelAfter(t);
         }
 
-        Context = new ServerCallContext(this, method, _deadline, ReadRequestMetadata(httpContext.Request.Headers), _cts.Token);
+        Context = new ServerCallContext(this, method, _deadline);
     }
+
+    /// <summary>
+    /// The call's token (client reset, deadline, host stopping). Created on first use: a handler
+    /// that never asks for it, on a call without deadline, costs no token source.
+    /// </summary>
+    public CancellationToken CallToken =>
+        (_cts ??= CancellationTokenSource.CreateLinkedTokenSource(HttpContext.RequestAborted, _runtime.Stopping)).Token;
+
+    /// <summary>The token for our own reads and writes: the call token if it exists (Kestrel fails I/O on reset anyway).</summary>
+    private CancellationToken IoToken => _cts?.Token ?? default;
+
+    public Metadata RequestHeaders => _requestHeaders ??= ReadRequestMetadata(HttpContext.Request.Headers);
 
     public HttpContext HttpContext { get; }
 
@@ -73,7 +86,14 @@ internal sealed partial class ServerCall : IDisposable
         }
     }
 
-    private bool DeadlineExceeded => _deadline != DateTime.MaxValue && DateTime.UtcNow >= _deadline;
+    /// <summary>
+    /// The deadline passed. Judged by elimination rather than by the clock alone: the timer may fire
+    /// a fraction of a millisecond before DateTime.UtcNow reaches the deadline.
+    /// </summary>
+    private bool DeadlineExceeded =>
+        _deadline != DateTime.MaxValue
+        && (DateTime.UtcNow >= _deadline
+            || (_cts?.IsCancellationRequested == true && !HttpContext.RequestAborted.IsCancellationRequested && !_runtime.Stopping.IsCancellationRequested));
 
     /// <summary>
     /// Checks the request headers; null when the request was already answered (not HTTP/2, not
@@ -100,6 +120,7 @@ internal sealed partial class ServerCall : IDisposable
         var encoding = request.Headers[ReservedHeaders.GrpcEncoding].ToString();
         if (encoding.Length > 0 && !GrpcCompression.IsSupported(encoding))
         {
+            response.Headers[ReservedHeaders.GrpcAcceptEncoding] = GrpcCompression.AcceptEncoding;
             WriteTrailersOnly(response, new Status(StatusCode.Unimplemented, $"Unsupported grpc-encoding '{encoding}'; supported: {GrpcCompression.AcceptEncoding}."), null);
             return null;
         }
@@ -132,7 +153,7 @@ internal sealed partial class ServerCall : IDisposable
     }
 
     /// <summary>Ends the call normally, with the handler's status and trailers.</summary>
-    public Task CompleteAsync() => FinishAsync(Context.Status, Context.ResponseTrailers);
+    public Task CompleteAsync() => FinishAsync(Context.Status, Context.ResponseTrailersOrNull);
 
     /// <summary>Ends the call for a handler (or protocol) failure, with the status it means.</summary>
     public Task CompleteWithErrorAsync(Exception exception)
@@ -146,14 +167,18 @@ internal sealed partial class ServerCall : IDisposable
         }
 
         Status status;
-        var trailers = Context.ResponseTrailers;
+        var trailers = Context.ResponseTrailersOrNull;
         switch (exception)
         {
             case RpcException rpc:
                 status = rpc.Status;
-                foreach (var entry in rpc.Trailers)
+                if (rpc.Trailers.Count > 0)
                 {
-                    trailers.AddTrusted(entry);
+                    trailers = Context.ResponseTrailers;
+                    foreach (var entry in rpc.Trailers)
+                    {
+                        trailers.AddTrusted(entry);
+                    }
                 }
 
                 break;
@@ -177,10 +202,10 @@ internal sealed partial class ServerCall : IDisposable
     public void Dispose()
     {
         _completed = true;
-        _cts.Dispose();
+        _cts?.Dispose();
     }
 
-    private Task FinishAsync(Status status, Metadata trailers)
+    private Task FinishAsync(Status status, Metadata? trailers)
     {
         if (_completed)
         {
@@ -191,12 +216,12 @@ internal sealed partial class ServerCall : IDisposable
         var response = HttpContext.Response;
         if (!_headersSent && !response.HasStarted)
         {
-            WriteTrailersOnly(response, status, trailers, Context.ResponseHeaders);
+            WriteTrailersOnly(response, status, trailers, Context.ResponseHeadersOrNull);
             return Task.CompletedTask;
         }
 
         // User trailers first, then the status (grpc-dotnet's order; peers read either).
-        foreach (var entry in trailers)
+        foreach (var entry in trailers ?? (IEnumerable<MetadataEntry>)[])
         {
             response.AppendTrailer(entry.Key, MetadataCodec.EncodeValue(entry));
         }

@@ -66,6 +66,10 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
             _callCts.CancelAfter(remaining);
         }
 
+        // However the call is cancelled (user, deadline, failure), a response still open must be
+        // disposed: that is what makes SocketsHttpHandler send RST_STREAM(CANCEL) to the server.
+        _callCts.Token.UnsafeRegister(static s => ((ClientCall<TRequest, TResponse>)s!).AbortResponse(), this);
+
         if (_options.CancellationToken.CanBeCanceled)
         {
             _userCancellation = _options.CancellationToken.UnsafeRegister(static s => ((ClientCall<TRequest, TResponse>)s!).CancelByUser(), this);
@@ -207,6 +211,16 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         }
     }
 
+    private void AbortResponse()
+    {
+        if (_status is { StatusCode: StatusCode.OK })
+        {
+            return;
+        }
+
+        Volatile.Read(ref _response)?.Dispose();
+    }
+
     private void AddRequestHeaders(HttpRequestHeaders headers)
     {
         headers.TryAddWithoutValidation(ReservedHeaders.Te, "trailers");
@@ -245,6 +259,11 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         }
 
         _response = response;
+        if (_callCts.IsCancellationRequested)
+        {
+            response.Dispose();
+        }
+
         var headers = ReadMetadata(response.Headers);
         if (ImmediateStatus(response) is { } immediate)
         {

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Crdt.Grpc.Tests.Support;
 
-/// <summary>A real Kestrel server on 127.0.0.1 (h2c, ephemeral port unless one is given) with the gRPC layer.</summary>
+/// <summary>A real Kestrel server on 127.0.0.1 (h2c, or TLS with a certificate; ephemeral port unless one is given) with the gRPC layer.</summary>
 internal sealed class TestServer : IAsyncDisposable
 {
     private TestServer(WebApplication app, string address)
@@ -31,12 +31,20 @@ internal sealed class TestServer : IAsyncDisposable
         Action<IEndpointRouteBuilder> map,
         Action<GrpcServerOptions>? configure = null,
         Action<IServiceCollection>? services = null,
-        int port = 0)
+        int port = 0,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? tlsCertificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
+            kestrel.Listen(IPAddress.Loopback, port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (tlsCertificate is not null)
+                {
+                    listen.UseHttps(tlsCertificate);
+                }
+            }));
         builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(2));
         builder.Services.AddCrdtGrpc(configure);
         services?.Invoke(builder.Services);
