@@ -68,14 +68,21 @@ public static class Program
             Description = "File to write the figures to (JSON with the key names of BENCH-WORKLOADS.md).",
             Required = true,
         };
-        var command = new Command("workloads", "Run W1-W4 and print a table.") { scale, reps, target, json };
+        var durability = new Option<string>("--replica-durability")
+        {
+            Description = "replica target: full (fsync per edit, the default) or process-crash-only (synchronous=NORMAL).",
+            DefaultValueFactory = _ => "full",
+        };
+        durability.AcceptOnlyFromAmong("full", "process-crash-only");
+        var command = new Command("workloads", "Run W1-W4 and print a table.") { scale, reps, target, json, durability };
         command.SetAction(parse =>
         {
             // Checked here rather than in a validator: validators see options without their defaults.
             if (parse.GetValue(scale) is <= 0 or > 100) return Fail("--scale must be in (0, 100].");
             if (parse.GetValue(reps) < 1) return Fail("--reps must be at least 1.");
             var options = new WorkloadOptions(
-                parse.GetValue(scale), parse.GetValue(reps), parse.GetValue(target), parse.GetValue(json)!);
+                parse.GetValue(scale), parse.GetValue(reps), parse.GetValue(target), parse.GetValue(json)!,
+                ReplicaFullDurability: parse.GetValue(durability) == "full");
             return WorkloadCommand.Run(options, Console.Out);
         });
         return command;

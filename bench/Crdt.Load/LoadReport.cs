@@ -24,7 +24,8 @@ internal sealed record LoadReport(
     double DeviceWireBytesPerOp,
     double SubscriberWireBytesPerOp,
     int Nproc,
-    string Cpu)
+    string Cpu,
+    string LoadAverage)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
 
@@ -34,7 +35,7 @@ internal sealed record LoadReport(
     {
         static string N(double v) => v.ToString(v >= 100 ? "N0" : "N1", CultureInfo.InvariantCulture);
         output.WriteLine($"load: {Devices} devices x {EditsPerDevice} offline edits, {Subscribers} live subscribers, pushes of {BatchSize} ops");
-        output.WriteLine($"machine: {Nproc} cores, {Cpu}; relay in its own process (SQLite, durable commits) on 127.0.0.1");
+        output.WriteLine($"machine: {Nproc} cores, {Cpu}; relay in its own process (SQLite, durable commits) on 127.0.0.1; load average at start {LoadAverage}");
         output.WriteLine($"  offline edits          {N(OfflineEditMs)} ms for {N(OpsPushed)} ops (not part of the sync figures)");
         output.WriteLine($"  ops stored             {N(OpsStored)} in {N(PushMs)} ms = {N(OpsStoredPerSec)} ops/s   (target >= 50,000: {(OpsStoredPerSec >= 50_000 ? "met" : "MISSED")})");
         output.WriteLine($"  sync (push + pull)     {N(SyncMs)} ms for all devices at once");

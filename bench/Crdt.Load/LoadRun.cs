@@ -37,6 +37,7 @@ internal static class LoadRun
 
     private static async Task<LoadReport> MeasureAsync(LoadOptions options, RelayProcess relay, string adminToken, TextWriter log, CancellationToken cancellationToken)
     {
+        string loadAtStart = MachineFacts.LoadAverage();
         var deviceWire = new WireBytes();
         var subscriberWire = new WireBytes();
         var techTokens = await RegisterAsync(relay.Address, adminToken, "tech", DeviceRole.Technician, options.Devices, cancellationToken).ConfigureAwait(false);
@@ -86,7 +87,7 @@ internal static class LoadRun
                 Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies.Length == 0 ? 0 : latencies[^1], latencies.Length,
                 cpu, relay.PeakRssBytes(),
                 (double)deviceBytes / totalOps, options.Subscribers == 0 ? 0 : (double)subscriberBytes / options.Subscribers / totalOps,
-                Environment.ProcessorCount, MachineFacts.MachineCpu());
+                Environment.ProcessorCount, MachineFacts.MachineCpu(), loadAtStart);
         }
         finally
         {

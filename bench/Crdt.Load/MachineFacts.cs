@@ -3,6 +3,9 @@ namespace Crdt.Load;
 /// <summary>Machine facts for the report.</summary>
 internal static class MachineFacts
 {
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
     public static string MachineCpu()
     {
         const string cpuinfo = "/proc/cpuinfo";

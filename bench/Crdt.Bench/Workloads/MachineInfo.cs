@@ -1,9 +1,18 @@
 namespace Crdt.Bench.Workloads;
 
-/// <summary>The machine a report was measured on.</summary>
-public sealed record MachineInfo(int Nproc, string Cpu, string Runtime)
+/// <summary>
+/// The machine a report was measured on, with its load average when the run started
+/// (a shared machine's other work inflates every time).
+/// </summary>
+public sealed record MachineInfo(int Nproc, string Cpu, string Runtime, string LoadAverage)
 {
-    public static MachineInfo Current() => new(Environment.ProcessorCount, CpuModel(), $".NET {Environment.Version}");
+    public static MachineInfo Current() => new(Environment.ProcessorCount, CpuModel(), $".NET {Environment.Version}", Load());
+
+    private static string Load()
+    {
+        const string loadavg = "/proc/loadavg";
+        return File.Exists(loadavg) ? string.Join(' ', File.ReadAllText(loadavg).Split(' ').Take(3)) : "unknown";
+    }
 
     private static string CpuModel()
     {

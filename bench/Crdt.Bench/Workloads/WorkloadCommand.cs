@@ -6,7 +6,7 @@ public static class WorkloadCommand
     /// <summary>Exit code 0 when every correctness check held, 1 when a state was wrong.</summary>
     public static int Run(WorkloadOptions options, TextWriter output)
     {
-        using var target = WorkloadTargets.Create(options.Target);
+        using var target = WorkloadTargets.Create(options);
         var report = WorkloadHarness.Run(target, options, Console.Error);
         ReportWriter.WriteJson(report, options.Json);
         ReportWriter.WriteTable(report, options.Target, output);

@@ -7,8 +7,9 @@ namespace Crdt.Bench.Workloads;
 
 public sealed record W1Figures(double CreateMs, double EditMs, double EditOpsPerSec, long EncodedBytes, string Digest);
 
+/// <summary>W2; the exchange figures are null where a target cannot exchange (see its notes).</summary>
 public sealed record W2Figures(
-    double EditMs, double EncodeMs, long UpdateBytes, double ApplyMs, double ApplyOpsPerSec, bool Equal, string Digest);
+    double EditMs, double? EncodeMs, long? UpdateBytes, double? ApplyMs, double? ApplyOpsPerSec, bool? Equal, string Digest);
 
 public sealed record W3Figures(
     double EditMs, double EncodeMs, double MergeMs, long ExchangeBytes, bool Converged, bool AddsAllPresent);

@@ -12,6 +12,7 @@ public static class WorkloadHarness
             throw new InvalidOperationException("the workload generator no longer reproduces the published W1/W2 digests");
         }
 
+        var machine = MachineInfo.Current();
         var runs = new List<WorkloadFigures>();
         for (int rep = 1; rep <= options.Reps; rep++)
         {
@@ -21,7 +22,7 @@ public static class WorkloadHarness
         }
 
         return new WorkloadReport(
-            target.Library, options.Target.ToString().ToLowerInvariant(), options.Scale, options.Reps, MachineInfo.Current(),
+            target.Library, options.Target.ToString().ToLowerInvariant(), options.Scale, options.Reps, machine,
             new ExpectedDigests(inputs.W1ReferenceDigest, inputs.W2ReferenceDigest),
             Combine(runs.Select(r => r.W1)), Combine(runs.Select(r => r.W2)),
             Combine(runs.Select(r => r.W3)), Combine(runs.Select(r => r.W4)));
@@ -39,8 +40,14 @@ public static class WorkloadHarness
     {
         var r = reps.OfType<W2Figures>().ToList();
         if (r.Count == 0) return null;
-        return new W2Figures(Median(r, x => x.EditMs), Median(r, x => x.EncodeMs), (long)Median(r, x => x.UpdateBytes),
-            Median(r, x => x.ApplyMs), Median(r, x => x.ApplyOpsPerSec), r.All(x => x.Equal), Same(r, x => x.Digest));
+        bool exchanged = r.All(x => x.ApplyMs is not null);
+        return new W2Figures(Median(r, x => x.EditMs),
+            exchanged ? Median(r, x => x.EncodeMs!.Value) : null,
+            exchanged ? (long)Median(r, x => x.UpdateBytes!.Value) : null,
+            exchanged ? Median(r, x => x.ApplyMs!.Value) : null,
+            exchanged ? Median(r, x => x.ApplyOpsPerSec!.Value) : null,
+            exchanged ? r.All(x => x.Equal == true) : null,
+            Same(r, x => x.Digest));
     }
 
     private static W3Figures? Combine(IEnumerable<W3Figures?> reps)

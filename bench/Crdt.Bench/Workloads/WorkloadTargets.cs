@@ -1,13 +1,16 @@
 using Crdt.Bench.Memory;
+using Crdt.Bench.Replica;
 
 namespace Crdt.Bench.Workloads;
 
 /// <summary>Creates the store a <see cref="WorkloadTarget"/> names.</summary>
 public static class WorkloadTargets
 {
-    public static IWorkloadTarget Create(WorkloadTarget target) => target switch
+    public static IWorkloadTarget Create(WorkloadOptions options) => options.Target switch
     {
         WorkloadTarget.Memory => new MemoryTarget(),
-        _ => throw new NotSupportedException($"target {target} is not available on this branch yet"),
+        WorkloadTarget.Replica => new ReplicaTarget(
+            options.ReplicaFullDurability ? Crdt.Replica.ReplicaDurability.Full : Crdt.Replica.ReplicaDurability.ProcessCrashOnly),
+        _ => throw new NotSupportedException($"target {options.Target} is not available on this branch yet"),
     };
 }
