@@ -202,6 +202,20 @@ public sealed class DocumentSet
         return changed;
     }
 
+    /// <summary>
+    /// The op whose write of top-level field <paramref name="field"/> currently wins by Hlc (null when
+    /// the document or the field was never written). A keep-mine resolution can make a losing value
+    /// shown instead; <see cref="View"/> has the value a person sees.
+    /// </summary>
+    public Dot? WinningWriteOf(DocumentKey key, string field) =>
+        _documents.TryGetValue(key, out var state) && state.Fields.TryGetValue(field, out var register) && register.HasWinner
+            ? register.Winner.Dot
+            : null;
+
+    /// <summary>The ops that deleted the document, sorted (empty when none or unknown).</summary>
+    public IReadOnlyList<Dot> DeletesOf(DocumentKey key) =>
+        _documents.TryGetValue(key, out var state) ? state.Deletes.Select(d => d.Dot).Order().ToArray() : [];
+
     /// <summary>The newest Hlc folded into the document (a local edit is stamped after it).</summary>
     internal Hlc MaxHlcOf(DocumentKey key) => _documents.TryGetValue(key, out var state) ? state.MaxHlc : default;
 

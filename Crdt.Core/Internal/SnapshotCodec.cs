@@ -15,10 +15,21 @@ internal static class SnapshotCodec
         bool Wanted(Dot dot) => peer is null || !peer.Covers(dot);
 
         var snapshot = new Wire.DocumentSnapshot { Collection = state.Key.Collection, Id = state.Key.Id };
+        var table = new Dictionary<ReplicaId, uint>();
+        Wire.StateDot DotOf(Dot dot)
+        {
+            if (!table.TryGetValue(dot.Replica, out var index))
+            {
+                index = (uint)table.Count;
+                table.Add(dot.Replica, index);
+                snapshot.Replicas.Add(dot.Replica.Value);
+            }
+            return new Wire.StateDot { Replica = index, Seq = (ulong)dot.Seq };
+        }
         EncodeRuns(state, Wanted, snapshot);
         foreach (var (name, register) in state.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
-            EncodeRegister(name, register, Wanted, snapshot.Fields);
+            EncodeRegister(name, register, Wanted, DotOf, snapshot.Fields);
         }
         ElideRepeatedStamps(snapshot.Fields);
         foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
@@ -28,15 +39,15 @@ internal static class SnapshotCodec
                 var message = new Wire.ElementState { Field = set, ElementId = element.Id };
                 foreach (var add in element.Adds.Where(a => Wanted(a.Dot)))
                 {
-                    message.Adds.Add(WireConvert.ToMessage(add.Dot));
+                    message.Adds.Add(DotOf(add.Dot));
                 }
                 foreach (var remove in element.Removes.Where(r => Wanted(r.Dot)))
                 {
-                    message.Removes.Add(WireConvert.ToMessage(remove.Dot));
+                    message.Removes.Add(DotOf(remove.Dot));
                 }
                 foreach (var (name, register) in element.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
                 {
-                    EncodeRegister(name, register, Wanted, message.Fields);
+                    EncodeRegister(name, register, Wanted, DotOf, message.Fields);
                 }
                 ElideRepeatedStamps(message.Fields);
                 if (message.Adds.Count + message.Removes.Count + message.Fields.Count > 0)
@@ -52,9 +63,10 @@ internal static class SnapshotCodec
                 snapshot.Resolutions.Add(new Wire.ResolutionRecord
                 {
                     FlagId = flagId,
-                    Dot = WireConvert.ToMessage(resolution.Causal.Dot),
+                    Dot = DotOf(resolution.Causal.Dot),
                     Hlc = HlcMessage(resolution.Hlc),
                     Resolution = (Wire.Resolution)(int)resolution.Resolution,
+                    Index = (uint)resolution.Index,
                 });
             }
         }
@@ -91,7 +103,7 @@ internal static class SnapshotCodec
         }
     }
 
-    private static void EncodeRegister(string name, Register register, Func<Dot, bool> wanted, Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> into)
+    private static void EncodeRegister(string name, Register register, Func<Dot, bool> wanted, Func<Dot, Wire.StateDot> dotOf, Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> into)
     {
         if (register.History is { } history)
         {
@@ -99,13 +111,13 @@ internal static class SnapshotCodec
             {
                 if (wanted(write.Dot))
                 {
-                    into.Add(WriteMessage(name, write));
+                    into.Add(WriteMessage(name, write, dotOf));
                 }
             }
         }
         else if (register.HasWinner && wanted(register.Winner.Dot))
         {
-            into.Add(WriteMessage(name, register.Winner));
+            into.Add(WriteMessage(name, register.Winner, dotOf));
         }
     }
 
@@ -115,7 +127,7 @@ internal static class SnapshotCodec
     /// </summary>
     private static void ElideRepeatedStamps(Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> writes)
     {
-        Wire.Dot? previousDot = null;
+        Wire.StateDot? previousDot = null;
         Wire.Hlc? previousHlc = null;
         foreach (var write in writes)
         {
@@ -131,10 +143,10 @@ internal static class SnapshotCodec
         }
     }
 
-    private static Wire.RegisterWrite WriteMessage(string name, in Write write) => new()
+    private static Wire.RegisterWrite WriteMessage(string name, in Write write, Func<Dot, Wire.StateDot> dotOf) => new()
     {
         Field = name,
-        Dot = WireConvert.ToMessage(write.Dot),
+        Dot = dotOf(write.Dot),
         Hlc = HlcMessage(write.Hlc),
         Value = WireConvert.ToMessage(write.Value),
         Index = (uint)write.Index,
@@ -211,9 +223,14 @@ internal static class SnapshotCodec
         }
 
         var maxHlc = default(Hlc);
-        CausalRecord Causal(Wire.Dot? dotMessage, string what)
+        var replicas = message.Replicas.Select(r => WireConvert.ReplicaFrom(r, where + " replica table")).ToArray();
+        CausalRecord Causal(Wire.StateDot? dotMessage, string what)
         {
-            var dot = WireConvert.FromMessage(dotMessage, $"{where} {what}");
+            if (dotMessage is null || dotMessage.Replica >= replicas.Length || dotMessage.Seq == 0 || dotMessage.Seq > long.MaxValue)
+            {
+                throw new OpDecodeException($"{where}: {what} has a missing or invalid dot (replica index or sequence out of range)");
+            }
+            var dot = new Dot(replicas[dotMessage.Replica], (long)dotMessage.Seq);
             return records.TryGetValue(dot, out var record)
                 ? record.Causal
                 : throw new OpDecodeException($"{where}: {what} names op {dot}, which is in none of the snapshot's op runs");
@@ -298,7 +315,11 @@ internal static class SnapshotCodec
             }
             var causal = Causal(resolution.Dot, $"resolution of '{resolution.FlagId}'");
             var hlc = HlcOf(resolution.Hlc, causal.Dot, $"resolution of '{resolution.FlagId}'");
-            resolutions.Add((resolution.FlagId, new ResolutionState(causal, hlc, 0, (Resolution)(int)resolution.Resolution)));
+            if (resolution.Index > int.MaxValue)
+            {
+                throw new OpDecodeException($"{where}: the resolution of '{resolution.FlagId}' has an invalid index");
+            }
+            resolutions.Add((resolution.FlagId, new ResolutionState(causal, hlc, (int)resolution.Index, (Resolution)(int)resolution.Resolution)));
         }
         return new Parsed
         {

@@ -32,6 +32,9 @@ public sealed class RelayMetrics : IDisposable
         _connected = _meter.CreateUpDownCounter<long>("crdt.relay.devices.connected", "{stream}", "Open Pull, Subscribe and Watch streams");
     }
 
+    /// <summary>This relay's meter (every relay in a process has its own, all named <see cref="MeterName"/>).</summary>
+    public Meter Meter => _meter;
+
     public void OpsStored(int stored, int duplicates)
     {
         if (stored > 0) _opsStored.Add(stored);

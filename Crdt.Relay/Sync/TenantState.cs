@@ -95,21 +95,7 @@ internal sealed class TenantState(string name, SchemaRegistry schemas)
     }
 
     /// <summary>The ops that deleted the document.</summary>
-    public List<Dot> DeletesOf(DocumentKey key)
-    {
-        var dots = new List<Dot>();
-        foreach (var run in Documents.ToSnapshotMessage(key).Runs)
-        {
-            if (run.Kind != Wire.OpRunKind.Delete) continue;
-            ulong seq = 0;
-            foreach (var delta in run.SeqDeltas)
-            {
-                seq += delta;
-                dots.Add(new Dot(new ReplicaId(run.Replica), (long)seq));
-            }
-        }
-        return dots;
-    }
+    public List<Dot> DeletesOf(DocumentKey key) => [.. Documents.DeletesOf(key)];
 
     private void Reindex(DocumentKey order)
     {

@@ -135,4 +135,29 @@ public sealed class DocumentSetTests
         var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("no previous write", error.Message);
     }
+
+    [Fact]
+    public void Two_keep_mine_resolutions_in_one_op_survive_a_snapshot_in_the_same_order()
+    {
+        // Regression (found by the snapshot property): the mutation index of a resolution orders
+        // two promotions made by one op, so snapshots must carry it.
+        var r0 = MakeOp(R1, 2, 100, VersionVector.Empty, new SetField(WorkOrderFields.Title, FieldValue.String("beta")));
+        var r1 = MakeOp(R2, 1, 300, Ctx((R1, 1)), new SetField(WorkOrderFields.Title, FieldValue.String("delta")));
+        var r2 = MakeOp(R3, 1, 200, Ctx((R1, 1)), new SetField(WorkOrderFields.Title, FieldValue.String("epsilon")));
+        var documents = new DocumentSet(SchemaRegistry.CreateDefault());
+        documents.ApplyAll([Create, r0, r1, r2]);
+        var flags = documents.Flags(Order);
+        Assert.Equal(2, flags.Count);
+        var resolve = MakeOp(R2, 2, 400, Ctx((R1, 2), (R3, 1)),
+            new ResolveFlag(flags.Single(f => f.LoserValue!.AsString() == "beta").Id, Resolution.KeepMine),
+            new ResolveFlag(flags.Single(f => f.LoserValue!.AsString() == "epsilon").Id, Resolution.KeepMine));
+        documents.Apply(resolve);
+        Assert.Equal("epsilon", documents.View(Order)[WorkOrderFields.Title]!.AsString());
+
+        var copy = new DocumentSet(SchemaRegistry.CreateDefault());
+        copy.MergeSnapshot(documents.EncodeSnapshot(Order));
+        Assert.Equal(documents.View(Order).ToJson(true), copy.View(Order).ToJson(true));
+        Assert.Equal(r1.Dot, copy.WinningWriteOf(Order, WorkOrderFields.Title));
+        Assert.Empty(copy.DeletesOf(Order));
+    }
 }

@@ -36,7 +36,7 @@ public sealed class WireStabilityTests
             AddElement: field=1 element_id=2 values=3
             DeleteDocument:
             DocumentKey: collection=1 id=2
-            DocumentSnapshot: collection=1 id=2 ops=3 version=4 runs=5 fields=6 elements=7 resolutions=8
+            DocumentSnapshot: collection=1 id=2 ops=3 version=4 runs=5 fields=6 elements=7 resolutions=8 replicas=9
             Dot: replica=1 seq=2
             ElementFieldValue: field=1 value=2
             ElementState: field=1 element_id=2 adds=3 removes=4 fields=5
@@ -47,10 +47,11 @@ public sealed class WireStabilityTests
             OpRun: replica=1 seq_deltas=2 context=3 author=4 kind=5
             RegisterWrite: field=1 dot=2 hlc=3 value=4 index=5
             RemoveElement: field=1 element_id=2
-            ResolutionRecord: flag_id=1 dot=2 hlc=3 resolution=4
+            ResolutionRecord: flag_id=1 dot=2 hlc=3 resolution=4 index=5
             ResolveFlag: flag_id=1 resolution=2
             SetElementField: field=1 element_id=2 element_field=3 value=4
             SetField: field=1 value=2
+            StateDot: replica=1 seq=2
             VersionEntry: replica=1 seq=2
             VersionVector: entries=1
             OpRunKind: OP_RUN_KIND_UNSPECIFIED=0 OP_RUN_KIND_EDIT=1 OP_RUN_KIND_DELETE=2 OP_RUN_KIND_RESOLVE=3

@@ -10,73 +10,101 @@ public sealed partial class SqliteRelayStore
         return WriteAsync(tx => AppendInTransaction(tenant, ops, tx), cancellationToken);
     }
 
+    // Rows per INSERT statement: one statement per row costs more in statement overhead than in
+    // SQLite itself. 7 parameters a row stays far below SQLite's parameter limit.
+    private const int RowsPerInsert = 64;
+
     private AppendResult AppendInTransaction(string tenant, IReadOnlyList<OpRecord> ops, SqliteTransaction tx)
     {
         var positions = new long[ops.Count];
         var duplicates = new bool[ops.Count];
         EnsureTenant(tenant, DateTimeOffset.UtcNow, tx);
+        var stored = StoredDots(tenant, ops, tx);
 
-        using var insert = _writer.CreateCommand();
-        insert.Transaction = tx;
-        // The rowid (position) is max + 1, chosen under the write lock taken by BEGIN IMMEDIATE.
-        insert.CommandText = """
-            INSERT INTO ops(tenant, replica, seq, collection, doc_id, payload)
-            VALUES($tenant, $replica, $seq, $collection, $doc, $payload)
-            ON CONFLICT(tenant, replica, seq) DO NOTHING
-            RETURNING position;
-            """;
-        var pTenant = insert.Parameters.Add("$tenant", SqliteType.Text);
-        var pReplica = insert.Parameters.Add("$replica", SqliteType.Text);
-        var pSeq = insert.Parameters.Add("$seq", SqliteType.Integer);
-        var pCollection = insert.Parameters.Add("$collection", SqliteType.Text);
-        var pDoc = insert.Parameters.Add("$doc", SqliteType.Text);
-        var pPayload = insert.Parameters.Add("$payload", SqliteType.Blob);
-        pTenant.Value = tenant;
-        insert.Prepare();
-
-        using var existing = _writer.CreateCommand();
-        existing.Transaction = tx;
-        existing.CommandText = "SELECT position, payload FROM ops WHERE tenant = $tenant AND replica = $replica AND seq = $seq;";
-        var eTenant = existing.Parameters.Add("$tenant", SqliteType.Text);
-        var eReplica = existing.Parameters.Add("$replica", SqliteType.Text);
-        var eSeq = existing.Parameters.Add("$seq", SqliteType.Integer);
-        eTenant.Value = tenant;
-
+        // Positions are chosen here, max + 1 upwards, under the write lock BEGIN IMMEDIATE took:
+        // no other writer can choose positions until this transaction ends.
+        var next = Convert.ToInt64(Scalar(_writer, "SELECT coalesce(max(position), 0) FROM ops;", tx)) + 1;
+        var fresh = new List<int>(ops.Count);
+        var inBatch = new Dictionary<(string, long), int>();
         for (var i = 0; i < ops.Count; i++)
         {
             var op = ops[i];
-            pReplica.Value = op.Replica;
-            pSeq.Value = op.Sequence;
-            pCollection.Value = op.Document.Collection;
-            pDoc.Value = op.Document.Id;
-            pPayload.Value = op.Payload;
-            var inserted = insert.ExecuteScalar();
-            if (inserted is long position)
+            var dot = (op.Replica, op.Sequence);
+            (long Position, byte[] Payload) existing = default;
+            var seen = stored.TryGetValue(dot, out existing);
+            if (!seen && inBatch.TryGetValue(dot, out var first))
             {
-                positions[i] = position;
+                existing = (positions[first], ops[first].Payload);
+                seen = true;
+            }
+            if (seen)
+            {
+                if (!existing.Payload.AsSpan().SequenceEqual(op.Payload))
+                {
+                    // Thrown inside the transaction: nothing of this batch is committed.
+                    throw new DotConflictException(op.Replica, op.Sequence, op.Document);
+                }
+                positions[i] = existing.Position;
+                duplicates[i] = true;
                 continue;
             }
-
-            eReplica.Value = op.Replica;
-            eSeq.Value = op.Sequence;
-            using var reader = existing.ExecuteReader();
-            if (!reader.Read())
-            {
-                throw new InvalidOperationException($"op {op.Replica}:{op.Sequence} was neither inserted nor found");
-            }
-            var storedPayload = (byte[])reader.GetValue(1);
-            if (!storedPayload.AsSpan().SequenceEqual(op.Payload))
-            {
-                // Thrown inside the transaction: WriteAsync disposes it uncommitted, so the
-                // ops of this batch inserted before this one are rolled back too.
-                throw new DotConflictException(op.Replica, op.Sequence, op.Document);
-            }
-            positions[i] = reader.GetInt64(0);
-            duplicates[i] = true;
+            positions[i] = next++;
+            inBatch[dot] = i;
+            fresh.Add(i);
         }
 
-        var head = Convert.ToInt64(Scalar(_writer, "SELECT coalesce(max(position), 0) FROM ops WHERE tenant = $t;", tx, ("$t", tenant)));
+        for (var start = 0; start < fresh.Count; start += RowsPerInsert)
+        {
+            var count = Math.Min(RowsPerInsert, fresh.Count - start);
+            using var insert = _writer.CreateCommand();
+            insert.Transaction = tx;
+            var sql = new System.Text.StringBuilder("INSERT INTO ops(position, tenant, replica, seq, collection, doc_id, payload) VALUES ");
+            insert.Parameters.AddWithValue("$tenant", tenant);
+            for (var r = 0; r < count; r++)
+            {
+                var i = fresh[start + r];
+                var op = ops[i];
+                sql.Append(r == 0 ? "" : ",").Append($"($p{r}, $tenant, $r{r}, $s{r}, $c{r}, $d{r}, $b{r})");
+                insert.Parameters.AddWithValue($"$p{r}", positions[i]);
+                insert.Parameters.AddWithValue($"$r{r}", op.Replica);
+                insert.Parameters.AddWithValue($"$s{r}", op.Sequence);
+                insert.Parameters.AddWithValue($"$c{r}", op.Document.Collection);
+                insert.Parameters.AddWithValue($"$d{r}", op.Document.Id);
+                insert.Parameters.Add($"$b{r}", SqliteType.Blob).Value = op.Payload;
+            }
+            insert.CommandText = sql.Append(';').ToString();
+            insert.ExecuteNonQuery();
+        }
+
+        var head = fresh.Count > 0
+            ? positions[fresh[^1]]
+            : Convert.ToInt64(Scalar(_writer, "SELECT coalesce(max(position), 0) FROM ops WHERE tenant = $t;", tx, ("$t", tenant)));
         return new AppendResult(positions, duplicates, head);
+    }
+
+    /// <summary>The dots of the batch the tenant already holds: one range query per replica in the
+    /// batch (a push usually carries one replica's consecutive sequences).</summary>
+    private Dictionary<(string Replica, long Sequence), (long Position, byte[] Payload)> StoredDots(string tenant, IReadOnlyList<OpRecord> ops, SqliteTransaction tx)
+    {
+        var found = new Dictionary<(string, long), (long, byte[])>();
+        foreach (var group in ops.GroupBy(o => o.Replica, StringComparer.Ordinal))
+        {
+            var wanted = group.Select(o => o.Sequence).ToHashSet();
+            using var query = _writer.CreateCommand();
+            query.Transaction = tx;
+            query.CommandText = "SELECT seq, position, payload FROM ops WHERE tenant = $t AND replica = $r AND seq BETWEEN $lo AND $hi;";
+            query.Parameters.AddWithValue("$t", tenant);
+            query.Parameters.AddWithValue("$r", group.Key);
+            query.Parameters.AddWithValue("$lo", wanted.Min());
+            query.Parameters.AddWithValue("$hi", wanted.Max());
+            using var reader = query.ExecuteReader();
+            while (reader.Read())
+            {
+                var seq = reader.GetInt64(0);
+                if (wanted.Contains(seq)) found[(group.Key, seq)] = (reader.GetInt64(1), (byte[])reader.GetValue(2));
+            }
+        }
+        return found;
     }
 
     public async Task<IReadOnlyList<LogEntry>> ReadLogAsync(string tenant, long afterPosition, int limit, CancellationToken cancellationToken = default)
