@@ -62,6 +62,25 @@ internal sealed partial class ServerCall
     public async Task WriteMessageAsync(IMessage message, bool flush)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (_writeLock is null)
+        {
+            await WriteMessageCoreAsync(message, flush).ConfigureAwait(false);
+            return;
+        }
+
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await WriteMessageCoreAsync(message, flush).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task WriteMessageCoreAsync(IMessage message, bool flush)
+    {
         if (_completed)
         {
             throw new InvalidOperationException("The call has already completed; no more responses can be written.");
@@ -113,13 +132,25 @@ internal sealed partial class ServerCall
     /// <summary>Sends the response headers now (ServerCallContext.WriteResponseHeadersAsync).</summary>
     public async Task SendHeadersAsync()
     {
-        if (_headersSent)
+        if (_writeLock is not null)
         {
-            throw new InvalidOperationException("The response headers were already sent.");
+            await _writeLock.WaitAsync().ConfigureAwait(false);
         }
 
-        EnsureHeaders();
-        await HttpContext.Response.BodyWriter.FlushAsync(IoToken).ConfigureAwait(false);
+        try
+        {
+            if (_headersSent || _completed)
+            {
+                throw new InvalidOperationException("The response headers were already sent.");
+            }
+
+            EnsureHeaders();
+            await HttpContext.Response.BodyWriter.FlushAsync(IoToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock?.Release();
+        }
     }
 
     private void EnsureHeaders()

@@ -28,6 +28,9 @@ internal sealed partial class ServerCall : IDisposable
     private string? _responseEncoding;
     private bool _headersSent;
     private bool _completed;
+
+    // Only calls with a deadline need it: the deadline may end the call while the handler writes.
+    private readonly SemaphoreSlim? _writeLock;
     private int _writing;
 
     private ServerCall(HttpContext httpContext, GrpcServerRuntime runtime, string method, string? requestEncoding, TimeSpan? timeout)
@@ -44,6 +47,7 @@ internal sealed partial class ServerCall : IDisposable
             _deadline = DateTime.UtcNow + t;
             _cts = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, runtime.Stopping);
             _cts.CancelAfter(t);
+            _writeLock = new SemaphoreSlim(1, 1);
         }
 
         Context = new ServerCallContext(this, method, _deadline);
@@ -155,9 +159,50 @@ internal sealed partial class ServerCall : IDisposable
     /// <summary>Ends the call normally, with the handler's status and trailers.</summary>
     public Task CompleteAsync() => FinishAsync(Context.Status, Context.ResponseTrailersOrNull);
 
+    /// <summary>Completes when the call's token fires (deadline, reset or shutdown); never for a call without deadline.</summary>
+    public Task WhenCancelledAsync()
+    {
+        if (_cts is null)
+        {
+            return Task.Delay(Timeout.Infinite);
+        }
+
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _cts.Token.UnsafeRegister(static s => ((TaskCompletionSource)s!).TrySetResult(), fired);
+        return fired.Task;
+    }
+
+    /// <summary>
+    /// The deadline passed while the handler still runs (it ignores its token): answer
+    /// DEADLINE_EXCEEDED now and end the response; the handler's later writes are refused.
+    /// </summary>
+    public async Task CompleteForDeadlineAsync()
+    {
+        if (!DeadlineExceeded)
+        {
+            return;
+        }
+
+        await FinishAsync(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"), Context.ResponseTrailersOrNull).ConfigureAwait(false);
+        try
+        {
+            await HttpContext.Response.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // The client is already gone: nothing left to tell it.
+        }
+    }
+
     /// <summary>Ends the call for a handler (or protocol) failure, with the status it means.</summary>
     public Task CompleteWithErrorAsync(Exception exception)
     {
+        if (_completed)
+        {
+            // The status went out already (deadline): what the handler threw after that is moot.
+            return Task.CompletedTask;
+        }
+
         if (HttpContext.RequestAborted.IsCancellationRequested && exception is not RpcException)
         {
             // The client reset the stream or the connection dropped: nobody is left to hear a status.
@@ -203,13 +248,33 @@ internal sealed partial class ServerCall : IDisposable
     {
         _completed = true;
         _cts?.Dispose();
+        _writeLock?.Dispose();
     }
 
-    private Task FinishAsync(Status status, Metadata? trailers)
+    private async Task FinishAsync(Status status, Metadata? trailers)
+    {
+        if (_writeLock is null)
+        {
+            FinishCore(status, trailers);
+            return;
+        }
+
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            FinishCore(status, trailers);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void FinishCore(Status status, Metadata? trailers)
     {
         if (_completed)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         _completed = true;
@@ -217,7 +282,7 @@ internal sealed partial class ServerCall : IDisposable
         if (!_headersSent && !response.HasStarted)
         {
             WriteTrailersOnly(response, status, trailers, Context.ResponseHeadersOrNull);
-            return Task.CompletedTask;
+            return;
         }
 
         // User trailers first, then the status (grpc-dotnet's order; peers read either).
@@ -232,7 +297,6 @@ internal sealed partial class ServerCall : IDisposable
             response.AppendTrailer(ReservedHeaders.GrpcMessage, GrpcMessageEncoding.Encode(status.Detail));
         }
 
-        return Task.CompletedTask;
     }
 
     /// <summary>A single HEADERS frame with END_STREAM carrying the status: for a call that sent nothing.</summary>

@@ -31,6 +31,22 @@ internal sealed class ServerMethodHandler<TRequest, TResponse>
             return;
         }
 
+        var handled = RunAsync(call);
+        if (call.Context.Deadline != DateTime.MaxValue && !handled.IsCompleted)
+        {
+            // A handler that ignores its token must not keep the client past its deadline.
+            if (await Task.WhenAny(handled, call.WhenCancelledAsync()).ConfigureAwait(false) != handled)
+            {
+                await call.CompleteForDeadlineAsync().ConfigureAwait(false);
+            }
+        }
+
+        // Always wait for the handler: the HttpContext must outlive every use the handler makes of it.
+        await handled.ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(ServerCall call)
+    {
         try
         {
             var context = call.Context;

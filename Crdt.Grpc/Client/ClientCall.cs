@@ -78,7 +78,19 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         HttpContent content;
         if (request is not null)
         {
-            content = new FramedMessageContent(MessageSerializer.Frame(request, _requestEncoding, _channel.Options.MaxSendMessageSize));
+            byte[] frame;
+            try
+            {
+                frame = MessageSerializer.Frame(request, _requestEncoding, _channel.Options.MaxSendMessageSize);
+            }
+            catch (RpcException tooLarge)
+            {
+                // Fail the call, not the caller's stack: the status arrives like any other.
+                Finish(tooLarge.Status, new Metadata());
+                return;
+            }
+
+            content = new FramedMessageContent(frame);
             _requestCompleted = true;
         }
         else
@@ -172,6 +184,11 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         {
             // The call may have ended (the server answered early, or it was cancelled): report why.
             ThrowIfFinishedWithError();
+            if (_status is not null)
+            {
+                throw new InvalidOperationException("The call has already completed; the server takes no more requests.", ex);
+            }
+
             throw Fail(StatusFromException(ex));
         }
     }

@@ -20,6 +20,10 @@ internal static class StatusMapping
     /// <summary>RST_STREAM error code to the status it means for the call.</summary>
     public static StatusCode FromHttp2Error(long errorCode) => errorCode switch
     {
+        // NO_ERROR without a status: the server closed the connection (GOAWAY on shutdown) under a
+        // call it never answered. A stream reset with NO_ERROR only follows a complete response,
+        // whose status we already have, so here it means "server went away": retryable.
+        0x0 => StatusCode.Unavailable,
         0x7 => StatusCode.Unavailable,        // REFUSED_STREAM: nothing processed
         0x8 => StatusCode.Cancelled,          // CANCEL
         0xb => StatusCode.ResourceExhausted,  // ENHANCE_YOUR_CALM
@@ -34,7 +38,7 @@ internal static class StatusMapping
         {
             if (e is HttpProtocolException protocol)
             {
-                return new Status(FromHttp2Error(protocol.ErrorCode), $"HTTP/2 stream reset by the server: {protocol.Message}");
+                return new Status(FromHttp2Error(protocol.ErrorCode), $"HTTP/2 error from the server: {protocol.Message}");
             }
         }
 

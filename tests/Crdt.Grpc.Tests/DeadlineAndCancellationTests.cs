@@ -146,4 +146,35 @@ public sealed class DeadlineAndCancellationTests
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
         Assert.Equal("ok", other.Username);
     }
+
+    [Fact]
+    public async Task The_deadline_status_goes_out_on_time_even_if_the_handler_ignores_its_token()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writeAfterDeadline = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServer.StartAsync(app => app.MapGrpcServerStreaming(ProbeMethods.ServerStream, async (request, responses, context) =>
+        {
+            await responses.WriteAsync(new SimpleResponse { Username = "before" });
+            await release.Task; // deliberately deaf to context.CancellationToken
+            try
+            {
+                await responses.WriteAsync(new SimpleResponse { Username = "after" });
+                writeAfterDeadline.TrySetResult(null);
+            }
+            catch (Exception ex)
+            {
+                writeAfterDeadline.TrySetResult(ex);
+                throw;
+            }
+        }));
+
+        // A raw request has no client-side timer: only the server's deadline can end it.
+        var raw = await RawGrpc.SendAsync(server.Address, ProbeMethods.ServerStream.FullName, RawGrpc.Frame([]), headers: [("grpc-timeout", "300m")])
+            .WaitAsync(Patience);
+        release.SetResult();
+        var refused = await writeAfterDeadline.Task.WaitAsync(Patience);
+
+        Assert.Equal("4", raw.GrpcStatus);
+        Assert.IsType<InvalidOperationException>(refused);
+    }
 }

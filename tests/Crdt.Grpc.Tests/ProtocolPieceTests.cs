@@ -134,4 +134,25 @@ public sealed class ProtocolPieceTests
             Assert.Null(GrpcCompression.Decompress(encoding, compressed, data.Length - 1));
         }
     }
+
+    [Theory]
+    [InlineData(0x0, StatusCode.Unavailable)]        // GOAWAY(NO_ERROR): server shut down under the call
+    [InlineData(0x1, StatusCode.Internal)]           // PROTOCOL_ERROR
+    [InlineData(0x2, StatusCode.Internal)]           // INTERNAL_ERROR
+    [InlineData(0x7, StatusCode.Unavailable)]        // REFUSED_STREAM
+    [InlineData(0x8, StatusCode.Cancelled)]          // CANCEL
+    [InlineData(0xb, StatusCode.ResourceExhausted)]  // ENHANCE_YOUR_CALM
+    [InlineData(0xc, StatusCode.PermissionDenied)]   // INADEQUATE_SECURITY
+    public void Http2_errors_map_to_the_statuses_of_PROTOCOL_HTTP2(long errorCode, StatusCode expected) =>
+        Assert.Equal(expected, Crdt.Grpc.Client.StatusMapping.FromHttp2Error(errorCode));
+
+    [Theory]
+    [InlineData(400, StatusCode.Internal)]
+    [InlineData(401, StatusCode.Unauthenticated)]
+    [InlineData(403, StatusCode.PermissionDenied)]
+    [InlineData(404, StatusCode.Unimplemented)]
+    [InlineData(503, StatusCode.Unavailable)]
+    [InlineData(500, StatusCode.Unknown)]
+    public void Non_grpc_http_answers_map_like_grpc_js(int httpStatus, StatusCode expected) =>
+        Assert.Equal(expected, Crdt.Grpc.Client.StatusMapping.FromHttpStatus((System.Net.HttpStatusCode)httpStatus));
 }
