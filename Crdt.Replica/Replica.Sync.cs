@@ -247,6 +247,11 @@ public sealed partial class Replica
                 }
                 foreach (var message in batch.Ops)
                 {
+                    if (message.Dot?.Replica == Id.Value && store.HasOp(Id.Value, (long)message.Dot.Seq))
+                    {
+                        // Our own op coming back from the relay: already applied and stored here.
+                        continue;
+                    }
                     var op = OpCodec.FromMessage(message);
                     if (editor.ApplyRemote(op, wall))
                     {

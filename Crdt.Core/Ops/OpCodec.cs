@@ -10,8 +10,16 @@ namespace Crdt.Core;
 /// </summary>
 public static class OpCodec
 {
-    /// <summary>The op's protobuf bytes. Deterministic: the same op gives the same bytes.</summary>
-    public static byte[] Encode(Op op) => ToMessage(op).ToByteArray();
+    /// <summary>
+    /// The op's protobuf bytes, written directly (no intermediate message objects). Deterministic:
+    /// the same op gives the same bytes. Equal to <c>ToMessage(op).ToByteArray()</c> except that an
+    /// empty context is left out (both decode to the same op).
+    /// </summary>
+    public static byte[] Encode(Op op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        return OpWriter.Write(op);
+    }
 
     /// <summary>Decodes and validates an op; throws <see cref="OpDecodeException"/> on garbage, truncated or invalid input.</summary>
     public static Op Decode(ReadOnlySpan<byte> bytes)

@@ -108,13 +108,14 @@ public sealed class HlcTests
             foreach (var (kind, delta) in ops)
             {
                 wall += delta / 10;
-                var stamp = kind == 0
-                    ? clock.Receive(new Hlc(wall + delta, Math.Abs(delta) % (Hlc.MaxCounter + 1), Remote), wall)
-                    : clock.Now(kind == 1 ? wall - 50_000 : wall);
+                var remote = new Hlc(wall + delta, Math.Abs(delta) % (Hlc.MaxCounter + 1), Remote);
+                var stamp = kind == 0 ? clock.Receive(remote, wall) : clock.Now(kind == 1 ? wall - 50_000 : wall);
                 if (kind == 0)
                 {
-                    Assert.True(stamp.WallMs >= wall + delta || stamp.WallMs >= wall);
+                    Assert.True(stamp > remote, $"{stamp} is not after the received {remote}");
                 }
+                // Never behind the wall clock it was given.
+                Assert.True(stamp.WallMs >= (kind == 1 ? wall - 50_000 : wall));
                 Assert.True(stamp > previous, $"{stamp} is not after {previous}");
                 Assert.Equal(Local, stamp.Replica);
                 previous = stamp;

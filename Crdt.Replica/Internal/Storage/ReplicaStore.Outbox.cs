@@ -103,14 +103,14 @@ internal sealed partial class ReplicaStore
     private List<(string Collection, string DocId)> MarkLeftScope(IReadOnlyList<(string Collection, string DocId)> keys, SqliteTransaction tx)
     {
         foreach (var (collection, docId) in keys)
-            {
-                using var command = database.Command(
-                    "UPDATE documents SET leave_when_synced = 1 WHERE collection = $c AND doc_id = $d", tx);
-                command.Parameters.AddWithValue("$c", collection);
-                command.Parameters.AddWithValue("$d", docId);
-                command.ExecuteNonQuery();
-            }
-            return DropLeftDocumentsWithoutPending(tx);
+        {
+            using var command = database.Command(
+                "UPDATE documents SET leave_when_synced = 1 WHERE collection = $c AND doc_id = $d", tx);
+            command.Parameters.AddWithValue("$c", collection);
+            command.Parameters.AddWithValue("$d", docId);
+            command.ExecuteNonQuery();
+        }
+        return DropLeftDocumentsWithoutPending(tx);
     }
 
     private List<(string Collection, string DocId)> DropLeftDocumentsWithoutPending(SqliteTransaction tx)

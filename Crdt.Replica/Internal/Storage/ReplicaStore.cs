@@ -91,7 +91,7 @@ internal sealed partial class ReplicaStore : IDisposable
     /// <summary>Which of these dots the op log already holds (so a re-delivered op is skipped before decoding).</summary>
     public bool HasOp(string replica, long seq)
     {
-        using var command = database.Command("SELECT 1 FROM op_log WHERE replica = $a AND seq = $s");
+        var command = database.Prepared("SELECT 1 FROM op_log WHERE replica = $a AND seq = $s", null);
         command.Parameters.AddWithValue("$a", replica);
         command.Parameters.AddWithValue("$s", seq);
         return command.ExecuteScalar() is not null;
