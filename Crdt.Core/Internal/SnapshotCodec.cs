@@ -223,23 +223,28 @@ internal static class SnapshotCodec
         }
 
         var maxHlc = default(Hlc);
-        var replicas = message.Replicas.Select(r => WireConvert.ReplicaFrom(r, where + " replica table")).ToArray();
-        CausalRecord Causal(Wire.StateDot? dotMessage, string what)
+        var replicas = new ReplicaId[message.Replicas.Count];
+        for (var i = 0; i < replicas.Length; i++)
+        {
+            replicas[i] = WireConvert.ReplicaFrom(message.Replicas[i], where + " replica table");
+        }
+        // Descriptions of the part being read are formatted only when an error is thrown.
+        CausalRecord Causal(Wire.StateDot? dotMessage, string what, string name)
         {
             if (dotMessage is null || dotMessage.Replica >= replicas.Length || dotMessage.Seq == 0 || dotMessage.Seq > long.MaxValue)
             {
-                throw new OpDecodeException($"{where}: {what} has a missing or invalid dot (replica index or sequence out of range)");
+                throw new OpDecodeException($"{where}: {what} '{name}' has a missing or invalid dot (replica index or sequence out of range)");
             }
             var dot = new Dot(replicas[dotMessage.Replica], (long)dotMessage.Seq);
             return records.TryGetValue(dot, out var record)
                 ? record.Causal
-                : throw new OpDecodeException($"{where}: {what} names op {dot}, which is in none of the snapshot's op runs");
+                : throw new OpDecodeException($"{where}: {what} '{name}' names op {dot}, which is in none of the snapshot's op runs");
         }
-        Hlc HlcOf(Wire.Hlc? hlc, Dot dot, string what)
+        Hlc HlcOf(Wire.Hlc? hlc, Dot dot, string what, string name)
         {
             if (hlc is null || hlc.Counter > Hlc.MaxCounter)
             {
-                throw new OpDecodeException($"{where}: {what} has a missing or invalid hlc");
+                throw new OpDecodeException($"{where}: {what} '{name}' has a missing or invalid hlc");
             }
             var result = new Hlc(hlc.WallMs, (int)hlc.Counter, dot.Replica);
             if (result > maxHlc)
@@ -268,14 +273,14 @@ internal static class SnapshotCodec
             }
             else
             {
-                causal = Causal(write.Dot, $"{what} '{write.Field}'");
-                hlc = HlcOf(write.Hlc, causal.Dot, $"{what} '{write.Field}'");
+                causal = Causal(write.Dot, what, write.Field);
+                hlc = HlcOf(write.Hlc, causal.Dot, what, write.Field);
             }
             if (write.Index > int.MaxValue)
             {
                 throw new OpDecodeException($"{where}: {what} '{write.Field}' has an invalid index");
             }
-            var result = new Write(causal, hlc, (int)write.Index, WireConvert.FromMessage(write.Value, $"{where} {what} '{write.Field}'"));
+            var result = new Write(causal, hlc, (int)write.Index, WireConvert.FromMessage(write.Value, Where.InSnapshot(key, what, write.Field)));
             previous = result;
             return (write.Field, result);
         }
@@ -289,22 +294,37 @@ internal static class SnapshotCodec
             }
             return list;
         }
+        List<CausalRecord> CausalsOf(Google.Protobuf.Collections.RepeatedField<Wire.StateDot> dots, string what, Wire.ElementState element)
+        {
+            var list = new List<CausalRecord>(dots.Count);
+            foreach (var dot in dots)
+            {
+                if (dot is null || dot.Replica >= replicas.Length || dot.Seq == 0 || dot.Seq > long.MaxValue
+                    || !records.TryGetValue(new Dot(replicas[dot.Replica], (long)dot.Seq), out var record))
+                {
+                    // Reported with the element named (formatted only now).
+                    list.Add(Causal(dot, $"element '{element.Field}/{element.ElementId}' {what}", element.ElementId));
+                    continue;
+                }
+                list.Add(record.Causal);
+            }
+            return list;
+        }
 
         var fields = WritesOf(message.Fields, "field");
-        var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>();
+        var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>(message.Elements.Count);
         foreach (var element in message.Elements)
         {
             if (string.IsNullOrEmpty(element.Field) || string.IsNullOrEmpty(element.ElementId))
             {
                 throw new OpDecodeException($"{where}: an element has no set field or no id");
             }
-            var what = $"element '{element.Field}/{element.ElementId}'";
             elements.Add((
                 element.Field,
                 element.ElementId,
-                element.Adds.Select(a => Causal(a, what + " add")).ToList(),
-                element.Removes.Select(r => Causal(r, what + " remove")).ToList(),
-                WritesOf(element.Fields, what + " field")));
+                CausalsOf(element.Adds, "add", element),
+                CausalsOf(element.Removes, "remove", element),
+                WritesOf(element.Fields, "element field")));
         }
         var resolutions = new List<(string, ResolutionState)>();
         foreach (var resolution in message.Resolutions)
@@ -313,8 +333,8 @@ internal static class SnapshotCodec
             {
                 throw new OpDecodeException($"{where}: a resolution has no flag id or an unknown resolution {(int)resolution.Resolution}");
             }
-            var causal = Causal(resolution.Dot, $"resolution of '{resolution.FlagId}'");
-            var hlc = HlcOf(resolution.Hlc, causal.Dot, $"resolution of '{resolution.FlagId}'");
+            var causal = Causal(resolution.Dot, "resolution of", resolution.FlagId);
+            var hlc = HlcOf(resolution.Hlc, causal.Dot, "resolution of", resolution.FlagId);
             if (resolution.Index > int.MaxValue)
             {
                 throw new OpDecodeException($"{where}: the resolution of '{resolution.FlagId}' has an invalid index");
