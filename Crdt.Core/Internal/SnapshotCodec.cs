@@ -26,17 +26,28 @@ internal static class SnapshotCodec
             }
             return new Wire.StateDot { Replica = index, Seq = (ulong)dot.Seq };
         }
+        var names = new Dictionary<string, uint>(StringComparer.Ordinal);
+        uint NameRef(string name)
+        {
+            if (!names.TryGetValue(name, out var reference))
+            {
+                snapshot.Names.Add(name);
+                reference = (uint)snapshot.Names.Count;
+                names.Add(name, reference);
+            }
+            return reference;
+        }
         EncodeRuns(state, Wanted, snapshot);
         foreach (var (name, register) in state.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
-            EncodeRegister(name, register, Wanted, DotOf, snapshot.Fields);
+            EncodeRegister(NameRef(name), register, Wanted, DotOf, snapshot.Fields);
         }
         ElideRepeatedStamps(snapshot.Fields);
         foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             foreach (var element in elements.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
             {
-                var message = new Wire.ElementState { Field = set, ElementId = element.Id };
+                var message = new Wire.ElementState { FieldRef = NameRef(set), ElementId = element.Id };
                 foreach (var add in element.Adds.Where(a => Wanted(a.Dot)))
                 {
                     message.Adds.Add(DotOf(add.Dot));
@@ -47,7 +58,7 @@ internal static class SnapshotCodec
                 }
                 foreach (var (name, register) in element.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
                 {
-                    EncodeRegister(name, register, Wanted, DotOf, message.Fields);
+                    EncodeRegister(NameRef(name), register, Wanted, DotOf, message.Fields);
                 }
                 ElideRepeatedStamps(message.Fields);
                 if (message.Adds.Count + message.Removes.Count + message.Fields.Count > 0)
@@ -70,7 +81,55 @@ internal static class SnapshotCodec
                 });
             }
         }
+        RebaseStamps(snapshot);
         return snapshot;
+    }
+
+    /// <summary>Writes every stamp's wall time as an offset from the earliest one (see DocumentSnapshot.hlc_base_ms).</summary>
+    private static void RebaseStamps(Wire.DocumentSnapshot snapshot)
+    {
+        var min = long.MaxValue;
+        foreach (var hlc in Stamps(snapshot))
+        {
+            min = Math.Min(min, hlc.WallMs);
+        }
+        if (min is <= 0 or long.MaxValue)
+        {
+            return;
+        }
+        snapshot.HlcBaseMs = min;
+        foreach (var hlc in Stamps(snapshot))
+        {
+            hlc.WallMs -= min;
+        }
+    }
+
+    private static IEnumerable<Wire.Hlc> Stamps(Wire.DocumentSnapshot snapshot)
+    {
+        foreach (var write in snapshot.Fields)
+        {
+            if (write.Hlc is { } hlc)
+            {
+                yield return hlc;
+            }
+        }
+        foreach (var element in snapshot.Elements)
+        {
+            foreach (var write in element.Fields)
+            {
+                if (write.Hlc is { } hlc)
+                {
+                    yield return hlc;
+                }
+            }
+        }
+        foreach (var resolution in snapshot.Resolutions)
+        {
+            if (resolution.Hlc is { } hlc)
+            {
+                yield return hlc;
+            }
+        }
     }
 
     private static void EncodeRuns(DocumentState state, Func<Dot, bool> wanted, Wire.DocumentSnapshot snapshot)
@@ -103,7 +162,7 @@ internal static class SnapshotCodec
         }
     }
 
-    private static void EncodeRegister(string name, Register register, Func<Dot, bool> wanted, Func<Dot, Wire.StateDot> dotOf, Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> into)
+    private static void EncodeRegister(uint name, Register register, Func<Dot, bool> wanted, Func<Dot, Wire.StateDot> dotOf, Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> into)
     {
         if (register.History is { } history)
         {
@@ -143,9 +202,9 @@ internal static class SnapshotCodec
         }
     }
 
-    private static Wire.RegisterWrite WriteMessage(string name, in Write write, Func<Dot, Wire.StateDot> dotOf) => new()
+    private static Wire.RegisterWrite WriteMessage(uint name, in Write write, Func<Dot, Wire.StateDot> dotOf) => new()
     {
-        Field = name,
+        FieldRef = name,
         Dot = dotOf(write.Dot),
         Hlc = HlcMessage(write.Hlc),
         Value = WireConvert.ToMessage(write.Value),
@@ -228,6 +287,24 @@ internal static class SnapshotCodec
         {
             replicas[i] = WireConvert.ReplicaFrom(message.Replicas[i], where + " replica table");
         }
+        if (message.HlcBaseMs < 0)
+        {
+            throw new OpDecodeException($"{where}: negative hlc base {message.HlcBaseMs}");
+        }
+        string NameOf(string name, uint reference, string what, string? detail = null)
+        {
+            if (name.Length > 0)
+            {
+                return name;
+            }
+            if (reference == 0)
+            {
+                throw new OpDecodeException($"{where}: {what}{(detail is null ? "" : $" '{detail}'")} has no field name");
+            }
+            return reference <= (uint)message.Names.Count && message.Names[(int)reference - 1].Length > 0
+                ? message.Names[(int)reference - 1]
+                : throw new OpDecodeException($"{where}: {what}{(detail is null ? "" : $" '{detail}'")} names entry {reference} of a name table of {message.Names.Count}");
+        }
         // Descriptions of the part being read are formatted only when an error is thrown.
         CausalRecord Causal(Wire.StateDot? dotMessage, string what, string name)
         {
@@ -246,7 +323,16 @@ internal static class SnapshotCodec
             {
                 throw new OpDecodeException($"{where}: {what} '{name}' has a missing or invalid hlc");
             }
-            var result = new Hlc(hlc.WallMs, (int)hlc.Counter, dot.Replica);
+            var wall = hlc.WallMs;
+            if (message.HlcBaseMs > 0)
+            {
+                if (wall < 0 || wall > long.MaxValue - message.HlcBaseMs)
+                {
+                    throw new OpDecodeException($"{where}: {what} '{name}' has an hlc offset {wall} out of range");
+                }
+                wall += message.HlcBaseMs;
+            }
+            var result = new Hlc(wall, (int)hlc.Counter, dot.Replica);
             if (result > maxHlc)
             {
                 maxHlc = result;
@@ -255,10 +341,7 @@ internal static class SnapshotCodec
         }
         (string, Write) WriteOf(Wire.RegisterWrite write, string what, ref Write? previous)
         {
-            if (string.IsNullOrEmpty(write.Field))
-            {
-                throw new OpDecodeException($"{where}: {what} has no field name");
-            }
+            var field = NameOf(write.Field, write.FieldRef, what);
             CausalRecord causal;
             Hlc hlc;
             if (write.Dot is null && write.Hlc is null)
@@ -266,23 +349,23 @@ internal static class SnapshotCodec
                 // Same op as the previous write of the list (see ElideRepeatedStamps).
                 if (previous is not { } before)
                 {
-                    throw new OpDecodeException($"{where}: {what} '{write.Field}' has no dot and no previous write to take it from");
+                    throw new OpDecodeException($"{where}: {what} '{field}' has no dot and no previous write to take it from");
                 }
                 causal = before.Causal;
                 hlc = before.Hlc;
             }
             else
             {
-                causal = Causal(write.Dot, what, write.Field);
-                hlc = HlcOf(write.Hlc, causal.Dot, what, write.Field);
+                causal = Causal(write.Dot, what, field);
+                hlc = HlcOf(write.Hlc, causal.Dot, what, field);
             }
             if (write.Index > int.MaxValue)
             {
-                throw new OpDecodeException($"{where}: {what} '{write.Field}' has an invalid index");
+                throw new OpDecodeException($"{where}: {what} '{field}' has an invalid index");
             }
-            var result = new Write(causal, hlc, (int)write.Index, WireConvert.FromMessage(write.Value, Where.InSnapshot(key, what, write.Field)));
+            var result = new Write(causal, hlc, (int)write.Index, WireConvert.FromMessage(write.Value, Where.InSnapshot(key, what, field)));
             previous = result;
-            return (write.Field, result);
+            return (field, result);
         }
         List<(string, Write)> WritesOf(Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> writes, string what)
         {
@@ -315,12 +398,12 @@ internal static class SnapshotCodec
         var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>(message.Elements.Count);
         foreach (var element in message.Elements)
         {
-            if (string.IsNullOrEmpty(element.Field) || string.IsNullOrEmpty(element.ElementId))
+            if (string.IsNullOrEmpty(element.ElementId))
             {
-                throw new OpDecodeException($"{where}: an element has no set field or no id");
+                throw new OpDecodeException($"{where}: an element has no id");
             }
             elements.Add((
-                element.Field,
+                NameOf(element.Field, element.FieldRef, "element", element.ElementId),
                 element.ElementId,
                 CausalsOf(element.Adds, "add", element),
                 CausalsOf(element.Removes, "remove", element),
