@@ -144,20 +144,36 @@ public sealed class DocumentSet
         ArgumentNullException.ThrowIfNull(message);
         var parsed = SnapshotCodec.Validate(message);
         var changed = false;
-        var fresh = new HashSet<Dot>();
+        // Usually every op record is new to this set (a delta computed from our version vector, or a
+        // document being loaded): then nothing needs filtering and no set of fresh dots is built.
+        var freshCount = 0;
         foreach (var dot in parsed.Records.Keys)
         {
             if (!_dots.Contains(dot))
             {
-                fresh.Add(dot);
+                freshCount++;
             }
         }
-        if (fresh.Count > 0)
+        if (freshCount > 0)
         {
+            HashSet<Dot>? fresh = null;
+            if (freshCount < parsed.Records.Count)
+            {
+                fresh = new HashSet<Dot>(freshCount);
+                foreach (var dot in parsed.Records.Keys)
+                {
+                    if (!_dots.Contains(dot))
+                    {
+                        fresh.Add(dot);
+                    }
+                }
+            }
+            bool IsFresh(Dot dot) => fresh is null || fresh.Contains(dot);
+
             var state = State(parsed.Key);
             foreach (var (field, write) in parsed.Fields)
             {
-                if (fresh.Contains(write.Dot))
+                if (IsFresh(write.Dot))
                 {
                     DocumentState.SetRegister(state.Fields, field, write, state.KeepsHistory(field));
                 }
@@ -165,11 +181,23 @@ public sealed class DocumentSet
             foreach (var (set, id, adds, removes, fields) in parsed.Elements)
             {
                 var element = state.Element(set, id);
-                element.Adds.AddRange(adds.Where(a => fresh.Contains(a.Dot)));
-                element.Removes.AddRange(removes.Where(r => fresh.Contains(r.Dot)));
+                foreach (var add in adds)
+                {
+                    if (IsFresh(add.Dot))
+                    {
+                        element.Adds.Add(add);
+                    }
+                }
+                foreach (var remove in removes)
+                {
+                    if (IsFresh(remove.Dot))
+                    {
+                        element.Removes.Add(remove);
+                    }
+                }
                 foreach (var (field, write) in fields)
                 {
-                    if (fresh.Contains(write.Dot))
+                    if (IsFresh(write.Dot))
                     {
                         DocumentState.SetRegister(element.Fields, field, write, false);
                     }
@@ -177,14 +205,18 @@ public sealed class DocumentSet
             }
             foreach (var (flagId, resolution) in parsed.Resolutions)
             {
-                if (fresh.Contains(resolution.Causal.Dot))
+                if (IsFresh(resolution.Causal.Dot))
                 {
                     state.SetResolution(flagId, resolution);
                 }
             }
-            foreach (var dot in fresh.OrderBy(d => d))
+            // Records arrive sorted by dot (the encoder writes runs in dot order), which keeps the op log's runs long.
+            foreach (var (dot, record) in parsed.Records)
             {
-                var record = parsed.Records[dot];
+                if (!IsFresh(dot))
+                {
+                    continue;
+                }
                 if (record.Kind == OpKind.Delete)
                 {
                     state.AddDelete(record.Causal);

@@ -26,17 +26,28 @@ internal static class SnapshotCodec
             }
             return new Wire.StateDot { Replica = index, Seq = (ulong)dot.Seq };
         }
+        var names = new Dictionary<string, uint>(StringComparer.Ordinal);
+        uint NameRef(string name)
+        {
+            if (!names.TryGetValue(name, out var reference))
+            {
+                snapshot.Names.Add(name);
+                reference = (uint)snapshot.Names.Count;
+                names.Add(name, reference);
+            }
+            return reference;
+        }
         EncodeRuns(state, Wanted, snapshot);
         foreach (var (name, register) in state.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
-            EncodeRegister(name, register, Wanted, DotOf, snapshot.Fields);
+            EncodeRegister(NameRef(name), register, Wanted, DotOf, snapshot.Fields);
         }
         ElideRepeatedStamps(snapshot.Fields);
         foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             foreach (var element in elements.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
             {
-                var message = new Wire.ElementState { Field = set, ElementId = element.Id };
+                var message = new Wire.ElementState { FieldRef = NameRef(set), ElementId = element.Id };
                 foreach (var add in element.Adds.Where(a => Wanted(a.Dot)))
                 {
                     message.Adds.Add(DotOf(add.Dot));
@@ -47,7 +58,7 @@ internal static class SnapshotCodec
                 }
                 foreach (var (name, register) in element.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
                 {
-                    EncodeRegister(name, register, Wanted, DotOf, message.Fields);
+                    EncodeRegister(NameRef(name), register, Wanted, DotOf, message.Fields);
                 }
                 ElideRepeatedStamps(message.Fields);
                 if (message.Adds.Count + message.Removes.Count + message.Fields.Count > 0)
@@ -70,7 +81,55 @@ internal static class SnapshotCodec
                 });
             }
         }
+        RebaseStamps(snapshot);
         return snapshot;
+    }
+
+    /// <summary>Writes every stamp's wall time as an offset from the earliest one (see DocumentSnapshot.hlc_base_ms).</summary>
+    private static void RebaseStamps(Wire.DocumentSnapshot snapshot)
+    {
+        var min = long.MaxValue;
+        foreach (var hlc in Stamps(snapshot))
+        {
+            min = Math.Min(min, hlc.WallMs);
+        }
+        if (min is <= 0 or long.MaxValue)
+        {
+            return;
+        }
+        snapshot.HlcBaseMs = min;
+        foreach (var hlc in Stamps(snapshot))
+        {
+            hlc.WallMs -= min;
+        }
+    }
+
+    private static IEnumerable<Wire.Hlc> Stamps(Wire.DocumentSnapshot snapshot)
+    {
+        foreach (var write in snapshot.Fields)
+        {
+            if (write.Hlc is { } hlc)
+            {
+                yield return hlc;
+            }
+        }
+        foreach (var element in snapshot.Elements)
+        {
+            foreach (var write in element.Fields)
+            {
+                if (write.Hlc is { } hlc)
+                {
+                    yield return hlc;
+                }
+            }
+        }
+        foreach (var resolution in snapshot.Resolutions)
+        {
+            if (resolution.Hlc is { } hlc)
+            {
+                yield return hlc;
+            }
+        }
     }
 
     private static void EncodeRuns(DocumentState state, Func<Dot, bool> wanted, Wire.DocumentSnapshot snapshot)
@@ -103,7 +162,7 @@ internal static class SnapshotCodec
         }
     }
 
-    private static void EncodeRegister(string name, Register register, Func<Dot, bool> wanted, Func<Dot, Wire.StateDot> dotOf, Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> into)
+    private static void EncodeRegister(uint name, Register register, Func<Dot, bool> wanted, Func<Dot, Wire.StateDot> dotOf, Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> into)
     {
         if (register.History is { } history)
         {
@@ -143,9 +202,9 @@ internal static class SnapshotCodec
         }
     }
 
-    private static Wire.RegisterWrite WriteMessage(string name, in Write write, Func<Dot, Wire.StateDot> dotOf) => new()
+    private static Wire.RegisterWrite WriteMessage(uint name, in Write write, Func<Dot, Wire.StateDot> dotOf) => new()
     {
-        Field = name,
+        FieldRef = name,
         Dot = dotOf(write.Dot),
         Hlc = HlcMessage(write.Hlc),
         Value = WireConvert.ToMessage(write.Value),
@@ -223,25 +282,57 @@ internal static class SnapshotCodec
         }
 
         var maxHlc = default(Hlc);
-        var replicas = message.Replicas.Select(r => WireConvert.ReplicaFrom(r, where + " replica table")).ToArray();
-        CausalRecord Causal(Wire.StateDot? dotMessage, string what)
+        var replicas = new ReplicaId[message.Replicas.Count];
+        for (var i = 0; i < replicas.Length; i++)
+        {
+            replicas[i] = WireConvert.ReplicaFrom(message.Replicas[i], where + " replica table");
+        }
+        if (message.HlcBaseMs < 0)
+        {
+            throw new OpDecodeException($"{where}: negative hlc base {message.HlcBaseMs}");
+        }
+        string NameOf(string name, uint reference, string what, string? detail = null)
+        {
+            if (name.Length > 0)
+            {
+                return name;
+            }
+            if (reference == 0)
+            {
+                throw new OpDecodeException($"{where}: {what}{(detail is null ? "" : $" '{detail}'")} has no field name");
+            }
+            return reference <= (uint)message.Names.Count && message.Names[(int)reference - 1].Length > 0
+                ? message.Names[(int)reference - 1]
+                : throw new OpDecodeException($"{where}: {what}{(detail is null ? "" : $" '{detail}'")} names entry {reference} of a name table of {message.Names.Count}");
+        }
+        // Descriptions of the part being read are formatted only when an error is thrown.
+        CausalRecord Causal(Wire.StateDot? dotMessage, string what, string name)
         {
             if (dotMessage is null || dotMessage.Replica >= replicas.Length || dotMessage.Seq == 0 || dotMessage.Seq > long.MaxValue)
             {
-                throw new OpDecodeException($"{where}: {what} has a missing or invalid dot (replica index or sequence out of range)");
+                throw new OpDecodeException($"{where}: {what} '{name}' has a missing or invalid dot (replica index or sequence out of range)");
             }
             var dot = new Dot(replicas[dotMessage.Replica], (long)dotMessage.Seq);
             return records.TryGetValue(dot, out var record)
                 ? record.Causal
-                : throw new OpDecodeException($"{where}: {what} names op {dot}, which is in none of the snapshot's op runs");
+                : throw new OpDecodeException($"{where}: {what} '{name}' names op {dot}, which is in none of the snapshot's op runs");
         }
-        Hlc HlcOf(Wire.Hlc? hlc, Dot dot, string what)
+        Hlc HlcOf(Wire.Hlc? hlc, Dot dot, string what, string name)
         {
             if (hlc is null || hlc.Counter > Hlc.MaxCounter)
             {
-                throw new OpDecodeException($"{where}: {what} has a missing or invalid hlc");
+                throw new OpDecodeException($"{where}: {what} '{name}' has a missing or invalid hlc");
             }
-            var result = new Hlc(hlc.WallMs, (int)hlc.Counter, dot.Replica);
+            var wall = hlc.WallMs;
+            if (message.HlcBaseMs > 0)
+            {
+                if (wall < 0 || wall > long.MaxValue - message.HlcBaseMs)
+                {
+                    throw new OpDecodeException($"{where}: {what} '{name}' has an hlc offset {wall} out of range");
+                }
+                wall += message.HlcBaseMs;
+            }
+            var result = new Hlc(wall, (int)hlc.Counter, dot.Replica);
             if (result > maxHlc)
             {
                 maxHlc = result;
@@ -250,10 +341,7 @@ internal static class SnapshotCodec
         }
         (string, Write) WriteOf(Wire.RegisterWrite write, string what, ref Write? previous)
         {
-            if (string.IsNullOrEmpty(write.Field))
-            {
-                throw new OpDecodeException($"{where}: {what} has no field name");
-            }
+            var field = NameOf(write.Field, write.FieldRef, what);
             CausalRecord causal;
             Hlc hlc;
             if (write.Dot is null && write.Hlc is null)
@@ -261,23 +349,23 @@ internal static class SnapshotCodec
                 // Same op as the previous write of the list (see ElideRepeatedStamps).
                 if (previous is not { } before)
                 {
-                    throw new OpDecodeException($"{where}: {what} '{write.Field}' has no dot and no previous write to take it from");
+                    throw new OpDecodeException($"{where}: {what} '{field}' has no dot and no previous write to take it from");
                 }
                 causal = before.Causal;
                 hlc = before.Hlc;
             }
             else
             {
-                causal = Causal(write.Dot, $"{what} '{write.Field}'");
-                hlc = HlcOf(write.Hlc, causal.Dot, $"{what} '{write.Field}'");
+                causal = Causal(write.Dot, what, field);
+                hlc = HlcOf(write.Hlc, causal.Dot, what, field);
             }
             if (write.Index > int.MaxValue)
             {
-                throw new OpDecodeException($"{where}: {what} '{write.Field}' has an invalid index");
+                throw new OpDecodeException($"{where}: {what} '{field}' has an invalid index");
             }
-            var result = new Write(causal, hlc, (int)write.Index, WireConvert.FromMessage(write.Value, $"{where} {what} '{write.Field}'"));
+            var result = new Write(causal, hlc, (int)write.Index, WireConvert.FromMessage(write.Value, Where.InSnapshot(key, what, field)));
             previous = result;
-            return (write.Field, result);
+            return (field, result);
         }
         List<(string, Write)> WritesOf(Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> writes, string what)
         {
@@ -289,22 +377,37 @@ internal static class SnapshotCodec
             }
             return list;
         }
+        List<CausalRecord> CausalsOf(Google.Protobuf.Collections.RepeatedField<Wire.StateDot> dots, string what, Wire.ElementState element)
+        {
+            var list = new List<CausalRecord>(dots.Count);
+            foreach (var dot in dots)
+            {
+                if (dot is null || dot.Replica >= replicas.Length || dot.Seq == 0 || dot.Seq > long.MaxValue
+                    || !records.TryGetValue(new Dot(replicas[dot.Replica], (long)dot.Seq), out var record))
+                {
+                    // Reported with the element named (formatted only now).
+                    list.Add(Causal(dot, $"element '{element.Field}/{element.ElementId}' {what}", element.ElementId));
+                    continue;
+                }
+                list.Add(record.Causal);
+            }
+            return list;
+        }
 
         var fields = WritesOf(message.Fields, "field");
-        var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>();
+        var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>(message.Elements.Count);
         foreach (var element in message.Elements)
         {
-            if (string.IsNullOrEmpty(element.Field) || string.IsNullOrEmpty(element.ElementId))
+            if (string.IsNullOrEmpty(element.ElementId))
             {
-                throw new OpDecodeException($"{where}: an element has no set field or no id");
+                throw new OpDecodeException($"{where}: an element has no id");
             }
-            var what = $"element '{element.Field}/{element.ElementId}'";
             elements.Add((
-                element.Field,
+                NameOf(element.Field, element.FieldRef, "element", element.ElementId),
                 element.ElementId,
-                element.Adds.Select(a => Causal(a, what + " add")).ToList(),
-                element.Removes.Select(r => Causal(r, what + " remove")).ToList(),
-                WritesOf(element.Fields, what + " field")));
+                CausalsOf(element.Adds, "add", element),
+                CausalsOf(element.Removes, "remove", element),
+                WritesOf(element.Fields, "element field")));
         }
         var resolutions = new List<(string, ResolutionState)>();
         foreach (var resolution in message.Resolutions)
@@ -313,8 +416,8 @@ internal static class SnapshotCodec
             {
                 throw new OpDecodeException($"{where}: a resolution has no flag id or an unknown resolution {(int)resolution.Resolution}");
             }
-            var causal = Causal(resolution.Dot, $"resolution of '{resolution.FlagId}'");
-            var hlc = HlcOf(resolution.Hlc, causal.Dot, $"resolution of '{resolution.FlagId}'");
+            var causal = Causal(resolution.Dot, "resolution of", resolution.FlagId);
+            var hlc = HlcOf(resolution.Hlc, causal.Dot, "resolution of", resolution.FlagId);
             if (resolution.Index > int.MaxValue)
             {
                 throw new OpDecodeException($"{where}: the resolution of '{resolution.FlagId}' has an invalid index");

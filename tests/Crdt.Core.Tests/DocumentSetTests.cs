@@ -137,6 +137,31 @@ public sealed class DocumentSetTests
     }
 
     [Fact]
+    public void Snapshots_write_each_name_once_and_stamps_as_offsets_and_refuse_a_name_outside_the_table()
+    {
+        var documents = new DocumentSet(SchemaRegistry.CreateDefault());
+        documents.Apply(Create);
+        documents.Apply(MakeOp(R1, 2, 200, VersionVector.Empty, new AddElement(WorkOrderFields.TimeEntries, "te1",
+            new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Decimal(1m), [TimeEntryFields.Tech] = FieldValue.String("a") })));
+        documents.Apply(MakeOp(R1, 3, 300, VersionVector.Empty, new AddElement(WorkOrderFields.TimeEntries, "te2",
+            new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Decimal(2m), [TimeEntryFields.Tech] = FieldValue.String("b") })));
+        var message = documents.ToSnapshotMessage(Order);
+        Assert.Equal(message.Names.Count, message.Names.Distinct().Count());
+        Assert.All(message.Elements, e => Assert.Equal("", e.Field));
+        Assert.Equal(100, message.HlcBaseMs);
+        Assert.Contains(message.Elements.SelectMany(e => e.Fields), w => w.Hlc is not null && w.Hlc.WallMs == 200 - 100);
+
+        var copy = new DocumentSet(SchemaRegistry.CreateDefault());
+        copy.MergeSnapshot(documents.EncodeSnapshot(Order));
+        Assert.Equal(documents.View(Order).ToJson(true), copy.View(Order).ToJson(true));
+        Assert.Equal(documents.MaxHlcOf(Order), copy.MaxHlcOf(Order));
+
+        message.Elements[0].Fields[0].FieldRef = (uint)message.Names.Count + 1;
+        var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
+        Assert.Contains("name table", error.Message);
+    }
+
+    [Fact]
     public void Two_keep_mine_resolutions_in_one_op_survive_a_snapshot_in_the_same_order()
     {
         // Regression (found by the snapshot property): the mutation index of a resolution orders
