@@ -109,7 +109,7 @@ public sealed class LocalEditor
         }
         var op = new Op(new Dot(Replica, NextSequence), hlc, author, key, context, mutations);
         NextSequence++;
-        Documents.Apply(op);
+        Documents.ApplyStamped(op, state);
         return op;
     }
 }
