@@ -196,7 +196,7 @@ internal sealed class ScenarioRunner
         else if (flags.Count > 0)
         {
             var errors = flags.Where(f => f.Kind == FlagKind.WorkOnClosedOrder).ToList();
-            var flag = errors.Count > 0 && _choices.Chance(50) ? _choices.Pick(errors) : _choices.Pick(flags);
+            var flag = errors.Count > 0 && _choices.Chance(90) ? _choices.Pick(errors) : _choices.Pick(flags);
             var valid = flag.Kind == FlagKind.WorkOnClosedOrder ? new[] { Resolution.Accept, Resolution.Discard } : [Resolution.KeepMine, Resolution.KeepTheirs];
             // Mostly valid resolutions; sometimes any value, which the validator refuses.
             m.Add(new ResolveFlag(flag.Id, _choices.Chance(85) ? _choices.Pick(valid) : (Resolution)(1 + _choices.Next(4))));
