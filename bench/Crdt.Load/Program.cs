@@ -4,6 +4,18 @@ using Crdt.Load;
 // The end-to-end load harness: a relay on loopback (SQLite, its own process), N simulated
 // technician devices that each make M offline edits and then sync at once, and live
 // dispatcher subscribers. See LoadRun for what is measured.
+// Two focused measurements sit beside it as subcommands:
+//   relay-push [--devices 100] [--ops 500] [--batch 500] [--orders 500] [--durable true|false]
+//   replica [SCALE]   durable local edits/s, opening 10,000 orders, 50,000-op sync round trip
+if (args.Length > 0 && args[0] == "relay-push")
+{
+    return await Crdt.Load.RelayBench.RelayPushBench.RunAsync(args[1..]);
+}
+if (args.Length > 0 && args[0] == "replica")
+{
+    var scale = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1.0;
+    return await ReplicaMeasurements.RunAsync(Console.Out, scale);
+}
 var devices = new Option<int>("--devices") { Description = "Simulated technician devices.", DefaultValueFactory = _ => 100 };
 var edits = new Option<int>("--edits") { Description = "Offline edits (ops) per device, the creates of its orders included.", DefaultValueFactory = _ => 500 };
 var orders = new Option<int>("--orders") { Description = "Work orders each device creates (and then edits).", DefaultValueFactory = _ => 5 };
