@@ -18,7 +18,8 @@ public sealed partial class Replica
             Id.Value,
             // The file keeps milliseconds; the summary should say what the file says.
             DateTimeOffset.FromUnixTimeMilliseconds(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
-            store.LoadDocuments(),
+            // The file keeps only snapshots per edit; a backup carries the JSON rendering for tools.
+            store.LoadDocuments().Select(memory.WithJson).ToList(),
             store.AllOps(),
             store.OutboxDots(),
             store.Pinned()), cancellationToken).ConfigureAwait(false);
@@ -126,7 +127,7 @@ public sealed partial class Replica
                         touched.Add(op.Document);
                     }
                 }
-                store.CommitImport(Id.Value, backup.Ops, backup.Pending, touched.Select(memory.Materialise).ToList(), backup.Pins);
+                store.CommitImport(Id.Value, backup.Ops, backup.Pending, touched.Select(key => memory.Materialise(key)).ToList(), backup.Pins);
                 // Sequences this device used before the backup must never be reused.
                 ResetMemory();
             }

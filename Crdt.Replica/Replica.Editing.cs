@@ -51,6 +51,7 @@ public sealed partial class Replica
             memory.Load(key);
         }
         var flagsBefore = FlagIds(keys);
+        var rowsBefore = keys.ToDictionary(key => key, memory.FlagRowsOf);
         var ops = new List<Op>(edits.Count);
         try
         {
@@ -58,7 +59,7 @@ public sealed partial class Replica
             {
                 ops.Add(make(editor));
             }
-            var changes = keys.Select(memory.Materialise).ToList();
+            var changes = keys.Select(key => memory.Materialise(key, rowsBefore[key])).ToList();
             store.CommitLocalEdits(ops.Select(ToStored).ToList(), currentUser ?? string.Empty, changes, FormatHlc(editor.Clock.Last));
         }
         catch

@@ -234,6 +234,7 @@ public sealed partial class Replica
                 memory.Load(key);
             }
             var before = FlagIds(keys);
+            var rowsBefore = keys.Distinct().ToDictionary(key => key, memory.FlagRowsOf);
             var stored = new List<StoredOp>();
             try
             {
@@ -259,7 +260,7 @@ public sealed partial class Replica
                         stored.Add(new StoredOp(op.Dot.Replica.Value, op.Dot.Seq, op.Document.Collection, op.Document.Id, OpCodec.Encode(op)));
                     }
                 }
-                var changes = touched.Select(memory.Materialise).ToList();
+                var changes = touched.Select(key => memory.Materialise(key, rowsBefore.GetValueOrDefault(key))).ToList();
                 var dropped = store.CommitReceived(stored, changes, user, cursor, batch.LeftScope);
                 foreach (var (collection, id) in dropped)
                 {

@@ -64,11 +64,37 @@ internal sealed class DocumentMemory(ReplicaStore store, SchemaRegistry schemas)
         everythingLoaded = false;
     }
 
-    /// <summary>What to persist for a document after ops were applied to it in memory.</summary>
-    public DocumentChange Materialise(DocumentKey key)
+    /// <summary>
+    /// What to persist for a document after ops were applied to it in memory: the snapshot
+    /// (the truth, needed for durability and fast open) and, only when they changed since
+    /// <paramref name="flagsBefore"/>, its flag rows. The JSON rendering is not made here: nothing
+    /// reads it in the edit's transaction, and rendering it on every edit cost more than the
+    /// insert; it is derived from the snapshot when read (<see cref="RenderJson"/>).
+    /// </summary>
+    /// <param name="flagsBefore">the document's flag rows before the ops (from <see cref="FlagRowsOf"/>); null: write them regardless</param>
+    public DocumentChange Materialise(DocumentKey key, IReadOnlyList<StoredFlag>? flagsBefore = null)
     {
-        var view = Set.View(key);
-        var flags = view.Flags.Select(FlagRows.From).ToList();
-        return new DocumentChange(new StoredDocument(key.Collection, key.Id, Set.EncodeSnapshot(key), view.ToJson(includeTotalsAndFlags: true)), flags);
+        var flags = FlagRowsOf(key);
+        var changed = flagsBefore is null || !flags.SequenceEqual(flagsBefore);
+        return new DocumentChange(new StoredDocument(key.Collection, key.Id, Set.EncodeSnapshot(key), string.Empty), changed ? flags : null);
+    }
+
+    /// <summary>The document's flag rows as they are now (cheap when it has none, the usual case).</summary>
+    public IReadOnlyList<StoredFlag> FlagRowsOf(DocumentKey key)
+    {
+        var flags = Set.Flags(key);
+        return flags.Count == 0 ? [] : flags.Select(FlagRows.From).ToList();
+    }
+
+    /// <summary>The JSON rendering of a stored document (merged values, totals, flags), derived from its snapshot.</summary>
+    public StoredDocument WithJson(StoredDocument stored)
+    {
+        if (stored.Json.Length > 0)
+        {
+            return stored;
+        }
+        var set = new DocumentSet(schemas);
+        set.MergeSnapshot(stored.Snapshot);
+        return stored with { Json = set.View(new DocumentKey(stored.Collection, stored.DocId)).ToJson(includeTotalsAndFlags: true) };
     }
 }

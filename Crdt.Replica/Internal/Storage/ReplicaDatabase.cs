@@ -3,8 +3,8 @@ using Microsoft.Data.Sqlite;
 namespace Crdt.Replica.Internal.Storage;
 
 /// <summary>
-/// The replica's SQLite file: one connection, WAL, full synchronous commits (an edit that
-/// returned survives a crash or power loss), write transactions begun IMMEDIATE so two
+/// The replica's SQLite file: one connection, WAL, synchronous=NORMAL by default (an edit that
+/// returned survives the process being killed) or FULL (also survives power loss), write transactions begun IMMEDIATE so two
 /// writers never deadlock upgrading a read lock. All access is serialised by the caller
 /// (<see cref="ReplicaStore"/> holds the gate).
 /// </summary>

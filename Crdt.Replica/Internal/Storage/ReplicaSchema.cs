@@ -42,7 +42,7 @@ internal static class ReplicaSchema
             PRIMARY KEY(replica, seq)) WITHOUT ROWID;
         CREATE INDEX outbox_by_user ON outbox(user_name, replica, seq);
 
-        -- Materialised documents: the core snapshot for fast open, and JSON for queries.
+        -- Materialised documents: the core snapshot for fast open; json is a rendering for tools, '' when not rendered (derived from the snapshot on read).
         CREATE TABLE documents(
             collection TEXT NOT NULL,
             doc_id     TEXT NOT NULL,

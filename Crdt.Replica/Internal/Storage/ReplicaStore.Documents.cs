@@ -65,6 +65,11 @@ internal sealed partial class ReplicaStore
             upsert.Parameters.AddWithValue("$j", document.Json);
             upsert.ExecuteNonQuery();
         }
+        if (change.Flags is null)
+        {
+            // The flag set did not change: the rows already there are right.
+            return;
+        }
         var clear = database.Prepared("DELETE FROM flags WHERE collection = $c AND doc_id = $d", tx);
         {
             clear.Parameters.AddWithValue("$c", document.Collection);

@@ -16,4 +16,4 @@ internal sealed record StoredCredentials(string UserName, string RelayUrl, strin
 internal sealed record PendingDot(string Replica, long Seq, string UserName);
 
 /// <summary>One document's new state after ops were applied, with its complete flag list.</summary>
-internal sealed record DocumentChange(StoredDocument Document, IReadOnlyList<StoredFlag> Flags);
+internal sealed record DocumentChange(StoredDocument Document, IReadOnlyList<StoredFlag>? Flags);
