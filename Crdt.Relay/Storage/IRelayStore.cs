@@ -32,6 +32,18 @@ public interface IRelayStore : IAsyncDisposable
     /// </summary>
     Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="AppendAsync(string, IReadOnlyList{OpRecord}, CancellationToken)"/> on behalf of a device:
+    /// in the same transaction, every replica id of the batch not yet owned in the tenant becomes
+    /// owned by <paramref name="owner"/>; a replica id owned by another device fails the whole
+    /// batch with <see cref="ReplicaOwnedException"/>, nothing stored and nothing bound.
+    /// A null owner binds and checks nothing (the relay's own ops).
+    /// </summary>
+    Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, string? owner, CancellationToken cancellationToken = default);
+
+    /// <summary>The device that owns a replica id in a tenant, null when no device pushed it yet.</summary>
+    Task<string?> GetReplicaOwnerAsync(string tenant, string replica, CancellationToken cancellationToken = default);
+
     /// <summary>The tenant's ops after <paramref name="afterPosition"/>, in position order,
     /// at most <paramref name="limit"/>. See the class remarks for the no-skip guarantee.</summary>
     Task<IReadOnlyList<LogEntry>> ReadLogAsync(string tenant, long afterPosition, int limit, CancellationToken cancellationToken = default);

@@ -33,6 +33,9 @@ internal sealed partial class RelayEngine
             {
                 throw RelayRefusal.Invalid($"op #{i} on {Describe(wire.Document)}: {e.Message}");
             }
+            if (ops[i].Dot.Replica == Replica)
+                throw RelayRefusal.Denied($"op #{i} ({ops[i].Dot}) on {ops[i].Document}: replica id '{Replica.Value}' is the relay's own; " +
+                    "a device pushes only ops of its own replica id");
             if (HlcClock.IsBeyondSkew(ops[i].Hlc, nowMs, Options.MaxClockSkew))
                 throw RelayRefusal.Precondition($"op #{i} ({ops[i].Dot}) on {ops[i].Document}: stamped {ops[i].Hlc.WallTime:O}, " +
                     $"more than {Options.MaxClockSkew.TotalMinutes:0.#} min ahead of the relay's clock; check the device's clock");
@@ -49,7 +52,7 @@ internal sealed partial class RelayEngine
         await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            result = await CommitLockedAsync(tenant, caller, ops, request.Ops, pins, validateDuplicates: false).ConfigureAwait(false);
+            result = await CommitLockedAsync(tenant, caller, ops, request.Ops, pins, validateDuplicates: false, replicaOwner: caller.Name).ConfigureAwait(false);
         }
         finally
         {
@@ -70,10 +73,11 @@ internal sealed partial class RelayEngine
     /// tenant's write lock, so state and log advance together and in the same order. Ops the
     /// tenant already holds are not validated again (unless asked): they were valid when first
     /// stored, and a re-push after a lost acknowledgement must succeed even if the state has
-    /// moved on since.
+    /// moved on since. <paramref name="replicaOwner"/> is the pushing device, which the store binds
+    /// the batch's replica ids to (null for the relay's own ops, see <see cref="IRelayStore"/>).
     /// </summary>
     private async Task<AppendResult> CommitLockedAsync(TenantState tenant, CallerIdentity caller, IReadOnlyList<Op> ops,
-        IReadOnlyList<Wire.Op> wires, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates)
+        IReadOnlyList<Wire.Op> wires, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates, string? replicaOwner)
     {
         lock (tenant.Gate)
         {
@@ -95,7 +99,13 @@ internal sealed partial class RelayEngine
         try
         {
             // Not cancellable: once begun, the batch is either stored and applied, or not at all.
-            result = await Store.AppendAsync(tenant.Name, records, CancellationToken.None).ConfigureAwait(false);
+            result = await Store.AppendAsync(tenant.Name, records, replicaOwner, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ReplicaOwnedException e)
+        {
+            var first = ops.First(o => o.Dot.Replica.Value == e.Replica);
+            throw RelayRefusal.Denied($"op {first.Dot} on {first.Document}: replica id '{e.Replica}' belongs to another device; " +
+                $"device '{caller.Name}' may push only ops of replica ids it pushed first (each install has its own replica id)");
         }
         catch (DotConflictException e)
         {
@@ -155,7 +165,7 @@ internal sealed partial class RelayEngine
                     throw RelayRefusal.Invalid($"{key}: {e.Message}");
                 }
             }
-            var result = await CommitLockedAsync(tenant, caller, [op], [wire], pins, validateDuplicates: true).ConfigureAwait(false);
+            var result = await CommitLockedAsync(tenant, caller, [op], [wire], pins, validateDuplicates: true, replicaOwner: null).ConfigureAwait(false);
             lock (tenant.Gate)
             {
                 tenant.NextRelaySequence = op.Dot.Seq + 1;

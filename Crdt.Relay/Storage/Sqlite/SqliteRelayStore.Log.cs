@@ -4,10 +4,40 @@ namespace Crdt.Relay.Storage.Sqlite;
 
 public sealed partial class SqliteRelayStore
 {
-    public Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, CancellationToken cancellationToken = default)
+    public Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, CancellationToken cancellationToken = default) =>
+        AppendAsync(tenant, ops, owner: null, cancellationToken);
+
+    public Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, string? owner, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ops);
-        return WriteAsync(tx => AppendInTransaction(tenant, ops, tx), cancellationToken);
+        return WriteAsync(tx =>
+        {
+            if (owner is not null) BindReplicas(tenant, ops, owner, tx);
+            return AppendInTransaction(tenant, ops, tx);
+        }, cancellationToken);
+    }
+
+    /// <summary>Binds every replica id of the batch that has no owner yet to <paramref name="owner"/>,
+    /// inside the append's transaction; a replica id owned by another device fails the batch.</summary>
+    private void BindReplicas(string tenant, IReadOnlyList<OpRecord> ops, string owner, SqliteTransaction tx)
+    {
+        foreach (var replica in ops.Select(o => o.Replica).Distinct(StringComparer.Ordinal))
+        {
+            var existing = Scalar(_writer, "SELECT device FROM replica_owners WHERE tenant = $t AND replica = $r;", tx, ("$t", tenant), ("$r", replica));
+            if (existing is string bound)
+            {
+                // Thrown inside the transaction: nothing of this batch is committed.
+                if (!string.Equals(bound, owner, StringComparison.Ordinal)) throw new ReplicaOwnedException(replica, bound);
+                continue;
+            }
+            Scalar(_writer, "INSERT INTO replica_owners(tenant, replica, device) VALUES($t, $r, $d);", tx, ("$t", tenant), ("$r", replica), ("$d", owner));
+        }
+    }
+
+    public Task<string?> GetReplicaOwnerAsync(string tenant, string replica, CancellationToken cancellationToken = default)
+    {
+        using var connection = OpenReader();
+        return Task.FromResult(Scalar(connection, "SELECT device FROM replica_owners WHERE tenant = $t AND replica = $r;", null, ("$t", tenant), ("$r", replica)) as string);
     }
 
     // Rows per INSERT statement: one statement per row costs more in statement overhead than in
