@@ -35,11 +35,12 @@ public interface IRelayStore : IAsyncDisposable
     /// <summary>
     /// <see cref="AppendAsync(string, IReadOnlyList{OpRecord}, CancellationToken)"/> on behalf of a device:
     /// in the same transaction, every replica id of the batch not yet owned in the tenant becomes
-    /// owned by <paramref name="owner"/>; a replica id owned by another device fails the whole
-    /// batch with <see cref="ReplicaOwnedException"/>, nothing stored and nothing bound.
-    /// A null owner binds and checks nothing (the relay's own ops).
+    /// owned by the claim's device (and replica key hash, when shown). A replica id already owned
+    /// is accepted from its owning device, or from any device showing the same replica key; else
+    /// the whole batch fails with <see cref="ReplicaOwnedException"/>, nothing stored and nothing
+    /// bound. A null claim binds and checks nothing (the relay's own ops).
     /// </summary>
-    Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, string? owner, CancellationToken cancellationToken = default);
+    Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, ReplicaClaim? claim, CancellationToken cancellationToken = default);
 
     /// <summary>The device that owns a replica id in a tenant, null when no device pushed it yet.</summary>
     Task<string?> GetReplicaOwnerAsync(string tenant, string replica, CancellationToken cancellationToken = default);

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Crdt.Core;
 using Crdt.Relay.Auth;
 using Crdt.Relay.Storage;
@@ -12,9 +14,16 @@ internal sealed partial class RelayEngine
     /// <summary>Largest single op accepted (encoded), so one op cannot pin megabytes of state.</summary>
     public const int MaxOpBytes = 256 * 1024;
 
-    /// <summary>Sync.Push: validates the whole batch, stores it atomically, applies it, publishes it.</summary>
-    public async Task<Wire.PushResponse> PushAsync(CallerIdentity caller, Wire.PushRequest request, CancellationToken cancellationToken)
+    /// <summary>The request header in which a replica shows its replica key (see <see cref="ReplicaClaim"/>).</summary>
+    public const string ReplicaKeyHeader = "x-crdt-replica-key";
+
+    /// <summary>Sync.Push: validates the whole batch, stores it atomically, applies it, publishes it.
+    /// The batch's replica ids must belong to the caller, or to the replica key it shows.</summary>
+    public async Task<Wire.PushResponse> PushAsync(CallerIdentity caller, Wire.PushRequest request, string? replicaKey, CancellationToken cancellationToken)
     {
+        if (replicaKey is not null && (replicaKey.Length is < 16 or > 256))
+            throw RelayRefusal.Invalid($"header {ReplicaKeyHeader}: a replica key is 16 to 256 characters, this one {replicaKey.Length}");
+        var claim = new ReplicaClaim(caller.Name, replicaKey is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(replicaKey)));
         if (request.Ops.Count > Options.MaxOpsPerPush)
             throw RelayRefusal.TooLarge($"the batch holds {request.Ops.Count} ops; at most {Options.MaxOpsPerPush} per Push");
         var ops = new Op[request.Ops.Count];
@@ -52,7 +61,7 @@ internal sealed partial class RelayEngine
         await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            result = await CommitLockedAsync(tenant, caller, ops, request.Ops, pins, validateDuplicates: false, replicaOwner: caller.Name).ConfigureAwait(false);
+            result = await CommitLockedAsync(tenant, caller, ops, request.Ops, pins, validateDuplicates: false, replicaOwner: claim).ConfigureAwait(false);
         }
         finally
         {
@@ -73,11 +82,11 @@ internal sealed partial class RelayEngine
     /// tenant's write lock, so state and log advance together and in the same order. Ops the
     /// tenant already holds are not validated again (unless asked): they were valid when first
     /// stored, and a re-push after a lost acknowledgement must succeed even if the state has
-    /// moved on since. <paramref name="replicaOwner"/> is the pushing device, which the store binds
-    /// the batch's replica ids to (null for the relay's own ops, see <see cref="IRelayStore"/>).
+    /// moved on since. <paramref name="replicaOwner"/> is the pushing device (and replica key), which
+    /// the store binds the batch's replica ids to (null for the relay's own ops, see <see cref="IRelayStore"/>).
     /// </summary>
     private async Task<AppendResult> CommitLockedAsync(TenantState tenant, CallerIdentity caller, IReadOnlyList<Op> ops,
-        IReadOnlyList<Wire.Op> wires, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates, string? replicaOwner)
+        IReadOnlyList<Wire.Op> wires, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates, ReplicaClaim? replicaOwner)
     {
         lock (tenant.Gate)
         {
@@ -105,7 +114,7 @@ internal sealed partial class RelayEngine
         {
             var first = ops.First(o => o.Dot.Replica.Value == e.Replica);
             throw RelayRefusal.Denied($"op {first.Dot} on {first.Document}: replica id '{e.Replica}' belongs to another device; " +
-                $"device '{caller.Name}' may push only ops of replica ids it pushed first (each install has its own replica id)");
+                $"device '{caller.Name}' may push only ops of replica ids it pushed first, or whose replica key it shows");
         }
         catch (DotConflictException e)
         {

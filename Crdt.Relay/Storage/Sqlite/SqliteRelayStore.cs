@@ -111,12 +111,14 @@ public sealed partial class SqliteRelayStore : IRelayStore
         }
         if (version < 2)
         {
-            // Which device first pushed each replica id: a replica's dots belong to one device.
+            // Which device first pushed each replica id, and the hash of the replica key it showed
+            // (null when none): a replica's dots belong to that device or to holders of that key.
             Execute(_writer, """
                 CREATE TABLE replica_owners(
                     tenant TEXT NOT NULL,
                     replica TEXT NOT NULL,
                     device TEXT NOT NULL,
+                    key_hash BLOB,
                     PRIMARY KEY(tenant, replica));
                 PRAGMA user_version = 2;
                 """, tx);

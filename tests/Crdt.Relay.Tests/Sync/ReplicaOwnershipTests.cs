@@ -59,6 +59,29 @@ public sealed class ReplicaOwnershipTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task On_a_shared_device_every_person_showing_the_replica_key_pushes_under_its_replica_id()
+    {
+        const string key = "key-of-tablet-7-file-0123456789";
+        var tablet = new Device("tablet-7", "dina");
+        await _dina.PushWithKeyAsync(key, tablet.CreatePart("p-1"));
+
+        // dave signs in on the same tablet: same replica id, his own token, the file's key.
+        var daves = await _dave.PushWithKeyAsync(key, tablet.Set(Device.Part("p-1"), PartFields.Name, "Valve"));
+        // A third device, not holding the file, neither with a wrong key nor with none.
+        var eve = await _relay.DeviceAsync("eve", DeviceRoleKind.Dispatcher);
+        var forger = new Device("tablet-7", "eve");
+        forger.CreatePart("p-0");
+        forger.CreatePart("p-0b");
+        var forged = forger.CreatePart("p-9");
+        var wrongKey = await Assert.ThrowsAsync<RpcException>(() => eve.PushWithKeyAsync("a-guessed-key-0000000000", forged));
+        var noKey = await Assert.ThrowsAsync<RpcException>(() => eve.PushAsync(forged));
+
+        Assert.Equal(1u, daves.Stored);
+        Assert.Equal((StatusCode.PermissionDenied, StatusCode.PermissionDenied), (wrongKey.StatusCode, noKey.StatusCode));
+        Assert.Equal(1u, (await _dina.PushWithKeyAsync(key, tablet.CreatePart("p-2"))).Stored);
+    }
+
+    [Fact]
     public async Task A_device_cannot_push_under_the_relays_own_replica_id()
     {
         var relayReplica = await _relay.Host.Store.GetMetaAsync("relay_replica") ?? throw new InvalidOperationException("relay has no replica id");
