@@ -1,4 +1,5 @@
 using System.Net;
+using Crdt.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Crdt.Relay;
@@ -35,6 +36,11 @@ public sealed class RelayOptions
 
     /// <summary>How often the relay looks for device changes made by another process (the CLI).</summary>
     public TimeSpan DevicePollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The collections the relay accepts: the built-ins plus the application's own
+    /// (register them before starting the relay, and the same ones in every replica). A technician
+    /// sees an application collection's documents only when pinned; dispatchers see them all.</summary>
+    public SchemaRegistry Schemas { get; init; } = SchemaRegistry.CreateDefault();
 
     /// <summary>Where logs go; default: one line per event on the console. <c>serve --log-format json</c>
     /// uses the JSON console formatter (structured: every named value is its own property).</summary>

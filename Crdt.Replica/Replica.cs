@@ -27,7 +27,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
     private LocalEditor editor;
     private bool disposed;
 
-    private Replica(string path, ReplicaOptions options, ReplicaStore store, ReplicaId id, Hlc lastHlc)
+    private Replica(string path, ReplicaOptions options, ReplicaStore store, ReplicaId id, string replicaKey, Hlc lastHlc)
     {
         Path = path;
         this.options = options;
@@ -38,7 +38,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
         currentUser = store.GetSetting(SettingKeys.CurrentUser);
         var workOffline = store.GetSetting(SettingKeys.WorkOffline) == "true";
         machine = new SyncMachine(Backoff.Default, workOffline, live: false);
-        ConnectionFactory = (url, token) => new GrpcRelayConnection(url, token, options.CallTimeout, options.ConnectTimeout);
+        ConnectionFactory = (url, token) => new GrpcRelayConnection(url, token, replicaKey, options.CallTimeout, options.ConnectTimeout);
     }
 
     /// <summary>The replica file.</summary>
@@ -62,7 +62,13 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
                 id = "dev-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
                 store.SetSetting(SettingKeys.DeviceId, id);
             }
-            return Task.FromResult(new Replica(path, options, store, new ReplicaId(id), ParseHlc(store.GetSetting(SettingKeys.LastHlc))));
+            var replicaKey = store.GetSetting(SettingKeys.ReplicaKey);
+            if (replicaKey is null)
+            {
+                replicaKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+                store.SetSetting(SettingKeys.ReplicaKey, replicaKey);
+            }
+            return Task.FromResult(new Replica(path, options, store, new ReplicaId(id), replicaKey, ParseHlc(store.GetSetting(SettingKeys.LastHlc))));
         }
         catch
         {

@@ -20,7 +20,7 @@ internal sealed class SyncService(RelayEngine engine) : IGrpcService
         CallGuard.RunAsync(engine, context, async caller =>
         {
             var started = Stopwatch.GetTimestamp();
-            var response = await engine.PushAsync(caller, request, context.CancellationToken).ConfigureAwait(false);
+            var response = await engine.PushAsync(caller, request, context.RequestHeaders.GetValue(RelayEngine.ReplicaKeyHeader), context.CancellationToken).ConfigureAwait(false);
             engine.Metrics.PushCompleted(Stopwatch.GetElapsedTime(started));
             return response;
         });

@@ -32,6 +32,19 @@ public interface IRelayStore : IAsyncDisposable
     /// </summary>
     Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="AppendAsync(string, IReadOnlyList{OpRecord}, CancellationToken)"/> on behalf of a device:
+    /// in the same transaction, every replica id of the batch not yet owned in the tenant becomes
+    /// owned by the claim's device (and replica key hash, when shown). A replica id already owned
+    /// is accepted from its owning device, or from any device showing the same replica key; else
+    /// the whole batch fails with <see cref="ReplicaOwnedException"/>, nothing stored and nothing
+    /// bound. A null claim binds and checks nothing (the relay's own ops).
+    /// </summary>
+    Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, ReplicaClaim? claim, CancellationToken cancellationToken = default);
+
+    /// <summary>The device that owns a replica id in a tenant, null when no device pushed it yet.</summary>
+    Task<string?> GetReplicaOwnerAsync(string tenant, string replica, CancellationToken cancellationToken = default);
+
     /// <summary>The tenant's ops after <paramref name="afterPosition"/>, in position order,
     /// at most <paramref name="limit"/>. See the class remarks for the no-skip guarantee.</summary>
     Task<IReadOnlyList<LogEntry>> ReadLogAsync(string tenant, long afterPosition, int limit, CancellationToken cancellationToken = default);

@@ -17,3 +17,12 @@ public sealed class DeviceNameTakenException(string tenant, string name)
     public string Tenant { get; } = tenant;
     public string Name { get; } = name;
 }
+
+/// <summary>A batch carried ops under a replica id another device pushed first: a replica's dots
+/// belong to the device that first pushed them, so the batch is refused whole.</summary>
+public sealed class ReplicaOwnedException(string replica, string owner)
+    : Exception($"replica id '{replica}' belongs to another device ('{owner}')")
+{
+    public string Replica { get; } = replica;
+    public string Owner { get; } = owner;
+}

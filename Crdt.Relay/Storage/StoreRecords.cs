@@ -44,3 +44,8 @@ public sealed record DeviceRecord(string Tenant, string Name, DeviceRoleKind Rol
 
 /// <summary>A document a device pinned, with the tenant's log head when it was pinned.</summary>
 public sealed record PinRecord(StoreDocumentKey Document, long PinnedAtPosition);
+
+/// <summary>Who pushes a batch: the device, and the SHA-256 of the replica key it showed (null when
+/// none). A replica key is a secret kept in the replica's file, so every person signed in on a
+/// shared device shows it, and a device that never held the file cannot.</summary>
+public sealed record ReplicaClaim(string Device, byte[]? KeyHash = null);

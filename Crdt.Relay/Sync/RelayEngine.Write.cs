@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Crdt.Core;
 using Crdt.Relay.Auth;
 using Crdt.Relay.Storage;
@@ -12,9 +14,16 @@ internal sealed partial class RelayEngine
     /// <summary>Largest single op accepted (encoded), so one op cannot pin megabytes of state.</summary>
     public const int MaxOpBytes = 256 * 1024;
 
-    /// <summary>Sync.Push: validates the whole batch, stores it atomically, applies it, publishes it.</summary>
-    public async Task<Wire.PushResponse> PushAsync(CallerIdentity caller, Wire.PushRequest request, CancellationToken cancellationToken)
+    /// <summary>The request header in which a replica shows its replica key (see <see cref="ReplicaClaim"/>).</summary>
+    public const string ReplicaKeyHeader = "x-crdt-replica-key";
+
+    /// <summary>Sync.Push: validates the whole batch, stores it atomically, applies it, publishes it.
+    /// The batch's replica ids must belong to the caller, or to the replica key it shows.</summary>
+    public async Task<Wire.PushResponse> PushAsync(CallerIdentity caller, Wire.PushRequest request, string? replicaKey, CancellationToken cancellationToken)
     {
+        if (replicaKey is not null && (replicaKey.Length is < 16 or > 256))
+            throw RelayRefusal.Invalid($"header {ReplicaKeyHeader}: a replica key is 16 to 256 characters, this one {replicaKey.Length}");
+        var claim = new ReplicaClaim(caller.Name, replicaKey is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(replicaKey)));
         if (request.Ops.Count > Options.MaxOpsPerPush)
             throw RelayRefusal.TooLarge($"the batch holds {request.Ops.Count} ops; at most {Options.MaxOpsPerPush} per Push");
         var ops = new Op[request.Ops.Count];
@@ -33,6 +42,9 @@ internal sealed partial class RelayEngine
             {
                 throw RelayRefusal.Invalid($"op #{i} on {Describe(wire.Document)}: {e.Message}");
             }
+            if (ops[i].Dot.Replica == Replica)
+                throw RelayRefusal.Denied($"op #{i} ({ops[i].Dot}) on {ops[i].Document}: replica id '{Replica.Value}' is the relay's own; " +
+                    "a device pushes only ops of its own replica id");
             if (HlcClock.IsBeyondSkew(ops[i].Hlc, nowMs, Options.MaxClockSkew))
                 throw RelayRefusal.Precondition($"op #{i} ({ops[i].Dot}) on {ops[i].Document}: stamped {ops[i].Hlc.WallTime:O}, " +
                     $"more than {Options.MaxClockSkew.TotalMinutes:0.#} min ahead of the relay's clock; check the device's clock");
@@ -49,7 +61,7 @@ internal sealed partial class RelayEngine
         await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            result = await CommitLockedAsync(tenant, caller, ops, request.Ops, pins, validateDuplicates: false).ConfigureAwait(false);
+            result = await CommitLockedAsync(tenant, caller, ops, request.Ops, pins, validateDuplicates: false, replicaOwner: claim).ConfigureAwait(false);
         }
         finally
         {
@@ -70,10 +82,11 @@ internal sealed partial class RelayEngine
     /// tenant's write lock, so state and log advance together and in the same order. Ops the
     /// tenant already holds are not validated again (unless asked): they were valid when first
     /// stored, and a re-push after a lost acknowledgement must succeed even if the state has
-    /// moved on since.
+    /// moved on since. <paramref name="replicaOwner"/> is the pushing device (and replica key), which
+    /// the store binds the batch's replica ids to (null for the relay's own ops, see <see cref="IRelayStore"/>).
     /// </summary>
     private async Task<AppendResult> CommitLockedAsync(TenantState tenant, CallerIdentity caller, IReadOnlyList<Op> ops,
-        IReadOnlyList<Wire.Op> wires, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates)
+        IReadOnlyList<Wire.Op> wires, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates, ReplicaClaim? replicaOwner)
     {
         lock (tenant.Gate)
         {
@@ -95,7 +108,13 @@ internal sealed partial class RelayEngine
         try
         {
             // Not cancellable: once begun, the batch is either stored and applied, or not at all.
-            result = await Store.AppendAsync(tenant.Name, records, CancellationToken.None).ConfigureAwait(false);
+            result = await Store.AppendAsync(tenant.Name, records, replicaOwner, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ReplicaOwnedException e)
+        {
+            var first = ops.First(o => o.Dot.Replica.Value == e.Replica);
+            throw RelayRefusal.Denied($"op {first.Dot} on {first.Document}: replica id '{e.Replica}' belongs to another device; " +
+                $"device '{caller.Name}' may push only ops of replica ids it pushed first, or whose replica key it shows");
         }
         catch (DotConflictException e)
         {
@@ -155,7 +174,7 @@ internal sealed partial class RelayEngine
                     throw RelayRefusal.Invalid($"{key}: {e.Message}");
                 }
             }
-            var result = await CommitLockedAsync(tenant, caller, [op], [wire], pins, validateDuplicates: true).ConfigureAwait(false);
+            var result = await CommitLockedAsync(tenant, caller, [op], [wire], pins, validateDuplicates: true, replicaOwner: null).ConfigureAwait(false);
             lock (tenant.Gate)
             {
                 tenant.NextRelaySequence = op.Dot.Seq + 1;

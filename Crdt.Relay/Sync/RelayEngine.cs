@@ -42,7 +42,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
     public RelayMetrics Metrics { get; } = new();
     public RelayLog Log { get; }
     public ReplicaId Replica { get; }
-    public SchemaRegistry Schemas { get; } = SchemaRegistry.CreateDefault();
+    public SchemaRegistry Schemas => Options.Schemas;
 
     /// <summary>Cancelled when the relay shuts down, so live streams end.</summary>
     public CancellationToken ShutdownToken => _shutdown.Token;

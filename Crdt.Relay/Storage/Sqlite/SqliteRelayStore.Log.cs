@@ -4,10 +4,63 @@ namespace Crdt.Relay.Storage.Sqlite;
 
 public sealed partial class SqliteRelayStore
 {
-    public Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, CancellationToken cancellationToken = default)
+    public Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, CancellationToken cancellationToken = default) =>
+        AppendAsync(tenant, ops, claim: null, cancellationToken);
+
+    public Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, ReplicaClaim? claim, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ops);
-        return WriteAsync(tx => AppendInTransaction(tenant, ops, tx), cancellationToken);
+        return WriteAsync(tx =>
+        {
+            if (claim is not null) BindReplicas(tenant, ops, claim, tx);
+            return AppendInTransaction(tenant, ops, tx);
+        }, cancellationToken);
+    }
+
+    /// <summary>Binds every replica id of the batch that has no owner yet to the claim, inside the
+    /// append's transaction; a replica id the claim does not match fails the batch.</summary>
+    private void BindReplicas(string tenant, IReadOnlyList<OpRecord> ops, ReplicaClaim claim, SqliteTransaction tx)
+    {
+        foreach (var replica in ops.Select(o => o.Replica).Distinct(StringComparer.Ordinal))
+        {
+            using var find = _writer.CreateCommand();
+            find.Transaction = tx;
+            find.CommandText = "SELECT device, key_hash FROM replica_owners WHERE tenant = $t AND replica = $r;";
+            find.Parameters.AddWithValue("$t", tenant);
+            find.Parameters.AddWithValue("$r", replica);
+            string? device = null;
+            byte[]? keyHash = null;
+            using (var reader = find.ExecuteReader())
+            {
+                if (reader.Read())
+                {
+                    device = reader.GetString(0);
+                    keyHash = reader.IsDBNull(1) ? null : (byte[])reader.GetValue(1);
+                }
+            }
+            if (device is null)
+            {
+                Scalar(_writer, "INSERT INTO replica_owners(tenant, replica, device, key_hash) VALUES($t, $r, $d, $k);", tx,
+                    ("$t", tenant), ("$r", replica), ("$d", claim.Device), ("$k", (object?)claim.KeyHash ?? DBNull.Value));
+                continue;
+            }
+            var sameDevice = string.Equals(device, claim.Device, StringComparison.Ordinal);
+            var sameKey = keyHash is not null && claim.KeyHash is not null && keyHash.AsSpan().SequenceEqual(claim.KeyHash);
+            // Thrown inside the transaction: nothing of this batch is committed.
+            if (!sameDevice && !sameKey) throw new ReplicaOwnedException(replica, device);
+            if (sameDevice && keyHash is null && claim.KeyHash is not null)
+            {
+                // The owner shows a key for the first time (a replica that began sending one): remember it.
+                Scalar(_writer, "UPDATE replica_owners SET key_hash = $k WHERE tenant = $t AND replica = $r;", tx,
+                    ("$t", tenant), ("$r", replica), ("$k", claim.KeyHash));
+            }
+        }
+    }
+
+    public Task<string?> GetReplicaOwnerAsync(string tenant, string replica, CancellationToken cancellationToken = default)
+    {
+        using var connection = OpenReader();
+        return Task.FromResult(Scalar(connection, "SELECT device FROM replica_owners WHERE tenant = $t AND replica = $r;", null, ("$t", tenant), ("$r", replica)) as string);
     }
 
     // Rows per INSERT statement: one statement per row costs more in statement overhead than in

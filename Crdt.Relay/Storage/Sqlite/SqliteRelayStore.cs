@@ -10,7 +10,7 @@ namespace Crdt.Relay.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteRelayStore : IRelayStore
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly string _readConnectionString;
@@ -107,6 +107,20 @@ public sealed partial class SqliteRelayStore : IRelayStore
                     PRIMARY KEY(tenant, device, collection, doc_id));
                 INSERT INTO meta(key, value) VALUES('device_epoch', '0');
                 PRAGMA user_version = 1;
+                """, tx);
+        }
+        if (version < 2)
+        {
+            // Which device first pushed each replica id, and the hash of the replica key it showed
+            // (null when none): a replica's dots belong to that device or to holders of that key.
+            Execute(_writer, """
+                CREATE TABLE replica_owners(
+                    tenant TEXT NOT NULL,
+                    replica TEXT NOT NULL,
+                    device TEXT NOT NULL,
+                    key_hash BLOB,
+                    PRIMARY KEY(tenant, replica));
+                PRAGMA user_version = 2;
                 """, tx);
         }
         tx.Commit();

@@ -6,6 +6,11 @@ internal static class SettingKeys
     /// <summary>This install's id, chosen at first open; backups carry it.</summary>
     public const string DeviceId = "device_id";
 
+    /// <summary>A secret chosen at first open and never sent anywhere but the relay: every person
+    /// signed in on this file shows it when pushing, so the relay accepts this install's replica id
+    /// from each of their tokens (and from no device that never held the file).</summary>
+    public const string ReplicaKey = "replica_key";
+
     /// <summary>"true" while the user's WorkOffline switch is on.</summary>
     public const string WorkOffline = "work_offline";
 

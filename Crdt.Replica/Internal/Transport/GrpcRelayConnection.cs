@@ -18,7 +18,7 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     private readonly TimeSpan callTimeout;
     private readonly string relayUrl;
 
-    public GrpcRelayConnection(string relayUrl, string token, TimeSpan callTimeout, TimeSpan connectTimeout)
+    public GrpcRelayConnection(string relayUrl, string token, string replicaKey, TimeSpan callTimeout, TimeSpan connectTimeout)
     {
         this.relayUrl = relayUrl;
         this.callTimeout = callTimeout;
@@ -28,7 +28,9 @@ internal sealed class GrpcRelayConnection : IRelayConnection
             // Pull streams carry one item per message; a snapshot of a large order can be big.
             MaxReceiveMessageSize = 16 * 1024 * 1024,
         });
-        headers = new Metadata().Add("authorization", "Bearer " + token);
+        // The replica key lets the relay accept this install's replica id from every person's
+        // token on a shared device (see the relay's replica ownership rule).
+        headers = new Metadata().Add("authorization", "Bearer " + token).Add("x-crdt-replica-key", replicaKey);
     }
 
     public async Task<PushResponse> PushAsync(PushRequest request, CancellationToken cancellationToken)

@@ -104,6 +104,27 @@ public abstract class RelayStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_replica_id_belongs_to_the_first_device_that_appends_it_even_after_a_reopen()
+    {
+        await Store.AppendAsync("t1", [Op("a", 1)], claim: new ReplicaClaim("ana"));
+        _store = await ReopenAsync(Store);
+        var headBefore = await Store.GetHeadAsync("t1");
+
+        var owned = await Assert.ThrowsAsync<ReplicaOwnedException>(() =>
+            Store.AppendAsync("t1", [Op("b", 1), Op("a", 2)], claim: new ReplicaClaim("ben")));
+
+        Assert.Equal(("a", "ana"), (owned.Replica, owned.Owner));
+        Assert.Equal(headBefore, await Store.GetHeadAsync("t1"));
+        // The refused batch bound nothing: replica b is still free, and ana goes on under a.
+        Assert.Null(await Store.GetReplicaOwnerAsync("t1", "b"));
+        Assert.Equal(1, (await Store.AppendAsync("t1", [Op("a", 2)], claim: new ReplicaClaim("ana"))).StoredCount);
+        // Owners are per tenant, like dots.
+        Assert.Equal(1, (await Store.AppendAsync("t2", [Op("a", 1)], claim: new ReplicaClaim("ben"))).StoredCount);
+        Assert.Equal("ana", await Store.GetReplicaOwnerAsync("t1", "a"));
+        Assert.Equal("ben", await Store.GetReplicaOwnerAsync("t2", "a"));
+    }
+
+    [Fact]
     public async Task Tenants_never_see_each_others_ops_and_dots_are_per_tenant()
     {
         await Store.AppendAsync("t1", [Op("a", 1)]);

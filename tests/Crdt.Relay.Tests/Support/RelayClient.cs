@@ -27,6 +27,16 @@ public sealed class RelayClient(Uri address, string token, string name) : IDispo
 
     public Task<PushResponse> PushAsync(PushRequest request) => _channel.UnaryAsync(RelayMethods.Push, request, Options());
 
+    /// <summary>A push showing a replica key, as a replica library on a shared device does.</summary>
+    public Task<PushResponse> PushWithKeyAsync(string replicaKey, params Crdt.Core.Op[] ops)
+    {
+        var request = new PushRequest();
+        request.Ops.AddRange(ops.Select(Crdt.Core.OpCodec.ToMessage));
+        var options = Options();
+        options.Headers!.Add("x-crdt-replica-key", replicaKey);
+        return _channel.UnaryAsync(RelayMethods.Push, request, options);
+    }
+
     /// <summary>Every message of one Pull, the checkpoint last.</summary>
     public async Task<List<PullResponse>> PullAsync(ulong cursor = 0, uint maxItems = 0)
     {
