@@ -48,6 +48,9 @@ public sealed class CoreReplica
         _ => throw new ArgumentException($"unknown workload op {op.GetType().Name}", nameof(op)),
     };
 
+    /// <summary>Applies an op another replica made (as received from the relay); false when already held.</summary>
+    public bool ApplyRemote(Op op) => _editor.ApplyRemote(op, WallMs);
+
     /// <summary>Every doc's full state as snapshot bytes (to persist or ship).</summary>
     public byte[][] EncodeAll(int docs)
     {

@@ -11,6 +11,7 @@ public static class WorkloadTargets
         WorkloadTarget.Memory => new MemoryTarget(),
         WorkloadTarget.Replica => new ReplicaTarget(
             options.ReplicaFullDurability ? Crdt.Replica.ReplicaDurability.Full : Crdt.Replica.ReplicaDurability.ProcessCrashOnly),
+        WorkloadTarget.Relay => new Crdt.Bench.RelayTarget.RelayWorkloadTarget(),
         _ => throw new NotSupportedException($"target {options.Target} is not available on this branch yet"),
     };
 }
