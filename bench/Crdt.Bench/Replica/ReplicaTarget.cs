@@ -10,9 +10,9 @@ namespace Crdt.Bench.Replica;
 /// its own and durable (synchronous=FULL) before the next starts, as a technician's device does.
 /// W4 opens the replica file afresh and reads every doc.
 /// <para>
-/// W2's exchange and W3 need two replicas to sync, which goes through a relay; the relay does
-/// not yet accept application-declared collections (it validates pushes against its built-in
-/// schemas only), so this target leaves them out and says so rather than measuring something else.
+/// W2's exchange and W3 need two replicas to sync through a relay; the relay target
+/// (<see cref="Crdt.Bench.RelayTarget.RelayWorkloadTarget"/>) measures them on Crdt.Core replicas,
+/// and this target leaves them out rather than measuring something else.
 /// </para>
 /// </summary>
 public sealed class ReplicaTarget : IWorkloadTarget
