@@ -1,4 +1,5 @@
 using System.Globalization;
+using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Core;
 
@@ -140,6 +141,9 @@ public sealed class FieldValue : IEquatable<FieldValue>
     };
 
     /// <inheritdoc />
+    /// <summary>The value as its <c>crdtfieldstore.v1.FieldValue</c> message (for services that build wire views).</summary>
+    public Wire.FieldValue ToMessage() => WireConvert.ToMessage(this);
+
     public override string ToString() => Kind switch
     {
         FieldValueKind.Null => "null",

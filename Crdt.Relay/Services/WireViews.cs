@@ -1,7 +1,6 @@
 using System.Globalization;
 using Crdt.Core;
 using Crdt.Relay.Sync;
-using Google.Protobuf;
 using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Relay.Services;
@@ -20,17 +19,7 @@ internal static class WireViews
 
     public static Wire.DocumentKey ToWire(DocumentKey key) => new() { Collection = key.Collection, Id = key.Id };
 
-    public static Wire.FieldValue ToWire(FieldValue value) => value.Kind switch
-    {
-        FieldValueKind.String => new Wire.FieldValue { StringValue = value.AsString() },
-        FieldValueKind.Integer => new Wire.FieldValue { IntegerValue = value.AsInteger() },
-        FieldValueKind.Decimal => new Wire.FieldValue { DecimalValue = value.AsDecimal().ToString(CultureInfo.InvariantCulture) },
-        FieldValueKind.Bool => new Wire.FieldValue { BoolValue = value.AsBool() },
-        FieldValueKind.Timestamp => new Wire.FieldValue { TimestampMs = value.AsTimestampMs() },
-        FieldValueKind.Bytes => new Wire.FieldValue { BytesValue = ByteString.CopyFrom(value.AsBytes().Span) },
-        FieldValueKind.Reference => new Wire.FieldValue { Reference = ToWire(value.AsReference()) },
-        _ => new Wire.FieldValue { NullValue = true },
-    };
+    public static Wire.FieldValue ToWire(FieldValue value) => value.ToMessage();
 
     public static Wire.DocumentView ToWire(DocumentView view, long version)
     {
