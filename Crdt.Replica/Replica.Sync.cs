@@ -167,13 +167,7 @@ public sealed partial class Replica
     private async Task PushOnceAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
     {
         var batch = Locked(() => store.OutboxBatch(user, options.PushBatchOps, options.PushBatchBytes));
-        var request = new Wire.PushRequest();
-        long bytes = 0;
-        foreach (var op in batch)
-        {
-            request.Ops.Add(Wire.Op.Parser.ParseFrom(op.Bytes));
-            bytes += op.Bytes.Length;
-        }
+        var request = ToPushRequest(batch, out long bytes);
         await connection.PushAsync(request, cancellationToken).ConfigureAwait(false);
         // Crash here and the batch is pushed again: the relay deduplicates by dot.
         var (dropped, pending) = Locked(() =>
@@ -190,6 +184,19 @@ public sealed partial class Replica
         {
             Raise(DocumentsChanged, new DocumentsChangedEventArgs(dropped.Select(d => new DocumentKey(d.Collection, d.DocId)).ToList(), fromRelay: true));
         }
+    }
+
+    /// <summary>The push message for an outbox batch; <paramref name="bytes"/> counts the ops' encoded bytes.</summary>
+    private static Wire.PushRequest ToPushRequest(IReadOnlyList<StoredOp> batch, out long bytes)
+    {
+        var request = new Wire.PushRequest();
+        bytes = 0;
+        foreach (var op in batch)
+        {
+            request.Ops.Add(Wire.Op.Parser.ParseFrom(op.Bytes));
+            bytes += op.Bytes.Length;
+        }
+        return request;
     }
 
     private async Task PullOnceAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
@@ -221,9 +228,10 @@ public sealed partial class Replica
     /// <summary>
     /// Applies what arrived up to one checkpoint and persists it with the new cursor in one
     /// transaction. The ops are decoded here (the trust boundary): one invalid op refuses the
-    /// whole batch and nothing of it is kept.
+    /// whole batch and nothing of it is kept. A device-to-device exchange has no relay cursor
+    /// (<paramref name="user"/> and <paramref name="cursor"/> null).
     /// </summary>
-    private async Task ApplyReceivedAsync(ReceivedBatch batch, string user, ulong cursor, CancellationToken cancellationToken)
+    private async Task ApplyReceivedAsync(ReceivedBatch batch, string? user, ulong? cursor, CancellationToken cancellationToken, string sender = "the relay")
     {
         var (touched, newFlags) = await LockedAsync(() =>
         {
@@ -274,7 +282,7 @@ public sealed partial class Replica
             catch (OpDecodeException ex)
             {
                 ResetMemory();
-                throw new RelayRefusedException($"the relay sent an invalid op or snapshot, refused whole: {ex.Message}", false, ex);
+                throw new RelayRefusedException($"{sender} sent an invalid op or snapshot, refused whole: {ex.Message}", false, ex);
             }
             catch
             {

@@ -7,17 +7,25 @@ internal sealed partial class ReplicaStore
     /// <summary>
     /// The oldest unacknowledged ops one person made, at most <paramref name="maxOps"/> and about
     /// <paramref name="maxBytes"/> (at least one op, so a single large op still goes out).
+    /// With <paramref name="after"/>, only ops after that dot: reading the whole outbox in batches
+    /// without acknowledging any (a device-to-device exchange leaves the outbox to the relay).
     /// </summary>
-    public IReadOnlyList<StoredOp> OutboxBatch(string userName, int maxOps, long maxBytes)
+    public IReadOnlyList<StoredOp> OutboxBatch(string userName, int maxOps, long maxBytes, (string Replica, long Seq)? after = null)
     {
         using var command = database.Command(
-            """
+            $"""
             SELECT o.replica, o.seq, o.collection, o.doc_id, l.op
             FROM outbox o JOIN op_log l ON l.replica = o.replica AND l.seq = o.seq
-            WHERE o.user_name = $u ORDER BY o.replica, o.seq LIMIT $n
+            WHERE o.user_name = $u {(after is null ? "" : "AND (o.replica, o.seq) > ($ar, $as)")}
+            ORDER BY o.replica, o.seq LIMIT $n
             """);
         command.Parameters.AddWithValue("$u", userName);
         command.Parameters.AddWithValue("$n", maxOps);
+        if (after is { } dot)
+        {
+            command.Parameters.AddWithValue("$ar", dot.Replica);
+            command.Parameters.AddWithValue("$as", dot.Seq);
+        }
         var batch = new List<StoredOp>();
         long bytes = 0;
         using var reader = command.ExecuteReader();

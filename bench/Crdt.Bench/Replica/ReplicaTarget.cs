@@ -1,18 +1,26 @@
 using Crdt.Bench.Memory;
 using Crdt.Bench.Workloads;
-using Crdt.Core;
 using Crdt.Replica;
 
 namespace Crdt.Bench.Replica;
 
 /// <summary>
-/// W1, W2's offline edits and W4 through Crdt.Replica on SQLite files: every edit is saved on
-/// its own and durable (synchronous=FULL) before the next starts, as a technician's device does.
-/// W4 opens the replica file afresh and reads every doc.
+/// W1–W4 through Crdt.Replica on SQLite files, one file per device. Every user edit is saved on
+/// its own and is durable (synchronous=FULL by default) before the next starts, as a
+/// technician's device does.
 /// <para>
-/// W2's exchange and W3 need two replicas to sync through a relay; the relay target
-/// (<see cref="Crdt.Bench.RelayTarget.RelayWorkloadTarget"/>) measures them on Crdt.Core replicas,
-/// and this target leaves them out rather than measuring something else.
+/// Devices exchange ops the way two devices sync, without the network: the sender's encode is
+/// what its sync engine would push (its outbox, batched into push messages, the bytes counted),
+/// and the receiver takes each message in through the replica's pull ingestion path (decoded at
+/// the trust boundary, applied, persisted with the touched documents in one durable transaction
+/// per message). What is not on the path: gRPC, the relay storing and re-serving the ops, and
+/// acknowledgements (the sender's outbox stays full); the relay target measures those.
+/// </para>
+/// <para>
+/// W1 runs on an origin device. A and B (distinct replica ids) start from W1's state by taking in
+/// the origin's outbox, untimed, as devices that pulled it would. W2: A edits offline, B takes in
+/// A's outbox. W3: copies of those A and B files each edit, then exchange both ways. W4 reopens
+/// B's file after W2 and reads everything.
 /// </para>
 /// </summary>
 public sealed class ReplicaTarget : IWorkloadTarget
@@ -32,110 +40,148 @@ public sealed class ReplicaTarget : IWorkloadTarget
 
     private async Task<WorkloadFigures> RunOnceAsync(WorkloadInputs inputs)
     {
+        string run = Path.Combine(_folder, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(run);
+        var files = new DeviceFiles(run);
+        try
+        {
+            var w1 = await RunW1Async(inputs, files.Origin);
+            await SeedFromOriginAsync(files);
+            var w2 = await RunW2Async(inputs, files.A2, files.B2);
+            var w3 = await RunW3Async(inputs, files.A3, files.B3);
+            var w4 = await RunW4Async(inputs, files.B2);
+            return new WorkloadFigures(w1, w2, w3, w4);
+        }
+        finally
+        {
+            TryDelete(run);
+        }
+    }
+
+    private async Task<W1Figures> RunW1Async(WorkloadInputs inputs, string path)
+    {
         int docs = inputs.Scale.Docs;
-        string path = Path.Combine(_folder, $"a-{Guid.NewGuid():N}.db");
         W1Figures w1;
-        await using (var a = await OpenAsync(path))
+        await using (var origin = await ReplicaDevice.OpenAsync(path, _durability))
         {
             Timing.Settle();
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            for (int doc = 0; doc < docs; doc++)
-            {
-                var create = a.Create(BenchCollection.Name, BenchCollection.Key(doc).Id);
-                for (int field = 0; field < WorkloadSchema.Fields.Length; field++)
-                    create.Set(WorkloadSchema.Fields[field], FieldValue.String(inputs.W1.Initial[doc][field]));
-                await create.SaveAsync();
-            }
+            for (int doc = 0; doc < docs; doc++) await origin.CreateAsync(doc, inputs.W1.Initial[doc]);
             double createMs = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             Timing.Settle();
-            double editMs = await TimeEditsAsync(a, inputs.W1.Edits);
-            w1 = new W1Figures(createMs, editMs, inputs.W1.Edits.Length / (editMs / 1000), 0, DocState.Digest(States(a, docs)));
+            double editMs = await origin.TimeEditsAsync(inputs.W1.Edits);
+            w1 = new W1Figures(createMs, editMs, inputs.W1.Edits.Length / (editMs / 1000), 0, DocState.Digest(origin.States(docs)));
         }
         // What a replica persists is its database file: measured once closed (WAL checkpointed).
-        w1 = w1 with { EncodedBytes = DatabaseBytes(path) };
+        return w1 with { EncodedBytes = DatabaseBytes(path) };
+    }
 
-        W2Figures w2;
-        await using (var a = await OpenAsync(path))
+    /// <summary>
+    /// A and B start from W1's state: each takes in the origin's outbox (untimed) and gets its own
+    /// replica id; W3's devices are copies of these files, so every workload starts alike.
+    /// </summary>
+    private async Task SeedFromOriginAsync(DeviceFiles files)
+    {
+        IReadOnlyList<byte[]> w1Messages;
+        await using (var origin = await ReplicaDevice.OpenAsync(files.Origin, _durability))
         {
-            Timing.Settle();
-            double w2EditMs = await TimeEditsAsync(a, inputs.W2);
-            w2 = new W2Figures(w2EditMs, null, null, null, null, null, DocState.Digest(States(a, docs)));
+            w1Messages = origin.OutboxMessages();
         }
+        foreach (var (path, copy) in new[] { (files.A2, files.A3), (files.B2, files.B3) })
+        {
+            await using (var device = await ReplicaDevice.OpenAsync(path, _durability))
+            {
+                await device.IngestAsync(w1Messages);
+            }
+            foreach (var suffix in new[] { "", "-wal" })
+            {
+                if (File.Exists(path + suffix)) File.Copy(path + suffix, copy + suffix);
+            }
+        }
+    }
 
-        // W4: a cold open of the file (the state after W2) and one read of everything.
+    private async Task<W2Figures> RunW2Async(WorkloadInputs inputs, string pathA, string pathB)
+    {
+        int docs = inputs.Scale.Docs;
+        await using var a = await ReplicaDevice.OpenAsync(pathA, _durability);
+        await using var b = await ReplicaDevice.OpenAsync(pathB, _durability);
+        Timing.Settle();
+        double editMs = await a.TimeEditsAsync(inputs.W2);
+
+        Timing.Settle();
+        var update = Timing.Ms(a.OutboxMessages, out double encodeMs);
+        Timing.Settle();
+        long applyStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        await b.IngestAsync(update);
+        double applyMs = System.Diagnostics.Stopwatch.GetElapsedTime(applyStart).TotalMilliseconds;
+
+        var statesB = b.States(docs);
+        bool equal = WorkloadChecks.SameState(a.States(docs), statesB) && a.Versions(docs).SequenceEqual(b.Versions(docs));
+        return new W2Figures(editMs, encodeMs, update.Sum(m => (long)m.Length), applyMs, inputs.W2.Length / (applyMs / 1000),
+            equal, DocState.Digest(statesB));
+    }
+
+    private async Task<W3Figures> RunW3Async(WorkloadInputs inputs, string pathA, string pathB)
+    {
+        int docs = inputs.Scale.Docs;
+        await using var a = await ReplicaDevice.OpenAsync(pathA, _durability);
+        await using var b = await ReplicaDevice.OpenAsync(pathB, _durability);
+        Timing.Settle();
+        double editMs = await a.TimeEditsAsync(inputs.W3.ReplicaA) + await b.TimeEditsAsync(inputs.W3.ReplicaB);
+
+        Timing.Settle();
+        var toB = Timing.Ms(a.OutboxMessages, out double encodeToB);
+        var toA = Timing.Ms(b.OutboxMessages, out double encodeToA);
+        Timing.Settle();
+        long mergeStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        await b.IngestAsync(toB);
+        await a.IngestAsync(toA);
+        double mergeMs = System.Diagnostics.Stopwatch.GetElapsedTime(mergeStart).TotalMilliseconds;
+
+        var statesA = a.States(docs);
+        var statesB = b.States(docs);
+        return new W3Figures(editMs, encodeToB + encodeToA, mergeMs,
+            toB.Sum(m => (long)m.Length) + toA.Sum(m => (long)m.Length),
+            WorkloadChecks.SameState(statesA, statesB) && a.Versions(docs).SequenceEqual(b.Versions(docs)),
+            WorkloadChecks.AddsAllPresent(inputs.W3, statesA, statesB));
+    }
+
+    /// <summary>W4: a cold open of B's file (the state after W2) and one read of everything.</summary>
+    private async Task<W4Figures> RunW4Async(WorkloadInputs inputs, string path)
+    {
         Timing.Settle();
         long openStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        await using var reopened = await OpenAsync(path);
+        await using var reopened = await ReplicaDevice.OpenAsync(path, _durability);
         double openMs = System.Diagnostics.Stopwatch.GetElapsedTime(openStart).TotalMilliseconds;
-        long readStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        long values = ReadEverything(reopened, docs);
-        double readMs = System.Diagnostics.Stopwatch.GetElapsedTime(readStart).TotalMilliseconds;
+        long values = Timing.Ms(() => reopened.ReadEverything(inputs.Scale.Docs), out double readMs);
         if (values == 0) throw new InvalidOperationException("W4 read no values from the reopened replica");
-        var w4 = new W4Figures(openMs, readMs, openMs + readMs, DatabaseBytes(path));
-        return new WorkloadFigures(w1, w2, null, w4);
+        return new W4Figures(openMs, readMs, openMs + readMs, DatabaseBytes(path));
     }
-
-    private Task<Crdt.Replica.Replica> OpenAsync(string path) =>
-        Crdt.Replica.Replica.OpenAsync(path, new ReplicaOptions { Schemas = BenchCollection.Registry(), Durability = _durability });
-
-    private static async Task<double> TimeEditsAsync(Crdt.Replica.Replica replica, IReadOnlyList<WorkloadOp> ops)
-    {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        foreach (var op in ops)
-        {
-            var edit = replica.Edit(BenchCollection.Name, BenchCollection.Key(op.Doc).Id);
-            switch (op)
-            {
-                case SetFieldOp set: edit.Set(set.FieldName, FieldValue.String(set.Value)); break;
-                case AddEntryOp add:
-                    edit.Add(add.Entry.Collection, add.Entry.Id, BenchCollection.ElementValues(add.Entry).Select(v => (v.Key, v.Value)).ToArray());
-                    break;
-                default: throw new ArgumentException($"unknown workload op {op.GetType().Name}", nameof(ops));
-            }
-            await edit.SaveAsync();
-        }
-        return System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-    }
-
-    private static long ReadEverything(Crdt.Replica.Replica replica, int docs)
-    {
-        long values = 0;
-        for (int doc = 0; doc < docs; doc++)
-        {
-            var view = replica.Get(BenchCollection.Key(doc)) ?? throw new InvalidOperationException($"{BenchCollection.Key(doc)} is missing from the replica");
-            foreach (var field in WorkloadSchema.Fields)
-            {
-                if (view[field] is { } value && value.AsString().Length > 0) values++;
-            }
-            foreach (var collection in WorkloadSchema.Collections)
-            {
-                foreach (var element in view.Elements(collection))
-                {
-                    foreach (var value in element.Fields.Values)
-                    {
-                        if (!value.IsNull) values++;
-                    }
-                }
-            }
-        }
-        return values;
-    }
-
-    private static IReadOnlyList<DocState> States(Crdt.Replica.Replica replica, int docs) =>
-        Enumerable.Range(0, docs).Select(doc => BenchCollection.StateOf(replica.Get(BenchCollection.Key(doc))!)).ToList();
 
     // The database as persisted: the file plus any WAL not yet checkpointed.
     private static long DatabaseBytes(string path) =>
         new[] { path, path + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
 
-    public void Dispose()
+    private static void TryDelete(string folder)
     {
         try
         {
-            Directory.Delete(_folder, recursive: true);
+            Directory.Delete(folder, recursive: true);
         }
         catch (IOException)
         {
         }
+    }
+
+    public void Dispose() => TryDelete(_folder);
+
+    /// <summary>The files of one repetition: the origin of W1, W2's A and B, W3's A and B.</summary>
+    private sealed record DeviceFiles(string Folder)
+    {
+        public string Origin => Path.Combine(Folder, "origin.db");
+        public string A2 => Path.Combine(Folder, "w2-a.db");
+        public string B2 => Path.Combine(Folder, "w2-b.db");
+        public string A3 => Path.Combine(Folder, "w3-a.db");
+        public string B3 => Path.Combine(Folder, "w3-b.db");
     }
 }
