@@ -32,6 +32,8 @@ public static class ReplicaMeasurements
         {
             int Scaled(int n) => Math.Max(1, (int)Math.Round(n * scale));
             output.WriteLine($"replica measurements (scale {scale.ToString(CultureInfo.InvariantCulture)}, {Environment.ProcessorCount} cores)");
+            RawSqliteBound.Measure(output, root, Scaled(5_000), full: true);
+            RawSqliteBound.Measure(output, root, Scaled(5_000), full: false);
             await SingleEditsAsync(output, root, Scaled(5_000), ReplicaDurability.Full, cancellationToken);
             await SingleEditsAsync(output, root, Scaled(5_000), ReplicaDurability.ProcessCrashOnly, cancellationToken);
             await BatchedEditsAsync(output, root, Scaled(50_000), batch: 500, cancellationToken);
@@ -72,13 +74,20 @@ public static class ReplicaMeasurements
     {
         await using var replica = await Replica.OpenAsync(Path.Combine(root, $"single-{durability}.db"), new ReplicaOptions { Durability = durability }, ct);
         await CreateOrdersAsync(replica, 100, ct);
+        // CPU time and allocations per edit barely move with other load on the machine, unlike the wall clock.
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < edits; i++)
         {
             await replica.EditWorkOrder($"WO-{i % 100:D6}").Set(WorkOrderFields.Priority, (i % 2 == 0) ? "high" : "normal").SaveAsync(ct);
         }
         clock.Stop();
-        output.WriteLine($"single durable edits ({durability}): {edits} edits in {clock.Elapsed.TotalMilliseconds:F0} ms = {edits / clock.Elapsed.TotalSeconds:F0} edits/s");
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        output.WriteLine(
+            $"single durable edits ({durability}): {edits} edits in {clock.Elapsed.TotalMilliseconds:F0} ms = {edits / clock.Elapsed.TotalSeconds:F0} edits/s, " +
+            $"CPU {cpu.TotalMicroseconds / edits:F0} µs/edit, {allocated / edits} B allocated/edit");
     }
 
     /// <summary>Many edits per transaction (SaveAllAsync), as a bulk import or a multi-field form does; same edits as the single case.</summary>

@@ -62,8 +62,14 @@ internal sealed partial class ReplicaStore
     /// <summary>Number of ops waiting to be pushed, everyone's.</summary>
     public long PendingCount()
     {
+        if (pendingTotal is { } known)
+        {
+            return known;
+        }
         using var command = database.Command("SELECT COUNT(*) FROM outbox");
-        return (long)command.ExecuteScalar()!;
+        var counted = (long)command.ExecuteScalar()!;
+        pendingTotal = counted;
+        return counted;
     }
 
     /// <summary>Number of ops this person made that wait to be pushed.</summary>

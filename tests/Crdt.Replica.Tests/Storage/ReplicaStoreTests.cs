@@ -46,6 +46,36 @@ public sealed class ReplicaStoreTests
     }
 
     [Fact]
+    public void The_pending_count_remembered_between_edits_always_equals_the_outbox_rows()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("r.db");
+        using (var store = ReplicaStore.Open(path, ReplicaDurability.Full))
+        {
+            void AssertCount(long expected)
+            {
+                Assert.Equal(expected, store.PendingCount());
+                Assert.Equal(expected, store.OutboxDots().Count);
+            }
+
+            AssertCount(0);
+            store.CommitLocalEdits([Op(1), Op(2)], "ana", []);
+            AssertCount(2);
+            Assert.Throws<ReplicaStorageException>(() => store.CommitLocalEdits([Op(3), Op(2)], "ana", []));
+            AssertCount(2);
+            store.CommitLocalEdits([Op(3)], "ben", []);
+            AssertCount(3);
+            store.Acknowledge(store.OutboxBatch("ana", 1, long.MaxValue));
+            AssertCount(2);
+            store.CommitReceived([new StoredOp("other", 1, "WorkOrder", "WO-1", [7])], [], null, null);
+            store.CommitLocalEdits([Op(4)], "ana", []);
+            AssertCount(3);
+        }
+        using var reopened = ReplicaStore.Open(path, ReplicaDurability.Full);
+        Assert.Equal(3, reopened.PendingCount());
+    }
+
+    [Fact]
     public void The_outbox_is_sent_per_person_oldest_first_within_the_byte_budget()
     {
         using var dir = new TempDirectory();
