@@ -60,7 +60,7 @@ public sealed partial class Replica
                 ops.Add(make(editor));
             }
             var changes = keys.Select(key => memory.Materialise(key, rowsBefore[key])).ToList();
-            store.CommitLocalEdits(ops.Select(ToStored).ToList(), currentUser ?? string.Empty, changes, FormatHlc(editor.Clock.Last));
+            store.CommitLocalEdits(ops.Select(ToStored).ToList(), currentUser ?? string.Empty, changes);
         }
         catch
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Crdt.Core;
 using Crdt.Replica.Internal.Documents;
 using Crdt.Replica.Internal.Storage;
@@ -68,7 +67,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
                 replicaKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
                 store.SetSetting(SettingKeys.ReplicaKey, replicaKey);
             }
-            return Task.FromResult(new Replica(path, options, store, new ReplicaId(id), replicaKey, ParseHlc(store.GetSetting(SettingKeys.LastHlc))));
+            return Task.FromResult(new Replica(path, options, store, new ReplicaId(id), replicaKey, store.LastLocalStamp(id)));
         }
         catch
         {
@@ -140,18 +139,6 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
     }
 
     private long WallMs => options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-
-    internal static string FormatHlc(Hlc hlc) => string.Create(CultureInfo.InvariantCulture, $"{hlc.WallMs}.{hlc.Counter}");
-
-    private static Hlc ParseHlc(string? text)
-    {
-        if (text is null)
-        {
-            return default;
-        }
-        var parts = text.Split('.');
-        return new Hlc(long.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture), default);
-    }
 
     private void Raise<T>(EventHandler<T>? handler, T args)
     {

@@ -143,6 +143,10 @@ internal sealed partial class ReplicaStore
                 dropped.Add((reader.GetString(0), reader.GetString(1)));
             }
         }
+        if (dropped.Count > 0)
+        {
+            RememberNewestOps(dropped, tx);
+        }
         foreach (var (collection, docId) in dropped)
         {
             foreach (var table in new[] { "documents", "op_log", "flags", "pinned" })

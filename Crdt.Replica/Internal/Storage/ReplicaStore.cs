@@ -1,3 +1,4 @@
+using Crdt.Core;
 using Microsoft.Data.Sqlite;
 
 namespace Crdt.Replica.Internal.Storage;
@@ -27,23 +28,20 @@ internal sealed partial class ReplicaStore : IDisposable
 
     /// <summary>
     /// Local edits: op log, outbox and the materialised documents (with their flags) in one
-    /// transaction, committed before this returns.
+    /// transaction, committed before this returns. The last sequence and clock stamp are not
+    /// written per edit: the op log holds them (<see cref="LastLocalSeq"/>, <see cref="LastLocalStamp"/>),
+    /// and they are set aside only when ops leave the log (<see cref="RememberNewestOps"/>).
     /// </summary>
     /// <param name="userName">the person who made the edits: only their credentials may send them</param>
-    /// <param name="lastHlc">the clock's last stamp, so stamps never run backwards after a restart</param>
-    public void CommitLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes, string? lastHlc = null)
+    public void CommitLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes)
     {
         var pendingBefore = pendingTotal;
-        Write("save edit", tx => InsertLocalEdits(ops, userName, changes, lastHlc, tx));
+        Write("save edit", tx => InsertLocalEdits(ops, userName, changes, tx));
         pendingTotal = pendingBefore + ops.Count;
     }
 
-    private void InsertLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes, string? lastHlc, SqliteTransaction tx)
+    private void InsertLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes, SqliteTransaction tx)
     {
-        if (lastHlc is not null)
-        {
-            SetSetting(SettingKeys.LastHlc, lastHlc, tx);
-        }
         foreach (var op in ops)
         {
             InsertOp(op, tx, ignoreExisting: false);
@@ -56,14 +54,6 @@ internal sealed partial class ReplicaStore : IDisposable
             outbox.Parameters.AddWithValue("$d", op.DocId);
             outbox.Parameters.AddWithValue("$b", op.Bytes.Length);
             outbox.ExecuteNonQuery();
-            var sequence = database.Prepared(
-                """
-                INSERT INTO local_sequence(replica, last_seq) VALUES($a, $s)
-                ON CONFLICT(replica) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)
-                """, tx);
-            sequence.Parameters.AddWithValue("$a", op.Replica);
-            sequence.Parameters.AddWithValue("$s", op.Seq);
-            sequence.ExecuteNonQuery();
         }
         foreach (var change in changes)
         {
@@ -109,13 +99,92 @@ internal sealed partial class ReplicaStore : IDisposable
         return command.ExecuteScalar() is not null;
     }
 
-    /// <summary>The last sequence this replica used (0 when none): sequences only grow.</summary>
+    /// <summary>
+    /// The last sequence this replica used (0 when none): sequences only grow. The newest op in
+    /// the log, or the one set aside when ops left the log, whichever is higher.
+    /// </summary>
     public long LastLocalSeq(string replica)
     {
         using var command = database.Command(
-            "SELECT COALESCE((SELECT last_seq FROM local_sequence WHERE replica = $a), (SELECT MAX(seq) FROM op_log WHERE replica = $a), 0)");
+            "SELECT MAX(COALESCE((SELECT last_seq FROM local_sequence WHERE replica = $a), 0), COALESCE((SELECT MAX(seq) FROM op_log WHERE replica = $a), 0))");
         command.Parameters.AddWithValue("$a", replica);
         return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// The clock's last stamp on this replica, so stamps never run backwards after a restart: the
+    /// stamp of its newest op in the log, or the one set aside when ops left the log (and the one
+    /// files of earlier builds saved on every edit), whichever is later.
+    /// </summary>
+    public Hlc LastLocalStamp(string replica)
+    {
+        var saved = HlcText.Parse(GetSetting(SettingKeys.LastHlc));
+        return NewestOp(replica, null) is { } newest && HlcText.IsAfter(newest.Stamp, saved) ? newest.Stamp : saved;
+    }
+
+    private (long Seq, Hlc Stamp)? NewestOp(string replica, SqliteTransaction? tx)
+    {
+        using var command = database.Command("SELECT seq, op FROM op_log WHERE replica = $a ORDER BY seq DESC LIMIT 1", tx);
+        command.Parameters.AddWithValue("$a", replica);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+        try
+        {
+            var stamp = OpCodec.Decode((byte[])reader[1]).Hlc;
+            return (reader.GetInt64(0), new Hlc(stamp.WallMs, stamp.Counter, default));
+        }
+        catch (OpDecodeException)
+        {
+            // Only a damaged row gets here: the file still opens, with the stamp set aside last
+            // (the wall clock normally runs ahead of it anyway), rather than not at all.
+            return (reader.GetInt64(0), default);
+        }
+    }
+
+    /// <summary>
+    /// Before the ops of <paramref name="documents"/> leave the log (they left the scope), sets
+    /// aside the newest sequence of every replica that made them, and this device's newest stamp,
+    /// since the log may no longer hold them afterwards.
+    /// </summary>
+    private void RememberNewestOps(IReadOnlyList<(string Collection, string DocId)> documents, SqliteTransaction tx)
+    {
+        var replicas = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (collection, docId) in documents)
+        {
+            using var authors = database.Command("SELECT DISTINCT replica FROM op_log WHERE collection = $c AND doc_id = $d", tx);
+            authors.Parameters.AddWithValue("$c", collection);
+            authors.Parameters.AddWithValue("$d", docId);
+            using var reader = authors.ExecuteReader();
+            while (reader.Read())
+            {
+                replicas.Add(reader.GetString(0));
+            }
+        }
+        var own = GetSetting(SettingKeys.DeviceId, tx);
+        foreach (var replica in replicas)
+        {
+            if (NewestOp(replica, tx) is not { } newest)
+            {
+                continue;
+            }
+            using (var sequence = database.Command(
+                """
+                INSERT INTO local_sequence(replica, last_seq) VALUES($a, $s)
+                ON CONFLICT(replica) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)
+                """, tx))
+            {
+                sequence.Parameters.AddWithValue("$a", replica);
+                sequence.Parameters.AddWithValue("$s", newest.Seq);
+                sequence.ExecuteNonQuery();
+            }
+            if (replica == own && HlcText.IsAfter(newest.Stamp, HlcText.Parse(GetSetting(SettingKeys.LastHlc, tx))))
+            {
+                SetSetting(SettingKeys.LastHlc, HlcText.Format(newest.Stamp), tx);
+            }
+        }
     }
 
     /// <summary>Every op of one document, in log order per replica (used to rebuild a document).</summary>
