@@ -6,8 +6,9 @@ internal sealed partial class ReplicaStore
 {
     public StoredDocument? LoadDocument(string collection, string docId)
     {
-        using var command = database.Command(
-            "SELECT collection, doc_id, snapshot, json FROM documents WHERE collection = $c AND doc_id = $d");
+        // Prepared once: a cold read of many documents one by one would otherwise parse this per document.
+        var command = database.Prepared(
+            "SELECT collection, doc_id, snapshot, json FROM documents WHERE collection = $c AND doc_id = $d", null);
         command.Parameters.AddWithValue("$c", collection);
         command.Parameters.AddWithValue("$d", docId);
         return ReadDocuments(command).FirstOrDefault();

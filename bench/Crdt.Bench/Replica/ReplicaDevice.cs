@@ -63,13 +63,20 @@ internal sealed class ReplicaDevice : IAsyncDisposable
         foreach (var message in messages) await _replica.ApplyPushMessageAsync(message);
     }
 
+    /// <summary>Loads every doc of the collection from the file (one query), as an app listing them does.</summary>
+    public IReadOnlyList<DocumentView> LoadAll(int docs)
+    {
+        var views = _replica.Query(BenchCollection.Name);
+        if (views.Count != docs) throw new InvalidOperationException($"the replica holds {views.Count} docs, expected {docs}");
+        return views;
+    }
+
     /// <summary>Reads every scalar and every field of every record once; returns how many values were read.</summary>
-    public long ReadEverything(int docs)
+    public static long ReadEverything(IReadOnlyList<DocumentView> views)
     {
         long values = 0;
-        for (int doc = 0; doc < docs; doc++)
+        foreach (var view in views)
         {
-            var view = _replica.Get(BenchCollection.Key(doc)) ?? throw new InvalidOperationException($"{BenchCollection.Key(doc)} is missing from the replica");
             foreach (var field in WorkloadSchema.Fields)
             {
                 if (view[field] is { } value && value.AsString().Length > 0) values++;
