@@ -91,5 +91,12 @@ internal static class ReplicaSchema
         -- Pins are also told to the relay (so the document stays in scope); 0 until it confirmed.
         ALTER TABLE pinned ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // v3: every edit inserted an entry at a random place of this index (one more page in
+        // each commit's WAL frames and checkpoints) for a question asked only when documents
+        // leave the scope; that question now goes through op_log_by_document and the outbox key.
+        """
+        DROP INDEX outbox_by_document;
+        """,
     ];
 }

@@ -134,7 +134,9 @@ internal sealed partial class ReplicaStore
             """
             SELECT d.collection, d.doc_id FROM documents d
             WHERE d.leave_when_synced = 1
-              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.collection = d.collection AND o.doc_id = d.doc_id)
+              AND NOT EXISTS (
+                  SELECT 1 FROM op_log l JOIN outbox o ON o.replica = l.replica AND o.seq = l.seq
+                  WHERE l.collection = d.collection AND l.doc_id = d.doc_id)
             """, tx))
         using (var reader = select.ExecuteReader())
         {
