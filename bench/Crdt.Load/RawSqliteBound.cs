@@ -26,6 +26,7 @@ internal static class RawSqliteBound
         value.Value = new byte[64];
 
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var ioBefore = ProcessIo.Read();
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < transactions; i++)
         {
@@ -40,7 +41,7 @@ internal static class RawSqliteBound
         output.WriteLine(
             $"raw SQLite bound ({(full ? "synchronous=FULL" : "synchronous=NORMAL")}, WAL, one 64-byte row per transaction): " +
             $"{transactions} transactions in {clock.Elapsed.TotalMilliseconds:F0} ms = {transactions / clock.Elapsed.TotalSeconds:F0} tx/s, " +
-            $"CPU {cpu.TotalMicroseconds / transactions:F0} µs/tx");
+            $"CPU {cpu.TotalMicroseconds / transactions:F0} µs/tx{ProcessIo.PerEdit(ioBefore, ProcessIo.Read(), transactions).Replace("/edit", "/tx")}");
     }
 
     private static void Execute(SqliteConnection connection, string sql)

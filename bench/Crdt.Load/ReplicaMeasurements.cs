@@ -82,6 +82,7 @@ public static class ReplicaMeasurements
         // CPU time and allocations per edit barely move with other load on the machine, unlike the wall clock.
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var ioBefore = ProcessIo.Read();
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < edits; i++)
         {
@@ -90,9 +91,10 @@ public static class ReplicaMeasurements
         clock.Stop();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var io = ProcessIo.PerEdit(ioBefore, ProcessIo.Read(), edits);
         output.WriteLine(
             $"single durable edits ({durability}): {edits} edits in {clock.Elapsed.TotalMilliseconds:F0} ms = {edits / clock.Elapsed.TotalSeconds:F0} edits/s, " +
-            $"CPU {cpu.TotalMicroseconds / edits:F0} µs/edit, {allocated / edits} B allocated/edit");
+            $"CPU {cpu.TotalMicroseconds / edits:F0} µs/edit, {allocated / edits} B allocated/edit{io}");
     }
 
     /// <summary>Many edits per transaction (SaveAllAsync), as a bulk import or a multi-field form does; same edits as the single case.</summary>
