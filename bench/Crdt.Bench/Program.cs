@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(BuildMicroCommand(args));
         root.Subcommands.Add(BuildWorkloadsCommand());
         root.Subcommands.Add(BuildReferenceCommand());
+        root.Subcommands.Add(BuildBytesCommand());
         return root.Parse(args).Invoke();
     }
 
@@ -111,6 +112,22 @@ public static class Program
             replay.Apply(WorkloadGenerator.W2(workloadScale));
             Console.WriteLine($"W2 {replay.Digest()}");
             return 0;
+        });
+        return command;
+    }
+
+    private static Command BuildBytesCommand()
+    {
+        var scale = new Option<double>("--scale")
+        {
+            Description = "Scale factor (1 = full size).",
+            DefaultValueFactory = _ => 1.0,
+        };
+        var command = new Command("bytes", "Run W1-W3 on the memory target (untimed) and break the encoded bytes down by DocumentSnapshot field.") { scale };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(scale) is <= 0 or > 100) return Fail("--scale must be in (0, 100].");
+            return Bytes.BytesCommand.Run(parse.GetValue(scale), Console.Out);
         });
         return command;
     }
