@@ -123,15 +123,16 @@ public sealed class DocumentSetTests
             new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Decimal(1m), [TimeEntryFields.Tech] = FieldValue.String("a"), [TimeEntryFields.Note] = FieldValue.String("n") })));
         var message = documents.ToSnapshotMessage(Order);
         var element = Assert.Single(message.Elements);
-        Assert.Equal(1, element.Fields.Count(f => f.Dot is not null));
-        Assert.Equal(1, message.Fields.Count(f => f.Dot is not null));
+        Assert.Equal(1, element.Fields.Count(f => f.OpRef > 0));
+        Assert.Equal(1, message.Fields.Count(f => f.OpRef > 0));
+        Assert.All(message.Fields.Concat(element.Fields), f => Assert.True(f.Dot is null && f.Hlc is null));
 
         var copy = new DocumentSet(SchemaRegistry.CreateDefault());
         copy.MergeSnapshot(documents.EncodeSnapshot(Order));
         Assert.Equal(documents.View(Order).ToJson(true), copy.View(Order).ToJson(true));
 
-        message.Fields[0].Dot = null;
-        message.Fields[0].Hlc = null;
+        message.Fields[0].OpRef = 0;
+        message.Fields[0].Stamp = 0;
         var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("no previous write", error.Message);
     }
@@ -149,7 +150,7 @@ public sealed class DocumentSetTests
         Assert.Equal(message.Names.Count, message.Names.Distinct().Count());
         Assert.All(message.Elements, e => Assert.Equal("", e.Field));
         Assert.Equal(100, message.HlcBaseMs);
-        Assert.Contains(message.Elements.SelectMany(e => e.Fields), w => w.Hlc is not null && w.Hlc.WallMs == 200 - 100);
+        Assert.Contains(message.Elements.SelectMany(e => e.Fields), w => w.OpRef > 0 && w.Stamp >> (int)message.StampShift == 200 - 100);
 
         var copy = new DocumentSet(SchemaRegistry.CreateDefault());
         copy.MergeSnapshot(documents.EncodeSnapshot(Order));

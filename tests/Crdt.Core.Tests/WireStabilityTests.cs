@@ -36,16 +36,16 @@ public sealed class WireStabilityTests
             AddElement: field=1 element_id=2 values=3
             DeleteDocument:
             DocumentKey: collection=1 id=2
-            DocumentSnapshot: collection=1 id=2 ops=3 version=4 runs=5 fields=6 elements=7 resolutions=8 replicas=9 names=10 hlc_base_ms=11
+            DocumentSnapshot: collection=1 id=2 ops=3 version=4 runs=5 fields=6 elements=7 resolutions=8 replicas=9 names=10 hlc_base_ms=11 stamp_shift=12
             Dot: replica=1 seq=2
             ElementFieldValue: field=1 value=2
-            ElementState: field=1 element_id=2 adds=3 removes=4 fields=5 field_ref=6
+            ElementState: field=1 element_id=2 adds=3 removes=4 fields=5 field_ref=6 add_refs=7 remove_refs=8
             FieldValue: null_value=1 string_value=2 integer_value=3 decimal_value=4 bool_value=5 timestamp_ms=6 bytes_value=7 reference=8
             Hlc: wall_ms=1 counter=2 replica=3
             Mutation: set_field=1 add_element=2 set_element_field=3 remove_element=4 delete_document=5 resolve_flag=6
             Op: dot=1 hlc=2 author=3 document=4 context=5 mutations=6
-            OpRun: replica=1 seq_deltas=2 context=3 author=4 kind=5
-            RegisterWrite: field=1 dot=2 hlc=3 value=4 index=5 field_ref=6
+            OpRun: replica=1 seq_deltas=2 context=3 author=4 kind=5 replica_ref=6 context_refs=7 author_ref=8
+            RegisterWrite: field=1 dot=2 hlc=3 value=4 index=5 field_ref=6 op_ref=7 stamp=8 string_value=9 decimal_value=10 integer_value=11
             RemoveElement: field=1 element_id=2
             ResolutionRecord: flag_id=1 dot=2 hlc=3 resolution=4 index=5
             ResolveFlag: flag_id=1 resolution=2
