@@ -157,11 +157,16 @@ internal static class SnapshotCodec
         string NameAt(uint reference, string what) => reference >= 1 && reference <= (uint)message.Names.Count && message.Names[(int)reference - 1].Length > 0
             ? message.Names[(int)reference - 1]
             : throw new OpDecodeException($"{where}: {what} names entry {reference} of a name table of {message.Names.Count}");
-        string NameOf(string name, uint reference, string what, string? detail = null)
+        string NameOf(string name, uint reference, uint known, string what, string? detail = null)
         {
             if (name.Length > 0)
             {
                 return name;
+            }
+            if (reference == 0 && known > 0)
+            {
+                return KnownNames.NameAt(known)
+                    ?? throw new OpDecodeException($"{where}: {what}{(detail is null ? "" : $" '{detail}'")} names entry {known} of the built-in name table of {KnownNames.Table.Count}");
             }
             if (reference == 0)
             {
@@ -207,7 +212,7 @@ internal static class SnapshotCodec
         }
         (string, Write) WriteOf(Wire.RegisterWrite write, string what, ref Write? previous)
         {
-            var field = NameOf(write.Field, write.FieldRef, what);
+            var field = NameOf(write.Field, write.FieldRef, write.KnownField, what);
             CausalRecord causal;
             Hlc hlc;
             if (write.OpRef > 0)
@@ -285,7 +290,7 @@ internal static class SnapshotCodec
                 throw new OpDecodeException($"{where}: an element has no id");
             }
             elements.Add((
-                NameOf(element.Field, element.FieldRef, "element", element.ElementId),
+                NameOf(element.Field, element.FieldRef, element.KnownField, "element", element.ElementId),
                 element.ElementId,
                 CausalsOf(element.Adds, element.AddRefs, "add", element),
                 CausalsOf(element.Removes, element.RemoveRefs, "remove", element),

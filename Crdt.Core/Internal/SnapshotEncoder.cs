@@ -48,6 +48,33 @@ internal sealed class SnapshotEncoder
         return index;
     }
 
+    /// <summary>Names a register write's field: by number in the built-in table when it is there, else through the name table.</summary>
+    private void Name(Wire.RegisterWrite write, string name)
+    {
+        var known = KnownNames.NumberOf(name);
+        if (known > 0)
+        {
+            write.KnownField = known;
+        }
+        else
+        {
+            write.FieldRef = NameRef(name);
+        }
+    }
+
+    private void Name(Wire.ElementState element, string name)
+    {
+        var known = KnownNames.NumberOf(name);
+        if (known > 0)
+        {
+            element.KnownField = known;
+        }
+        else
+        {
+            element.FieldRef = NameRef(name);
+        }
+    }
+
     private uint NameRef(string name)
     {
         if (!_names.TryGetValue(name, out var reference))
@@ -111,14 +138,15 @@ internal sealed class SnapshotEncoder
     {
         foreach (var (name, register) in state.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
-            AddRegister(NameRef(name), register);
+            AddRegister(name, register);
         }
         FlushList(_snapshot.Fields);
         foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             foreach (var element in elements.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
             {
-                var message = new Wire.ElementState { FieldRef = NameRef(set), ElementId = element.Id };
+                var message = new Wire.ElementState { ElementId = element.Id };
+                Name(message, set);
                 foreach (var add in element.Adds)
                 {
                     if (_wanted(add.Dot))
@@ -135,7 +163,7 @@ internal sealed class SnapshotEncoder
                 }
                 foreach (var (name, register) in element.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
                 {
-                    AddRegister(NameRef(name), register);
+                    AddRegister(name, register);
                 }
                 FlushList(message.Fields);
                 if (message.AddRefs.Count + message.RemoveRefs.Count + message.Fields.Count > 0)
@@ -160,7 +188,7 @@ internal sealed class SnapshotEncoder
         }
     }
 
-    private void AddRegister(uint name, Register register)
+    private void AddRegister(string name, Register register)
     {
         if (register.History is { } history)
         {
@@ -205,9 +233,10 @@ internal sealed class SnapshotEncoder
         _list.Clear();
     }
 
-    private Wire.RegisterWrite WriteMessage(uint name, in Write write)
+    private Wire.RegisterWrite WriteMessage(string name, in Write write)
     {
-        var message = new Wire.RegisterWrite { FieldRef = name, OpRef = OpRef(write.Dot), Index = (uint)write.Index };
+        var message = new Wire.RegisterWrite { OpRef = OpRef(write.Dot), Index = (uint)write.Index };
+        Name(message, name);
         var value = write.Value;
         switch (value.Kind)
         {

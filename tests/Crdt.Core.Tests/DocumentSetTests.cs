@@ -160,6 +160,14 @@ public sealed class DocumentSetTests
         message.Elements[0].Fields[0].FieldRef = (uint)message.Names.Count + 1;
         var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("name table", error.Message);
+
+        // Built-in names are referenced by number in the fixed table; a number past its end is refused.
+        message = documents.ToSnapshotMessage(Order);
+        Assert.Equal(new[] { "r1" }, message.Names);   // only the author is not a built-in name
+        Assert.All(message.Fields, w => Assert.True(w.Field == "" && w.FieldRef == 0 && w.KnownField > 0));
+        message.Fields[0].KnownField = 1000;
+        error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
+        Assert.Contains("built-in name table", error.Message);
     }
 
     [Fact]
