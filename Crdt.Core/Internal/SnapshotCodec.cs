@@ -210,7 +210,7 @@ internal static class SnapshotCodec
             }
             return result;
         }
-        (string, Write) WriteOf(Wire.RegisterWrite write, string what, ref Write? previous)
+        (string, Write) WriteOf(Wire.RegisterWrite write, string what, ref Write? previous, CausalRecord? firstAdd)
         {
             var field = NameOf(write.Field, write.FieldRef, write.KnownField, what);
             CausalRecord causal;
@@ -222,13 +222,22 @@ internal static class SnapshotCodec
             }
             else if (write.Dot is null && write.Hlc is null)
             {
-                // Same op as the previous write of the list (see ElideRepeatedStamps).
-                if (previous is not { } before)
+                if (previous is { } before)
+                {
+                    // Same op as the previous write of the list.
+                    causal = before.Causal;
+                    hlc = before.Hlc;
+                }
+                else if (firstAdd is { } add)
+                {
+                    // An element's first write made by the op that added the element: only its stamp is written.
+                    causal = add;
+                    hlc = StampOf(write.Stamp, add.Dot, what, field);
+                }
+                else
                 {
                     throw new OpDecodeException($"{where}: {what} '{field}' has no dot and no previous write to take it from");
                 }
-                causal = before.Causal;
-                hlc = before.Hlc;
             }
             else
             {
@@ -250,13 +259,13 @@ internal static class SnapshotCodec
             previous = result;
             return (field, result);
         }
-        List<(string, Write)> WritesOf(Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> writes, string what)
+        List<(string, Write)> WritesOf(Google.Protobuf.Collections.RepeatedField<Wire.RegisterWrite> writes, string what, CausalRecord? firstAdd)
         {
             Write? previous = null;
             var list = new List<(string, Write)>(writes.Count);
             foreach (var write in writes)
             {
-                list.Add(WriteOf(write, what, ref previous));
+                list.Add(WriteOf(write, what, ref previous, firstAdd));
             }
             return list;
         }
@@ -281,7 +290,7 @@ internal static class SnapshotCodec
             return list;
         }
 
-        var fields = WritesOf(message.Fields, "field");
+        var fields = WritesOf(message.Fields, "field", null);
         var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>(message.Elements.Count);
         foreach (var element in message.Elements)
         {
@@ -289,12 +298,13 @@ internal static class SnapshotCodec
             {
                 throw new OpDecodeException($"{where}: an element has no id");
             }
+            var adds = CausalsOf(element.Adds, element.AddRefs, "add", element);
             elements.Add((
                 NameOf(element.Field, element.FieldRef, element.KnownField, "element", element.ElementId),
                 element.ElementId,
-                CausalsOf(element.Adds, element.AddRefs, "add", element),
+                adds,
                 CausalsOf(element.Removes, element.RemoveRefs, "remove", element),
-                WritesOf(element.Fields, "element field")));
+                WritesOf(element.Fields, "element field", element.AddRefs.Count > 0 ? adds[0] : null)));
         }
         var resolutions = new List<(string, ResolutionState)>();
         foreach (var resolution in message.Resolutions)

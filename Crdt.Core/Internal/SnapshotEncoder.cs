@@ -165,7 +165,7 @@ internal sealed class SnapshotEncoder
                 {
                     AddRegister(name, register);
                 }
-                FlushList(message.Fields);
+                FlushList(message.Fields, message.AddRefs.Count > 0 ? message.AddRefs[0] : 0);
                 if (message.AddRefs.Count + message.RemoveRefs.Count + message.Fields.Count > 0)
                 {
                     _snapshot.Elements.Add(message);
@@ -209,9 +209,10 @@ internal sealed class SnapshotEncoder
     /// <summary>
     /// Moves the collected writes of one list into <paramref name="into"/>. A write made by the same op
     /// as the write before it (an element's initial values, a document's creation) leaves out its op and
-    /// stamp: it inherits them from that previous write.
+    /// stamp: it inherits them from that previous write. An element's first write made by the op of the
+    /// element's first add leaves out only its op (see RegisterWrite's comment in ops.proto).
     /// </summary>
-    private void FlushList(RepeatedField<Wire.RegisterWrite> into)
+    private void FlushList(RepeatedField<Wire.RegisterWrite> into, uint firstAddRef = 0)
     {
         uint previousOp = 0;
         Hlc previousHlc = default;
@@ -224,6 +225,10 @@ internal sealed class SnapshotEncoder
             }
             else
             {
+                if (into.Count == 0 && op == firstAddRef)
+                {
+                    message.OpRef = 0;
+                }
                 _stamped.Add((message, hlc));
             }
             previousOp = op;

@@ -123,7 +123,9 @@ public sealed class DocumentSetTests
             new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Decimal(1m), [TimeEntryFields.Tech] = FieldValue.String("a"), [TimeEntryFields.Note] = FieldValue.String("n") })));
         var message = documents.ToSnapshotMessage(Order);
         var element = Assert.Single(message.Elements);
-        Assert.Equal(1, element.Fields.Count(f => f.OpRef > 0));
+        // The element's first write names no op: it takes the element's add (and only its stamp is written).
+        Assert.Equal(0, element.Fields.Count(f => f.OpRef > 0));
+        Assert.Equal(1, element.Fields.Count(f => f.Stamp > 0));
         Assert.Equal(1, message.Fields.Count(f => f.OpRef > 0));
         Assert.All(message.Fields.Concat(element.Fields), f => Assert.True(f.Dot is null && f.Hlc is null));
 
@@ -150,7 +152,7 @@ public sealed class DocumentSetTests
         Assert.Equal(message.Names.Count, message.Names.Distinct().Count());
         Assert.All(message.Elements, e => Assert.Equal("", e.Field));
         Assert.Equal(100, message.HlcBaseMs);
-        Assert.Contains(message.Elements.SelectMany(e => e.Fields), w => w.OpRef > 0 && w.Stamp >> (int)message.StampShift == 200 - 100);
+        Assert.Contains(message.Elements, e => e.Fields[0].Stamp >> (int)message.StampShift == 200 - 100);
 
         var copy = new DocumentSet(SchemaRegistry.CreateDefault());
         copy.MergeSnapshot(documents.EncodeSnapshot(Order));
