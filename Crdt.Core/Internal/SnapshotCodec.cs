@@ -110,7 +110,14 @@ internal static class SnapshotCodec
                 throw new OpDecodeException($"{where}: op run of '{replica}' has unknown kind {(int)run.Kind}");
             }
             long seq = 0;
-            foreach (var delta in run.SeqDeltas)
+            IEnumerable<ulong> deltas = run.SeqDeltas;
+            if (!run.SeqRice.IsEmpty)
+            {
+                var coded = RiceCode.Decode(run.SeqRice.Span, (int)Math.Min(run.SeqRiceK, int.MaxValue))
+                    ?? throw new OpDecodeException($"{where}: op run of '{replica}' has a malformed Rice-coded sequence list (k {run.SeqRiceK})");
+                deltas = run.SeqDeltas.Concat(coded);
+            }
+            foreach (var delta in deltas)
             {
                 if (delta == 0 || delta > (ulong)(long.MaxValue - seq))
                 {

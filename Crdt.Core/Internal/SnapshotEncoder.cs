@@ -132,6 +132,36 @@ internal sealed class SnapshotEncoder
             _opRefs.Add(causal.Dot, (uint)_opRefs.Count + 1);
             previous = op;
         }
+        foreach (var written in _snapshot.Runs)
+        {
+            RiceCodeGaps(written);
+        }
+    }
+
+    /// <summary>Moves a run's gaps after the first sequence into a Golomb-Rice code when that is shorter than their varints.</summary>
+    private static void RiceCodeGaps(Wire.OpRun run)
+    {
+        var deltas = run.SeqDeltas;
+        if (deltas.Count < 3)
+        {
+            return;
+        }
+        var varintBytes = 0;
+        for (var i = 1; i < deltas.Count; i++)
+        {
+            varintBytes += Google.Protobuf.CodedOutputStream.ComputeUInt64Size(deltas[i]);
+        }
+        var (k, bytes) = RiceCode.Best(deltas, 1);
+        // The bytes field's tag and length, and the k field, must be paid for too.
+        if (bytes + 2 + Google.Protobuf.CodedOutputStream.ComputeLengthSize(bytes) + 2 >= varintBytes)
+        {
+            return;
+        }
+        run.SeqRice = Google.Protobuf.ByteString.CopyFrom(RiceCode.Encode(deltas, 1, k, bytes));
+        run.SeqRiceK = (uint)k;
+        var first = deltas[0];
+        deltas.Clear();
+        deltas.Add(first);
     }
 
     private void EncodeState(DocumentState state)

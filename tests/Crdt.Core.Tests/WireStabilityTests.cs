@@ -44,7 +44,7 @@ public sealed class WireStabilityTests
             Hlc: wall_ms=1 counter=2 replica=3
             Mutation: set_field=1 add_element=2 set_element_field=3 remove_element=4 delete_document=5 resolve_flag=6
             Op: dot=1 hlc=2 author=3 document=4 context=5 mutations=6
-            OpRun: replica=1 seq_deltas=2 context=3 author=4 kind=5 replica_ref=6 context_refs=7 author_ref=8
+            OpRun: replica=1 seq_deltas=2 context=3 author=4 kind=5 replica_ref=6 context_refs=7 author_ref=8 seq_rice=9 seq_rice_k=10
             RegisterWrite: field=1 dot=2 hlc=3 value=4 index=5 field_ref=6 op_ref=7 stamp=8 string_value=9 decimal_value=10 integer_value=11 known_field=12
             RemoveElement: field=1 element_id=2
             ResolutionRecord: flag_id=1 dot=2 hlc=3 resolution=4 index=5
