@@ -297,6 +297,42 @@ internal static class SnapshotCodec
             return list;
         }
 
+        string NameFromCode(uint code, Wire.ElementState element) => (code & 1) == 0
+            ? NameOf("", 0, code / 2, "element record field", element.ElementId)
+            : NameOf("", code / 2, 0, "element record field", element.ElementId);
+        void AddRecordWrites(Wire.ElementState element, CausalRecord? firstAdd, List<(string, Write)> into)
+        {
+            var count = element.RecordStringNames.Count + element.RecordDecimalNames.Count + element.RecordIntegerNames.Count;
+            if (count == 0)
+            {
+                return;
+            }
+            if (firstAdd is not { } add)
+            {
+                throw new OpDecodeException($"{where}: element '{element.ElementId}' has record values but no add_refs to take their op from");
+            }
+            if (element.RecordStringNames.Count != element.RecordStrings.Count || element.RecordDecimalNames.Count != element.RecordDecimals.Count
+                || element.RecordIntegerNames.Count != element.RecordIntegers.Count || element.RecordIndex > int.MaxValue)
+            {
+                throw new OpDecodeException($"{where}: element '{element.ElementId}' has record columns of unequal lengths or an invalid index");
+            }
+            var hlc = StampOf(element.RecordStamp, add.Dot, "element record of", element.ElementId);
+            var index = (int)element.RecordIndex;
+            for (var i = 0; i < element.RecordStrings.Count; i++)
+            {
+                into.Add((NameFromCode(element.RecordStringNames[i], element), new Write(add, hlc, index, FieldValue.String(element.RecordStrings[i]))));
+            }
+            for (var i = 0; i < element.RecordDecimals.Count; i++)
+            {
+                var name = NameFromCode(element.RecordDecimalNames[i], element);
+                into.Add((name, new Write(add, hlc, index, WireConvert.DecimalFrom(element.RecordDecimals[i], Where.InSnapshot(key, "element field", name)))));
+            }
+            for (var i = 0; i < element.RecordIntegers.Count; i++)
+            {
+                into.Add((NameFromCode(element.RecordIntegerNames[i], element), new Write(add, hlc, index, FieldValue.Integer(element.RecordIntegers[i]))));
+            }
+        }
+
         var fields = WritesOf(message.Fields, "field", null);
         var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>(message.Elements.Count);
         foreach (var element in message.Elements)
@@ -306,12 +342,14 @@ internal static class SnapshotCodec
                 throw new OpDecodeException($"{where}: an element has no id");
             }
             var adds = CausalsOf(element.Adds, element.AddRefs, "add", element);
+            var writes = WritesOf(element.Fields, "element field", element.AddRefs.Count > 0 ? adds[0] : null);
+            AddRecordWrites(element, element.AddRefs.Count > 0 ? adds[0] : null, writes);
             elements.Add((
                 NameOf(element.Field, element.FieldRef, element.KnownField, "element", element.ElementId),
                 element.ElementId,
                 adds,
                 CausalsOf(element.Removes, element.RemoveRefs, "remove", element),
-                WritesOf(element.Fields, "element field", element.AddRefs.Count > 0 ? adds[0] : null)));
+                writes));
         }
         var resolutions = new List<(string, ResolutionState)>();
         foreach (var resolution in message.Resolutions)

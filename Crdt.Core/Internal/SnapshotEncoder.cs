@@ -21,6 +21,7 @@ internal sealed class SnapshotEncoder
     // Writes whose stamp is filled in at the end, once the base time and counter width are known.
     private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _stamped = [];
     private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _list = [];
+    private readonly List<(Wire.ElementState Message, Hlc Hlc)> _records = [];
 
     private SnapshotEncoder(DocumentState state, VersionVector? peer)
     {
@@ -72,6 +73,35 @@ internal sealed class SnapshotEncoder
         else
         {
             element.FieldRef = NameRef(name);
+        }
+    }
+
+    /// <summary>A name as coded in an element's record columns: 2n for built-in name n, 2r+1 for name table entry r.</summary>
+    private uint NameCode(string name)
+    {
+        var known = KnownNames.NumberOf(name);
+        return known > 0 ? known * 2 : NameRef(name) * 2 + 1;
+    }
+
+    /// <summary>Puts a value of the element's add into its record columns; false for kinds the columns do not hold.</summary>
+    private bool AddToRecord(Wire.ElementState element, string name, FieldValue value)
+    {
+        switch (value.Kind)
+        {
+            case FieldValueKind.String:
+                element.RecordStringNames.Add(NameCode(name));
+                element.RecordStrings.Add(value.AsString());
+                return true;
+            case FieldValueKind.Decimal:
+                element.RecordDecimalNames.Add(NameCode(name));
+                element.RecordDecimals.Add(value.AsDecimal().ToString(CultureInfo.InvariantCulture));
+                return true;
+            case FieldValueKind.Integer:
+                element.RecordIntegerNames.Add(NameCode(name));
+                element.RecordIntegers.Add(value.AsInteger());
+                return true;
+            default:
+                return false;
         }
     }
 
@@ -191,12 +221,34 @@ internal sealed class SnapshotEncoder
                         message.RemoveRefs.Add(OpRef(remove.Dot));
                     }
                 }
+                Dot? firstAdd = null;
+                foreach (var add in element.Adds)
+                {
+                    if (_wanted(add.Dot) && OpRef(add.Dot) == (message.AddRefs.Count > 0 ? message.AddRefs[0] : 0))
+                    {
+                        firstAdd = add.Dot;
+                        break;
+                    }
+                }
+                Hlc? recordHlc = null;
                 foreach (var (name, register) in element.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
                 {
-                    AddRegister(name, register);
+                    if (!(firstAdd is { } addDot && register.History is null && register.HasWinner && register.Winner.Dot.Equals(addDot)
+                        && register.Winner.Hlc.WallMs is >= 0 and < 1L << 46
+                        && (recordHlc is null || message.RecordIndex == (uint)register.Winner.Index) && AddToRecord(message, name, register.Winner.Value)))
+                    {
+                        AddRegister(name, register);
+                        continue;
+                    }
+                    if (recordHlc is null)
+                    {
+                        recordHlc = register.Winner.Hlc;
+                        message.RecordIndex = (uint)register.Winner.Index;
+                        _records.Add((message, register.Winner.Hlc));
+                    }
                 }
                 FlushList(message.Fields, message.AddRefs.Count > 0 ? message.AddRefs[0] : 0);
-                if (message.AddRefs.Count + message.RemoveRefs.Count + message.Fields.Count > 0)
+                if (message.AddRefs.Count + message.RemoveRefs.Count + message.Fields.Count > 0 || recordHlc is not null)
                 {
                     _snapshot.Elements.Add(message);
                 }
@@ -305,6 +357,11 @@ internal sealed class SnapshotEncoder
             min = Math.Min(min, hlc.WallMs);
             maxCounter = Math.Max(maxCounter, hlc.Counter);
         }
+        foreach (var (_, hlc) in _records)
+        {
+            min = Math.Min(min, hlc.WallMs);
+            maxCounter = Math.Max(maxCounter, hlc.Counter);
+        }
         foreach (var resolution in _snapshot.Resolutions)
         {
             min = Math.Min(min, resolution.Hlc.WallMs);
@@ -329,6 +386,13 @@ internal sealed class SnapshotEncoder
                 // A wall time before 1970 (base 0) or absurdly far from the base: an Hlc message (offset from the base, as all are).
                 message.Hlc = new Wire.Hlc { WallMs = offset, Counter = (uint)hlc.Counter };
             }
+        }
+        foreach (var (message, hlc) in _records)
+        {
+            var offset = hlc.WallMs - baseMs;
+            message.RecordStamp = offset is >= 0 and < 1L << 46
+                ? ((ulong)offset << shift) | (uint)hlc.Counter
+                : throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: element '{message.ElementId}' has an Hlc a record stamp cannot hold");
         }
         foreach (var resolution in _snapshot.Resolutions)
         {

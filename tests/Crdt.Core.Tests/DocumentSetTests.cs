@@ -119,15 +119,27 @@ public sealed class DocumentSetTests
     {
         var documents = new DocumentSet(SchemaRegistry.CreateDefault());
         documents.Apply(Create);
-        documents.Apply(MakeOp(R1, 2, 200, VersionVector.Empty, new AddElement(WorkOrderFields.TimeEntries, "te",
-            new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Decimal(1m), [TimeEntryFields.Tech] = FieldValue.String("a"), [TimeEntryFields.Note] = FieldValue.String("n") })));
+        documents.Apply(MakeOp(R1, 2, 200, VersionVector.Empty,
+            new AddElement(WorkOrderFields.TimeEntries, "te",
+                new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Decimal(1m), [TimeEntryFields.Tech] = FieldValue.String("a"), [TimeEntryFields.Note] = FieldValue.String("n") }),
+            new AddElement(WorkOrderFields.Checklist, "c1",
+                new Dictionary<string, FieldValue> { [ChecklistFields.Text] = FieldValue.String("valve"), [ChecklistFields.Done] = FieldValue.Bool(true) })));
         var message = documents.ToSnapshotMessage(Order);
-        var element = Assert.Single(message.Elements);
-        // The element's first write names no op: it takes the element's add (and only its stamp is written).
-        Assert.Equal(0, element.Fields.Count(f => f.OpRef > 0));
-        Assert.Equal(1, element.Fields.Count(f => f.Stamp > 0));
+        Assert.Equal(2, message.Elements.Count);
+        // Values an element's add wrote are record columns: names and values by kind, one stamp, the add's op.
+        var entry = message.Elements.Single(e => e.ElementId == "te");
+        Assert.Empty(entry.Fields);
+        Assert.Equal(new[] { "n", "a" }, entry.RecordStrings);
+        Assert.Equal(new[] { "1" }, entry.RecordDecimals);
+        Assert.Equal(0u, entry.RecordIndex);
+        // A bool is not a record column: it is a write whose op is left out (the element's first add) and whose stamp is written.
+        var item = message.Elements.Single(e => e.ElementId == "c1");
+        Assert.Equal(new[] { "valve" }, item.RecordStrings);
+        Assert.Equal(1u, item.RecordIndex);
+        var done = Assert.Single(item.Fields);
+        Assert.True(done.OpRef == 0 && done.Stamp > 0 && done.Value.BoolValue);
         Assert.Equal(1, message.Fields.Count(f => f.OpRef > 0));
-        Assert.All(message.Fields.Concat(element.Fields), f => Assert.True(f.Dot is null && f.Hlc is null));
+        Assert.All(message.Fields.Concat(done is null ? [] : [done]), f => Assert.True(f.Dot is null && f.Hlc is null));
 
         var copy = new DocumentSet(SchemaRegistry.CreateDefault());
         copy.MergeSnapshot(documents.EncodeSnapshot(Order));
@@ -137,6 +149,16 @@ public sealed class DocumentSetTests
         message.Fields[0].Stamp = 0;
         var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("no previous write", error.Message);
+
+        // Record columns of unequal lengths, or without an add to take their op from, are refused.
+        message = documents.ToSnapshotMessage(Order);
+        message.Elements[0].RecordStrings.Add("extra");
+        error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
+        Assert.Contains("unequal lengths", error.Message);
+        message = documents.ToSnapshotMessage(Order);
+        message.Elements.Single(e => e.ElementId == "te").AddRefs.Clear();
+        error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
+        Assert.Contains("no add_refs", error.Message);
     }
 
     [Fact]
@@ -152,14 +174,14 @@ public sealed class DocumentSetTests
         Assert.Equal(message.Names.Count, message.Names.Distinct().Count());
         Assert.All(message.Elements, e => Assert.Equal("", e.Field));
         Assert.Equal(100, message.HlcBaseMs);
-        Assert.Contains(message.Elements, e => e.Fields[0].Stamp >> (int)message.StampShift == 200 - 100);
+        Assert.Contains(message.Elements, e => e.RecordStamp >> (int)message.StampShift == 200 - 100);
 
         var copy = new DocumentSet(SchemaRegistry.CreateDefault());
         copy.MergeSnapshot(documents.EncodeSnapshot(Order));
         Assert.Equal(documents.View(Order).ToJson(true), copy.View(Order).ToJson(true));
         Assert.Equal(documents.MaxHlcOf(Order), copy.MaxHlcOf(Order));
 
-        message.Elements[0].Fields[0].FieldRef = (uint)message.Names.Count + 1;
+        message.Elements[0].RecordStringNames[0] = ((uint)message.Names.Count + 1) * 2 + 1;
         var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("name table", error.Message);
 
