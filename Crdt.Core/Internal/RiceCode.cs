@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Crdt.Core.Internal;
 
 /// <summary>
@@ -17,7 +19,15 @@ internal static class RiceCode
     {
         var bestK = 0;
         var bestBits = long.MaxValue;
-        for (var k = 0; k <= 24; k++)
+        // The best k is near log2 of the mean value: try a few around it.
+        ulong sum = 0;
+        for (var i = start; i < values.Count; i++)
+        {
+            sum += values[i];
+        }
+        var count = Math.Max(1, values.Count - start);
+        var center = 63 - BitOperations.LeadingZeroCount(Math.Max(1UL, sum / (ulong)count));
+        for (var k = Math.Max(0, center - 3); k <= Math.Min(24, center + 2); k++)
         {
             long bits = 0;
             for (var i = start; i < values.Count; i++)
@@ -65,46 +75,63 @@ internal static class RiceCode
         return output;
     }
 
-    /// <summary>Decodes every complete code; null when a value does not fit 64 bits or k is out of range.</summary>
+    /// <summary>Decodes every complete code; null when a value is 0 or does not fit 64 bits, a code is cut off or k is out of range.</summary>
     public static List<ulong>? Decode(ReadOnlySpan<byte> bytes, int k)
     {
         if (k is < 0 or > MaxK)
         {
             return null;
         }
-        var values = new List<ulong>();
         long total = (long)bytes.Length * 8;
+        // Values are gaps, never 0, so every code takes at least max(2, k + 1) bits: an upper bound of
+        // the count, so the list never grows (and a hostile message cannot make it larger than that).
+        var values = new List<ulong>((int)(total / Math.Max(2, k + 1)));
         long bit = 0;
-        bool Get(ReadOnlySpan<byte> data, long at) => (data[(int)(at >> 3)] & (0x80 >> (int)(at & 7))) != 0;
-        while (bit < total)
+        while (true)
         {
+            // The unary part, a byte at a time: count the one-bits up to the terminating zero-bit.
             ulong q = 0;
-            while (bit < total && Get(bytes, bit))
+            while (true)
             {
-                q++;
-                bit++;
+                if (bit >= total)
+                {
+                    // Trailing one-bits: the padding of the last byte (fewer than 8), or a cut-off code.
+                    return q <= 7 ? values : null;
+                }
+                var inByte = (int)(bit & 7);
+                var available = 8 - inByte;
+                var window = (bytes[(int)(bit >> 3)] << inByte) & 0xFF;
+                var ones = BitOperations.LeadingZeroCount((uint)(~window & 0xFF) << 24);
+                if (ones >= available)
+                {
+                    q += (ulong)available;
+                    bit += available;
+                    continue;
+                }
+                q += (ulong)ones;
+                bit += ones + 1;
+                break;
             }
-            if (bit >= total)
-            {
-                // Trailing one-bits: the padding of the last byte (fewer than 8), or a cut-off code.
-                return q <= 7 ? values : null;
-            }
-            if (bit + 1 + k > total)
-            {
-                return null;
-            }
-            bit++; // the zero-bit
-            if (q > ulong.MaxValue >> k)
+            if (bit + k > total || q > ulong.MaxValue >> k)
             {
                 return null;
             }
             ulong low = 0;
-            for (var b = 0; b < k; b++)
+            for (var need = k; need > 0;)
             {
-                low = (low << 1) | (Get(bytes, bit++) ? 1UL : 0UL);
+                var inByte = (int)(bit & 7);
+                var take = Math.Min(8 - inByte, need);
+                var bits = (bytes[(int)(bit >> 3)] >> (8 - inByte - take)) & ((1 << take) - 1);
+                low = (low << take) | (uint)bits;
+                bit += take;
+                need -= take;
             }
-            values.Add((q << k) | low);
+            var value = (q << k) | low;
+            if (value == 0)
+            {
+                return null;
+            }
+            values.Add(value);
         }
-        return values;
     }
 }

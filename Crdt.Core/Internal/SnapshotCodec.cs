@@ -95,11 +95,25 @@ internal static class SnapshotCodec
             ? replicas[reference - 1]
             : throw new OpDecodeException($"{where}: {what} names entry {reference} of a replica table of {replicas.Length}");
 
-        var records = new Dictionary<Dot, OpRecord>();
-        // The records in the order op_ref counts them (runs in order, each run's sequences in order).
-        var ordered = new List<CausalRecord>();
-        foreach (var run in message.Runs)
+        // Rice-coded sequence lists are decoded first, so the record table is sized once.
+        var riceCoded = new List<ulong>?[message.Runs.Count];
+        var opCount = 0;
+        for (var i = 0; i < riceCoded.Length; i++)
         {
+            var run = message.Runs[i];
+            if (!run.SeqRice.IsEmpty)
+            {
+                riceCoded[i] = RiceCode.Decode(run.SeqRice.Span, (int)Math.Min(run.SeqRiceK, int.MaxValue))
+                    ?? throw new OpDecodeException($"{where}: an op run has a malformed Rice-coded sequence list (k {run.SeqRiceK})");
+            }
+            opCount += run.SeqDeltas.Count + (riceCoded[i]?.Count ?? 0);
+        }
+        var records = new Dictionary<Dot, OpRecord>(opCount);
+        // The records in the order op_ref counts them (runs in order, each run's sequences in order).
+        var ordered = new List<CausalRecord>(opCount);
+        for (var runIndex = 0; runIndex < riceCoded.Length; runIndex++)
+        {
+            var run = message.Runs[runIndex];
             var replica = run.Replica.Length > 0 ? WireConvert.ReplicaFrom(run.Replica, where + " op run") : ReplicaRef(run.ReplicaRef, "an op run");
             var context = run.Context is null && run.ContextRefs.Count > 0
                 ? ContextFrom(run.ContextRefs, replicas, where)
@@ -110,14 +124,8 @@ internal static class SnapshotCodec
                 throw new OpDecodeException($"{where}: op run of '{replica}' has unknown kind {(int)run.Kind}");
             }
             long seq = 0;
-            IEnumerable<ulong> deltas = run.SeqDeltas;
-            if (!run.SeqRice.IsEmpty)
-            {
-                var coded = RiceCode.Decode(run.SeqRice.Span, (int)Math.Min(run.SeqRiceK, int.MaxValue))
-                    ?? throw new OpDecodeException($"{where}: op run of '{replica}' has a malformed Rice-coded sequence list (k {run.SeqRiceK})");
-                deltas = run.SeqDeltas.Concat(coded);
-            }
-            foreach (var delta in deltas)
+            var kind = (OpKind)(int)run.Kind;
+            void AddSeq(ulong delta)
             {
                 if (delta == 0 || delta > (ulong)(long.MaxValue - seq))
                 {
@@ -126,11 +134,22 @@ internal static class SnapshotCodec
                 seq += (long)delta;
                 var dot = new Dot(replica, seq);
                 var causal = new CausalRecord(dot, context, author);
-                if (!records.TryAdd(dot, new OpRecord(causal, (OpKind)(int)run.Kind)))
+                if (!records.TryAdd(dot, new OpRecord(causal, kind)))
                 {
                     throw new OpDecodeException($"{where}: op {dot} appears twice");
                 }
                 ordered.Add(causal);
+            }
+            foreach (var delta in run.SeqDeltas)
+            {
+                AddSeq(delta);
+            }
+            if (riceCoded[runIndex] is { } coded)
+            {
+                foreach (var delta in coded)
+                {
+                    AddSeq(delta);
+                }
             }
         }
 

@@ -132,6 +132,7 @@ internal sealed class SnapshotEncoder
             }
         }
         ops.Sort((a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot));
+        _opRefs.EnsureCapacity(ops.Count);
         Wire.OpRun? run = null;
         OpRecord previous = default;
         foreach (var op in ops)

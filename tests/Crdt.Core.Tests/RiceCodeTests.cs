@@ -37,6 +37,8 @@ public sealed class RiceCodeTests
         Assert.Null(RiceCode.Decode([0b1000_0000], 8));
         // A run of one-bits longer than padding can be.
         Assert.Null(RiceCode.Decode([0xff, 0xff], 2));
+        // A zero (gaps are never 0): k = 2, "0" "00" then padding.
+        Assert.Null(RiceCode.Decode([0b0001_1111], 2));
         // A value that does not fit 64 bits: q = 2 with k = 63 (k is capped anyway).
         Assert.Null(RiceCode.Decode([0b1101_0000], RiceCode.MaxK + 1));
     }
