@@ -16,7 +16,11 @@ public static class EditValidator
     /// <param name="key">The document.</param>
     /// <param name="mutations">The edit's mutations.</param>
     /// <param name="create">True when the edit creates the document.</param>
-    public static void Validate(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create)
+    public static void Validate(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create) =>
+        ValidateEdit(documents, key, mutations, create);
+
+    /// <summary>As <see cref="Validate"/>; returns the document's state it looked up (null when new), so the editor need not look it up again.</summary>
+    internal static DocumentState? ValidateEdit(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create)
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(mutations);
@@ -138,6 +142,7 @@ public static class EditValidator
                 }
             }
         }
+        return state;
     }
 
     private static bool OnlyResolutions(IReadOnlyList<Mutation> mutations)

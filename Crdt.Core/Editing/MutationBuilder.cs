@@ -3,7 +3,8 @@ namespace Crdt.Core;
 /// <summary>Collects the mutations of one edit (see <see cref="LocalEditor.Edit(DocumentKey, string, long, Action{MutationBuilder})"/>).</summary>
 public sealed class MutationBuilder
 {
-    private readonly List<Mutation> _mutations = [];
+    // Most edits are one mutation (a set as a user types): start with room for one, not the default four.
+    private readonly List<Mutation> _mutations = new(1);
 
     /// <summary>The mutations so far, in order.</summary>
     public IReadOnlyList<Mutation> Mutations => _mutations;

@@ -33,15 +33,22 @@ public static class CodecCpuCommand
         fresh[0].MergeAll(updates);
         var stored = fresh[0].EncodeAll(docs);
         if (phase == "apply") fresh[0] = CoreReplica.Load("bench-b", w1);
+        var editors = Enumerable.Range(0, phase == "sets" ? reps : 0).Select(_ =>
+        {
+            var replica = new CoreReplica("bench-origin");
+            for (int doc = 0; doc < docs; doc++) replica.Create(doc, inputs.W1.Initial[doc]);
+            return replica;
+        }).ToList();
         long sink = 0;
         for (int rep = 0; rep < reps; rep++)
         {
             switch (phase)
             {
+                case "sets": foreach (var edit in inputs.W1.Edits) editors[rep].Apply(edit); break;
                 case "encode": sink += a.DeltasFor(bHas).Length; break;
                 case "apply": fresh[rep].MergeAll(updates); break;
                 case "load": sink += CoreReplica.Load("bench-reader", stored).Documents.Count; break;
-                default: throw new ArgumentException($"unknown phase '{phase}' (encode, apply, load)");
+                default: throw new ArgumentException($"unknown phase '{phase}' (sets, encode, apply, load)");
             }
         }
         output.WriteLine($"phase {phase} x{reps} done ({sink})");
