@@ -60,7 +60,8 @@ internal static class SnapshotCodec
     {
         public required DocumentKey Key { get; init; }
         public required List<Op> Ops { get; init; }
-        public required Dictionary<Dot, OpRecord> Records { get; init; }
+        /// <summary>Every op record, each dot once, in the snapshot's order (sorted by dot when the encoder wrote it).</summary>
+        public required List<OpRecord> Records { get; init; }
         public required List<(string Field, Write Write)> Fields { get; init; }
         public required List<(string Set, string Id, List<CausalRecord> Adds, List<CausalRecord> Removes, List<(string Field, Write Write)> Fields)> Elements { get; init; }
         public required List<(string FlagId, ResolutionState Resolution)> Resolutions { get; init; }
@@ -108,9 +109,12 @@ internal static class SnapshotCodec
             }
             opCount += run.SeqDeltas.Count + (riceCoded[i]?.Count ?? 0);
         }
-        var records = new Dictionary<Dot, OpRecord>(opCount);
         // The records in the order op_ref counts them (runs in order, each run's sequences in order).
-        var ordered = new List<CausalRecord>(opCount);
+        var ordered = new List<OpRecord>(opCount);
+        // Dots are unique when each replica's runs come in ascending, non-overlapping order (as the
+        // encoder writes them; a run's own sequences always ascend): only otherwise is a set of every dot built.
+        var highestSeq = new Dictionary<ReplicaId, long>();
+        var mayRepeat = false;
         for (var runIndex = 0; runIndex < riceCoded.Length; runIndex++)
         {
             var run = message.Runs[runIndex];
@@ -133,13 +137,9 @@ internal static class SnapshotCodec
                 }
                 seq += (long)delta;
                 var dot = new Dot(replica, seq);
-                var causal = new CausalRecord(dot, context, author);
-                if (!records.TryAdd(dot, new OpRecord(causal, kind)))
-                {
-                    throw new OpDecodeException($"{where}: op {dot} appears twice");
-                }
-                ordered.Add(causal);
+                ordered.Add(new OpRecord(new CausalRecord(dot, context, author), kind));
             }
+            var firstIndex = ordered.Count;
             foreach (var delta in run.SeqDeltas)
             {
                 AddSeq(delta);
@@ -151,6 +151,40 @@ internal static class SnapshotCodec
                     AddSeq(delta);
                 }
             }
+            if (ordered.Count > firstIndex)
+            {
+                var first = ordered[firstIndex].Causal.Dot.Seq;
+                if (highestSeq.TryGetValue(replica, out var highest) && first <= highest)
+                {
+                    mayRepeat = true;
+                }
+                highestSeq[replica] = Math.Max(highest, seq);
+            }
+        }
+        if (mayRepeat)
+        {
+            var seen = new HashSet<Dot>(ordered.Count);
+            foreach (var record in ordered)
+            {
+                if (!seen.Add(record.Causal.Dot))
+                {
+                    throw new OpDecodeException($"{where}: op {record.Causal.Dot} appears twice");
+                }
+            }
+        }
+        // Dot -> record, for the older form's StateDots (and resolutions): built on first use only.
+        Dictionary<Dot, CausalRecord>? byDot = null;
+        bool TryRecord(Dot dot, out CausalRecord record)
+        {
+            if (byDot is null)
+            {
+                byDot = new Dictionary<Dot, CausalRecord>(ordered.Count);
+                foreach (var op in ordered)
+                {
+                    byDot[op.Causal.Dot] = op.Causal;
+                }
+            }
+            return byDot.TryGetValue(dot, out record);
         }
 
         var maxHlc = default(Hlc);
@@ -164,7 +198,7 @@ internal static class SnapshotCodec
         }
         var shift = (int)message.StampShift;
         CausalRecord OpAt(ulong reference, string what, string name) => reference >= 1 && reference <= (ulong)ordered.Count
-            ? ordered[(int)reference - 1]
+            ? ordered[(int)reference - 1].Causal
             : throw new OpDecodeException($"{where}: {what} '{name}' names op record {reference} of {ordered.Count}");
         Hlc StampOf(ulong stamp, Dot dot, string what, string name)
         {
@@ -210,8 +244,8 @@ internal static class SnapshotCodec
                 throw new OpDecodeException($"{where}: {what} '{name}' has a missing or invalid dot (replica index or sequence out of range)");
             }
             var dot = new Dot(replicas[dotMessage.Replica], (long)dotMessage.Seq);
-            return records.TryGetValue(dot, out var record)
-                ? record.Causal
+            return TryRecord(dot, out var record)
+                ? record
                 : throw new OpDecodeException($"{where}: {what} '{name}' names op {dot}, which is in none of the snapshot's op runs");
         }
         Hlc HlcOf(Wire.Hlc? hlc, Dot dot, string what, string name)
@@ -305,13 +339,13 @@ internal static class SnapshotCodec
             foreach (var dot in dots)
             {
                 if (dot is null || dot.Replica >= replicas.Length || dot.Seq == 0 || dot.Seq > long.MaxValue
-                    || !records.TryGetValue(new Dot(replicas[dot.Replica], (long)dot.Seq), out var record))
+                    || !TryRecord(new Dot(replicas[dot.Replica], (long)dot.Seq), out var record))
                 {
                     // Reported with the element named (formatted only now).
                     list.Add(Causal(dot, $"element '{element.Field}/{element.ElementId}' {what}", element.ElementId));
                     continue;
                 }
-                list.Add(record.Causal);
+                list.Add(record);
             }
             return list;
         }
@@ -389,7 +423,7 @@ internal static class SnapshotCodec
         {
             Key = key,
             Ops = ops,
-            Records = records,
+            Records = ordered,
             Fields = fields,
             Elements = elements,
             Resolutions = resolutions,

@@ -195,6 +195,29 @@ public sealed class DocumentSetTests
     }
 
     [Fact]
+    public void A_snapshot_naming_one_op_in_two_runs_is_refused_and_changes_nothing()
+    {
+        var documents = new DocumentSet(SchemaRegistry.CreateDefault());
+        documents.Apply(Create);
+        documents.Apply(MakeOp(R1, 2, 200, VersionVector.Empty, new SetField(WorkOrderFields.Title, FieldValue.String("u"))));
+        documents.Apply(MakeOp(R2, 1, 300, Ctx((R1, 2)), new SetField(WorkOrderFields.Priority, FieldValue.String("high"))));
+        var message = documents.ToSnapshotMessage(Order);
+        // A second run of r1 (another context) that repeats seq 2: the runs of r1 now overlap.
+        var repeat = message.Runs.First(r => r.ReplicaRef == message.Runs[0].ReplicaRef).Clone();
+        repeat.SeqDeltas.Clear();
+        repeat.SeqDeltas.Add(2);
+        repeat.SeqRice = Google.Protobuf.ByteString.Empty;
+        repeat.ContextRefs.Clear();
+        repeat.ContextRefs.Add((ulong)message.Replicas.IndexOf("r2") + 1);
+        repeat.ContextRefs.Add(1);
+        message.Runs.Add(repeat);
+        var copy = new DocumentSet(SchemaRegistry.CreateDefault());
+        var error = Assert.Throws<OpDecodeException>(() => copy.MergeSnapshot(message));
+        Assert.Contains("op r1:2 appears twice", error.Message);
+        Assert.False(copy.Exists(Order));
+    }
+
+    [Fact]
     public void Two_keep_mine_resolutions_in_one_op_survive_a_snapshot_in_the_same_order()
     {
         // Regression (found by the snapshot property): the mutation index of a resolution orders
