@@ -24,7 +24,10 @@ public static class EditValidator
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(mutations);
-        if (!documents.Schemas.TryGet(key.Collection, out var schema))
+        var state = documents.StateOf(key);
+        // A document's state holds its collection's schema (registrations cannot be replaced): no registry lookup per edit.
+        var schema = state?.Schema;
+        if (schema is null && !documents.Schemas.TryGet(key.Collection, out schema))
         {
             throw new ValidationException(key, null, $"unknown collection '{key.Collection}'");
         }
@@ -32,7 +35,6 @@ public static class EditValidator
         {
             throw new ValidationException(key, null, "the edit has no mutations");
         }
-        var state = documents.StateOf(key);
         if (create && state is not null)
         {
             throw new ValidationException(key, null, "the document already exists");
