@@ -17,8 +17,6 @@ internal sealed class SnapshotEncoder
     private readonly Wire.DocumentSnapshot _snapshot;
     private readonly Dictionary<ReplicaId, uint> _replicas = [];
     private readonly Dictionary<string, uint> _names = new(StringComparer.Ordinal);
-    // Per name: its number in the built-in table, or 0 and its name table reference (one lookup per write).
-    private readonly Dictionary<string, (uint Known, uint Reference)> _nameCodes = new(StringComparer.Ordinal);
     private readonly Dictionary<Dot, uint> _opRefs = [];
     // Writes whose stamp is filled in at the end, once the base time and counter width are known.
     private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _stamped = [];
@@ -54,34 +52,35 @@ internal sealed class SnapshotEncoder
     /// <summary>Names a register write's field: by number in the built-in table when it is there, else through the name table.</summary>
     private void Name(Wire.RegisterWrite write, string name)
     {
-        var (known, reference) = NameCodes(name);
-        write.KnownField = known;
-        write.FieldRef = reference;
+        var known = KnownNames.NumberOf(name);
+        if (known > 0)
+        {
+            write.KnownField = known;
+        }
+        else
+        {
+            write.FieldRef = NameRef(name);
+        }
     }
 
     private void Name(Wire.ElementState element, string name)
     {
-        var (known, reference) = NameCodes(name);
-        element.KnownField = known;
-        element.FieldRef = reference;
-    }
-
-    private (uint Known, uint Reference) NameCodes(string name)
-    {
-        if (!_nameCodes.TryGetValue(name, out var codes))
+        var known = KnownNames.NumberOf(name);
+        if (known > 0)
         {
-            var known = KnownNames.NumberOf(name);
-            codes = known > 0 ? (known, 0) : (0, NameRef(name));
-            _nameCodes.Add(name, codes);
+            element.KnownField = known;
         }
-        return codes;
+        else
+        {
+            element.FieldRef = NameRef(name);
+        }
     }
 
     /// <summary>A name as coded in an element's record columns: 2n for built-in name n, 2r+1 for name table entry r.</summary>
     private uint NameCode(string name)
     {
-        var (known, reference) = NameCodes(name);
-        return known > 0 ? known * 2 : reference * 2 + 1;
+        var known = KnownNames.NumberOf(name);
+        return known > 0 ? known * 2 : NameRef(name) * 2 + 1;
     }
 
     /// <summary>Puts a value of the element's add into its record columns; false for kinds the columns do not hold.</summary>
