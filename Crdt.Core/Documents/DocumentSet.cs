@@ -161,9 +161,9 @@ public sealed class DocumentSet
         // Usually every op record is new to this set (a delta computed from our version vector, or a
         // document being loaded): then nothing needs filtering and no set of fresh dots is built.
         var freshCount = 0;
-        foreach (var dot in parsed.Records.Keys)
+        foreach (var record in parsed.Records)
         {
-            if (!_dots.Contains(dot))
+            if (!_dots.Contains(record.Causal.Dot))
             {
                 freshCount++;
             }
@@ -174,11 +174,11 @@ public sealed class DocumentSet
             if (freshCount < parsed.Records.Count)
             {
                 fresh = new HashSet<Dot>(freshCount);
-                foreach (var dot in parsed.Records.Keys)
+                foreach (var record in parsed.Records)
                 {
-                    if (!_dots.Contains(dot))
+                    if (!_dots.Contains(record.Causal.Dot))
                     {
-                        fresh.Add(dot);
+                        fresh.Add(record.Causal.Dot);
                     }
                 }
             }
@@ -225,8 +225,9 @@ public sealed class DocumentSet
                 }
             }
             // Records arrive sorted by dot (the encoder writes runs in dot order), which keeps the op log's runs long.
-            foreach (var (dot, record) in parsed.Records)
+            foreach (var record in parsed.Records)
             {
+                var dot = record.Causal.Dot;
                 if (!IsFresh(dot))
                 {
                     continue;

@@ -16,11 +16,18 @@ public static class EditValidator
     /// <param name="key">The document.</param>
     /// <param name="mutations">The edit's mutations.</param>
     /// <param name="create">True when the edit creates the document.</param>
-    public static void Validate(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create)
+    public static void Validate(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create) =>
+        ValidateEdit(documents, key, mutations, create);
+
+    /// <summary>As <see cref="Validate"/>; returns the document's state it looked up (null when new), so the editor need not look it up again.</summary>
+    internal static DocumentState? ValidateEdit(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create)
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(mutations);
-        if (!documents.Schemas.TryGet(key.Collection, out var schema))
+        var state = documents.StateOf(key);
+        // A document's state holds its collection's schema (registrations cannot be replaced): no registry lookup per edit.
+        var schema = state?.Schema;
+        if (schema is null && !documents.Schemas.TryGet(key.Collection, out schema))
         {
             throw new ValidationException(key, null, $"unknown collection '{key.Collection}'");
         }
@@ -28,7 +35,6 @@ public static class EditValidator
         {
             throw new ValidationException(key, null, "the edit has no mutations");
         }
-        var state = documents.StateOf(key);
         if (create && state is not null)
         {
             throw new ValidationException(key, null, "the document already exists");
@@ -138,6 +144,7 @@ public static class EditValidator
                 }
             }
         }
+        return state;
     }
 
     private static bool OnlyResolutions(IReadOnlyList<Mutation> mutations)

@@ -1,3 +1,5 @@
+using Crdt.Core.Internal;
+
 namespace Crdt.Core;
 
 /// <summary>
@@ -49,8 +51,8 @@ public sealed class LocalEditor
     /// <summary>Creates a document from ready mutations.</summary>
     public Op Create(DocumentKey key, string author, long wallMs, IReadOnlyList<Mutation> mutations)
     {
-        EditValidator.Validate(Documents, key, mutations, create: true);
-        return Stamp(key, author, wallMs, mutations);
+        var state = EditValidator.ValidateEdit(Documents, key, mutations, create: true);
+        return Stamp(key, author, wallMs, mutations, state);
     }
 
     /// <summary>Edits an existing, not deleted document.</summary>
@@ -59,8 +61,8 @@ public sealed class LocalEditor
     /// <summary>Edits an existing document with ready mutations.</summary>
     public Op Edit(DocumentKey key, string author, long wallMs, IReadOnlyList<Mutation> mutations)
     {
-        EditValidator.Validate(Documents, key, mutations, create: false);
-        return Stamp(key, author, wallMs, mutations);
+        var state = EditValidator.ValidateEdit(Documents, key, mutations, create: false);
+        return Stamp(key, author, wallMs, mutations, state);
     }
 
     /// <summary>Deletes a document.</summary>
@@ -95,9 +97,8 @@ public sealed class LocalEditor
         return builder.Mutations;
     }
 
-    private Op Stamp(DocumentKey key, string author, long wallMs, IReadOnlyList<Mutation> mutations)
+    private Op Stamp(DocumentKey key, string author, long wallMs, IReadOnlyList<Mutation> mutations, DocumentState? state)
     {
-        var state = Documents.StateOf(key);
         // The own replica is left out of the context: a replica has always seen its own ops.
         var context = state is null ? VersionVector.Empty : state.ContextFor(Replica);
         var hlc = Clock.Now(wallMs);

@@ -3,10 +3,13 @@ namespace Crdt.Core;
 /// <summary>Collects the mutations of one edit (see <see cref="LocalEditor.Edit(DocumentKey, string, long, Action{MutationBuilder})"/>).</summary>
 public sealed class MutationBuilder
 {
-    private readonly List<Mutation> _mutations = [];
+    // Most edits are one mutation (a set as a user types): that one is kept without a list, and
+    // handed out as a one-element array (one allocation per edit instead of a list and its array).
+    private Mutation? _single;
+    private List<Mutation>? _many;
 
     /// <summary>The mutations so far, in order.</summary>
-    public IReadOnlyList<Mutation> Mutations => _mutations;
+    public IReadOnlyList<Mutation> Mutations => _many is not null ? _many : _single is null ? [] : new[] { _single };
 
     /// <summary>Writes LWW field <paramref name="field"/>.</summary>
     public MutationBuilder Set(string field, FieldValue value) => Add(new SetField(field, value ?? FieldValue.Null));
@@ -39,7 +42,19 @@ public sealed class MutationBuilder
     /// <summary>Adds any mutation.</summary>
     public MutationBuilder Add(Mutation mutation)
     {
-        _mutations.Add(mutation ?? throw new ArgumentNullException(nameof(mutation)));
+        ArgumentNullException.ThrowIfNull(mutation);
+        if (_many is not null)
+        {
+            _many.Add(mutation);
+        }
+        else if (_single is null)
+        {
+            _single = mutation;
+        }
+        else
+        {
+            _many = [_single, mutation];
+        }
         return this;
     }
 }

@@ -115,7 +115,8 @@ internal sealed class DocumentState
         return _context;
     }
 
-    public bool KeepsHistory(string field) => Schema is not null && Schema.HistoryFields.Contains(field);
+    // Most collections have no review-on-conflict field: skip the set lookup then (it is on every set's path).
+    public bool KeepsHistory(string field) => Schema is not null && Schema.HistoryFields.Count > 0 && Schema.HistoryFields.Contains(field);
 
     public static void SetRegister(Dictionary<string, Register> registers, string field, in Write write, bool keepHistory)
     {

@@ -137,9 +137,7 @@ internal static class WireConvert
             case Wire.FieldValue.KindOneofCase.IntegerValue:
                 return FieldValue.Integer(value.IntegerValue);
             case Wire.FieldValue.KindOneofCase.DecimalValue:
-                return decimal.TryParse(value.DecimalValue, DecimalStyle, CultureInfo.InvariantCulture, out var d)
-                    ? FieldValue.Decimal(d)
-                    : throw new OpDecodeException($"{where}: '{Shorten(value.DecimalValue)}' is not a decimal number");
+                return DecimalFrom(value.DecimalValue, where);
             case Wire.FieldValue.KindOneofCase.BoolValue:
                 return FieldValue.Bool(value.BoolValue);
             case Wire.FieldValue.KindOneofCase.TimestampMs:
@@ -154,6 +152,12 @@ internal static class WireConvert
                 throw new OpDecodeException($"{where}: unknown value kind {value.KindCase}");
         }
     }
+
+    /// <summary>A decimal value from its invariant-culture text (FieldValue.decimal_value).</summary>
+    public static FieldValue DecimalFrom(string text, Where where) =>
+        decimal.TryParse(text, DecimalStyle, CultureInfo.InvariantCulture, out var d)
+            ? FieldValue.Decimal(d)
+            : throw new OpDecodeException($"{where}: '{Shorten(text)}' is not a decimal number");
 
     public static Mutation FromMessage(Wire.Mutation message, Where where)
     {

@@ -19,6 +19,8 @@ public static class Program
         root.Subcommands.Add(BuildMicroCommand(args));
         root.Subcommands.Add(BuildWorkloadsCommand());
         root.Subcommands.Add(BuildReferenceCommand());
+        root.Subcommands.Add(BuildBytesCommand());
+        root.Subcommands.Add(BuildCodecCpuCommand());
         return root.Parse(args).Invoke();
     }
 
@@ -111,6 +113,38 @@ public static class Program
             replay.Apply(WorkloadGenerator.W2(workloadScale));
             Console.WriteLine($"W2 {replay.Digest()}");
             return 0;
+        });
+        return command;
+    }
+
+    private static Command BuildBytesCommand()
+    {
+        var scale = new Option<double>("--scale")
+        {
+            Description = "Scale factor (1 = full size).",
+            DefaultValueFactory = _ => 1.0,
+        };
+        var command = new Command("bytes", "Run W1-W3 on the memory target (untimed) and break the encoded bytes down by DocumentSnapshot field.") { scale };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(scale) is <= 0 or > 100) return Fail("--scale must be in (0, 100].");
+            return Bytes.BytesCommand.Run(parse.GetValue(scale), Console.Out);
+        });
+        return command;
+    }
+
+    private static Command BuildCodecCpuCommand()
+    {
+        var scale = new Option<double>("--scale") { Description = "Scale factor (1 = full size).", DefaultValueFactory = _ => 1.0 };
+        var reps = new Option<int>("--reps") { Description = "Repetitions after one warm-up.", DefaultValueFactory = _ => 10 };
+        var phase = new Option<string>("--phase") { Description = "Run only this phase (sets, encode, apply, load) reps times after the set-up, for instruction counts under valgrind." };
+        var command = new Command("codec-cpu", "Process CPU time and allocations of W1 sets, W2 encode/apply and W4 load/read on the memory target (robust on a shared machine).") { scale, reps, phase };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(scale) is <= 0 or > 100) return Fail("--scale must be in (0, 100].");
+            if (parse.GetValue(reps) < 1) return Fail("--reps must be at least 1.");
+            if (parse.GetValue(phase) is { } only) return Bytes.CodecCpuCommand.RunPhase(parse.GetValue(scale), parse.GetValue(reps), only, Console.Out);
+            return Bytes.CodecCpuCommand.Run(parse.GetValue(scale), parse.GetValue(reps), Console.Out);
         });
         return command;
     }

@@ -119,21 +119,46 @@ public sealed class DocumentSetTests
     {
         var documents = new DocumentSet(SchemaRegistry.CreateDefault());
         documents.Apply(Create);
-        documents.Apply(MakeOp(R1, 2, 200, VersionVector.Empty, new AddElement(WorkOrderFields.TimeEntries, "te",
-            new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Decimal(1m), [TimeEntryFields.Tech] = FieldValue.String("a"), [TimeEntryFields.Note] = FieldValue.String("n") })));
+        documents.Apply(MakeOp(R1, 2, 200, VersionVector.Empty,
+            new AddElement(WorkOrderFields.TimeEntries, "te",
+                new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Decimal(1m), [TimeEntryFields.Tech] = FieldValue.String("a"), [TimeEntryFields.Note] = FieldValue.String("n") }),
+            new AddElement(WorkOrderFields.Checklist, "c1",
+                new Dictionary<string, FieldValue> { [ChecklistFields.Text] = FieldValue.String("valve"), [ChecklistFields.Done] = FieldValue.Bool(true) })));
         var message = documents.ToSnapshotMessage(Order);
-        var element = Assert.Single(message.Elements);
-        Assert.Equal(1, element.Fields.Count(f => f.Dot is not null));
-        Assert.Equal(1, message.Fields.Count(f => f.Dot is not null));
+        Assert.Equal(2, message.Elements.Count);
+        // Values an element's add wrote are record columns: names and values by kind, one stamp, the add's op.
+        var entry = message.Elements.Single(e => e.ElementId == "te");
+        Assert.Empty(entry.Fields);
+        Assert.Equal(new[] { "n", "a" }, entry.RecordStrings);
+        Assert.Equal(new[] { "1" }, entry.RecordDecimals);
+        Assert.Equal(0u, entry.RecordIndex);
+        // A bool is not a record column: it is a write whose op is left out (the element's first add) and whose stamp is written.
+        var item = message.Elements.Single(e => e.ElementId == "c1");
+        Assert.Equal(new[] { "valve" }, item.RecordStrings);
+        Assert.Equal(1u, item.RecordIndex);
+        var done = Assert.Single(item.Fields);
+        Assert.True(done.OpRef == 0 && done.Stamp > 0 && done.Value.BoolValue);
+        Assert.Equal(1, message.Fields.Count(f => f.OpRef > 0));
+        Assert.All(message.Fields.Concat(done is null ? [] : [done]), f => Assert.True(f.Dot is null && f.Hlc is null));
 
         var copy = new DocumentSet(SchemaRegistry.CreateDefault());
         copy.MergeSnapshot(documents.EncodeSnapshot(Order));
         Assert.Equal(documents.View(Order).ToJson(true), copy.View(Order).ToJson(true));
 
-        message.Fields[0].Dot = null;
-        message.Fields[0].Hlc = null;
+        message.Fields[0].OpRef = 0;
+        message.Fields[0].Stamp = 0;
         var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("no previous write", error.Message);
+
+        // Record columns of unequal lengths, or without an add to take their op from, are refused.
+        message = documents.ToSnapshotMessage(Order);
+        message.Elements[0].RecordStrings.Add("extra");
+        error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
+        Assert.Contains("unequal lengths", error.Message);
+        message = documents.ToSnapshotMessage(Order);
+        message.Elements.Single(e => e.ElementId == "te").AddRefs.Clear();
+        error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
+        Assert.Contains("no add_refs", error.Message);
     }
 
     [Fact]
@@ -149,16 +174,47 @@ public sealed class DocumentSetTests
         Assert.Equal(message.Names.Count, message.Names.Distinct().Count());
         Assert.All(message.Elements, e => Assert.Equal("", e.Field));
         Assert.Equal(100, message.HlcBaseMs);
-        Assert.Contains(message.Elements.SelectMany(e => e.Fields), w => w.Hlc is not null && w.Hlc.WallMs == 200 - 100);
+        Assert.Contains(message.Elements, e => e.RecordStamp >> (int)message.StampShift == 200 - 100);
 
         var copy = new DocumentSet(SchemaRegistry.CreateDefault());
         copy.MergeSnapshot(documents.EncodeSnapshot(Order));
         Assert.Equal(documents.View(Order).ToJson(true), copy.View(Order).ToJson(true));
         Assert.Equal(documents.MaxHlcOf(Order), copy.MaxHlcOf(Order));
 
-        message.Elements[0].Fields[0].FieldRef = (uint)message.Names.Count + 1;
+        message.Elements[0].RecordStringNames[0] = ((uint)message.Names.Count + 1) * 2 + 1;
         var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("name table", error.Message);
+
+        // Built-in names are referenced by number in the fixed table; a number past its end is refused.
+        message = documents.ToSnapshotMessage(Order);
+        Assert.Equal(new[] { "r1" }, message.Names);   // only the author is not a built-in name
+        Assert.All(message.Fields, w => Assert.True(w.Field == "" && w.FieldRef == 0 && w.KnownField > 0));
+        message.Fields[0].KnownField = 1000;
+        error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
+        Assert.Contains("built-in name table", error.Message);
+    }
+
+    [Fact]
+    public void A_snapshot_naming_one_op_in_two_runs_is_refused_and_changes_nothing()
+    {
+        var documents = new DocumentSet(SchemaRegistry.CreateDefault());
+        documents.Apply(Create);
+        documents.Apply(MakeOp(R1, 2, 200, VersionVector.Empty, new SetField(WorkOrderFields.Title, FieldValue.String("u"))));
+        documents.Apply(MakeOp(R2, 1, 300, Ctx((R1, 2)), new SetField(WorkOrderFields.Priority, FieldValue.String("high"))));
+        var message = documents.ToSnapshotMessage(Order);
+        // A second run of r1 (another context) that repeats seq 2: the runs of r1 now overlap.
+        var repeat = message.Runs.First(r => r.ReplicaRef == message.Runs[0].ReplicaRef).Clone();
+        repeat.SeqDeltas.Clear();
+        repeat.SeqDeltas.Add(2);
+        repeat.SeqRice = Google.Protobuf.ByteString.Empty;
+        repeat.ContextRefs.Clear();
+        repeat.ContextRefs.Add((ulong)message.Replicas.IndexOf("r2") + 1);
+        repeat.ContextRefs.Add(1);
+        message.Runs.Add(repeat);
+        var copy = new DocumentSet(SchemaRegistry.CreateDefault());
+        var error = Assert.Throws<OpDecodeException>(() => copy.MergeSnapshot(message));
+        Assert.Contains("op r1:2 appears twice", error.Message);
+        Assert.False(copy.Exists(Order));
     }
 
     [Fact]

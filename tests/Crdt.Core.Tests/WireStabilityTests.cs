@@ -36,16 +36,16 @@ public sealed class WireStabilityTests
             AddElement: field=1 element_id=2 values=3
             DeleteDocument:
             DocumentKey: collection=1 id=2
-            DocumentSnapshot: collection=1 id=2 ops=3 version=4 runs=5 fields=6 elements=7 resolutions=8 replicas=9 names=10 hlc_base_ms=11
+            DocumentSnapshot: collection=1 id=2 ops=3 version=4 runs=5 fields=6 elements=7 resolutions=8 replicas=9 names=10 hlc_base_ms=11 stamp_shift=12
             Dot: replica=1 seq=2
             ElementFieldValue: field=1 value=2
-            ElementState: field=1 element_id=2 adds=3 removes=4 fields=5 field_ref=6
+            ElementState: field=1 element_id=2 adds=3 removes=4 fields=5 field_ref=6 add_refs=7 remove_refs=8 known_field=9 record_stamp=10 record_string_names=11 record_strings=12 record_decimal_names=13 record_decimals=14 record_integer_names=15 record_integers=16 record_index=17
             FieldValue: null_value=1 string_value=2 integer_value=3 decimal_value=4 bool_value=5 timestamp_ms=6 bytes_value=7 reference=8
             Hlc: wall_ms=1 counter=2 replica=3
             Mutation: set_field=1 add_element=2 set_element_field=3 remove_element=4 delete_document=5 resolve_flag=6
             Op: dot=1 hlc=2 author=3 document=4 context=5 mutations=6
-            OpRun: replica=1 seq_deltas=2 context=3 author=4 kind=5
-            RegisterWrite: field=1 dot=2 hlc=3 value=4 index=5 field_ref=6
+            OpRun: replica=1 seq_deltas=2 context=3 author=4 kind=5 replica_ref=6 context_refs=7 author_ref=8 seq_rice=9 seq_rice_k=10
+            RegisterWrite: field=1 dot=2 hlc=3 value=4 index=5 field_ref=6 op_ref=7 stamp=8 string_value=9 decimal_value=10 integer_value=11 known_field=12
             RemoveElement: field=1 element_id=2
             ResolutionRecord: flag_id=1 dot=2 hlc=3 resolution=4 index=5
             ResolveFlag: flag_id=1 resolution=2
@@ -59,6 +59,17 @@ public sealed class WireStabilityTests
 
             """;
         Assert.Equal(Golden.ReplaceLineEndings("\n"), text.ToString());
+    }
+
+    [Fact]
+    public void The_built_in_name_table_snapshots_reference_is_frozen()
+    {
+        // Snapshots on disk hold these numbers (RegisterWrite/ElementState.known_field): append only.
+        Assert.Equal(
+            "status priority title description assignee customer asset scheduledStart scheduledEnd address timeEntries partsUsed notes checklist " +
+            "attachments signatures hours tech note startedAt part sku qty text author createdAt done name contentType size sha256 data signer " +
+            "signedAt image signature publicKey device phone email serialNumber model manufacturer location installedAt unitPrice unit active",
+            string.Join(' ', Crdt.Core.Internal.KnownNames.Table));
     }
 
     [Fact]

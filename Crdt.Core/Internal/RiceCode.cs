@@ -1,0 +1,137 @@
+using System.Numerics;
+
+namespace Crdt.Core.Internal;
+
+/// <summary>
+/// Golomb-Rice code for lists of positive integers whose size is about known (an op run's sequence
+/// gaps): each value v is written as q = v >> k one-bits, a zero-bit, then the low k bits of v, most
+/// significant bit first. Gaps of a few hundred cost about 11 bits instead of a 2-byte varint. The
+/// last byte is padded with one-bits, which never complete a code, so no count is needed.
+/// This is an integer encoding, like the varint it replaces: no dictionary, no general compression.
+/// </summary>
+internal static class RiceCode
+{
+    /// <summary>The largest k a decoder accepts.</summary>
+    public const int MaxK = 40;
+
+    /// <summary>The k that codes <paramref name="values"/> in the fewest bits, and that size in bytes.</summary>
+    public static (int K, int Bytes) Best(IReadOnlyList<ulong> values, int start)
+    {
+        var bestK = 0;
+        var bestBits = long.MaxValue;
+        // The best k is near log2 of the mean value: try a few around it.
+        ulong sum = 0;
+        for (var i = start; i < values.Count; i++)
+        {
+            sum += values[i];
+        }
+        var count = Math.Max(1, values.Count - start);
+        var center = 63 - BitOperations.LeadingZeroCount(Math.Max(1UL, sum / (ulong)count));
+        for (var k = Math.Max(0, center - 3); k <= Math.Min(24, center + 2); k++)
+        {
+            long bits = 0;
+            for (var i = start; i < values.Count; i++)
+            {
+                bits += (long)(values[i] >> k) + 1 + k;
+            }
+            if (bits < bestBits)
+            {
+                bestBits = bits;
+                bestK = k;
+            }
+        }
+        return (bestK, (int)((bestBits + 7) / 8));
+    }
+
+    public static byte[] Encode(IReadOnlyList<ulong> values, int start, int k, int bytes)
+    {
+        var output = new byte[bytes];
+        long bit = 0;
+        void Put(bool one)
+        {
+            if (one)
+            {
+                output[bit >> 3] |= (byte)(0x80 >> (int)(bit & 7));
+            }
+            bit++;
+        }
+        for (var i = start; i < values.Count; i++)
+        {
+            var value = values[i];
+            for (var q = value >> k; q > 0; q--)
+            {
+                Put(true);
+            }
+            Put(false);
+            for (var b = k - 1; b >= 0; b--)
+            {
+                Put(((value >> b) & 1) != 0);
+            }
+        }
+        while ((bit & 7) != 0)
+        {
+            Put(true);
+        }
+        return output;
+    }
+
+    /// <summary>Decodes every complete code; null when a value is 0 or does not fit 64 bits, a code is cut off or k is out of range.</summary>
+    public static List<ulong>? Decode(ReadOnlySpan<byte> bytes, int k)
+    {
+        if (k is < 0 or > MaxK)
+        {
+            return null;
+        }
+        long total = (long)bytes.Length * 8;
+        // Values are gaps, never 0, so every code takes at least max(2, k + 1) bits: an upper bound of
+        // the count, so the list never grows (and a hostile message cannot make it larger than that).
+        var values = new List<ulong>((int)(total / Math.Max(2, k + 1)));
+        long bit = 0;
+        while (true)
+        {
+            // The unary part, a byte at a time: count the one-bits up to the terminating zero-bit.
+            ulong q = 0;
+            while (true)
+            {
+                if (bit >= total)
+                {
+                    // Trailing one-bits: the padding of the last byte (fewer than 8), or a cut-off code.
+                    return q <= 7 ? values : null;
+                }
+                var inByte = (int)(bit & 7);
+                var available = 8 - inByte;
+                var window = (bytes[(int)(bit >> 3)] << inByte) & 0xFF;
+                var ones = BitOperations.LeadingZeroCount((uint)(~window & 0xFF) << 24);
+                if (ones >= available)
+                {
+                    q += (ulong)available;
+                    bit += available;
+                    continue;
+                }
+                q += (ulong)ones;
+                bit += ones + 1;
+                break;
+            }
+            if (bit + k > total || q > ulong.MaxValue >> k)
+            {
+                return null;
+            }
+            ulong low = 0;
+            for (var need = k; need > 0;)
+            {
+                var inByte = (int)(bit & 7);
+                var take = Math.Min(8 - inByte, need);
+                var bits = (bytes[(int)(bit >> 3)] >> (8 - inByte - take)) & ((1 << take) - 1);
+                low = (low << take) | (uint)bits;
+                bit += take;
+                need -= take;
+            }
+            var value = (q << k) | low;
+            if (value == 0)
+            {
+                return null;
+            }
+            values.Add(value);
+        }
+    }
+}

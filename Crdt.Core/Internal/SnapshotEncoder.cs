@@ -1,0 +1,403 @@
+using System.Globalization;
+using Google.Protobuf.Collections;
+using Wire = Crdt.Core.Wire;
+
+namespace Crdt.Core.Internal;
+
+/// <summary>
+/// Writes a document's state (or what a peer with a given version vector lacks) as a compact
+/// <c>DocumentSnapshot</c>: replicas, names and authors are written once in tables; a write names
+/// its op by position among the snapshot's op records (<c>op_ref</c>) instead of repeating the dot,
+/// and its Hlc as one packed number (<c>stamp</c>); common values are inline. Decoding is in
+/// <see cref="SnapshotCodec"/>, which also still reads the older, longer forms.
+/// </summary>
+internal sealed class SnapshotEncoder
+{
+    private readonly Func<Dot, bool> _wanted;
+    private readonly Wire.DocumentSnapshot _snapshot;
+    private readonly Dictionary<ReplicaId, uint> _replicas = [];
+    private readonly Dictionary<string, uint> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<Dot, uint> _opRefs = [];
+    // Writes whose stamp is filled in at the end, once the base time and counter width are known.
+    private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _stamped = [];
+    private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _list = [];
+    private readonly List<(Wire.ElementState Message, Hlc Hlc)> _records = [];
+
+    private SnapshotEncoder(DocumentState state, VersionVector? peer)
+    {
+        _wanted = peer is null ? _ => true : dot => !peer.Covers(dot);
+        _snapshot = new Wire.DocumentSnapshot { Collection = state.Key.Collection, Id = state.Key.Id };
+    }
+
+    public static Wire.DocumentSnapshot Encode(DocumentState state, VersionVector? peer)
+    {
+        var encoder = new SnapshotEncoder(state, peer);
+        encoder.EncodeRuns(state.Ops);
+        encoder.EncodeState(state);
+        encoder.Stamp();
+        return encoder._snapshot;
+    }
+
+    private uint ReplicaIndex(ReplicaId replica)
+    {
+        if (!_replicas.TryGetValue(replica, out var index))
+        {
+            index = (uint)_replicas.Count;
+            _replicas.Add(replica, index);
+            _snapshot.Replicas.Add(replica.Value);
+        }
+        return index;
+    }
+
+    /// <summary>Names a register write's field: by number in the built-in table when it is there, else through the name table.</summary>
+    private void Name(Wire.RegisterWrite write, string name)
+    {
+        var known = KnownNames.NumberOf(name);
+        if (known > 0)
+        {
+            write.KnownField = known;
+        }
+        else
+        {
+            write.FieldRef = NameRef(name);
+        }
+    }
+
+    private void Name(Wire.ElementState element, string name)
+    {
+        var known = KnownNames.NumberOf(name);
+        if (known > 0)
+        {
+            element.KnownField = known;
+        }
+        else
+        {
+            element.FieldRef = NameRef(name);
+        }
+    }
+
+    /// <summary>A name as coded in an element's record columns: 2n for built-in name n, 2r+1 for name table entry r.</summary>
+    private uint NameCode(string name)
+    {
+        var known = KnownNames.NumberOf(name);
+        return known > 0 ? known * 2 : NameRef(name) * 2 + 1;
+    }
+
+    /// <summary>Puts a value of the element's add into its record columns; false for kinds the columns do not hold.</summary>
+    private bool AddToRecord(Wire.ElementState element, string name, FieldValue value)
+    {
+        switch (value.Kind)
+        {
+            case FieldValueKind.String:
+                element.RecordStringNames.Add(NameCode(name));
+                element.RecordStrings.Add(value.AsString());
+                return true;
+            case FieldValueKind.Decimal:
+                element.RecordDecimalNames.Add(NameCode(name));
+                element.RecordDecimals.Add(value.AsDecimal().ToString(CultureInfo.InvariantCulture));
+                return true;
+            case FieldValueKind.Integer:
+                element.RecordIntegerNames.Add(NameCode(name));
+                element.RecordIntegers.Add(value.AsInteger());
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private uint NameRef(string name)
+    {
+        if (!_names.TryGetValue(name, out var reference))
+        {
+            _snapshot.Names.Add(name);
+            reference = (uint)_snapshot.Names.Count;
+            _names.Add(name, reference);
+        }
+        return reference;
+    }
+
+    private uint OpRef(Dot dot) => _opRefs.TryGetValue(dot, out var reference)
+        ? reference
+        : throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: op {dot} is written to but is not in the document's op log");
+
+    /// <summary>Op records sorted by dot, grouped into runs of one replica sharing kind, author and context; numbers them for op_ref.</summary>
+    private void EncodeRuns(OpLog log)
+    {
+        var ops = new List<OpRecord>(log.Count);
+        foreach (var op in log.Records())
+        {
+            if (_wanted(op.Causal.Dot))
+            {
+                ops.Add(op);
+            }
+        }
+        ops.Sort((a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot));
+        _opRefs.EnsureCapacity(ops.Count);
+        Wire.OpRun? run = null;
+        OpRecord previous = default;
+        foreach (var op in ops)
+        {
+            var causal = op.Causal;
+            if (run is not null && previous.Causal.Dot.Replica.Equals(causal.Dot.Replica) && previous.Kind == op.Kind
+                && string.Equals(previous.Causal.Author, causal.Author, StringComparison.Ordinal)
+                && (ReferenceEquals(previous.Causal.Context, causal.Context) || previous.Causal.Context.Equals(causal.Context)))
+            {
+                run.SeqDeltas.Add((ulong)(causal.Dot.Seq - previous.Causal.Dot.Seq));
+            }
+            else
+            {
+                run = new Wire.OpRun { ReplicaRef = ReplicaIndex(causal.Dot.Replica) + 1, Kind = (Wire.OpRunKind)(int)op.Kind };
+                if (causal.Author.Length > 0)
+                {
+                    run.AuthorRef = NameRef(causal.Author);
+                }
+                var context = causal.Context;
+                for (var i = 0; i < context.Count; i++)
+                {
+                    run.ContextRefs.Add(ReplicaIndex(context.ReplicaAt(i)) + 1);
+                    run.ContextRefs.Add((ulong)context.SeqAt(i));
+                }
+                run.SeqDeltas.Add((ulong)causal.Dot.Seq);
+                _snapshot.Runs.Add(run);
+            }
+            _opRefs.Add(causal.Dot, (uint)_opRefs.Count + 1);
+            previous = op;
+        }
+        foreach (var written in _snapshot.Runs)
+        {
+            RiceCodeGaps(written);
+        }
+    }
+
+    /// <summary>Moves a run's gaps after the first sequence into a Golomb-Rice code when that is shorter than their varints.</summary>
+    private static void RiceCodeGaps(Wire.OpRun run)
+    {
+        var deltas = run.SeqDeltas;
+        if (deltas.Count < 3)
+        {
+            return;
+        }
+        var varintBytes = 0;
+        for (var i = 1; i < deltas.Count; i++)
+        {
+            varintBytes += Google.Protobuf.CodedOutputStream.ComputeUInt64Size(deltas[i]);
+        }
+        var (k, bytes) = RiceCode.Best(deltas, 1);
+        // The bytes field's tag and length, and the k field, must be paid for too.
+        if (bytes + 2 + Google.Protobuf.CodedOutputStream.ComputeLengthSize(bytes) + 2 >= varintBytes)
+        {
+            return;
+        }
+        run.SeqRice = Google.Protobuf.ByteString.CopyFrom(RiceCode.Encode(deltas, 1, k, bytes));
+        run.SeqRiceK = (uint)k;
+        var first = deltas[0];
+        deltas.Clear();
+        deltas.Add(first);
+    }
+
+    private void EncodeState(DocumentState state)
+    {
+        foreach (var (name, register) in state.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            AddRegister(name, register);
+        }
+        FlushList(_snapshot.Fields);
+        foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            foreach (var element in elements.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
+            {
+                var message = new Wire.ElementState { ElementId = element.Id };
+                Name(message, set);
+                foreach (var add in element.Adds)
+                {
+                    if (_wanted(add.Dot))
+                    {
+                        message.AddRefs.Add(OpRef(add.Dot));
+                    }
+                }
+                foreach (var remove in element.Removes)
+                {
+                    if (_wanted(remove.Dot))
+                    {
+                        message.RemoveRefs.Add(OpRef(remove.Dot));
+                    }
+                }
+                Dot? firstAdd = null;
+                foreach (var add in element.Adds)
+                {
+                    if (_wanted(add.Dot) && OpRef(add.Dot) == (message.AddRefs.Count > 0 ? message.AddRefs[0] : 0))
+                    {
+                        firstAdd = add.Dot;
+                        break;
+                    }
+                }
+                Hlc? recordHlc = null;
+                foreach (var (name, register) in element.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
+                {
+                    if (!(firstAdd is { } addDot && register.History is null && register.HasWinner && register.Winner.Dot.Equals(addDot)
+                        && register.Winner.Hlc.WallMs is >= 0 and < 1L << 46
+                        && (recordHlc is null || message.RecordIndex == (uint)register.Winner.Index) && AddToRecord(message, name, register.Winner.Value)))
+                    {
+                        AddRegister(name, register);
+                        continue;
+                    }
+                    if (recordHlc is null)
+                    {
+                        recordHlc = register.Winner.Hlc;
+                        message.RecordIndex = (uint)register.Winner.Index;
+                        _records.Add((message, register.Winner.Hlc));
+                    }
+                }
+                FlushList(message.Fields, message.AddRefs.Count > 0 ? message.AddRefs[0] : 0);
+                if (message.AddRefs.Count + message.RemoveRefs.Count + message.Fields.Count > 0 || recordHlc is not null)
+                {
+                    _snapshot.Elements.Add(message);
+                }
+            }
+        }
+        foreach (var (flagId, resolution) in state.Resolutions.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            if (_wanted(resolution.Causal.Dot))
+            {
+                _snapshot.Resolutions.Add(new Wire.ResolutionRecord
+                {
+                    FlagId = flagId,
+                    Dot = new Wire.StateDot { Replica = ReplicaIndex(resolution.Causal.Dot.Replica), Seq = (ulong)resolution.Causal.Dot.Seq },
+                    Hlc = new Wire.Hlc { WallMs = resolution.Hlc.WallMs, Counter = (uint)resolution.Hlc.Counter },
+                    Resolution = (Wire.Resolution)(int)resolution.Resolution,
+                    Index = (uint)resolution.Index,
+                });
+            }
+        }
+    }
+
+    private void AddRegister(string name, Register register)
+    {
+        if (register.History is { } history)
+        {
+            foreach (var write in history)
+            {
+                if (_wanted(write.Dot))
+                {
+                    _list.Add((WriteMessage(name, write), write.Hlc));
+                }
+            }
+        }
+        else if (register.HasWinner && _wanted(register.Winner.Dot))
+        {
+            _list.Add((WriteMessage(name, register.Winner), register.Winner.Hlc));
+        }
+    }
+
+    /// <summary>
+    /// Moves the collected writes of one list into <paramref name="into"/>. A write made by the same op
+    /// as the write before it (an element's initial values, a document's creation) leaves out its op and
+    /// stamp: it inherits them from that previous write. An element's first write made by the op of the
+    /// element's first add leaves out only its op (see RegisterWrite's comment in ops.proto).
+    /// </summary>
+    private void FlushList(RepeatedField<Wire.RegisterWrite> into, uint firstAddRef = 0)
+    {
+        uint previousOp = 0;
+        Hlc previousHlc = default;
+        foreach (var (message, hlc) in _list)
+        {
+            var op = message.OpRef;
+            if (op == previousOp && hlc == previousHlc)
+            {
+                message.OpRef = 0;
+            }
+            else
+            {
+                if (into.Count == 0 && op == firstAddRef)
+                {
+                    message.OpRef = 0;
+                }
+                _stamped.Add((message, hlc));
+            }
+            previousOp = op;
+            previousHlc = hlc;
+            into.Add(message);
+        }
+        _list.Clear();
+    }
+
+    private Wire.RegisterWrite WriteMessage(string name, in Write write)
+    {
+        var message = new Wire.RegisterWrite { OpRef = OpRef(write.Dot), Index = (uint)write.Index };
+        Name(message, name);
+        var value = write.Value;
+        switch (value.Kind)
+        {
+            case FieldValueKind.String:
+                message.StringValue = value.AsString();
+                break;
+            case FieldValueKind.Decimal:
+                message.DecimalValue = value.AsDecimal().ToString(CultureInfo.InvariantCulture);
+                break;
+            case FieldValueKind.Integer:
+                message.IntegerValue = value.AsInteger();
+                break;
+            default:
+                message.Value = WireConvert.ToMessage(value);
+                break;
+        }
+        return message;
+    }
+
+    /// <summary>
+    /// Writes every stamp as one number: the wall time as an offset from the snapshot's earliest stamp
+    /// (hlc_base_ms), shifted left by just enough bits for the largest counter (stamp_shift). Resolutions
+    /// keep Hlc messages, with their wall time as an offset from the same base.
+    /// </summary>
+    private void Stamp()
+    {
+        var min = long.MaxValue;
+        var maxCounter = 0;
+        foreach (var (_, hlc) in _stamped)
+        {
+            min = Math.Min(min, hlc.WallMs);
+            maxCounter = Math.Max(maxCounter, hlc.Counter);
+        }
+        foreach (var (_, hlc) in _records)
+        {
+            min = Math.Min(min, hlc.WallMs);
+            maxCounter = Math.Max(maxCounter, hlc.Counter);
+        }
+        foreach (var resolution in _snapshot.Resolutions)
+        {
+            min = Math.Min(min, resolution.Hlc.WallMs);
+        }
+        var baseMs = min is > 0 and < long.MaxValue ? min : 0;
+        _snapshot.HlcBaseMs = baseMs;
+        var shift = 0;
+        while (shift < 16 && (maxCounter >> shift) != 0)
+        {
+            shift++;
+        }
+        _snapshot.StampShift = (uint)shift;
+        foreach (var (message, hlc) in _stamped)
+        {
+            var offset = hlc.WallMs - baseMs;
+            if (offset is >= 0 and < 1L << 46)
+            {
+                message.Stamp = ((ulong)offset << shift) | (uint)hlc.Counter;
+            }
+            else
+            {
+                // A wall time before 1970 (base 0) or absurdly far from the base: an Hlc message (offset from the base, as all are).
+                message.Hlc = new Wire.Hlc { WallMs = offset, Counter = (uint)hlc.Counter };
+            }
+        }
+        foreach (var (message, hlc) in _records)
+        {
+            var offset = hlc.WallMs - baseMs;
+            message.RecordStamp = offset is >= 0 and < 1L << 46
+                ? ((ulong)offset << shift) | (uint)hlc.Counter
+                : throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: element '{message.ElementId}' has an Hlc a record stamp cannot hold");
+        }
+        foreach (var resolution in _snapshot.Resolutions)
+        {
+            resolution.Hlc.WallMs -= baseMs;
+        }
+    }
+}

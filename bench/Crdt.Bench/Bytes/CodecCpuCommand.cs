@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Crdt.Bench.Memory;
+using Crdt.Bench.Workloads;
+
+namespace Crdt.Bench.Bytes;
+
+/// <summary>
+/// Measures the snapshot codec paths of the memory target by process CPU time (user + sys, which
+/// other processes on a shared machine barely move) and bytes allocated, each phase repeated:
+/// W1 sets, W2 encode (A's deltas for B), W2 apply (B merges them), W4 load (a fresh replica merges
+/// B's stored state) and W4 read. Prints the minimum and median of each.
+/// </summary>
+public static class CodecCpuCommand
+{
+    /// <summary>
+    /// Runs only one phase <paramref name="reps"/> times after a shared set-up, for instruction counting
+    /// (valgrind --tool=callgrind): the difference between two rep counts is the phase's own cost.
+    /// </summary>
+    public static int RunPhase(double scaleFactor, int reps, string phase, TextWriter output)
+    {
+        var scale = new WorkloadScale(scaleFactor);
+        var inputs = new WorkloadInputs(scale);
+        int docs = scale.Docs;
+        var origin = new CoreReplica("bench-origin");
+        for (int doc = 0; doc < docs; doc++) origin.Create(doc, inputs.W1.Initial[doc]);
+        foreach (var edit in inputs.W1.Edits) origin.Apply(edit);
+        var w1 = origin.EncodeAll(docs);
+        var a = CoreReplica.Load("bench-a", w1);
+        foreach (var op in inputs.W2) a.Apply(op);
+        var fresh = Enumerable.Range(0, phase == "apply" ? reps : 1).Select(_ => CoreReplica.Load("bench-b", w1)).ToList();
+        var bHas = fresh[0].Versions(docs);
+        var updates = a.DeltasFor(bHas);
+        fresh[0].MergeAll(updates);
+        var stored = fresh[0].EncodeAll(docs);
+        if (phase == "apply") fresh[0] = CoreReplica.Load("bench-b", w1);
+        var editors = Enumerable.Range(0, phase == "sets" ? reps : 0).Select(_ =>
+        {
+            var replica = new CoreReplica("bench-origin");
+            for (int doc = 0; doc < docs; doc++) replica.Create(doc, inputs.W1.Initial[doc]);
+            return replica;
+        }).ToList();
+        long sink = 0;
+        for (int rep = 0; rep < reps; rep++)
+        {
+            switch (phase)
+            {
+                case "sets": foreach (var edit in inputs.W1.Edits) editors[rep].Apply(edit); break;
+                case "encode": sink += a.DeltasFor(bHas).Length; break;
+                case "apply": fresh[rep].MergeAll(updates); break;
+                case "load": sink += CoreReplica.Load("bench-reader", stored).Documents.Count; break;
+                default: throw new ArgumentException($"unknown phase '{phase}' (sets, encode, apply, load)");
+            }
+        }
+        output.WriteLine($"phase {phase} x{reps} done ({sink})");
+        return 0;
+    }
+
+    public static int Run(double scaleFactor, int reps, TextWriter output)
+    {
+        var scale = new WorkloadScale(scaleFactor);
+        var inputs = new WorkloadInputs(scale);
+        int docs = scale.Docs;
+        var phases = new Dictionary<string, List<(double Cpu, double Wall, long Bytes)>>();
+        void Measure(string phase, Action action)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var process = Process.GetCurrentProcess();
+            var cpu = process.TotalProcessorTime;
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            var wall = Stopwatch.StartNew();
+            action();
+            wall.Stop();
+            process.Refresh();
+            var entry = ((process.TotalProcessorTime - cpu).TotalMilliseconds, wall.Elapsed.TotalMilliseconds, GC.GetAllocatedBytesForCurrentThread() - allocated);
+            if (!phases.TryGetValue(phase, out var list)) phases[phase] = list = [];
+            list.Add(entry);
+        }
+
+        for (int rep = 0; rep <= reps; rep++)
+        {
+            var origin = new CoreReplica("bench-origin");
+            for (int doc = 0; doc < docs; doc++) origin.Create(doc, inputs.W1.Initial[doc]);
+            Measure("W1 sets", () => { foreach (var edit in inputs.W1.Edits) origin.Apply(edit); });
+            var w1 = origin.EncodeAll(docs);
+            var a = CoreReplica.Load("bench-a", w1);
+            var b = CoreReplica.Load("bench-b", w1);
+            foreach (var op in inputs.W2) a.Apply(op);
+            var bHas = b.Versions(docs);
+            byte[][] updates = [];
+            Measure("W2 encode", () => updates = a.DeltasFor(bHas));
+            Measure("W2 apply", () => b.MergeAll(updates));
+            var stored = b.EncodeAll(docs);
+            CoreReplica? loaded = null;
+            Measure("W4 load", () => loaded = CoreReplica.Load("bench-reader", stored));
+            Measure("W4 read", () => loaded!.ReadEverything(docs));
+            if (rep == 0) phases.Clear(); // warm-up
+        }
+        output.WriteLine($"process CPU ms (user+sys) / wall ms / allocated bytes per phase, scale {scaleFactor}, {reps} reps (min | median); load {File.ReadAllText("/proc/loadavg").Trim()}");
+        foreach (var (phase, list) in phases)
+        {
+            double Median(IEnumerable<double> xs) { var s = xs.Order().ToList(); return s[s.Count / 2]; }
+            output.WriteLine($"  {phase,-10} cpu {list.Min(e => e.Cpu),7:F1} | {Median(list.Select(e => e.Cpu)),7:F1}   wall {list.Min(e => e.Wall),7:F1} | {Median(list.Select(e => e.Wall)),7:F1}   alloc {list.Min(e => e.Bytes) / 1e6,7:F2} MB");
+        }
+        return 0;
+    }
+}
