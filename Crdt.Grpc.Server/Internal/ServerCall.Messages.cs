@@ -59,19 +59,33 @@ internal sealed partial class ServerCall
     }
 
     /// <summary>Writes one response message (sending the response headers first if needed).</summary>
-    public async Task WriteMessageAsync(IMessage message, bool flush)
+    public Task WriteMessageAsync(IMessage message, bool flush)
     {
         ArgumentNullException.ThrowIfNull(message);
+        return WriteSerialisedAsync(message, default, flush);
+    }
+
+    /// <summary>Writes one response message given as its protobuf encoding (already encoded once
+    /// for several streams), framed and compressed like any other.</summary>
+    public Task WriteEncodedMessageAsync(ReadOnlyMemory<byte> encodedMessage, bool flush) =>
+        WriteSerialisedAsync(null, encodedMessage, flush);
+
+    /// <summary>Sends the response messages written without a flush (and the headers, if not yet sent).</summary>
+    public Task FlushResponsesAsync() => WriteSerialisedAsync(null, null, flush: true);
+
+    // One writer at a time, and, on calls with a deadline, never at the same time as the status.
+    private async Task WriteSerialisedAsync(IMessage? message, ReadOnlyMemory<byte>? encoded, bool flush)
+    {
         if (_writeLock is null)
         {
-            await WriteMessageCoreAsync(message, flush).ConfigureAwait(false);
+            await WriteMessageCoreAsync(message, encoded, flush).ConfigureAwait(false);
             return;
         }
 
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            await WriteMessageCoreAsync(message, flush).ConfigureAwait(false);
+            await WriteMessageCoreAsync(message, encoded, flush).ConfigureAwait(false);
         }
         finally
         {
@@ -79,7 +93,9 @@ internal sealed partial class ServerCall
         }
     }
 
-    private async Task WriteMessageCoreAsync(IMessage message, bool flush)
+    /// <summary>Frames <paramref name="message"/>, or <paramref name="encoded"/> when no message is
+    /// given, or nothing when neither is (a bare flush).</summary>
+    private async Task WriteMessageCoreAsync(IMessage? message, ReadOnlyMemory<byte>? encoded, bool flush)
     {
         if (_completed)
         {
@@ -95,23 +111,34 @@ internal sealed partial class ServerCall
         {
             IoToken.ThrowIfCancellationRequested();
             EnsureHeaders();
-            var size = message.CalculateSize();
-            MessageSerializer.CheckSendSize(size, _options.MaxSendMessageSize);
             var writer = HttpContext.Response.BodyWriter;
-            if (_responseEncoding is not null && Context.CompressResponses)
+            if (message is not null || encoded is not null)
             {
-                var compressed = GrpcCompression.Compress(_responseEncoding, message.ToByteArray());
-                var span = writer.GetSpan(MessageFraming.HeaderSize + compressed.Length);
-                MessageFraming.WriteHeader(span, compressed: true, compressed.Length);
-                compressed.CopyTo(span.Slice(MessageFraming.HeaderSize));
-                writer.Advance(MessageFraming.HeaderSize + compressed.Length);
-            }
-            else
-            {
-                var span = writer.GetSpan(MessageFraming.HeaderSize + size);
-                MessageFraming.WriteHeader(span, compressed: false, size);
-                message.WriteTo(span.Slice(MessageFraming.HeaderSize, size));
-                writer.Advance(MessageFraming.HeaderSize + size);
+                var size = message?.CalculateSize() ?? encoded!.Value.Length;
+                MessageSerializer.CheckSendSize(size, _options.MaxSendMessageSize);
+                if (_responseEncoding is not null && Context.CompressResponses)
+                {
+                    var compressed = GrpcCompression.Compress(_responseEncoding, message?.ToByteArray() ?? encoded!.Value.ToArray());
+                    var span = writer.GetSpan(MessageFraming.HeaderSize + compressed.Length);
+                    MessageFraming.WriteHeader(span, compressed: true, compressed.Length);
+                    compressed.CopyTo(span.Slice(MessageFraming.HeaderSize));
+                    writer.Advance(MessageFraming.HeaderSize + compressed.Length);
+                }
+                else
+                {
+                    var span = writer.GetSpan(MessageFraming.HeaderSize + size);
+                    MessageFraming.WriteHeader(span, compressed: false, size);
+                    if (message is not null)
+                    {
+                        message.WriteTo(span.Slice(MessageFraming.HeaderSize, size));
+                    }
+                    else
+                    {
+                        encoded!.Value.Span.CopyTo(span.Slice(MessageFraming.HeaderSize, size));
+                    }
+
+                    writer.Advance(MessageFraming.HeaderSize + size);
+                }
             }
 
             if (flush)

@@ -125,7 +125,7 @@ internal sealed partial class RelayEngine
         var fresh = new List<CommittedOp>(result.StoredCount);
         for (var i = 0; i < ops.Count; i++)
         {
-            if (!result.Duplicates[i]) fresh.Add(new CommittedOp(result.Positions[i], ops[i], wires[i]));
+            if (!result.Duplicates[i]) fresh.Add(new CommittedOp(result.Positions[i], ops[i], wires[i], records[i].Payload));
         }
         lock (tenant.Gate)
         {
