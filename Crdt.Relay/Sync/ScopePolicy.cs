@@ -33,7 +33,7 @@ internal sealed class ScopePolicy(TenantState tenant, IReadOnlySet<DocumentKey> 
     }
 
     /// <summary>Throws PERMISSION_DENIED when <paramref name="caller"/> may not make <paramref name="op"/>.</summary>
-    public void CheckWrite(CallerIdentity caller, Op op, bool exists, string? assignee, string where)
+    public void CheckWrite(CallerIdentity caller, Op op, bool exists, string? assignee, OpPlace where)
     {
         if (caller.SeesWholeTenant) return;
         var key = op.Document;
