@@ -19,6 +19,13 @@ public interface IBufferedStreamWriter<in T> : IAsyncStreamWriter<T>
     /// </summary>
     Task WriteEncodedBufferedAsync(ReadOnlyMemory<byte> encodedMessage, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Adds several messages given as their protobuf encodings, in order, without sending them yet:
+    /// the same as one <see cref="WriteEncodedBufferedAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
+    /// each, but handed to the transport in one piece.
+    /// </summary>
+    Task WriteEncodedBufferedAsync(IReadOnlyList<ReadOnlyMemory<byte>> encodedMessages, CancellationToken cancellationToken = default);
+
     /// <summary>Sends everything held back.</summary>
     Task FlushAsync(CancellationToken cancellationToken = default);
 }

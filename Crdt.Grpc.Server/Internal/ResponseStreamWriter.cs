@@ -31,6 +31,13 @@ internal sealed class ResponseStreamWriter<TResponse> : IBufferedStreamWriter<TR
         return _call.WriteEncodedMessageAsync(encodedMessage, flush: false);
     }
 
+    public Task WriteEncodedBufferedAsync(IReadOnlyList<ReadOnlyMemory<byte>> encodedMessages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(encodedMessages);
+        cancellationToken.ThrowIfCancellationRequested();
+        return _call.WriteEncodedMessagesAsync(encodedMessages);
+    }
+
     public Task FlushAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

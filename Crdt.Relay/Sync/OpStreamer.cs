@@ -107,15 +107,22 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsy
         while (true)
         {
             node = await node.NextAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var committed in node.Ops)
+            if (caller.SeesWholeTenant && _buffered is not null)
             {
-                if (caller.SeesWholeTenant)
+                await SendCommitAsync(node.Ops, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var committed in node.Ops)
                 {
-                    await SendEncodedAsync(committed.EncodedPullResponse, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await RouteAsync(committed.Wire, committed.Position, committed.Payload, committed, cancellationToken).ConfigureAwait(false);
+                    if (caller.SeesWholeTenant)
+                    {
+                        await SendEncodedAsync(committed.EncodedPullResponse, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await RouteAsync(committed.Wire, committed.Position, committed.Payload, committed, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
             await CheckpointAsync(node.Head, more: false, cancellationToken).ConfigureAwait(false);
@@ -186,6 +193,28 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsy
     {
         _items++;
         return WriteAsync(response, cancellationToken);
+    }
+
+    /// <summary>Sends every op of a commit to a stream that sees the whole tenant: the shared
+    /// encodings, handed over <see cref="FlushEvery"/> at a time.</summary>
+    private async Task SendCommitAsync(IReadOnlyList<CommittedOp> ops, CancellationToken cancellationToken)
+    {
+        for (var start = 0; start < ops.Count; start += FlushEvery)
+        {
+            var chunk = new ReadOnlyMemory<byte>[Math.Min(FlushEvery, ops.Count - start)];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                chunk[i] = ops[start + i].EncodedPullResponse;
+            }
+            _items += chunk.Length;
+            await _buffered!.WriteEncodedBufferedAsync(chunk, cancellationToken).ConfigureAwait(false);
+            _unflushed += chunk.Length;
+            if (start + chunk.Length < ops.Count)
+            {
+                _unflushed = 0;
+                await _buffered.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task SendEncodedAsync(byte[] encodedResponse, CancellationToken cancellationToken)

@@ -56,7 +56,7 @@ internal sealed partial class RelayEngine
         }
 
         var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-        var pins = await PinsAsync(caller, cancellationToken).ConfigureAwait(false);
+        var pins = ScopePolicy.PinsMatter(ops) ? await PinsAsync(caller, cancellationToken).ConfigureAwait(false) : NoPins;
         AppendResult result;
         await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -187,6 +187,8 @@ internal sealed partial class RelayEngine
             tenant.WriteLock.Release();
         }
     }
+
+    private static readonly IReadOnlySet<Core.DocumentKey> NoPins = new HashSet<Core.DocumentKey>();
 
     private async Task<IReadOnlySet<Core.DocumentKey>> PinsAsync(CallerIdentity caller, CancellationToken cancellationToken)
     {

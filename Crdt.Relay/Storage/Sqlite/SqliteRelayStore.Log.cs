@@ -110,14 +110,9 @@ public sealed partial class SqliteRelayStore
             fresh.Add(i);
         }
 
-        // One prepared single-row INSERT, rebound per row: cheaper than multi-row statements built
-        // and parsed per push, whose hundreds of named parameters SQLite looks up one by one.
-        var insert = Prepared("INSERT INTO ops(position, tenant, replica, seq, collection, doc_id, payload) VALUES($p, $t, $r, $s, $c, $d, $b);",
-            tx, "$p", "$t", "$r", "$s", "$c", "$d", "$b");
         foreach (var i in fresh)
         {
-            var op = ops[i];
-            With(insert, positions[i], tenant, op.Replica, op.Sequence, op.Document.Collection, op.Document.Id, op.Payload).ExecuteNonQuery();
+            InsertOp(positions[i], tenant, ops[i]);
         }
 
         var head = fresh.Count > 0
