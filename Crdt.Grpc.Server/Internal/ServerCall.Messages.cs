@@ -59,19 +59,39 @@ internal sealed partial class ServerCall
     }
 
     /// <summary>Writes one response message (sending the response headers first if needed).</summary>
-    public async Task WriteMessageAsync(IMessage message, bool flush)
+    public Task WriteMessageAsync(IMessage message, bool flush)
     {
         ArgumentNullException.ThrowIfNull(message);
+        return WriteSerialisedAsync(message, default, flush);
+    }
+
+    /// <summary>Writes one response message given as its protobuf encoding (already encoded once
+    /// for several streams), framed and compressed like any other.</summary>
+    public Task WriteEncodedMessageAsync(ReadOnlyMemory<byte> encodedMessage, bool flush) =>
+        WriteSerialisedAsync(null, encodedMessage, flush);
+
+    /// <summary>Writes several encoded response messages, unflushed, framed into one piece of the
+    /// body pipe (one hand-over to the connection's writer instead of one per message).</summary>
+    public Task WriteEncodedMessagesAsync(IReadOnlyList<ReadOnlyMemory<byte>> encodedMessages) =>
+        WriteSerialisedAsync(null, null, flush: false, encodedMessages);
+
+    /// <summary>Sends the response messages written without a flush (and the headers, if not yet sent).</summary>
+    public Task FlushResponsesAsync() => WriteSerialisedAsync(null, null, flush: true);
+
+    // One writer at a time, and, on calls with a deadline, never at the same time as the status.
+    private async Task WriteSerialisedAsync(IMessage? message, ReadOnlyMemory<byte>? encoded, bool flush,
+        IReadOnlyList<ReadOnlyMemory<byte>>? encodedMany = null)
+    {
         if (_writeLock is null)
         {
-            await WriteMessageCoreAsync(message, flush).ConfigureAwait(false);
+            await WriteMessageCoreAsync(message, encoded, flush, encodedMany).ConfigureAwait(false);
             return;
         }
 
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            await WriteMessageCoreAsync(message, flush).ConfigureAwait(false);
+            await WriteMessageCoreAsync(message, encoded, flush, encodedMany).ConfigureAwait(false);
         }
         finally
         {
@@ -79,7 +99,9 @@ internal sealed partial class ServerCall
         }
     }
 
-    private async Task WriteMessageCoreAsync(IMessage message, bool flush)
+    /// <summary>Frames <paramref name="message"/>, or <paramref name="encoded"/> when no message is
+    /// given, or each of <paramref name="encodedMany"/>, or nothing (a bare flush).</summary>
+    private async Task WriteMessageCoreAsync(IMessage? message, ReadOnlyMemory<byte>? encoded, bool flush, IReadOnlyList<ReadOnlyMemory<byte>>? encodedMany)
     {
         if (_completed)
         {
@@ -95,23 +117,38 @@ internal sealed partial class ServerCall
         {
             IoToken.ThrowIfCancellationRequested();
             EnsureHeaders();
-            var size = message.CalculateSize();
-            MessageSerializer.CheckSendSize(size, _options.MaxSendMessageSize);
             var writer = HttpContext.Response.BodyWriter;
-            if (_responseEncoding is not null && Context.CompressResponses)
+            if (encodedMany is not null)
             {
-                var compressed = GrpcCompression.Compress(_responseEncoding, message.ToByteArray());
-                var span = writer.GetSpan(MessageFraming.HeaderSize + compressed.Length);
-                MessageFraming.WriteHeader(span, compressed: true, compressed.Length);
-                compressed.CopyTo(span.Slice(MessageFraming.HeaderSize));
-                writer.Advance(MessageFraming.HeaderSize + compressed.Length);
+                WriteFrames(writer, encodedMany);
             }
-            else
+            else if (message is not null || encoded is not null)
             {
-                var span = writer.GetSpan(MessageFraming.HeaderSize + size);
-                MessageFraming.WriteHeader(span, compressed: false, size);
-                message.WriteTo(span.Slice(MessageFraming.HeaderSize, size));
-                writer.Advance(MessageFraming.HeaderSize + size);
+                var size = message?.CalculateSize() ?? encoded!.Value.Length;
+                MessageSerializer.CheckSendSize(size, _options.MaxSendMessageSize);
+                if (_responseEncoding is not null && Context.CompressResponses)
+                {
+                    var compressed = GrpcCompression.Compress(_responseEncoding, message?.ToByteArray() ?? encoded!.Value.ToArray());
+                    var span = writer.GetSpan(MessageFraming.HeaderSize + compressed.Length);
+                    MessageFraming.WriteHeader(span, compressed: true, compressed.Length);
+                    compressed.CopyTo(span.Slice(MessageFraming.HeaderSize));
+                    writer.Advance(MessageFraming.HeaderSize + compressed.Length);
+                }
+                else
+                {
+                    var span = writer.GetSpan(MessageFraming.HeaderSize + size);
+                    MessageFraming.WriteHeader(span, compressed: false, size);
+                    if (message is not null)
+                    {
+                        message.WriteTo(span.Slice(MessageFraming.HeaderSize, size));
+                    }
+                    else
+                    {
+                        encoded!.Value.Span.CopyTo(span.Slice(MessageFraming.HeaderSize, size));
+                    }
+
+                    writer.Advance(MessageFraming.HeaderSize + size);
+                }
             }
 
             if (flush)
@@ -127,6 +164,41 @@ internal sealed partial class ServerCall
         {
             Volatile.Write(ref _writing, 0);
         }
+    }
+
+    private void WriteFrames(System.IO.Pipelines.PipeWriter writer, IReadOnlyList<ReadOnlyMemory<byte>> encodedMessages)
+    {
+        var total = 0;
+        foreach (var encoded in encodedMessages)
+        {
+            MessageSerializer.CheckSendSize(encoded.Length, _options.MaxSendMessageSize);
+            total += MessageFraming.HeaderSize + encoded.Length;
+        }
+
+        if (_responseEncoding is not null && Context.CompressResponses)
+        {
+            foreach (var encoded in encodedMessages)
+            {
+                var compressed = GrpcCompression.Compress(_responseEncoding, encoded.ToArray());
+                var frame = writer.GetSpan(MessageFraming.HeaderSize + compressed.Length);
+                MessageFraming.WriteHeader(frame, compressed: true, compressed.Length);
+                compressed.CopyTo(frame.Slice(MessageFraming.HeaderSize));
+                writer.Advance(MessageFraming.HeaderSize + compressed.Length);
+            }
+
+            return;
+        }
+
+        var span = writer.GetSpan(total);
+        var at = 0;
+        foreach (var encoded in encodedMessages)
+        {
+            MessageFraming.WriteHeader(span.Slice(at), compressed: false, encoded.Length);
+            encoded.Span.CopyTo(span.Slice(at + MessageFraming.HeaderSize));
+            at += MessageFraming.HeaderSize + encoded.Length;
+        }
+
+        writer.Advance(total);
     }
 
     /// <summary>Sends the response headers now (ServerCallContext.WriteResponseHeadersAsync).</summary>

@@ -29,7 +29,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
 
     public void Validate(Op op, int index)
     {
-        var where = $"op #{index} ({op.Dot}) on {op.Document}";
+        var where = new OpPlace(op, index);
         if (!tenant.Documents.Schemas.TryGet(op.Document.Collection, out var schema))
         {
             throw RelayRefusal.Invalid($"{where}: unknown collection '{op.Document.Collection}'");
@@ -55,14 +55,14 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         Advance(facts, schema, op);
     }
 
-    private static void CheckMutation(string where, CollectionSchema schema, Mutation mutation)
+    private static void CheckMutation(OpPlace where, CollectionSchema schema, Mutation mutation)
     {
         switch (mutation)
         {
             case SetField set:
                 {
                     var field = Field(where, schema, set.Field, FieldKind.Lww);
-                    CheckValue(where, set.Field, field.ValueKind, set.Value);
+                    CheckValue(where, set.Field, null, field.ValueKind, set.Value);
                     if (field.AllowedValues is { } allowed && set.Value is { Kind: FieldValueKind.String } text
                         && !allowed.Contains(text.AsString(), StringComparer.Ordinal))
                     {
@@ -76,7 +76,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
                     foreach (var (name, value) in add.Values)
                     {
                         var element = ElementField(where, field, name);
-                        CheckValue(where, $"{add.Field}.{name}", element.ValueKind, value);
+                        CheckValue(where, add.Field, name, element.ValueKind, value);
                     }
                     foreach (var required in field.ElementFields.Values.Where(f => f.RequiredOnAdd))
                     {
@@ -89,7 +89,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
                 {
                     var field = Field(where, schema, setElement.Field, FieldKind.OrSet);
                     var element = ElementField(where, field, setElement.ElementField);
-                    CheckValue(where, $"{setElement.Field}.{setElement.ElementField}", element.ValueKind, setElement.Value);
+                    CheckValue(where, setElement.Field, setElement.ElementField, element.ValueKind, setElement.Value);
                     break;
                 }
             case RemoveElement remove:
@@ -98,7 +98,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         }
     }
 
-    private static FieldSchema Field(string where, CollectionSchema schema, string name, FieldKind kind)
+    private static FieldSchema Field(OpPlace where, CollectionSchema schema, string name, FieldKind kind)
     {
         if (!schema.TryGetField(name, out var field))
             throw RelayRefusal.Invalid($"{where}, field '{name}': no such field in collection '{schema.Name}'");
@@ -108,18 +108,18 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         return field;
     }
 
-    private static ElementFieldSchema ElementField(string where, FieldSchema set, string name) =>
+    private static ElementFieldSchema ElementField(OpPlace where, FieldSchema set, string name) =>
         set.ElementFields.TryGetValue(name, out var element)
             ? element
             : throw RelayRefusal.Invalid($"{where}, field '{set.Name}.{name}': no such element field");
 
-    private static void CheckValue(string where, string field, FieldValueKind declared, FieldValue value)
+    private static void CheckValue(OpPlace where, string field, string? elementField, FieldValueKind declared, FieldValue value)
     {
         if (!FieldSchema.Accepts(declared, value))
-            throw RelayRefusal.Invalid($"{where}, field '{field}': expects {declared.ToString().ToLowerInvariant()}, got {value.Kind.ToString().ToLowerInvariant()}");
+            throw RelayRefusal.Invalid($"{where}, field '{(elementField is null ? field : $"{field}.{elementField}")}': expects {declared.ToString().ToLowerInvariant()}, got {value.Kind.ToString().ToLowerInvariant()}");
     }
 
-    private static void CheckRequiredOnCreate(string where, CollectionSchema schema, Op op)
+    private static void CheckRequiredOnCreate(OpPlace where, CollectionSchema schema, Op op)
     {
         foreach (var required in schema.Fields.Values.Where(f => f.RequiredOnCreate))
         {
@@ -129,7 +129,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         }
     }
 
-    private void CheckClosedState(string where, CollectionSchema schema, Op op, BatchFacts facts)
+    private void CheckClosedState(OpPlace where, CollectionSchema schema, Op op, BatchFacts facts)
     {
         foreach (var rule in schema.ClosedStateRules)
         {

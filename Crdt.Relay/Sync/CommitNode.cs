@@ -2,8 +2,24 @@ using Crdt.Core;
 
 namespace Crdt.Relay.Sync;
 
-/// <summary>One op as committed: its log position, the decoded op and its wire form.</summary>
-internal sealed record CommittedOp(long Position, Op Op, Core.Wire.Op Wire);
+/// <summary>One op as committed: its log position, the decoded op, its wire form and that form's
+/// encoding (the bytes stored in the log).</summary>
+internal sealed class CommittedOp(long Position, Op Op, Core.Wire.Op Wire, byte[] Payload)
+{
+    private byte[]? _pullResponse;
+
+    public long Position { get; } = Position;
+
+    public Op Op { get; } = Op;
+
+    public Core.Wire.Op Wire { get; } = Wire;
+
+    public byte[] Payload { get; } = Payload;
+
+    /// <summary>The encoded <c>PullResponse { op }</c> carrying this op, made once and shared by
+    /// every live stream that sends it (a benign race may make it twice; both are equal).</summary>
+    public byte[] EncodedPullResponse => _pullResponse ??= PullResponseEncoding.OfOp(Payload);
+}
 
 /// <summary>
 /// A link in a tenant's chain of commits: live streams hold their current node and await

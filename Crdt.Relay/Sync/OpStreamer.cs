@@ -13,11 +13,18 @@ namespace Crdt.Relay.Sync;
 /// from the tenant's commit chain. A document that enters the technician's scope (assigned to it,
 /// referenced by its order, pinned since the cursor) is sent whole as a snapshot, because the
 /// device lacks its history; a work order reassigned away is announced with <c>left_scope</c>.
+/// Items are held back and sent with the checkpoint that follows them (or every
+/// <see cref="FlushEvery"/> items), so a commit of many ops costs one flush, not one per op; an op
+/// goes out as the bytes it was stored as, encoded once for every stream.
 /// </summary>
 internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsyncStreamWriter<Wire.PullResponse> output)
 {
     private const int DefaultMaxItems = 50_000;
     private const int ReadPage = 2_000;
+    // Items held back at most before a flush: bounds what a stream buffers on the relay.
+    private const int FlushEvery = 512;
+    private readonly IBufferedStreamWriter<Wire.PullResponse>? _buffered = output as IBufferedStreamWriter<Wire.PullResponse>;
+    private int _unflushed;
     // Documents sent whole, with the version sent: their ops up to it are already in the device.
     private readonly Dictionary<DocumentKey, long> _snapshotSent = [];
     private TenantState _tenant = null!;
@@ -60,7 +67,7 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsy
         {
             foreach (var snapshot in bootstrap)
             {
-                await output.WriteAsync(new Wire.PullResponse { Document = snapshot }, cancellationToken).ConfigureAwait(false);
+                await WriteAsync(new Wire.PullResponse { Document = snapshot }, cancellationToken).ConfigureAwait(false);
             }
         }
         else
@@ -80,7 +87,15 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsy
                         await CheckpointAsync(cursor, more: true, cancellationToken).ConfigureAwait(false);
                         return;
                     }
-                    await RouteAsync(Wire.Op.Parser.ParseFrom(entry.Payload), entry.Position, cancellationToken).ConfigureAwait(false);
+                    if (caller.SeesWholeTenant)
+                    {
+                        // Everything is in scope: the stored bytes go out as they are, never decoded.
+                        await SendEncodedAsync(PullResponseEncoding.OfOp(entry.Payload), cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await RouteAsync(Wire.Op.Parser.ParseFrom(entry.Payload), entry.Position, entry.Payload, null, cancellationToken).ConfigureAwait(false);
+                    }
                     cursor = entry.Position;
                 }
                 if (page.Count < ReadPage) break;
@@ -92,26 +107,38 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsy
         while (true)
         {
             node = await node.NextAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var committed in node.Ops)
+            if (caller.SeesWholeTenant && _buffered is not null)
             {
-                await RouteAsync(committed.Wire, committed.Position, cancellationToken).ConfigureAwait(false);
+                await SendCommitAsync(node.Ops, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var committed in node.Ops)
+                {
+                    if (caller.SeesWholeTenant)
+                    {
+                        await SendEncodedAsync(committed.EncodedPullResponse, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await RouteAsync(committed.Wire, committed.Position, committed.Payload, committed, cancellationToken).ConfigureAwait(false);
+                    }
+                }
             }
             await CheckpointAsync(node.Head, more: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task RouteAsync(Wire.Op op, long position, CancellationToken cancellationToken)
+    /// <summary>Sends what a technician's device should get of one op (<paramref name="payload"/> is its
+    /// stored encoding; <paramref name="committed"/> the live commit that holds it, if any): the op, a
+    /// snapshot of a document that entered its scope, or left_scope.</summary>
+    private async Task RouteAsync(Wire.Op op, long position, byte[] payload, CommittedOp? committed, CancellationToken cancellationToken)
     {
         var key = new DocumentKey(op.Document.Collection, op.Document.Id);
         bool readable;
         lock (_tenant.Gate)
         {
             readable = _scope.CanRead(caller, key);
-        }
-        if (caller.SeesWholeTenant)
-        {
-            await SendAsync(new Wire.PullResponse { Op = op }, cancellationToken).ConfigureAwait(false);
-            return;
         }
         var isOrder = key.Collection == WorkOrderFields.Collection;
         if (!readable)
@@ -135,7 +162,7 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsy
         }
         else if (!_snapshotSent.TryGetValue(key, out var sentVersion) || position > sentVersion)
         {
-            await SendAsync(new Wire.PullResponse { Op = op }, cancellationToken).ConfigureAwait(false);
+            await SendEncodedAsync(committed?.EncodedPullResponse ?? PullResponseEncoding.OfOp(payload), cancellationToken).ConfigureAwait(false);
         }
         if (isOrder && (SetsField(op, WorkOrderFields.Assignee) || SetsField(op, WorkOrderFields.Customer) || SetsField(op, WorkOrderFields.Asset)))
         {
@@ -165,11 +192,68 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsy
     private Task SendAsync(Wire.PullResponse response, CancellationToken cancellationToken)
     {
         _items++;
-        return output.WriteAsync(response, cancellationToken);
+        return WriteAsync(response, cancellationToken);
     }
 
-    private Task CheckpointAsync(long cursor, bool more, CancellationToken cancellationToken) =>
-        output.WriteAsync(new Wire.PullResponse { Checkpoint = new Wire.Checkpoint { Cursor = (ulong)cursor, More = more } }, cancellationToken);
+    /// <summary>Sends every op of a commit to a stream that sees the whole tenant: the shared
+    /// encodings, handed over <see cref="FlushEvery"/> at a time.</summary>
+    private async Task SendCommitAsync(IReadOnlyList<CommittedOp> ops, CancellationToken cancellationToken)
+    {
+        for (var start = 0; start < ops.Count; start += FlushEvery)
+        {
+            var chunk = new ReadOnlyMemory<byte>[Math.Min(FlushEvery, ops.Count - start)];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                chunk[i] = ops[start + i].EncodedPullResponse;
+            }
+            _items += chunk.Length;
+            await _buffered!.WriteEncodedBufferedAsync(chunk, cancellationToken).ConfigureAwait(false);
+            _unflushed += chunk.Length;
+            if (start + chunk.Length < ops.Count)
+            {
+                _unflushed = 0;
+                await _buffered.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task SendEncodedAsync(byte[] encodedResponse, CancellationToken cancellationToken)
+    {
+        _items++;
+        if (_buffered is null)
+        {
+            await output.WriteAsync(Wire.PullResponse.Parser.ParseFrom(encodedResponse), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        await _buffered.WriteEncodedBufferedAsync(encodedResponse, cancellationToken).ConfigureAwait(false);
+        await CountHeldBackAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes an item, held back until the next checkpoint or the next <see cref="FlushEvery"/> items.</summary>
+    private async Task WriteAsync(Wire.PullResponse response, CancellationToken cancellationToken)
+    {
+        if (_buffered is null)
+        {
+            await output.WriteAsync(response, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        await _buffered.WriteBufferedAsync(response, cancellationToken).ConfigureAwait(false);
+        await CountHeldBackAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CountHeldBackAsync(CancellationToken cancellationToken)
+    {
+        if (++_unflushed < FlushEvery) return;
+        _unflushed = 0;
+        await _buffered!.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the checkpoint, and with it every item held back.</summary>
+    private Task CheckpointAsync(long cursor, bool more, CancellationToken cancellationToken)
+    {
+        _unflushed = 0;
+        return output.WriteAsync(new Wire.PullResponse { Checkpoint = new Wire.Checkpoint { Cursor = (ulong)cursor, More = more } }, cancellationToken);
+    }
 
     private static bool SetsField(Wire.Op op, string field) =>
         op.Mutations.Any(m => m.KindCase == Wire.Mutation.KindOneofCase.SetField && m.SetField.Field == field);

@@ -56,7 +56,7 @@ internal sealed partial class RelayEngine
         }
 
         var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-        var pins = await PinsAsync(caller, cancellationToken).ConfigureAwait(false);
+        var pins = ScopePolicy.PinsMatter(ops) ? await PinsAsync(caller, cancellationToken).ConfigureAwait(false) : NoPins;
         AppendResult result;
         await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -125,7 +125,7 @@ internal sealed partial class RelayEngine
         var fresh = new List<CommittedOp>(result.StoredCount);
         for (var i = 0; i < ops.Count; i++)
         {
-            if (!result.Duplicates[i]) fresh.Add(new CommittedOp(result.Positions[i], ops[i], wires[i]));
+            if (!result.Duplicates[i]) fresh.Add(new CommittedOp(result.Positions[i], ops[i], wires[i], records[i].Payload));
         }
         lock (tenant.Gate)
         {
@@ -187,6 +187,8 @@ internal sealed partial class RelayEngine
             tenant.WriteLock.Release();
         }
     }
+
+    private static readonly IReadOnlySet<Core.DocumentKey> NoPins = new HashSet<Core.DocumentKey>();
 
     private async Task<IReadOnlySet<Core.DocumentKey>> PinsAsync(CallerIdentity caller, CancellationToken cancellationToken)
     {

@@ -82,7 +82,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
             {
                 var wire = Wire.Op.Parser.ParseFrom(entry.Payload);
                 var op = OpCodec.FromMessage(wire);
-                ops.Add(new CommittedOp(entry.Position, op, wire));
+                ops.Add(new CommittedOp(entry.Position, op, wire, entry.Payload));
                 if (op.Dot.Replica == Replica) tenant.NextRelaySequence = Math.Max(tenant.NextRelaySequence, op.Dot.Seq + 1);
             }
             lock (tenant.Gate)

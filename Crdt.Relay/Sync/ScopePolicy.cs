@@ -32,8 +32,20 @@ internal sealed class ScopePolicy(TenantState tenant, IReadOnlySet<DocumentKey> 
         };
     }
 
+    /// <summary>Whether a device's pins can decide a write of these ops: only for documents that are
+    /// neither work orders (they follow assignment) nor parts (open to all), so a batch of those
+    /// needs no look-up of the pins.</summary>
+    public static bool PinsMatter(IReadOnlyList<Op> ops)
+    {
+        foreach (var op in ops)
+        {
+            if (op.Document.Collection is not (WorkOrderFields.Collection or Part)) return true;
+        }
+        return false;
+    }
+
     /// <summary>Throws PERMISSION_DENIED when <paramref name="caller"/> may not make <paramref name="op"/>.</summary>
-    public void CheckWrite(CallerIdentity caller, Op op, bool exists, string? assignee, string where)
+    public void CheckWrite(CallerIdentity caller, Op op, bool exists, string? assignee, OpPlace where)
     {
         if (caller.SeesWholeTenant) return;
         var key = op.Document;

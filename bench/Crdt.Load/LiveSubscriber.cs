@@ -24,7 +24,7 @@ internal sealed class LiveSubscriber : IDisposable
     }
 
     /// <summary>Arrival time (Stopwatch ticks) of each op, by dot. Written by the reader loop only.</summary>
-    public Dictionary<string, long> ArrivedAt { get; } = [];
+    public Dictionary<(string Replica, ulong Seq), long> ArrivedAt { get; } = [];
 
     /// <summary>Subscribes from <paramref name="cursor"/> and reads until cancelled.</summary>
     public async Task RunAsync(ulong cursor, CancellationToken cancellationToken)

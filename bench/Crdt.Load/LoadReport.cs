@@ -20,6 +20,8 @@ internal sealed record LoadReport(
     double PushToSubscriberMaxMs,
     long Deliveries,
     double RelayCpuSeconds,
+    double RelayCpuMicrosPerOp,
+    double HarnessCpuSeconds,
     long RelayPeakRssBytes,
     double DeviceWireBytesPerOp,
     double SubscriberWireBytesPerOp,
@@ -40,7 +42,8 @@ internal sealed record LoadReport(
         output.WriteLine($"  ops stored             {N(OpsStored)} in {N(PushMs)} ms = {N(OpsStoredPerSec)} ops/s   (target >= 50,000: {(OpsStoredPerSec >= 50_000 ? "met" : "MISSED")})");
         output.WriteLine($"  sync (push + pull)     {N(SyncMs)} ms for all devices at once");
         output.WriteLine($"  push -> subscriber     p50 {N(PushToSubscriberP50Ms)} ms, p99 {N(PushToSubscriberP99Ms)} ms, max {N(PushToSubscriberMaxMs)} ms over {N(Deliveries)} deliveries   (p99 target <= 250: {(PushToSubscriberP99Ms <= 250 ? "met" : "MISSED")})");
-        output.WriteLine($"  relay CPU              {RelayCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s during the sync; peak RSS {N(RelayPeakRssBytes / 1048576.0)} MiB");
+        output.WriteLine($"  relay CPU              {RelayCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s during the sync ({N(RelayCpuMicrosPerOp)} µs per op stored); peak RSS {N(RelayPeakRssBytes / 1048576.0)} MiB");
+        output.WriteLine($"  harness CPU            {HarnessCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s during the sync (devices and subscribers, the same cores)");
         output.WriteLine($"  bytes on the wire      {N(DeviceWireBytesPerOp)} B/op device<->relay (push + pull), {N(SubscriberWireBytesPerOp)} B/op per subscriber");
     }
 }

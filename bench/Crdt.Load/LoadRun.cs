@@ -59,6 +59,7 @@ internal static class LoadRun
             var arrivals = subscribers.Select(s => s.AllArrived(totalOps)).ToList();
 
             double cpuBefore = relay.CpuSeconds();
+            double harnessCpuBefore = HarnessCpuSeconds();
             long deviceBytesBefore = deviceWire.Total, subscriberBytesBefore = subscriberWire.Total;
             long syncStart = Stopwatch.GetTimestamp();
             var pushes = devices.Select(d => d.PushAllAsync(options.BatchSize, cancellationToken)).ToList();
@@ -74,6 +75,7 @@ internal static class LoadRun
                     $"(received: {string.Join(", ", subscribers.Select(s => s.ArrivedAt.Count))})");
             }
             double cpu = relay.CpuSeconds() - cpuBefore;
+            double harnessCpu = HarnessCpuSeconds() - harnessCpuBefore;
             long deviceBytes = deviceWire.Total - deviceBytesBefore;
             long subscriberBytes = subscriberWire.Total - subscriberBytesBefore;
             await stopSubscribers.CancelAsync().ConfigureAwait(false);
@@ -85,7 +87,7 @@ internal static class LoadRun
                 options.Devices, options.Edits, options.Subscribers, options.BatchSize, totalOps, stored,
                 offlineMs, pushMs, stored / (pushMs / 1000), syncMs,
                 Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies.Length == 0 ? 0 : latencies[^1], latencies.Length,
-                cpu, relay.PeakRssBytes(),
+                cpu, stored == 0 ? 0 : cpu * 1e6 / stored, harnessCpu, relay.PeakRssBytes(),
                 (double)deviceBytes / totalOps, options.Subscribers == 0 ? 0 : (double)subscriberBytes / options.Subscribers / totalOps,
                 Environment.ProcessorCount, MachineFacts.MachineCpu(), loadAtStart);
         }
@@ -97,9 +99,16 @@ internal static class LoadRun
         }
     }
 
+    /// <summary>User + system CPU seconds of this process (the devices and subscribers).</summary>
+    private static double HarnessCpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
+
     private static double[] Latencies(List<SimulatedDevice> devices, List<LiveSubscriber> subscribers)
     {
-        var pushedAt = new Dictionary<string, long>();
+        var pushedAt = new Dictionary<(string Replica, ulong Seq), long>();
         foreach (var device in devices)
         {
             foreach (var (dot, at) in device.PushStartedAt) pushedAt[dot] = at;

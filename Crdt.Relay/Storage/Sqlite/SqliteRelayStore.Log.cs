@@ -21,13 +21,9 @@ public sealed partial class SqliteRelayStore
     /// append's transaction; a replica id the claim does not match fails the batch.</summary>
     private void BindReplicas(string tenant, IReadOnlyList<OpRecord> ops, ReplicaClaim claim, SqliteTransaction tx)
     {
-        foreach (var replica in ops.Select(o => o.Replica).Distinct(StringComparer.Ordinal))
+        foreach (var replica in DistinctReplicas(ops))
         {
-            using var find = _writer.CreateCommand();
-            find.Transaction = tx;
-            find.CommandText = "SELECT device, key_hash FROM replica_owners WHERE tenant = $t AND replica = $r;";
-            find.Parameters.AddWithValue("$t", tenant);
-            find.Parameters.AddWithValue("$r", replica);
+            var find = With(Prepared("SELECT device, key_hash FROM replica_owners WHERE tenant = $t AND replica = $r;", tx, "$t", "$r"), tenant, replica);
             string? device = null;
             byte[]? keyHash = null;
             using (var reader = find.ExecuteReader())
@@ -40,8 +36,8 @@ public sealed partial class SqliteRelayStore
             }
             if (device is null)
             {
-                Scalar(_writer, "INSERT INTO replica_owners(tenant, replica, device, key_hash) VALUES($t, $r, $d, $k);", tx,
-                    ("$t", tenant), ("$r", replica), ("$d", claim.Device), ("$k", (object?)claim.KeyHash ?? DBNull.Value));
+                With(Prepared("INSERT INTO replica_owners(tenant, replica, device, key_hash) VALUES($t, $r, $d, $k);", tx, "$t", "$r", "$d", "$k"),
+                    tenant, replica, claim.Device, claim.KeyHash).ExecuteNonQuery();
                 continue;
             }
             var sameDevice = string.Equals(device, claim.Device, StringComparison.Ordinal);
@@ -63,20 +59,28 @@ public sealed partial class SqliteRelayStore
         return Task.FromResult(Scalar(connection, "SELECT device FROM replica_owners WHERE tenant = $t AND replica = $r;", null, ("$t", tenant), ("$r", replica)) as string);
     }
 
-    // Rows per INSERT statement: one statement per row costs more in statement overhead than in
-    // SQLite itself. 7 parameters a row stays far below SQLite's parameter limit.
-    private const int RowsPerInsert = 64;
+    /// <summary>The batch's replica ids, each once (a push usually carries one).</summary>
+    private static List<string> DistinctReplicas(IReadOnlyList<OpRecord> ops)
+    {
+        var replicas = new List<string>(1);
+        foreach (var op in ops)
+        {
+            if (!replicas.Contains(op.Replica, StringComparer.Ordinal)) replicas.Add(op.Replica);
+        }
+        return replicas;
+    }
 
     private AppendResult AppendInTransaction(string tenant, IReadOnlyList<OpRecord> ops, SqliteTransaction tx)
     {
         var positions = new long[ops.Count];
         var duplicates = new bool[ops.Count];
-        EnsureTenant(tenant, DateTimeOffset.UtcNow, tx);
+        With(Prepared("INSERT INTO tenants(name, created_at) VALUES($n, $at) ON CONFLICT(name) DO NOTHING;", tx, "$n", "$at"),
+            tenant, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).ExecuteNonQuery();
         var stored = StoredDots(tenant, ops, tx);
 
         // Positions are chosen here, max + 1 upwards, under the write lock BEGIN IMMEDIATE took:
         // no other writer can choose positions until this transaction ends.
-        var next = Convert.ToInt64(Scalar(_writer, "SELECT coalesce(max(position), 0) FROM ops;", tx)) + 1;
+        var next = Convert.ToInt64(Prepared("SELECT coalesce(max(position), 0) FROM ops;", tx).ExecuteScalar()) + 1;
         var fresh = new List<int>(ops.Count);
         var inBatch = new Dictionary<(string, long), int>();
         for (var i = 0; i < ops.Count; i++)
@@ -106,32 +110,14 @@ public sealed partial class SqliteRelayStore
             fresh.Add(i);
         }
 
-        for (var start = 0; start < fresh.Count; start += RowsPerInsert)
+        foreach (var i in fresh)
         {
-            var count = Math.Min(RowsPerInsert, fresh.Count - start);
-            using var insert = _writer.CreateCommand();
-            insert.Transaction = tx;
-            var sql = new System.Text.StringBuilder("INSERT INTO ops(position, tenant, replica, seq, collection, doc_id, payload) VALUES ");
-            insert.Parameters.AddWithValue("$tenant", tenant);
-            for (var r = 0; r < count; r++)
-            {
-                var i = fresh[start + r];
-                var op = ops[i];
-                sql.Append(r == 0 ? "" : ",").Append($"($p{r}, $tenant, $r{r}, $s{r}, $c{r}, $d{r}, $b{r})");
-                insert.Parameters.AddWithValue($"$p{r}", positions[i]);
-                insert.Parameters.AddWithValue($"$r{r}", op.Replica);
-                insert.Parameters.AddWithValue($"$s{r}", op.Sequence);
-                insert.Parameters.AddWithValue($"$c{r}", op.Document.Collection);
-                insert.Parameters.AddWithValue($"$d{r}", op.Document.Id);
-                insert.Parameters.Add($"$b{r}", SqliteType.Blob).Value = op.Payload;
-            }
-            insert.CommandText = sql.Append(';').ToString();
-            insert.ExecuteNonQuery();
+            InsertOp(positions[i], tenant, ops[i]);
         }
 
         var head = fresh.Count > 0
             ? positions[fresh[^1]]
-            : Convert.ToInt64(Scalar(_writer, "SELECT coalesce(max(position), 0) FROM ops WHERE tenant = $t;", tx, ("$t", tenant)));
+            : Convert.ToInt64(With(Prepared("SELECT coalesce(max(position), 0) FROM ops WHERE tenant = $t;", tx, "$t"), tenant).ExecuteScalar());
         return new AppendResult(positions, duplicates, head);
     }
 
@@ -143,13 +129,8 @@ public sealed partial class SqliteRelayStore
         foreach (var group in ops.GroupBy(o => o.Replica, StringComparer.Ordinal))
         {
             var wanted = group.Select(o => o.Sequence).ToHashSet();
-            using var query = _writer.CreateCommand();
-            query.Transaction = tx;
-            query.CommandText = "SELECT seq, position, payload FROM ops WHERE tenant = $t AND replica = $r AND seq BETWEEN $lo AND $hi;";
-            query.Parameters.AddWithValue("$t", tenant);
-            query.Parameters.AddWithValue("$r", group.Key);
-            query.Parameters.AddWithValue("$lo", wanted.Min());
-            query.Parameters.AddWithValue("$hi", wanted.Max());
+            var query = With(Prepared("SELECT seq, position, payload FROM ops WHERE tenant = $t AND replica = $r AND seq BETWEEN $lo AND $hi;",
+                tx, "$t", "$r", "$lo", "$hi"), tenant, group.Key, wanted.Min(), wanted.Max());
             using var reader = query.ExecuteReader();
             while (reader.Read())
             {

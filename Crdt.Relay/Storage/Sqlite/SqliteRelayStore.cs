@@ -166,6 +166,7 @@ public sealed partial class SqliteRelayStore : IRelayStore
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            DisposePrepared();
             await _writer.DisposeAsync().ConfigureAwait(false);
             SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
         }
