@@ -140,10 +140,13 @@ public sealed partial class Replica
             {
                 if (batch.Add(item) is { } checkpoint)
                 {
-                    await ApplyReceivedAsync(batch, user, checkpoint.Cursor, cancellationToken).ConfigureAwait(false);
-                    machine.OnLiveOps(batch.Items, batch.Bytes, PendingCount);
-                    RaiseConnectivity(before, null);
-                    before = machine.Connectivity;
+                    var received = batch;
+                    await ApplyReceivedAsync(batch, user, checkpoint.Cursor, cancellationToken, committed: () =>
+                    {
+                        machine.OnLiveOps(received.Items, received.Bytes, PendingCount);
+                        RaiseConnectivity(before, null);
+                        before = machine.Connectivity;
+                    }).ConfigureAwait(false);
                     Raise(SyncProgressChanged, machine.Progress);
                     batch = new ReceivedBatch();
                 }

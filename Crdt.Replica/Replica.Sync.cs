@@ -208,8 +208,9 @@ public sealed partial class Replica
         {
             if (batch.Add(item) is { } checkpoint)
             {
-                await ApplyReceivedAsync(batch, user, checkpoint.Cursor, cancellationToken).ConfigureAwait(false);
-                machine.OnPulled(batch.Items, batch.Bytes, checkpoint.More, PendingCount);
+                var received = batch;
+                await ApplyReceivedAsync(batch, user, checkpoint.Cursor, cancellationToken,
+                    committed: () => machine.OnPulled(received.Items, received.Bytes, checkpoint.More, PendingCount)).ConfigureAwait(false);
                 more = checkpoint.More;
                 batch = new ReceivedBatch();
             }
@@ -229,9 +230,12 @@ public sealed partial class Replica
     /// Applies what arrived up to one checkpoint and persists it with the new cursor in one
     /// transaction. The ops are decoded here (the trust boundary): one invalid op refuses the
     /// whole batch and nothing of it is kept. A device-to-device exchange has no relay cursor
-    /// (<paramref name="user"/> and <paramref name="cursor"/> null).
+    /// (<paramref name="user"/> and <paramref name="cursor"/> null). <paramref name="committed"/> runs once
+    /// the batch is durable and before any event is raised, so a handler of DocumentsChanged already
+    /// sees the sync state (Online, progress) that this delivery proves.
     /// </summary>
-    private async Task ApplyReceivedAsync(ReceivedBatch batch, string? user, ulong? cursor, CancellationToken cancellationToken, string sender = "the relay")
+    private async Task ApplyReceivedAsync(ReceivedBatch batch, string? user, ulong? cursor, CancellationToken cancellationToken,
+        string sender = "the relay", Action? committed = null)
     {
         var (touched, newFlags) = await LockedAsync(() =>
         {
@@ -291,6 +295,7 @@ public sealed partial class Replica
             }
             return (touched, NewFlags(touched, before));
         }, cancellationToken).ConfigureAwait(false);
+        committed?.Invoke();
         if (touched.Count > 0)
         {
             Raise(DocumentsChanged, new DocumentsChangedEventArgs(touched.ToList(), fromRelay: true));
