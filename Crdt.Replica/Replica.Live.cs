@@ -5,10 +5,19 @@ namespace Crdt.Replica;
 
 public sealed partial class Replica
 {
+    // Set for the live loop's own async flow: events it raises are marked as raised by the loop.
+    private static readonly AsyncLocal<Replica?> LiveLoopRunning = new();
     private readonly object liveLock = new();
     private CancellationTokenSource? liveStop;
     private CancellationTokenSource wake = new();
     private Task? liveLoop;
+    // The thread now running an event handler that the live loop raised (0: none). Handlers run
+    // synchronously on the loop, and so does an await continuation that a handler's
+    // TaskCompletionSource resumes inline: waiting for the loop from there waits for itself.
+    private int threadRaisingForLoop;
+
+    /// <summary>How long <see cref="StopLiveSync"/> waits for the loop to end.</summary>
+    internal TimeSpan LiveStopWait { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Starts syncing in the background: pushes edits as they are saved, pulls, then holds the
@@ -30,7 +39,11 @@ public sealed partial class Replica
         }
     }
 
-    /// <summary>Stops background sync (waits for the loop to end).</summary>
+    /// <summary>
+    /// Stops background sync and waits for the loop to end. Called from a handler of an event
+    /// that live sync raised (which runs on the loop), it cannot wait for the loop: it stops it,
+    /// and the loop ends once it has raised the rest of that delivery's events.
+    /// </summary>
     public void StopLiveSync()
     {
         Task? loop;
@@ -41,9 +54,14 @@ public sealed partial class Replica
             liveLoop = null;
             machine.Live = false;
         }
+        if (Volatile.Read(ref threadRaisingForLoop) == Environment.CurrentManagedThreadId)
+        {
+            // Waiting here would block the loop on itself for the whole LiveStopWait.
+            return;
+        }
         try
         {
-            loop?.Wait(TimeSpan.FromSeconds(10));
+            loop?.Wait(LiveStopWait);
         }
         catch (AggregateException)
         {
@@ -75,6 +93,7 @@ public sealed partial class Replica
 
     private async Task LiveLoopAsync(CancellationToken stop)
     {
+        LiveLoopRunning.Value = this;
         IRelayConnection? connection = null;
         string? connectedAs = null;
         try
@@ -122,9 +141,32 @@ public sealed partial class Replica
                 }
             }
         }
+        catch (ObjectDisposedException) when (stop.IsCancellationRequested)
+        {
+            // Disposed from a handler the loop raised: the replica is closed, nothing more to do.
+        }
         finally
         {
             connection?.Dispose();
+        }
+    }
+
+    /// <summary>Invokes a handler, marking this thread as running it for the live loop when the loop raised it.</summary>
+    private void InvokeHandler<T>(EventHandler<T> handler, T args)
+    {
+        if (LiveLoopRunning.Value != this)
+        {
+            handler(this, args);
+            return;
+        }
+        var outer = Interlocked.Exchange(ref threadRaisingForLoop, Environment.CurrentManagedThreadId);
+        try
+        {
+            handler(this, args);
+        }
+        finally
+        {
+            Volatile.Write(ref threadRaisingForLoop, outer);
         }
     }
 

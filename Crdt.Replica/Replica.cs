@@ -142,7 +142,10 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
 
     private void Raise<T>(EventHandler<T>? handler, T args)
     {
-        handler?.Invoke(this, args);
+        if (handler is not null)
+        {
+            InvokeHandler(handler, args);
+        }
     }
 
     public void Dispose()

@@ -193,13 +193,20 @@ public sealed class ScenarioTests(RelayFixture relay) : IClassFixture<RelayFixtu
     {
         await using var dispatch = await relay.DeviceAsync("dispatch");
         await using var ana = await relay.DeviceAsync("ana");
+        // How long StopLiveSync waits for the loop: a stop that waited for its own loop would
+        // hold the handler below (and so the arrival) for all of it.
+        ana.LiveStopWait = TimeSpan.FromSeconds(30);
         await CreateOrderAsync(dispatch, "WO-L1", "ana");
-        var arrived = new TaskCompletionSource();
+        var arrived = new TaskCompletionSource<ConnectivityState>(TaskCreationOptions.RunContinuationsAsynchronously);
         ana.DocumentsChanged += (_, e) =>
         {
             if (e.FromRelay && ana.GetWorkOrder("WO-L1")?.Priority == "urgent")
             {
-                arrived.TrySetResult();
+                var connectivity = ana.Connectivity;
+                // An app may stop live sync from a handler (e.g. the user signs out when told of a
+                // change). Handlers run on the live loop, so the stop must not wait for that loop.
+                ana.StopLiveSync();
+                arrived.TrySetResult(connectivity);
             }
         };
 
@@ -207,8 +214,33 @@ public sealed class ScenarioTests(RelayFixture relay) : IClassFixture<RelayFixtu
         await dispatch.EditWorkOrder("WO-L1").Set(WorkOrderFields.Priority, "urgent").SaveAsync();
         await dispatch.SyncAsync();
 
-        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.Equal(ConnectivityState.Online, ana.Connectivity);
-        ana.StopLiveSync();
+        var connectivityOnArrival = await arrived.Task.WaitAsync(ana.LiveStopWait / 3);
+        Assert.Equal(ConnectivityState.Online, connectivityOnArrival);
+    }
+
+    [Fact]
+    public async Task A_replica_closed_from_a_live_sync_handler_closes_without_waiting_for_its_own_loop()
+    {
+        await using var dispatch = await relay.DeviceAsync("dispatch");
+        await using var ana = await relay.DeviceAsync("ana");
+        ana.LiveStopWait = TimeSpan.FromSeconds(30);
+        await CreateOrderAsync(dispatch, "WO-L2", "ana");
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ana.DocumentsChanged += (_, e) =>
+        {
+            if (e.FromRelay && ana.GetWorkOrder("WO-L2")?.Priority == "urgent")
+            {
+                // Dispose stops live sync first; on the loop's own thread it must not wait for it.
+                ana.Dispose();
+                closed.TrySetResult();
+            }
+        };
+
+        ana.StartLiveSync();
+        await dispatch.EditWorkOrder("WO-L2").Set(WorkOrderFields.Priority, "urgent").SaveAsync();
+        await dispatch.SyncAsync();
+
+        await closed.Task.WaitAsync(ana.LiveStopWait / 3);
+        Assert.Throws<ObjectDisposedException>(() => ana.GetWorkOrder("WO-L2"));
     }
 }
