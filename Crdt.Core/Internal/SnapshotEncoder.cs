@@ -50,30 +50,15 @@ internal sealed class SnapshotEncoder
     }
 
     /// <summary>Names a register write's field: by number in the built-in table when it is there, else through the name table.</summary>
-    private void Name(Wire.RegisterWrite write, string name)
-    {
-        var known = KnownNames.NumberOf(name);
-        if (known > 0)
-        {
-            write.KnownField = known;
-        }
-        else
-        {
-            write.FieldRef = NameRef(name);
-        }
-    }
+    private void Name(Wire.RegisterWrite write, string name) => (write.KnownField, write.FieldRef) = NameParts(name);
 
-    private void Name(Wire.ElementState element, string name)
+    private void Name(Wire.ElementState element, string name) => (element.KnownField, element.FieldRef) = NameParts(name);
+
+    /// <summary>(built-in number, 0) when the name is in the built-in table, else (0, its name table reference); 0 is not written.</summary>
+    private (uint Known, uint Ref) NameParts(string name)
     {
         var known = KnownNames.NumberOf(name);
-        if (known > 0)
-        {
-            element.KnownField = known;
-        }
-        else
-        {
-            element.FieldRef = NameRef(name);
-        }
+        return known > 0 ? (known, 0) : (0, NameRef(name));
     }
 
     /// <summary>A name as coded in an element's record columns: 2n for built-in name n, 2r+1 for name table entry r.</summary>

@@ -16,10 +16,7 @@ public static class BytesCommand
         var inputs = new WorkloadInputs(scale);
         int docs = scale.Docs;
 
-        var origin = new CoreReplica("bench-origin");
-        for (int doc = 0; doc < docs; doc++) origin.Create(doc, inputs.W1.Initial[doc]);
-        foreach (var edit in inputs.W1.Edits) origin.Apply(edit);
-        var w1 = origin.EncodeAll(docs);
+        var w1 = CoreReplica.W1Origin(inputs, withSets: true).EncodeAll(docs);
         Print(output, "W1 encoded", w1, docs);
 
         var a = CoreReplica.Load("bench-a", w1);

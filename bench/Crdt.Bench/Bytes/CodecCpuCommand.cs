@@ -21,10 +21,7 @@ public static class CodecCpuCommand
         var scale = new WorkloadScale(scaleFactor);
         var inputs = new WorkloadInputs(scale);
         int docs = scale.Docs;
-        var origin = new CoreReplica("bench-origin");
-        for (int doc = 0; doc < docs; doc++) origin.Create(doc, inputs.W1.Initial[doc]);
-        foreach (var edit in inputs.W1.Edits) origin.Apply(edit);
-        var w1 = origin.EncodeAll(docs);
+        var w1 = CoreReplica.W1Origin(inputs, withSets: true).EncodeAll(docs);
         var a = CoreReplica.Load("bench-a", w1);
         foreach (var op in inputs.W2) a.Apply(op);
         var fresh = Enumerable.Range(0, phase == "apply" ? reps : 1).Select(_ => CoreReplica.Load("bench-b", w1)).ToList();
@@ -33,12 +30,7 @@ public static class CodecCpuCommand
         fresh[0].MergeAll(updates);
         var stored = fresh[0].EncodeAll(docs);
         if (phase == "apply") fresh[0] = CoreReplica.Load("bench-b", w1);
-        var editors = Enumerable.Range(0, phase == "sets" ? reps : 0).Select(_ =>
-        {
-            var replica = new CoreReplica("bench-origin");
-            for (int doc = 0; doc < docs; doc++) replica.Create(doc, inputs.W1.Initial[doc]);
-            return replica;
-        }).ToList();
+        var editors = Enumerable.Range(0, phase == "sets" ? reps : 0).Select(_ => CoreReplica.W1Origin(inputs, withSets: false)).ToList();
         long sink = 0;
         for (int rep = 0; rep < reps; rep++)
         {
@@ -79,8 +71,7 @@ public static class CodecCpuCommand
 
         for (int rep = 0; rep <= reps; rep++)
         {
-            var origin = new CoreReplica("bench-origin");
-            for (int doc = 0; doc < docs; doc++) origin.Create(doc, inputs.W1.Initial[doc]);
+            var origin = CoreReplica.W1Origin(inputs, withSets: false);
             Measure("W1 sets", () => { foreach (var edit in inputs.W1.Edits) origin.Apply(edit); });
             var w1 = origin.EncodeAll(docs);
             var a = CoreReplica.Load("bench-a", w1);

@@ -49,6 +49,30 @@ public static class BenchCollection
         return values;
     }
 
+    /// <summary>W4's read: every scalar and every field of every record once; returns how many values were read.</summary>
+    public static long ReadEverything(IEnumerable<DocumentView> views)
+    {
+        long values = 0;
+        foreach (var view in views)
+        {
+            foreach (var field in WorkloadSchema.Fields)
+            {
+                if (view[field] is { } value && value.AsString().Length > 0) values++;
+            }
+            foreach (var collection in WorkloadSchema.Collections)
+            {
+                foreach (var element in view.Elements(collection))
+                {
+                    foreach (var value in element.Fields.Values)
+                    {
+                        if (!value.IsNull) values++;
+                    }
+                }
+            }
+        }
+        return values;
+    }
+
     /// <summary>What the store shows for a doc, as a <see cref="DocState"/> (read back outside every timer).</summary>
     public static DocState StateOf(DocumentView view)
     {

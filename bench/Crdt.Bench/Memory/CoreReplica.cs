@@ -82,28 +82,22 @@ public sealed class CoreReplica
     }
 
     /// <summary>Reads every scalar and every field of every record once; returns how many values were read.</summary>
-    public long ReadEverything(int docs)
+    public long ReadEverything(int docs) =>
+        BenchCollection.ReadEverything(Enumerable.Range(0, docs).Select(doc => Documents.View(BenchCollection.Key(doc))));
+
+    /// <summary>
+    /// W1's origin replica with every doc created (untimed set-up for tools that measure a later phase);
+    /// with <paramref name="withSets"/> also W1's sets applied.
+    /// </summary>
+    public static CoreReplica W1Origin(WorkloadInputs inputs, bool withSets)
     {
-        long values = 0;
-        for (int doc = 0; doc < docs; doc++)
+        var origin = new CoreReplica("bench-origin");
+        for (int doc = 0; doc < inputs.W1.Docs; doc++) origin.Create(doc, inputs.W1.Initial[doc]);
+        if (withSets)
         {
-            var view = Documents.View(BenchCollection.Key(doc));
-            foreach (var field in WorkloadSchema.Fields)
-            {
-                if (view[field] is { } value && value.AsString().Length > 0) values++;
-            }
-            foreach (var collection in WorkloadSchema.Collections)
-            {
-                foreach (var element in view.Elements(collection))
-                {
-                    foreach (var value in element.Fields.Values)
-                    {
-                        if (!value.IsNull) values++;
-                    }
-                }
-            }
+            foreach (var edit in inputs.W1.Edits) origin.Apply(edit);
         }
-        return values;
+        return origin;
     }
 
     /// <summary>Each doc as the store shows it (for checks, outside the timers).</summary>

@@ -71,30 +71,6 @@ internal sealed class ReplicaDevice : IAsyncDisposable
         return views;
     }
 
-    /// <summary>Reads every scalar and every field of every record once; returns how many values were read.</summary>
-    public static long ReadEverything(IReadOnlyList<DocumentView> views)
-    {
-        long values = 0;
-        foreach (var view in views)
-        {
-            foreach (var field in WorkloadSchema.Fields)
-            {
-                if (view[field] is { } value && value.AsString().Length > 0) values++;
-            }
-            foreach (var collection in WorkloadSchema.Collections)
-            {
-                foreach (var element in view.Elements(collection))
-                {
-                    foreach (var value in element.Fields.Values)
-                    {
-                        if (!value.IsNull) values++;
-                    }
-                }
-            }
-        }
-        return values;
-    }
-
     /// <summary>Each doc as the store shows it (for checks, outside the timers).</summary>
     public IReadOnlyList<DocState> States(int docs) =>
         Enumerable.Range(0, docs).Select(doc => BenchCollection.StateOf(View(doc))).ToList();
