@@ -24,7 +24,7 @@ internal static class FieldAppCommands
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            error.WriteLine("error: " + parsed.Errors[0].Message);
+            error.WriteLine("error: " + UsageErrors.Describe(root, parsed));
             return ExitUsage;
         }
         try
@@ -111,8 +111,7 @@ internal static class FieldAppCommands
         delete.SetAction((r, ct) => Handlers.DeleteAsync(S(r), r.GetValue(deleteId)!, ct));
         yield return delete;
 
-        var onOff = new Argument<string>("on|off");
-        onOff.AcceptOnlyFromAmong("on", "off");
+        var onOff = UsageErrors.OneOf(new Argument<string>("on|off"), "on", "off");
         var offline = new Command("offline", "Switch Work Offline on (nothing is sent) or off.") { onOff };
         offline.SetAction((r, ct) => Handlers.OfflineAsync(S(r), r.GetValue(onOff) == "on", ct));
         yield return offline;
@@ -123,8 +122,7 @@ internal static class FieldAppCommands
         yield return flags;
 
         var flagId = new Argument<string>("FLAG") { Description = "A flag id (or a unique prefix)." };
-        var choice = new Argument<string>("keep-mine|keep-theirs|accept|discard");
-        choice.AcceptOnlyFromAmong("keep-mine", "keep-theirs", "accept", "discard");
+        var choice = UsageErrors.OneOf(new Argument<string>("keep-mine|keep-theirs|accept|discard"), "keep-mine", "keep-theirs", "accept", "discard");
         var resolve = new Command("resolve", "Resolve a flag.") { flagId, choice };
         resolve.SetAction((r, ct) => Handlers.ResolveAsync(S(r), r.GetValue(flagId)!, r.GetValue(choice)!, ct));
         yield return resolve;
