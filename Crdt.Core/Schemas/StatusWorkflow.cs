@@ -71,17 +71,22 @@ public sealed class StatusWorkflow : SchemaRule
         }
         var fromClosing = IsClosing(from);
         var declared = Transitions.FirstOrDefault(t => t.To == to && (t.From == from || (t.From == AnyOpenState && !fromClosing)));
-        if (declared is not null)
+        if (declared is { DispatchOnly: false } || (declared is not null && authority == StatusAuthority.Dispatch))
         {
-            return declared.DispatchOnly && authority != StatusAuthority.Dispatch
-                ? $"only a dispatcher may move it from '{from}' to '{to}'"
-                : null;
+            return null;
         }
         if (fromClosing)
         {
             var reopen = Transitions.Where(t => t.From == from).Select(t => $"'{t.To}'").ToArray();
-            return $"it is {from}, which closes it: it cannot move to '{to}'" +
-                   (reopen.Length == 0 ? "" : $" (a dispatcher may reopen it to {string.Join(" or ", reopen)})");
+            return $"it is {from}, which closes it: " + (reopen.Length == 0
+                ? $"it cannot move to '{to}'"
+                : authority == StatusAuthority.Dispatch
+                    ? $"it reopens only to {string.Join(" or ", reopen)}"
+                    : $"only a dispatcher may reopen it, to {string.Join(" or ", reopen)}");
+        }
+        if (declared is not null)
+        {
+            return $"only a dispatcher may move it from '{from}' to '{to}'";
         }
         if (Mode == WorkflowMode.Lenient && (authority == StatusAuthority.Dispatch || Reachable(from, to)))
         {
