@@ -13,10 +13,15 @@ internal static class FieldAppCommands
 
     private static readonly Option<string> Db = new("--db") { Description = "The replica file (SQLite).", Required = true, Recursive = true };
     private static readonly Option<bool> Json = new("--json") { Description = "Print machine-readable JSON.", Recursive = true };
+    private static readonly Option<bool> Dispatcher = new("--dispatcher")
+    {
+        Description = "Act as a dispatcher's screen: may reopen a closed order (cancelled → open, completed → in_progress) and resolve a StatusConflict keep-mine.",
+        Recursive = true,
+    };
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("FieldApp: a technician's device over a CrdtFieldStore replica.") { Db, Json };
+        var root = new RootCommand("FieldApp: a technician's device over a CrdtFieldStore replica.") { Db, Json, Dispatcher };
         foreach (var command in Build(output))
         {
             root.Subcommands.Add(command);
@@ -50,7 +55,7 @@ internal static class FieldAppCommands
 
     private static IEnumerable<Command> Build(TextWriter output)
     {
-        Session S(ParseResult r) => new(r.GetValue(Db)!, r.GetValue(Json), output);
+        Session S(ParseResult r) => new(r.GetValue(Db)!, r.GetValue(Json), output, r.GetValue(Dispatcher) ? StatusAuthority.Dispatch : StatusAuthority.Field);
 
         var relay = new Option<string>("--relay") { Description = "The relay's URL, e.g. http://127.0.0.1:5171", Required = true };
         var token = new Option<string>("--token") { Description = "The bearer token the operator printed for this device.", Required = true };
