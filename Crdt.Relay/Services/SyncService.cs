@@ -45,6 +45,7 @@ internal sealed class SyncService(RelayEngine engine) : IGrpcService
                 throw RelayRefusal.Invalid($"{key}: work orders are not pinned; they follow assignment");
             if (!engine.Schemas.TryGet(key.Collection, out _))
                 throw RelayRefusal.Invalid($"{key}: unknown collection '{key.Collection}'");
+            if (request.Pinned) await engine.CheckPinAsync(caller, key, context.CancellationToken).ConfigureAwait(false);
             await engine.Store.SetPinAsync(caller.Tenant, caller.Name, new StoreKey(key.Collection, key.Id), request.Pinned, context.CancellationToken)
                 .ConfigureAwait(false);
             var response = new PinResponse();

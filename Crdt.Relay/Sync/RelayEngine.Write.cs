@@ -42,6 +42,9 @@ internal sealed partial class RelayEngine
             {
                 throw RelayRefusal.Invalid($"op #{i} on {Describe(wire.Document)}: {e.Message}");
             }
+            // Before anything formats the op: a clock past year 9999 cannot even be shown as a date.
+            if (ValueRules.CheckEnvelope(ops[i]) is { } envelope)
+                throw RelayRefusal.Invalid($"op #{i} ({ops[i].Dot}) on {ops[i].Document}, field {envelope}");
             if (ops[i].Dot.Replica == Replica)
                 throw RelayRefusal.Denied($"op #{i} ({ops[i].Dot}) on {ops[i].Document}: replica id '{Replica.Value}' is the relay's own; " +
                     "a device pushes only ops of its own replica id");
@@ -185,6 +188,16 @@ internal sealed partial class RelayEngine
         finally
         {
             tenant.WriteLock.Release();
+        }
+    }
+
+    /// <summary>Sync.Pin: PERMISSION_DENIED when the caller's role may not pin the document (see <see cref="Policy.RolePolicy.CheckPin"/>).</summary>
+    public async Task CheckPinAsync(CallerIdentity caller, Core.DocumentKey key, CancellationToken cancellationToken)
+    {
+        var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
+        lock (tenant.Gate)
+        {
+            Policy.RolePolicy.CheckPin(caller, tenant, key);
         }
     }
 
