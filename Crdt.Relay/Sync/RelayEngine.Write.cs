@@ -191,14 +191,31 @@ internal sealed partial class RelayEngine
         }
     }
 
-    /// <summary>Sync.Pin: PERMISSION_DENIED when the caller's role may not pin the document (see <see cref="Policy.RolePolicy.CheckPin"/>).</summary>
-    public async Task CheckPinAsync(CallerIdentity caller, Core.DocumentKey key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sync.Pin: whose pin list the request changes. A technician changes its own, and may pin only
+    /// what <see cref="Policy.RolePolicy.CheckPin"/> allows; a dispatcher or admin may name a device
+    /// of its tenant to share a document with it (read-only). Unpinning one's own pin is always allowed.
+    /// </summary>
+    public async Task<string> PinOwnerAsync(CallerIdentity caller, Core.DocumentKey key, bool pinned, string forDevice, CancellationToken cancellationToken)
     {
-        var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-        lock (tenant.Gate)
+        if (forDevice.Length > 0 && forDevice != caller.Name)
         {
-            Policy.RolePolicy.CheckPin(caller, tenant, key);
+            if (!caller.SeesWholeTenant)
+                throw RelayRefusal.Denied($"for_device: only a dispatcher or admin shares documents with another device; {caller} is not one");
+            var devices = await Store.ListDevicesAsync(caller.Tenant, includeRevoked: false, cancellationToken).ConfigureAwait(false);
+            if (!devices.Any(d => d.Name == forDevice))
+                throw RelayRefusal.NotFound($"for_device: tenant '{caller.Tenant}' has no device named '{forDevice}'");
+            return forDevice;
         }
+        if (pinned)
+        {
+            var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
+            lock (tenant.Gate)
+            {
+                Policy.RolePolicy.CheckPin(caller, tenant, key);
+            }
+        }
+        return caller.Name;
     }
 
     private static readonly IReadOnlySet<Core.DocumentKey> NoPins = new HashSet<Core.DocumentKey>();
