@@ -42,6 +42,14 @@ internal sealed partial class RelayEngine
             {
                 throw RelayRefusal.Invalid($"op #{i} on {Describe(wire.Document)}: {e.Message}");
             }
+            // An op with no author was made before anyone signed in on the device, and is pushed by the
+            // first person who did (the replica adopts such edits): it is that caller's, so the relay
+            // stores it under the caller's name. Any other name than the caller's is refused later.
+            if (ops[i].Author.Length == 0)
+            {
+                wire.Author = caller.Name;
+                ops[i] = OpCodec.FromMessage(wire);
+            }
             // Before anything formats the op: a clock past year 9999 cannot even be shown as a date.
             if (ValueRules.CheckEnvelope(ops[i]) is { } envelope)
                 throw RelayRefusal.Invalid($"op #{i} ({ops[i].Dot}) on {ops[i].Document}, field {envelope}");

@@ -56,7 +56,7 @@ public sealed class TrustHoleTests : IAsyncLifetime
     public async Task Hole1_an_op_authored_in_another_name_is_refused_naming_the_author_field()
     {
         var head = await Head();
-        var spoofers = new[] { "dina", "ben", "" };
+        var spoofers = new[] { "dina", "ben", "Ana", "ana " };
         foreach (var author in spoofers)
         {
             var op = RawOps.Make(author, Device.Order("wo-ana"), _anaPhone.Documents.VersionOf(Device.Order("wo-ana")),
@@ -69,6 +69,11 @@ public sealed class TrustHoleTests : IAsyncLifetime
         Assert.Equal(head, await Head());
         var own = await _ana.PushAsync(_anaPhone.Set(Device.Order("wo-ana"), WorkOrderFields.Description, "mine"));
         Assert.Equal(1u, own.Stored);
+        // No author (an edit made before anyone signed in on the device) is the caller's, never anonymous.
+        var unsigned = RawOps.Make("", Device.Order("wo-ana"), null, new SetField(WorkOrderFields.Description, "before sign-in"));
+        await _ana.PushAsync(unsigned);
+        var stored = (await _dina.PullAsync(head)).Where(p => p.Op is not null).Select(p => p.Op.Author).ToList();
+        Assert.Equal(new[] { "ana", "ana" }, stored);
     }
 
     [Fact]
