@@ -216,6 +216,8 @@ public sealed class DocumentSet
             bool IsFresh(Dot dot) => fresh is null || fresh.Contains(dot);
 
             var state = State(parsed.Key);
+            // What the snapshot brings counts towards the state cap's running estimate, as applied ops do.
+            state.BytesSinceMeasure += message.CalculateSize();
             foreach (var (field, write) in parsed.Fields)
             {
                 if (IsFresh(write.Dot))
