@@ -57,6 +57,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         {
             isEdit |= mutation is not (ResolveFlag or DeleteDocument);
             CheckMutation(where, schema, mutation);
+            CheckReferences(where, mutation);
             if (mutation is AddElement add) CheckElementCount(where, schema, op.Document, add, facts);
         }
         if (isEdit)
@@ -95,6 +96,38 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
                 throw RelayRefusal.Invalid($"{where}, field 'context': entry {Shorten(replica.Value)}:{seq} names ops the relay does not hold " +
                     $"(it holds {Shorten(replica.Value)} up to {held} for this document); a context may name only ops received from the relay");
         }
+    }
+
+    /// <summary>
+    /// A technician may not point its documents at an existing document it cannot read: an order's
+    /// customer or asset enters its scope, so referencing another technician's customer would hand
+    /// it read and write access. A document that does not exist yet (made in this batch) is fine.
+    /// </summary>
+    private void CheckReferences(OpPlace where, Mutation mutation)
+    {
+        if (caller.SeesWholeTenant) return;
+        switch (mutation)
+        {
+            case SetField { Value.Kind: FieldValueKind.Reference } set:
+                CheckReference(where, set.Field, set.Value.AsReference());
+                break;
+            case SetElementField { Value.Kind: FieldValueKind.Reference } element:
+                CheckReference(where, $"{element.Field}.{element.ElementField}", element.Value.AsReference());
+                break;
+            case AddElement add:
+                foreach (var (name, value) in add.Values)
+                {
+                    if (value.Kind == FieldValueKind.Reference) CheckReference(where, $"{add.Field}.{name}", value.AsReference());
+                }
+                break;
+        }
+    }
+
+    private void CheckReference(OpPlace where, string field, DocumentKey target)
+    {
+        if (tenant.Documents.Exists(target) && !scope.CanRead(caller, target))
+            throw RelayRefusal.Denied($"{where}, field '{field}': {target} is outside the scope of {caller}; " +
+                "a technician may reference only documents it can read (the office links others)");
     }
 
     private void CheckElementCount(OpPlace where, CollectionSchema schema, DocumentKey key, AddElement add, BatchFacts facts)

@@ -139,6 +139,22 @@ public sealed class TrustHoleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hole4_referencing_another_technicians_customer_does_not_bring_it_into_scope()
+    {
+        var head = await Head();
+        await Refused(StatusCode.PermissionDenied, () => _ana.MutateAsync("WorkOrder", "wo-ana", 0,
+            Set("customer", new Wire.FieldValue { Reference = new Wire.DocumentKey { Collection = "Customer", Id = "c-ben" } })), "field 'customer'", "Customer/c-ben");
+        var pushed = _anaPhone.Set(Device.Order("wo-ana"), WorkOrderFields.Customer, Device.Customer("c-ben"));
+        await Refused(StatusCode.PermissionDenied, () => _ana.PushAsync(pushed), "field 'customer'");
+
+        Assert.Equal(head, await Head());
+        await Refused(StatusCode.PermissionDenied, () => _ana.GetAsync("Customer", "c-ben"), "Customer/c-ben");
+        // A customer she records on site herself, in the same batch, is hers to link.
+        var found = _anaPhone.CreateCustomer("c-new", "Found on site");
+        Assert.Equal(2u, (await _ana.PushAsync(found, _anaPhone.Set(Device.Order("wo-ana"), WorkOrderFields.Customer, Device.Customer("c-new")))).Stored);
+    }
+
+    [Fact]
     public async Task Hole5_a_reassigned_order_cannot_be_taken_back()
     {
         var order = Device.Order("wo-ana");
