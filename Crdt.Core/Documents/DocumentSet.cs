@@ -68,6 +68,37 @@ public sealed class DocumentSet
         return true;
     }
 
+    /// <summary>
+    /// Null when adding about <paramref name="addedBytes"/> (see <see cref="ValueRules.EstimateAddedBytes(Op)"/>)
+    /// keeps the document's encoded state within <see cref="ValueRules.MaxDocumentStateBytes"/>, else why not.
+    /// The exact size is measured (by encoding the snapshot) only when the running estimate would pass
+    /// the cap, so an ordinary edit costs an addition.
+    /// </summary>
+    public string? CheckStateCap(DocumentKey key, long addedBytes)
+    {
+        const long cap = ValueRules.MaxDocumentStateBytes;
+        long size = 0;
+        if (_documents.TryGetValue(key, out var state))
+        {
+            if (state.MeasuredBytes + state.BytesSinceMeasure + addedBytes <= cap) return null;
+            state.MeasuredBytes = ToSnapshotMessage(key).CalculateSize();
+            state.BytesSinceMeasure = 0;
+            size = state.MeasuredBytes;
+        }
+        return size + addedBytes <= cap
+            ? null
+            : $"the document's encoded state would grow to about {size + addedBytes} bytes, over the {cap} bytes one document may hold " +
+              "(its snapshot must fit in one message); put large content in a new document";
+    }
+
+    /// <summary>How many elements the OR-set <paramref name="set"/> of the document was ever given (removed ones too).</summary>
+    public int ElementCount(DocumentKey key, string set) =>
+        _documents.TryGetValue(key, out var state) && state.Sets.TryGetValue(set, out var elements) ? elements.Count : 0;
+
+    /// <summary>The highest sequence of <paramref name="replica"/> among the ops of the document held (0 when none).</summary>
+    public long HighestSeq(DocumentKey key, ReplicaId replica) =>
+        _documents.TryGetValue(key, out var state) ? state.Version.Get(replica) : 0;
+
     /// <summary>Applies every op; returns how many were new.</summary>
     public int ApplyAll(IEnumerable<Op> ops)
     {
@@ -185,6 +216,8 @@ public sealed class DocumentSet
             bool IsFresh(Dot dot) => fresh is null || fresh.Contains(dot);
 
             var state = State(parsed.Key);
+            // What the snapshot brings counts towards the state cap's running estimate, as applied ops do.
+            state.BytesSinceMeasure += message.CalculateSize();
             foreach (var (field, write) in parsed.Fields)
             {
                 if (IsFresh(write.Dot))

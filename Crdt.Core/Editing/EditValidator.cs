@@ -7,7 +7,8 @@ namespace Crdt.Core;
 /// unknown collection, field or element field, wrong value type, a value outside a field's
 /// allowed values, a missing required field on create, a status move its workflow does not allow
 /// from the status the author sees, work added to a closed order, edits of a missing or deleted
-/// document, unknown flags. Used by <see cref="LocalEditor"/>, and by the
+/// document, unknown flags, and the bounds of <see cref="ValueRules"/> (per-field limits, strict
+/// text, element counts, the document state cap). Used by <see cref="LocalEditor"/>, and by the
 /// relay for edits it stamps on a caller's behalf.
 /// </summary>
 public static class EditValidator
@@ -57,6 +58,7 @@ public static class EditValidator
 
         // Values this edit sets, in order: required-on-create checks and the closed-state rule read them.
         Dictionary<string, FieldValue>? setHere = null;
+        Dictionary<string, int>? addedHere = null;
         for (var i = 0; i < mutations.Count; i++)
         {
             var mutation = mutations[i];
@@ -66,6 +68,7 @@ public static class EditValidator
                 {
                     var field = LwwField(schema, key, set.Field);
                     CheckValue(key, set.Field, field.ValueKind, set.Value, field.AllowedValues);
+                    CheckLimits(key, set.Field, field.Limits, set.Value);
                     if (set.Value.IsNull && field.RequiredOnCreate)
                     {
                         throw new ValidationException(key, set.Field, "the field is required and cannot be cleared");
@@ -91,6 +94,12 @@ public static class EditValidator
                     foreach (var (name, value) in add.Values)
                     {
                         CheckElementValue(key, field, name, value);
+                    }
+                    addedHere = (addedHere ?? new Dictionary<string, int>(StringComparer.Ordinal));
+                    addedHere[add.Field] = addedHere.GetValueOrDefault(add.Field) + 1;
+                    if (documents.ElementCount(key, add.Field) + addedHere[add.Field] > field.MaxElements)
+                    {
+                        throw new ValidationException(key, add.Field, $"the set may be given at most {field.MaxElements} elements (removed ones count too)");
                     }
                     foreach (var element in field.ElementFields.Values)
                     {
@@ -141,6 +150,11 @@ public static class EditValidator
                 default:
                     throw new ValidationException(key, mutation.TargetField, $"unsupported mutation {mutation.GetType().Name}");
             }
+        }
+
+        if (documents.CheckStateCap(key, ValueRules.EstimateAddedBytes(mutations, string.Empty)) is { } tooBig)
+        {
+            throw new ValidationException(key, null, tooBig);
         }
 
         if (create)
@@ -207,6 +221,15 @@ public static class EditValidator
         if (!FieldSchema.Accepts(element.ValueKind, value))
         {
             throw new ValidationException(key, set.Name, $"element field '{name}' has the wrong type: expected {element.ValueKind}, got {value.Kind}");
+        }
+        CheckLimits(key, $"{set.Name}.{name}", element.Limits, value);
+    }
+
+    private static void CheckLimits(DocumentKey key, string field, ValueLimits limits, FieldValue value)
+    {
+        if (limits.Check(value) is { } problem)
+        {
+            throw new ValidationException(key, field, problem);
         }
     }
 

@@ -24,6 +24,11 @@ internal sealed class DocumentState
     public Dictionary<string, ResolutionState> Resolutions { get; } = new(StringComparer.Ordinal);
     public Hlc MaxHlc { get; private set; }
 
+    /// <summary>The encoded state's size when last measured, and an upper estimate of what ops added since.
+    /// See <see cref="DocumentSet.CheckStateCap"/>.</summary>
+    public long MeasuredBytes { get; set; }
+    public long BytesSinceMeasure { get; set; }
+
     /// <summary>Bumped on every change; read models and flags are cached against it.</summary>
     public int Revision { get; private set; }
 
@@ -31,6 +36,7 @@ internal sealed class DocumentState
 
     public void Apply(Op op)
     {
+        BytesSinceMeasure += ValueRules.EstimateAddedBytes(op);
         var causal = new CausalRecord(op.Dot, op.Context, op.Author);
         var kind = OpKind.Resolve;
         var mutations = op.Mutations;

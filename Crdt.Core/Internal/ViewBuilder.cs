@@ -79,7 +79,7 @@ internal static class ViewBuilder
                 {
                     if (element.CountsInTotals && element[total.ElementField] is { IsNumber: true } amount)
                     {
-                        sum += amount.AsDecimal();
+                        sum = SaturatingAdd(sum, amount.AsDecimal());
                     }
                 }
             }
@@ -87,6 +87,17 @@ internal static class ViewBuilder
         }
 
         return new DocumentView(state.Key, IsDeleted(state, flags), state.Version.Clone().Freeze(), fields, sets, totals, flags);
+    }
+
+    /// <summary>
+    /// Values are bounded at write time so totals fit (see <see cref="ValueRules"/>); ops stored
+    /// before those bounds existed must still not make a read throw, so a sum stops at the limit.
+    /// </summary>
+    private static decimal SaturatingAdd(decimal sum, decimal amount)
+    {
+        if (amount > 0 && sum > decimal.MaxValue - amount) return decimal.MaxValue;
+        if (amount < 0 && sum < decimal.MinValue - amount) return decimal.MinValue;
+        return sum + amount;
     }
 
     /// <summary>

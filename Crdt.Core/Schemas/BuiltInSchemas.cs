@@ -3,6 +3,10 @@ namespace Crdt.Core;
 /// <summary>The built-in collections of the design brief.</summary>
 internal static class BuiltInSchemas
 {
+    // One time entry is at most 1,000 hours; a part quantity at most a million either way (returns).
+    private static readonly ValueLimits HoursLimits = ValueLimits.Default(FieldValueKind.Decimal) with { Min = 0m, Max = 1000m };
+    private static readonly ValueLimits QuantityLimits = ValueLimits.Default(FieldValueKind.Decimal) with { Min = -1_000_000m, Max = 1_000_000m };
+
     public static CollectionSchema WorkOrder { get; } = CollectionSchema.Define(WorkOrderFields.Collection)
         .Lww(WorkOrderFields.Status, FieldValueKind.String, required: true, allowedValues: WorkOrderStatus.All)
         .Lww(WorkOrderFields.Priority, FieldValueKind.String, allowedValues: ["low", "normal", "high", "urgent"])
@@ -15,14 +19,14 @@ internal static class BuiltInSchemas
         .Lww(WorkOrderFields.ScheduledEnd, FieldValueKind.Timestamp)
         .Lww(WorkOrderFields.Address, FieldValueKind.String, reviewOnConflict: true)
         .OrSet(WorkOrderFields.TimeEntries, e => e
-            .Field(TimeEntryFields.Hours, FieldValueKind.Decimal, required: true)
+            .Field(TimeEntryFields.Hours, FieldValueKind.Decimal, required: true, limits: HoursLimits)
             .Field(TimeEntryFields.Tech, FieldValueKind.String)
             .Field(TimeEntryFields.Note, FieldValueKind.String)
             .Field(TimeEntryFields.StartedAt, FieldValueKind.Timestamp))
         .OrSet(WorkOrderFields.PartsUsed, e => e
             .Field(PartUsedFields.Part, FieldValueKind.Reference)
             .Field(PartUsedFields.Sku, FieldValueKind.String)
-            .Field(PartUsedFields.Qty, FieldValueKind.Decimal, required: true)
+            .Field(PartUsedFields.Qty, FieldValueKind.Decimal, required: true, limits: QuantityLimits)
             .Field(PartUsedFields.Note, FieldValueKind.String))
         .OrSet(WorkOrderFields.Notes, e => e
             .Field(NoteFields.Text, FieldValueKind.String, required: true)

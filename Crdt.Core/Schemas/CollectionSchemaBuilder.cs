@@ -37,7 +37,9 @@ public sealed class CollectionSchemaBuilder
     /// <param name="required">True when creating a document must set it (non-null).</param>
     /// <param name="reviewOnConflict">True when concurrent writes should be flagged for review.</param>
     /// <param name="allowedValues">For strings: the only values accepted.</param>
-    public CollectionSchemaBuilder Lww(string name, FieldValueKind valueKind, bool required = false, bool reviewOnConflict = false, IEnumerable<string>? allowedValues = null)
+    /// <param name="limits">Bounds on its values (<see cref="ValueLimits.Default"/> when null).</param>
+    public CollectionSchemaBuilder Lww(string name, FieldValueKind valueKind, bool required = false, bool reviewOnConflict = false, IEnumerable<string>? allowedValues = null,
+        ValueLimits? limits = null)
     {
         if (valueKind == FieldValueKind.Null)
         {
@@ -48,15 +50,17 @@ public sealed class CollectionSchemaBuilder
         {
             throw new ArgumentException($"field '{name}' of '{_name}': allowed values need a String field", nameof(allowedValues));
         }
-        return AddField(new FieldSchema(name, FieldKind.Lww, valueKind, required, reviewOnConflict, allowed, EmptyElements));
+        return AddField(new FieldSchema(name, FieldKind.Lww, valueKind, required, reviewOnConflict, allowed, EmptyElements, limits));
     }
 
-    /// <summary>Declares an add-wins OR-set field whose elements have the fields declared by <paramref name="elements"/>.</summary>
-    public CollectionSchemaBuilder OrSet(string name, Action<ElementSchemaBuilder>? elements = null)
+    /// <summary>Declares an add-wins OR-set field whose elements have the fields declared by <paramref name="elements"/>,
+    /// given at most <paramref name="maxElements"/> elements ever.</summary>
+    public CollectionSchemaBuilder OrSet(string name, Action<ElementSchemaBuilder>? elements = null, int maxElements = ValueRules.DefaultMaxElements)
     {
+        if (maxElements < 1) throw new ArgumentOutOfRangeException(nameof(maxElements), $"field '{name}' of '{_name}': at least one element");
         var builder = new ElementSchemaBuilder(_name, name);
         elements?.Invoke(builder);
-        return AddField(new FieldSchema(name, FieldKind.OrSet, FieldValueKind.Null, false, false, null, builder.Build()));
+        return AddField(new FieldSchema(name, FieldKind.OrSet, FieldValueKind.Null, false, false, null, builder.Build(), null, maxElements));
     }
 
     /// <summary>Adds a closed-state rule (see <see cref="ClosedStateRule"/>).</summary>
@@ -151,6 +155,14 @@ public sealed class CollectionSchemaBuilder
                         || element.ValueKind is not (FieldValueKind.Decimal or FieldValueKind.Integer))
                     {
                         throw new InvalidOperationException($"collection '{_name}': total '{total.Name}' needs a numeric element field '{total.ElementField}' in '{total.SetField}'");
+                    }
+                    // The bounds make the total provably fit a decimal: every element at its limit, twice the
+                    // element cap (replicas may each add up to it before they hear of the other's adds).
+                    var largest = Math.Max(Math.Abs(element.Limits.Min), Math.Abs(element.Limits.Max));
+                    if (largest > decimal.MaxValue / (2m * _fields[total.SetField].MaxElements))
+                    {
+                        throw new InvalidOperationException($"collection '{_name}': total '{total.Name}' could overflow; bound '{total.SetField}.{total.ElementField}' " +
+                            $"to at most {decimal.MaxValue / (2m * _fields[total.SetField].MaxElements):0} or give '{total.SetField}' fewer elements");
                     }
                     break;
             }

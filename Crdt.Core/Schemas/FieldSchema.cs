@@ -10,8 +10,12 @@ public sealed class FieldSchema
         bool requiredOnCreate,
         bool reviewOnConflict,
         IReadOnlyList<string>? allowedValues,
-        IReadOnlyDictionary<string, ElementFieldSchema> elementFields)
+        IReadOnlyDictionary<string, ElementFieldSchema> elementFields,
+        ValueLimits? limits = null,
+        int maxElements = ValueRules.DefaultMaxElements)
     {
+        Limits = limits ?? ValueLimits.Default(valueKind);
+        MaxElements = maxElements;
         Name = name;
         Kind = kind;
         ValueKind = valueKind;
@@ -41,6 +45,12 @@ public sealed class FieldSchema
 
     /// <summary>For an OR-set: its elements' fields (empty for an LWW field).</summary>
     public IReadOnlyDictionary<string, ElementFieldSchema> ElementFields { get; }
+
+    /// <summary>For an LWW field: the bounds on its values.</summary>
+    public ValueLimits Limits { get; }
+
+    /// <summary>For an OR-set: the most elements it may ever be given (removed ones count too).</summary>
+    public int MaxElements { get; }
 
     /// <summary>True when <paramref name="value"/> may be stored in a field declared as <paramref name="declared"/> (null always may; integers widen to decimals).</summary>
     public static bool Accepts(FieldValueKind declared, FieldValue value) =>

@@ -63,6 +63,9 @@ internal sealed class AdminService(IRelayStore store, DeviceDirectory devices, R
     {
         RequireAdmin(context);
         if (DeviceNames.CheckTenantName(request.Name) is { } problem) throw Refuse(context, StatusCode.InvalidArgument, $"name: {problem}");
+        // A tenant admin runs one company: new tenants are the relay operator's (`device add --tenant`).
+        if (request.Name != context.Caller().Tenant)
+            throw Refuse(context, StatusCode.PermissionDenied, $"tenant '{request.Name}': only the relay's operator creates tenants (crdt-relay device add --tenant ... on the relay host); {context.Caller()} manages only its own tenant");
         var tenant = await store.EnsureTenantAsync(request.Name, time.GetUtcNow(), context.CancellationToken).ConfigureAwait(false);
         return new CreateTenantResponse { Tenant = new Tenant { Name = tenant.Name, CreatedAtUnixMs = tenant.CreatedAt.ToUnixTimeMilliseconds() } };
     }

@@ -45,10 +45,11 @@ internal sealed class SyncService(RelayEngine engine) : IGrpcService
                 throw RelayRefusal.Invalid($"{key}: work orders are not pinned; they follow assignment");
             if (!engine.Schemas.TryGet(key.Collection, out _))
                 throw RelayRefusal.Invalid($"{key}: unknown collection '{key.Collection}'");
-            await engine.Store.SetPinAsync(caller.Tenant, caller.Name, new StoreKey(key.Collection, key.Id), request.Pinned, context.CancellationToken)
+            var owner = await engine.PinOwnerAsync(caller, key, request.Pinned, request.ForDevice, context.CancellationToken).ConfigureAwait(false);
+            await engine.Store.SetPinAsync(caller.Tenant, owner, new StoreKey(key.Collection, key.Id), request.Pinned, context.CancellationToken)
                 .ConfigureAwait(false);
             var response = new PinResponse();
-            foreach (var pin in await engine.Store.ListPinsAsync(caller.Tenant, caller.Name, context.CancellationToken).ConfigureAwait(false))
+            foreach (var pin in await engine.Store.ListPinsAsync(caller.Tenant, owner, context.CancellationToken).ConfigureAwait(false))
             {
                 response.Pinned.Add(new DocumentKey { Collection = pin.Document.Collection, Id = pin.Document.Id });
             }

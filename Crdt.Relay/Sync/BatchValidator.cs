@@ -1,5 +1,6 @@
 using Crdt.Core;
 using Crdt.Relay.Auth;
+using Crdt.Relay.Policy;
 
 namespace Crdt.Relay.Sync;
 
@@ -10,6 +11,10 @@ namespace Crdt.Relay.Sync;
 /// fields), write scope, and the two write-time rules that depend on what the author had seen —
 /// adding work to an order its author saw closed, and editing a document its author saw deleted.
 /// The same edits made concurrently are accepted: they become flags, not refusals.
+/// Trust nothing the device claims: the author must be the caller; the role's rights come from
+/// <see cref="RolePolicy"/>; every value is within its field's <see cref="ValueLimits"/>; sets and
+/// the document's encoded state stay within their caps; the causal context names only ops the
+/// relay holds.
 /// Runs under the tenant's gate; throws <see cref="RelayRefusal"/> at the first bad op.
 /// </summary>
 internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, ScopePolicy scope)
@@ -22,6 +27,10 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         public bool Exists;
         public bool Deleted;
         public string? Assignee;
+        public Dot? AssignedBy;
+        public long PendingBytes;
+        public Dictionary<string, int>? PendingElements;
+        public Dictionary<ReplicaId, long>? PendingSeqs;
         public FieldValue? Status;
         public Dot? ClosedBy;
         public List<Dot>? DeletedBy;
@@ -34,14 +43,29 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         {
             throw RelayRefusal.Invalid($"{where}: unknown collection '{op.Document.Collection}'");
         }
+        // Authorship first: it is the one claim a device cannot make for someone else.
+        if (op.Author != caller.Name)
+            throw RelayRefusal.Denied($"{where}, field 'author': '{Shorten(op.Author)}' is not the caller; " +
+                $"an op's author must be the authenticated device's name '{caller.Name}'");
         var facts = Facts(op.Document, schema);
-        scope.CheckWrite(caller, op, facts.Exists, facts.Assignee, where);
+        scope.CheckWrite(caller, op, facts.Exists, facts.Assignee, facts.AssignedBy, where);
+        RolePolicy.CheckOp(caller, op, facts.Exists, where);
+        CheckContext(where, op, facts);
 
         var isEdit = false;
         foreach (var mutation in op.Mutations)
         {
             isEdit |= mutation is not (ResolveFlag or DeleteDocument);
             CheckMutation(where, schema, mutation);
+            CheckReferences(where, mutation);
+            if (mutation is AddElement add) CheckElementCount(where, schema, op.Document, add, facts);
+        }
+        if (isEdit)
+        {
+            var added = ValueRules.EstimateAddedBytes(op);
+            if (tenant.Documents.CheckStateCap(op.Document, facts.PendingBytes + added) is { } tooBig)
+                throw RelayRefusal.Precondition($"{where}: {tooBig}");
+            facts.PendingBytes += added;
         }
         if (isEdit && !facts.Exists)
         {
@@ -56,6 +80,67 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         Advance(facts, schema, op);
     }
 
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + $"… ({text.Length} characters)";
+
+    /// <summary>
+    /// A context may claim only ops the relay holds (in this document, or earlier in the batch):
+    /// an invented context would make the op look as if its author had seen edits it never saw.
+    /// Entries of the op's own replica say nothing (a replica has always seen its own earlier ops).
+    /// </summary>
+    private void CheckContext(OpPlace where, Op op, BatchFacts facts)
+    {
+        foreach (var (replica, seq) in op.Context.Entries)
+        {
+            if (replica.Equals(op.Dot.Replica)) continue;
+            var held = Math.Max(tenant.Documents.HighestSeq(op.Document, replica), facts.PendingSeqs?.GetValueOrDefault(replica) ?? 0);
+            if (seq > held)
+                throw RelayRefusal.Invalid($"{where}, field 'context': entry {Shorten(replica.Value)}:{seq} names ops the relay does not hold " +
+                    $"(it holds {Shorten(replica.Value)} up to {held} for this document); a context may name only ops received from the relay");
+        }
+    }
+
+    /// <summary>
+    /// A technician may not point its documents at an existing document it cannot read: an order's
+    /// customer or asset enters its scope, so referencing another technician's customer would hand
+    /// it read and write access. A document that does not exist yet (made in this batch) is fine.
+    /// </summary>
+    private void CheckReferences(OpPlace where, Mutation mutation)
+    {
+        if (caller.SeesWholeTenant) return;
+        switch (mutation)
+        {
+            case SetField { Value.Kind: FieldValueKind.Reference } set:
+                CheckReference(where, set.Field, set.Value.AsReference());
+                break;
+            case SetElementField { Value.Kind: FieldValueKind.Reference } element:
+                CheckReference(where, $"{element.Field}.{element.ElementField}", element.Value.AsReference());
+                break;
+            case AddElement add:
+                foreach (var (name, value) in add.Values)
+                {
+                    if (value.Kind == FieldValueKind.Reference) CheckReference(where, $"{add.Field}.{name}", value.AsReference());
+                }
+                break;
+        }
+    }
+
+    private void CheckReference(OpPlace where, string field, DocumentKey target)
+    {
+        if (tenant.Documents.Exists(target) && !scope.CanRead(caller, target))
+            throw RelayRefusal.Denied($"{where}, field '{field}': {target} is outside the scope of {caller}; " +
+                "a technician may reference only documents it can read (the office links others)");
+    }
+
+    private void CheckElementCount(OpPlace where, CollectionSchema schema, DocumentKey key, AddElement add, BatchFacts facts)
+    {
+        if (!schema.TryGetField(add.Field, out var field)) return;
+        var pending = facts.PendingElements ??= new Dictionary<string, int>(StringComparer.Ordinal);
+        var count = tenant.Documents.ElementCount(key, add.Field) + pending.GetValueOrDefault(add.Field) + 1;
+        if (count > field.MaxElements)
+            throw RelayRefusal.Precondition($"{where}, field '{add.Field}': the set may be given at most {field.MaxElements} elements (removed ones count too)");
+        pending[add.Field] = pending.GetValueOrDefault(add.Field) + 1;
+    }
+
     private static void CheckMutation(OpPlace where, CollectionSchema schema, Mutation mutation)
     {
         switch (mutation)
@@ -64,6 +149,9 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
                 {
                     var field = Field(where, schema, set.Field, FieldKind.Lww);
                     CheckValue(where, set.Field, null, field.ValueKind, set.Value);
+                    CheckLimits(where, set.Field, field.Limits, set.Value);
+                    if (set.Value.IsNull && field.RequiredOnCreate)
+                        throw RelayRefusal.Invalid($"{where}, field '{set.Field}': required, so it cannot be cleared");
                     if (field.AllowedValues is { } allowed && set.Value is { Kind: FieldValueKind.String } text
                         && !allowed.Contains(text.AsString(), StringComparer.Ordinal))
                     {
@@ -78,6 +166,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
                     {
                         var element = ElementField(where, field, name);
                         CheckValue(where, add.Field, name, element.ValueKind, value);
+                        CheckLimits(where, $"{add.Field}.{name}", element.Limits, value);
                     }
                     foreach (var required in field.ElementFields.Values.Where(f => f.RequiredOnAdd))
                     {
@@ -91,12 +180,33 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
                     var field = Field(where, schema, setElement.Field, FieldKind.OrSet);
                     var element = ElementField(where, field, setElement.ElementField);
                     CheckValue(where, setElement.Field, setElement.ElementField, element.ValueKind, setElement.Value);
+                    CheckLimits(where, $"{setElement.Field}.{setElement.ElementField}", element.Limits, setElement.Value);
+                    if (setElement.Value.IsNull && element.RequiredOnAdd)
+                        throw RelayRefusal.Invalid($"{where}, field '{setElement.Field}.{setElement.ElementField}': required, so it cannot be cleared");
                     break;
                 }
             case RemoveElement remove:
                 Field(where, schema, remove.Field, FieldKind.OrSet);
                 break;
+            case ResolveFlag resolve:
+                {
+                    var fits = resolve.TargetKind switch
+                    {
+                        FlagKind.WorkOnClosedOrder => resolve.Resolution is Resolution.Accept or Resolution.Discard,
+                        FlagKind.ConcurrentEdit or FlagKind.EditOnDeleted => resolve.Resolution is Resolution.KeepMine or Resolution.KeepTheirs,
+                        _ => throw RelayRefusal.Invalid($"{where}, flag '{Shorten(resolve.FlagId)}': not a flag id (wc-, ce- or ed- and 16 hex digits)"),
+                    };
+                    if (!fits)
+                        throw RelayRefusal.Invalid($"{where}, flag '{resolve.FlagId}': {resolve.Resolution} does not resolve a {resolve.TargetKind} flag");
+                    break;
+                }
         }
+    }
+
+    private static void CheckLimits(OpPlace where, string field, ValueLimits limits, FieldValue value)
+    {
+        if (limits.Check(value) is { } problem)
+            throw RelayRefusal.Invalid($"{where}, field '{field}': {problem}");
     }
 
     private static FieldSchema Field(OpPlace where, CollectionSchema schema, string name, FieldKind kind)
@@ -171,6 +281,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
             facts.Exists = true;
             facts.Deleted = tenant.IsDeleted(key);
             facts.Assignee = stored.Assignee;
+            facts.AssignedBy = stored.AssigneeWrittenBy;
             var rule = schema.ClosedStateRules.FirstOrDefault();
             if (rule is not null && rule.StatusField == WorkOrderFields.Status)
             {
@@ -198,6 +309,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
                     break;
                 case SetField { Field: WorkOrderFields.Assignee } assign:
                     facts.Assignee = assign.Value is { Kind: FieldValueKind.String } a ? a.AsString() : null;
+                    facts.AssignedBy = op.Dot;
                     break;
                 case SetField set when set.Field == statusField:
                     facts.Status = set.Value;
@@ -209,5 +321,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         {
             facts.Exists = true;
         }
+        var seqs = facts.PendingSeqs ??= [];
+        seqs[op.Dot.Replica] = Math.Max(seqs.GetValueOrDefault(op.Dot.Replica), op.Dot.Seq);
     }
 }

@@ -13,6 +13,7 @@ internal sealed class DocumentFacts
     private Hlc _assigneeAt, _statusAt, _customerAt, _assetAt;
 
     public string? Assignee { get; private set; }
+    public Dot? AssigneeWrittenBy { get; private set; }
     public FieldValue? Status { get; private set; }
     public Dot? StatusWrittenBy { get; private set; }
     public DocumentKey? Customer { get; private set; }
@@ -32,6 +33,7 @@ internal sealed class DocumentFacts
                     break;
                 case SetField { Field: WorkOrderFields.Assignee } set when op.Hlc >= _assigneeAt:
                     _assigneeAt = op.Hlc;
+                    AssigneeWrittenBy = op.Dot;
                     Assignee = set.Value is { Kind: FieldValueKind.String } a ? a.AsString() : null;
                     break;
                 case SetField { Field: WorkOrderFields.Status } set when op.Hlc >= _statusAt:

@@ -42,6 +42,17 @@ internal sealed partial class RelayEngine
             {
                 throw RelayRefusal.Invalid($"op #{i} on {Describe(wire.Document)}: {e.Message}");
             }
+            // An op with no author was made before anyone signed in on the device, and is pushed by the
+            // first person who did (the replica adopts such edits): it is that caller's, so the relay
+            // stores it under the caller's name. Any other name than the caller's is refused later.
+            if (ops[i].Author.Length == 0)
+            {
+                wire.Author = caller.Name;
+                ops[i] = OpCodec.FromMessage(wire);
+            }
+            // Before anything formats the op: a clock past year 9999 cannot even be shown as a date.
+            if (ValueRules.CheckEnvelope(ops[i]) is { } envelope)
+                throw RelayRefusal.Invalid($"op #{i} ({ops[i].Dot}) on {ops[i].Document}, field {envelope}");
             if (ops[i].Dot.Replica == Replica)
                 throw RelayRefusal.Denied($"op #{i} ({ops[i].Dot}) on {ops[i].Document}: replica id '{Replica.Value}' is the relay's own; " +
                     "a device pushes only ops of its own replica id");
@@ -186,6 +197,33 @@ internal sealed partial class RelayEngine
         {
             tenant.WriteLock.Release();
         }
+    }
+
+    /// <summary>
+    /// Sync.Pin: whose pin list the request changes. A technician changes its own, and may pin only
+    /// what <see cref="Policy.RolePolicy.CheckPin"/> allows; a dispatcher or admin may name a device
+    /// of its tenant to share a document with it (read-only). Unpinning one's own pin is always allowed.
+    /// </summary>
+    public async Task<string> PinOwnerAsync(CallerIdentity caller, Core.DocumentKey key, bool pinned, string forDevice, CancellationToken cancellationToken)
+    {
+        if (forDevice.Length > 0 && forDevice != caller.Name)
+        {
+            if (!caller.SeesWholeTenant)
+                throw RelayRefusal.Denied($"for_device: only a dispatcher or admin shares documents with another device; {caller} is not one");
+            var devices = await Store.ListDevicesAsync(caller.Tenant, includeRevoked: false, cancellationToken).ConfigureAwait(false);
+            if (!devices.Any(d => d.Name == forDevice))
+                throw RelayRefusal.NotFound($"for_device: tenant '{caller.Tenant}' has no device named '{forDevice}'");
+            return forDevice;
+        }
+        if (pinned)
+        {
+            var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
+            lock (tenant.Gate)
+            {
+                Policy.RolePolicy.CheckPin(caller, tenant, key);
+            }
+        }
+        return caller.Name;
     }
 
     private static readonly IReadOnlySet<Core.DocumentKey> NoPins = new HashSet<Core.DocumentKey>();

@@ -10,7 +10,8 @@ namespace Crdt.Relay.Sync;
 /// an order reassigned away leaves the technician's scope from then on. Writes also accept a
 /// technician's edits to an order that was assigned to it before (edits made offline before the
 /// reassignment must not be refused forever, or the device could never sync them), and the
-/// creation of new customers and assets (a technician records an asset found on site).
+/// creation of new customers and assets (a technician records an asset found on site). Pins are
+/// read-only. What each role may do inside its scope is <see cref="Policy.RolePolicy"/>.
 /// Read under the tenant's gate.
 /// </summary>
 internal sealed class ScopePolicy(TenantState tenant, IReadOnlySet<DocumentKey> pins)
@@ -44,22 +45,28 @@ internal sealed class ScopePolicy(TenantState tenant, IReadOnlySet<DocumentKey> 
         return false;
     }
 
-    /// <summary>Throws PERMISSION_DENIED when <paramref name="caller"/> may not make <paramref name="op"/>.</summary>
-    public void CheckWrite(CallerIdentity caller, Op op, bool exists, string? assignee, OpPlace where)
+    /// <summary>Throws PERMISSION_DENIED when <paramref name="caller"/> may not make <paramref name="op"/>.
+    /// Pins give read access only. An order reassigned away takes edits its former assignee made
+    /// before hearing of the reassignment (offline work must not be refused forever), but none made
+    /// after: an op whose context covers the reassigning write (<paramref name="assignedBy"/>) is refused.</summary>
+    public void CheckWrite(CallerIdentity caller, Op op, bool exists, string? assignee, Dot? assignedBy, OpPlace where)
     {
         if (caller.SeesWholeTenant) return;
         var key = op.Document;
         var allowed = key.Collection switch
         {
-            WorkOrderFields.Collection when exists => assignee == caller.Name || tenant.WasEverAssigned(key, caller.Name),
+            WorkOrderFields.Collection when exists => assignee == caller.Name
+                || (tenant.WasEverAssigned(key, caller.Name) && !(assignedBy is { } reassignment && op.HasSeen(reassignment))),
             WorkOrderFields.Collection => AssignsTo(op, caller.Name),
             Part => true,
-            _ when pins.Contains(key) => true,
             Customer or Asset => !exists || tenant.IsReferencedByOrdersOf(caller.Name, key),
             _ => false,
         };
         if (!allowed)
-            throw RelayRefusal.Denied($"{where}: outside the scope of {caller}");
+            throw RelayRefusal.Denied($"{where}: outside the scope of {caller}" +
+                (key.Collection == WorkOrderFields.Collection && exists && tenant.WasEverAssigned(key, caller.Name)
+                    ? " (the order was reassigned to someone else, and this edit was made after its author had seen that)"
+                    : pins.Contains(key) ? " (a pinned document is read-only)" : ""));
     }
 
     private static bool AssignsTo(Op op, string name) =>

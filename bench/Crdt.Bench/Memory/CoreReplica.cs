@@ -9,11 +9,14 @@ namespace Crdt.Bench.Memory;
 /// </summary>
 public sealed class CoreReplica
 {
-    private const string Author = "bench";
+    private readonly string Author;
     private readonly LocalEditor _editor;
 
-    public CoreReplica(string replicaId)
+    /// <param name="replicaId">The replica's id.</param>
+    /// <param name="author">Who makes its edits: through a relay, the device's registered name (the relay refuses any other).</param>
+    public CoreReplica(string replicaId, string author = "bench")
     {
+        Author = author;
         Documents = new DocumentSet(BenchCollection.Registry());
         _editor = new LocalEditor(new ReplicaId(replicaId), Documents);
     }

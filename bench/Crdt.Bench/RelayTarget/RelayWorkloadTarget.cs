@@ -32,8 +32,8 @@ public sealed class RelayWorkloadTarget : IWorkloadTarget
         var session = await RelaySession.StartAsync();
         var deviceA = await session.DeviceAsync("bench-a");
         var deviceB = await session.DeviceAsync("bench-b");
-        var a = new CoreReplica("bench-a");
-        var b = new CoreReplica("bench-b");
+        var a = new CoreReplica("bench-a", author: "bench-a");
+        var b = new CoreReplica("bench-b", author: "bench-b");
         var creates = new List<Op>(inputs.Scale.Docs);
         for (int doc = 0; doc < inputs.Scale.Docs; doc++)
         {

@@ -67,5 +67,21 @@ public sealed class RelayClient(Uri address, string token, string name) : IDispo
         return CallAsync(RelayMethods.Mutate, request);
     }
 
+    /// <summary>Sync.Pin of one document (for another device when <paramref name="forDevice"/> is given: sharing).</summary>
+    public Task<PinResponse> PinAsync(string collection, string id, bool pinned = true, string forDevice = "") =>
+        CallAsync(RelayMethods.Pin, new PinRequest { Document = new DocumentKey { Collection = collection, Id = id }, Pinned = pinned, ForDevice = forDevice });
+
+    public Task<ListFlagsResponse> ListFlagsAsync(bool includeResolved = false) =>
+        CallAsync(RelayMethods.ListFlags, new ListFlagsRequest { IncludeResolved = includeResolved });
+
+    public Task<ResolveFlagResponse> ResolveFlagAsync(DocumentKey document, string flagId, Resolution resolution) =>
+        CallAsync(RelayMethods.ResolveFlag, new ResolveFlagRequest { Document = document, FlagId = flagId, Resolution = resolution });
+
+    public Task<QueryDocumentsResponse> QueryAsync(string collection) =>
+        CallAsync(RelayMethods.Query, new QueryDocumentsRequest { Collection = collection });
+
+    public Task<CreateTenantResponse> CreateTenantAsync(string name) =>
+        CallAsync(RelayMethods.CreateTenant, new CreateTenantRequest { Name = name });
+
     public void Dispose() => _channel.Dispose();
 }

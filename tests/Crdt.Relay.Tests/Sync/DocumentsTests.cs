@@ -130,7 +130,8 @@ public sealed class DocumentsTests : IAsyncLifetime
         await _dispatcher.PushAsync(created);
         // Both rewrite the description without seeing each other: a ConcurrentEdit flag.
         await _dispatcher.PushAsync(board.Set(Device.Order("wo-1"), WorkOrderFields.Description, "Dispatcher's text"));
-        await _dispatcher.PushAsync(truck.Set(Device.Order("wo-1"), WorkOrderFields.Description, "Technician's text"));
+        var tom = await _relay.DeviceAsync("tom", DeviceRoleKind.Technician);
+        await tom.PushAsync(truck.Set(Device.Order("wo-1"), WorkOrderFields.Description, "Technician's text"));
 
         var open = await _dispatcher.CallAsync(RelayMethods.ListFlags, new Wire.ListFlagsRequest());
         var flag = Assert.Single(open.Flags);

@@ -66,7 +66,7 @@ public sealed class ReplicaOwnershipTests : IAsyncLifetime
         await _dina.PushWithKeyAsync(key, tablet.CreatePart("p-1"));
 
         // dave signs in on the same tablet: same replica id, his own token, the file's key.
-        var daves = await _dave.PushWithKeyAsync(key, tablet.Set(Device.Part("p-1"), PartFields.Name, "Valve"));
+        var daves = await _dave.PushWithKeyAsync(key, tablet.Editor.Edit(Device.Part("p-1"), "dave", Device.Now, m => m.Set(PartFields.Name, "Valve")));
         // A third device, not holding the file, neither with a wrong key nor with none.
         var eve = await _relay.DeviceAsync("eve", DeviceRoleKind.Dispatcher);
         var forger = new Device("tablet-7", "eve");

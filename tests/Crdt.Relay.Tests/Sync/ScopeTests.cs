@@ -109,12 +109,12 @@ public sealed class ScopeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_pinned_document_enters_the_technicians_scope()
+    public async Task A_document_the_office_shares_enters_the_technicians_scope()
     {
         var cursor = (await _tom.PullAsync())[^1].Checkpoint.Cursor;
         await Denied(() => _tom.GetAsync("Customer", "c-ann"), "Customer/c-ann");
 
-        var pins = await _tom.CallAsync(RelayMethods.Pin, new Wire.PinRequest { Document = new Wire.DocumentKey { Collection = "Customer", Id = "c-ann" }, Pinned = true });
+        var pins = await _dispatcher.PinAsync("Customer", "c-ann", forDevice: "tom");
         var pulled = await _tom.PullAsync(cursor);
         var pulledFromBefore = await _tom.PullAsync(cursor - 1);
 

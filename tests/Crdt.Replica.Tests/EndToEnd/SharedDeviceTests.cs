@@ -10,15 +10,16 @@ namespace Crdt.Replica.Tests.EndToEnd;
 /// </summary>
 public sealed class SharedDeviceTests(RelayFixture relay) : IClassFixture<RelayFixture>
 {
+    // Customers, not parts: technicians may create customers found on site, never catalogue parts.
     [Fact]
     public async Task Two_people_on_one_tablet_both_sync_under_its_replica_id()
     {
         await using var tablet = await relay.DeviceAsync("ana");
-        await tablet.Create(PartFields.Collection, "P-SHARED-1").Set(PartFields.Sku, "SKU-S1").Set(PartFields.Name, "Seal").SaveAsync();
+        await tablet.Create(CustomerFields.Collection, "C-SHARED-1").Set(CustomerFields.Name, "Seal Ltd").SaveAsync();
         await tablet.SyncAsync();
 
         await tablet.SignInAsync(relay.Url, relay.Tokens["ben"], "ben");
-        await tablet.Create(PartFields.Collection, "P-SHARED-2").Set(PartFields.Sku, "SKU-S2").Set(PartFields.Name, "Gasket").SaveAsync();
+        await tablet.Create(CustomerFields.Collection, "C-SHARED-2").Set(CustomerFields.Name, "Gasket Ltd").SaveAsync();
         await tablet.SyncAsync();
 
         Assert.Equal(0, tablet.PendingCount);
@@ -26,6 +27,6 @@ public sealed class SharedDeviceTests(RelayFixture relay) : IClassFixture<RelayF
         Assert.Equal(2, stored.Count);
         await using var observer = await relay.DeviceAsync("dispatch");
         await observer.SyncAsync();
-        Assert.NotNull(observer.Get(new DocumentKey(PartFields.Collection, "P-SHARED-2")));
+        Assert.NotNull(observer.Get(new DocumentKey(CustomerFields.Collection, "C-SHARED-2")));
     }
 }
