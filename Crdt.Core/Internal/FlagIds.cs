@@ -9,11 +9,12 @@ namespace Crdt.Core.Internal;
 /// </summary>
 internal static class FlagIds
 {
-    /// <summary>The kind a flag id names by its prefix, or null when it has none of the three.</summary>
+    /// <summary>The kind a flag id names by its prefix, or null when it has none of the four.</summary>
     public static FlagKind? KindOf(string flagId) =>
         flagId.StartsWith("wc-", StringComparison.Ordinal) ? FlagKind.WorkOnClosedOrder
         : flagId.StartsWith("ce-", StringComparison.Ordinal) ? FlagKind.ConcurrentEdit
         : flagId.StartsWith("ed-", StringComparison.Ordinal) ? FlagKind.EditOnDeleted
+        : flagId.StartsWith("sc-", StringComparison.Ordinal) ? FlagKind.StatusConflict
         : null;
 
     public static string For(FlagKind kind, DocumentKey document, string? field, string? element, Dot dot)

@@ -58,7 +58,7 @@ internal static class RolePolicy
     /// <summary>The row for collections the table does not name (an application's own).</summary>
     public const string OtherCollections = "*";
 
-    private static readonly IReadOnlySet<FlagKind> AllFlags = new HashSet<FlagKind> { FlagKind.WorkOnClosedOrder, FlagKind.ConcurrentEdit, FlagKind.EditOnDeleted };
+    private static readonly IReadOnlySet<FlagKind> AllFlags = new HashSet<FlagKind> { FlagKind.WorkOnClosedOrder, FlagKind.ConcurrentEdit, FlagKind.EditOnDeleted, FlagKind.StatusConflict };
     private static readonly IReadOnlySet<FlagKind> ReviewFlags = new HashSet<FlagKind> { FlagKind.ConcurrentEdit, FlagKind.EditOnDeleted };
     private static readonly IReadOnlySet<FlagKind> NoFlags = new HashSet<FlagKind>();
 

@@ -60,13 +60,15 @@ public sealed class RolePolicyTests : IAsyncLifetime
         Assert.False(tech(WorkOrderFields.Collection).Write.Contains(WorkOrderFields.Assignee));
         Assert.True(tech(WorkOrderFields.Collection).Elements.Contains(WorkOrderFields.TimeEntries));
         Assert.DoesNotContain(FlagKind.WorkOnClosedOrder, tech(WorkOrderFields.Collection).Resolve);
+        // A status race that closed or reopened an order is the office's call (issue 17).
+        Assert.DoesNotContain(FlagKind.StatusConflict, tech(WorkOrderFields.Collection).Resolve);
         Assert.All(Collections, c => Assert.False(tech(c).Delete));
         Assert.Equal(PinRight.Related, tech(CustomerFields.Collection).Pin);
         Assert.Equal(PinRight.None, tech(App).Pin);
         foreach (var office in new[] { DeviceRoleKind.Dispatcher, DeviceRoleKind.Admin })
         {
             Assert.All(Collections, c => Assert.True(RolePolicy.For(office, c) is { Create: true, Delete: true, Write.All: true, Elements.All: true }));
-            Assert.Equal(3, RolePolicy.For(office, WorkOrderFields.Collection).Resolve.Count);
+            Assert.Equal(Enum.GetValues<FlagKind>().ToHashSet(), RolePolicy.For(office, WorkOrderFields.Collection).Resolve.ToHashSet());
         }
     }
 
@@ -105,7 +107,7 @@ public sealed class RolePolicyTests : IAsyncLifetime
     {
         var mismatches = new List<string>();
         foreach (var role in Roles)
-        foreach (var kind in new[] { FlagKind.WorkOnClosedOrder, FlagKind.ConcurrentEdit, FlagKind.EditOnDeleted })
+        foreach (var kind in new[] { FlagKind.WorkOnClosedOrder, FlagKind.ConcurrentEdit, FlagKind.EditOnDeleted, FlagKind.StatusConflict })
         foreach (var viaPush in new[] { false, true })
         {
             var flag = await RaiseFlagAsync(kind);
@@ -249,15 +251,23 @@ public sealed class RolePolicyTests : IAsyncLifetime
     {
         var key = new DocumentKey(WorkOrderFields.Collection, $"wo-flag-{++_next}");
         var tom = _callers[DeviceRoleKind.Technician];
-        await _office.PushAsync(RawOps.Make("office", key, null, Mutations(WorkOrderFields.Collection, Action.Create, "")!));
+        var create = RawOps.Make("office", key, null, Mutations(WorkOrderFields.Collection, Action.Create, "")!);
+        await _office.PushAsync(create);
         var officeOp = kind switch
         {
-            FlagKind.WorkOnClosedOrder => new SetField(WorkOrderFields.Status, WorkOrderStatus.Completed),
+            FlagKind.WorkOnClosedOrder or FlagKind.StatusConflict => new SetField(WorkOrderFields.Status, WorkOrderStatus.Completed),
             FlagKind.ConcurrentEdit => new SetField(WorkOrderFields.Description, "office text"),
             _ => (Mutation)DeleteDocument.Instance,
         };
-        Mutation tomOp = kind == FlagKind.WorkOnClosedOrder ? RawOps.Entry("te-1", 4m) : new SetField(WorkOrderFields.Description, "tom's text");
-        await _office.PushAsync(RawOps.Make("office", key, null, officeOp));
+        Mutation tomOp = kind switch
+        {
+            FlagKind.WorkOnClosedOrder => RawOps.Entry("te-1", 4m),
+            FlagKind.StatusConflict => new SetField(WorkOrderFields.Status, WorkOrderStatus.InProgress),
+            _ => new SetField(WorkOrderFields.Description, "tom's text"),
+        };
+        // The office's second op has seen its create: only tom's op is concurrent with it (otherwise
+        // completing would race the create's 'open' and raise a StatusConflict as well).
+        await _office.PushAsync(RawOps.Make("office", key, new VersionVector([new(create.Dot.Replica, create.Dot.Seq)]), officeOp));
         await tom.PushAsync(RawOps.Make("tom", key, null, tomOp));
         var flags = (await _office.ListFlagsAsync()).Flags.Where(f => f.Document.Id == key.Id).ToList();
         return Assert.Single(flags);
