@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Crdt.Core.Wire;
-using Crdt.Grpc;
-using Crdt.Relay.Services;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Crdt.Load;
 
@@ -132,12 +132,12 @@ internal static class LoadRun
         Uri relay, string adminToken, string prefix, DeviceRole role, int count, CancellationToken cancellationToken)
     {
         using var admin = GrpcChannel.ForAddress(relay);
-        var auth = new CallOptions { Headers = new Metadata().Add("authorization", $"Bearer {adminToken}"), CancellationToken = cancellationToken };
+        var auth = new CallOptions(new Metadata { { "authorization", $"Bearer {adminToken}" } }, cancellationToken: cancellationToken);
         var tokens = new List<(string, string)>(count);
         for (int i = 0; i < count; i++)
         {
             string name = $"{prefix}-{i:D3}";
-            var response = await admin.UnaryAsync(RelayMethods.RegisterDevice, new RegisterDeviceRequest { Name = name, Role = role }, auth).ConfigureAwait(false);
+            var response = await admin.RegisterDeviceAsync(new RegisterDeviceRequest { Name = name, Role = role }, auth).ConfigureAwait(false);
             tokens.Add((name, response.Token));
         }
         return tokens;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Crdt.Core;
-using Crdt.Grpc;
-using Crdt.Relay.Services;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Load;
@@ -25,7 +25,7 @@ internal sealed class SimulatedDevice : IDisposable
         Name = name;
         _editor = new LocalEditor(new ReplicaId($"replica-{name}"), _documents);
         _channel = GrpcChannel.ForAddress(relay, new GrpcChannelOptions { HttpHandler = wire.Handler() });
-        _auth = new CallOptions { Headers = new Metadata().Add("authorization", $"Bearer {token}") };
+        _auth = new CallOptions(new Metadata { { "authorization", $"Bearer {token}" } });
     }
 
     public string Name { get; }
@@ -96,7 +96,7 @@ internal sealed class SimulatedDevice : IDisposable
             request.Ops.Add(_outbox.Skip(start).Take(batchSize));
             long startedAt = Stopwatch.GetTimestamp();
             foreach (var op in request.Ops) PushStartedAt[DotKey(op.Dot)] = startedAt;
-            var response = await _channel.UnaryAsync(RelayMethods.Push, request, _auth with { CancellationToken = cancellationToken })
+            var response = await _channel.PushAsync(request, _auth.WithCancellationToken(cancellationToken))
                 .ConfigureAwait(false);
             Stored += response.Stored;
         }
@@ -105,7 +105,7 @@ internal sealed class SimulatedDevice : IDisposable
     /// <summary>Pulls what the relay has for this device after cursor 0 (its own orders), as sync does after a push.</summary>
     public async Task<int> PullAsync(CancellationToken cancellationToken)
     {
-        using var call = _channel.ServerStreaming(RelayMethods.Pull, new Wire.PullRequest(), _auth with { CancellationToken = cancellationToken });
+        using var call = _channel.Pull(new Wire.PullRequest(), _auth.WithCancellationToken(cancellationToken));
         int items = 0;
         await foreach (var item in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
