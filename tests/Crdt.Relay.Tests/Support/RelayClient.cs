@@ -22,6 +22,9 @@ public sealed class RelayClient : IDisposable
 
     public string Name { get; }
 
+    /// <summary>The bearer token (for tests that hand-make requests).</summary>
+    public string Token => _token;
+
     public GrpcChannel Channel => _channel;
 
     public Crdt.Core.Wire.Sync.SyncClient Sync { get; }
