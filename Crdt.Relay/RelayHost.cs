@@ -112,6 +112,13 @@ public sealed class RelayHost : IAsyncDisposable
             app.MapGrpcService<HealthServiceImpl>();
             app.MapGrpcReflectionService();
 
+            var stopping = engine;
+            // SIGTERM / Ctrl+C: NOT_SERVING and live streams ended before Kestrel drains its connections.
+            app.Lifetime.ApplicationStopping.Register(() =>
+            {
+                SetHealth(health, HealthCheckResponse.Types.ServingStatus.NotServing);
+                stopping.BeginShutdown();
+            });
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
             // The store is open and every tenant loaded (RelayEngine.OpenAsync): only now SERVING.
