@@ -15,7 +15,7 @@ if ! dotnet build CrdtFieldStore.sln -c Release -nologo -clp:ErrorsOnly; then
   failed=$((failed + 1)); echo "build failed"; summary; exit 1
 fi
 
-# Node packages first: C# tests also start @grpc/grpc-js peers (the reverse interop direction).
+# Node packages for the cross-stack tests (grpc-js and gRPC-Web clients against the relay).
 echo "== node packages"
 ( cd tests/node && npm ci --no-audit --no-fund --loglevel=error ) > "$out/npm.log" 2>&1 \
   || { echo "npm ci failed"; tail -20 "$out/npm.log"; failed=$((failed + 1)); summary; exit 1; }
@@ -46,7 +46,7 @@ for proj in tests/*/*.Tests.csproj; do
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then echo "$name exited $rc"; tail -40 "$out/$name.log"; failed=$((failed + 1)); fi
 done
 
-# Node cross-stack tests (real @grpc/grpc-js clients and servers against ours).
+# Node cross-stack tests: real @grpc/grpc-js clients (knowing only proto/) and gRPC-Web over fetch, against the relay.
 if ls tests/node/*.test.mjs >/dev/null 2>&1; then
   echo "== node"
   timeout 1200 node --test --test-reporter=tap --test-concurrency=1 tests/node/*.test.mjs > "$out/node.tap" 2>&1

@@ -1,13 +1,14 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Crdt.Core.Wire;
-using Crdt.Grpc.Server;
 using Crdt.Relay.Auth;
 using Crdt.Relay.Diagnostics;
 using Crdt.Relay.Services;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Storage.Sqlite;
 using Crdt.Relay.Sync;
+using Grpc.AspNetCore.Web;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -19,26 +20,33 @@ using Microsoft.Extensions.Logging;
 namespace Crdt.Relay;
 
 /// <summary>
-/// A running relay: Kestrel with the Sync, Documents and Admin services, health and reflection,
-/// over one <see cref="IRelayStore"/>. <c>serve</c> runs one; tests, the replica's end-to-end
-/// tests and the load harness start one in-process on an ephemeral port:
+/// A running relay: Grpc.AspNetCore on Kestrel with the Sync, Documents and Admin services (service
+/// bases generated from proto/ in Crdt.Contract), grpc.health.v1, reflection (v1 and v1alpha) and
+/// gRPC-Web, over one <see cref="IRelayStore"/>. <c>serve</c> runs one; tests, the replica's
+/// end-to-end tests and the load harness start one in-process on an ephemeral port:
 /// <code>await using var relay = await RelayHost.StartAsync(new RelayOptions { DataDirectory = dir, Listen = new(IPAddress.Loopback, 0) });
-/// var channel = GrpcChannel.ForAddress(relay.Address);</code>
+/// using var channel = GrpcChannel.ForAddress(relay.Address);</code>
 /// </summary>
 public sealed class RelayHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly RelayEngine _engine;
+    private readonly HealthServiceImpl _health;
 
-    private RelayHost(WebApplication app, RelayEngine engine, Uri address)
+    private RelayHost(WebApplication app, RelayEngine engine, HealthServiceImpl health, Uri address, Uri? webAddress)
     {
         _app = app;
         _engine = engine;
+        _health = health;
         Address = address;
+        WebAddress = webAddress;
     }
 
     /// <summary>Where the relay listens, e.g. <c>http://127.0.0.1:40123</c> (the real port when 0 was asked).</summary>
     public Uri Address { get; }
+
+    /// <summary>The HTTP/1.1 listener for gRPC-Web (<see cref="RelayOptions.WebListen"/>), or null when off.</summary>
+    public Uri? WebAddress { get; }
 
     /// <summary>The store the relay runs on (tests register devices through it).</summary>
     internal IRelayStore Store => _engine.Store;
@@ -64,6 +72,12 @@ public sealed class RelayHost : IAsyncDisposable
                 kestrel.Limits.MaxRequestBodySize = null;
                 kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
                 kestrel.Listen(options.Listen, listen => ConfigureListener(listen, options));
+                if (options.WebListen is { } web)
+                {
+                    // Browsers do not speak cleartext HTTP/2, and Kestrel cannot serve HTTP/1.1 and
+                    // prior-knowledge h2c on one cleartext port: gRPC-Web gets its own HTTP/1.1 port.
+                    kestrel.Listen(web, listen => listen.Protocols = HttpProtocols.Http1);
+                }
             });
             builder.Services.AddRoutingCore();
             var loggerFactory = LoggerFactory.Create(logging =>
@@ -75,29 +89,43 @@ public sealed class RelayHost : IAsyncDisposable
             builder.Services.AddSingleton(loggerFactory);
             engine = await RelayEngine.OpenAsync(options, store, loggerFactory, cancellationToken).ConfigureAwait(false);
             builder.Services.AddSingleton(engine);
-            builder.Services.AddCrdtGrpc(grpc =>
+            builder.Services.AddSingleton(new BearerAuthInterceptor(engine.Devices, engine.Metrics));
+            builder.Services.AddGrpc(grpc =>
             {
                 grpc.MaxReceiveMessageSize = options.MaxReceiveMessageBytes;
-                grpc.Interceptors.Add(new BearerAuthInterceptor(engine.Devices, engine.Metrics));
+                grpc.Interceptors.Add<BearerAuthInterceptor>();
             });
+            builder.Services.AddGrpcReflection();
+            var health = new HealthServiceImpl();
+            builder.Services.AddSingleton(health);
+            builder.Services.AddSingleton(new SyncService(engine));
+            builder.Services.AddSingleton(new DocumentsService(engine));
+            builder.Services.AddSingleton(new AdminService(engine.Store, engine.Devices, engine.Metrics, options.Time));
 
             app = builder.Build();
             app.UseRouting();
-            app.MapGrpcService(new SyncService(engine));
-            app.MapGrpcService(new DocumentsService(engine));
-            app.MapGrpcService(new AdminService(engine.Store, engine.Devices, engine.Metrics, options.Time));
-            app.MapGrpcHealthService();
-            app.MapGrpcReflectionService(SyncReflection.Descriptor, DocumentsReflection.Descriptor, AdminReflection.Descriptor);
-            var health = app.Services.GetRequiredService<GrpcHealthService>();
-            foreach (var service in new[] { RelayMethods.SyncService, RelayMethods.DocumentsService, RelayMethods.AdminService })
-            {
-                health.SetStatus(service, global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving);
-            }
+            // gRPC-Web on every endpoint: a browser (or Node fetch) can call Documents over HTTP/1.1.
+            app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+            app.MapGrpcService<SyncService>();
+            app.MapGrpcService<DocumentsService>();
+            app.MapGrpcService<AdminService>();
+            app.MapGrpcService<HealthServiceImpl>();
+            app.MapGrpcReflectionService();
 
+            var stopping = engine;
+            // SIGTERM / Ctrl+C: NOT_SERVING and live streams ended before Kestrel drains its connections.
+            app.Lifetime.ApplicationStopping.Register(() =>
+            {
+                SetHealth(health, HealthCheckResponse.Types.ServingStatus.NotServing);
+                stopping.BeginShutdown();
+            });
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
+            // The store is open and every tenant loaded (RelayEngine.OpenAsync): only now SERVING.
+            SetHealth(health, HealthCheckResponse.Types.ServingStatus.Serving);
+            var address = addresses[0];
             engine.Log.RelayStarted(address, Path.GetFullPath(options.DataDirectory));
-            return new RelayHost(app, engine, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+            return new RelayHost(app, engine, health, Loopback(address), addresses.Count > 1 ? Loopback(addresses[1]) : null);
         }
         catch
         {
@@ -105,6 +133,17 @@ public sealed class RelayHost : IAsyncDisposable
             if (engine is not null) await engine.DisposeAsync().ConfigureAwait(false);
             else await store.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private static Uri Loopback(string address) => new(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+
+    /// <summary>The whole server ("") and each of our services.</summary>
+    private static void SetHealth(HealthServiceImpl health, HealthCheckResponse.Types.ServingStatus status)
+    {
+        foreach (var service in new[] { "", Core.Wire.Sync.Descriptor.FullName, Core.Wire.Documents.Descriptor.FullName, Core.Wire.Admin.Descriptor.FullName })
+        {
+            health.SetStatus(service, status);
         }
     }
 
@@ -126,7 +165,9 @@ public sealed class RelayHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Streams end first (the engine cancels them), then Kestrel drains, then the store closes.
+        // Load balancers see NOT_SERVING first, then streams end (the engine cancels them), then
+        // Kestrel drains, then the store closes.
+        SetHealth(_health, HealthCheckResponse.Types.ServingStatus.NotServing);
         _engine.BeginShutdown();
         await _app.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);

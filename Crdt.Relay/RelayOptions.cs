@@ -13,6 +13,11 @@ public sealed class RelayOptions
     /// <summary>Where to listen; port 0 picks a free port (see <see cref="RelayHost.Address"/>).</summary>
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 5171);
 
+    /// <summary>An extra HTTP/1.1 listener for gRPC-Web (browsers cannot speak cleartext HTTP/2);
+    /// null for none. <c>serve</c> defaults it to 127.0.0.1:5172. With TLS, the main port serves
+    /// gRPC-Web too (ALPN picks HTTP/1.1 or HTTP/2).</summary>
+    public IPEndPoint? WebListen { get; init; }
+
     /// <summary>PEM certificate and key for TLS; both null for h2c.</summary>
     public string? TlsCertificatePath { get; init; }
 

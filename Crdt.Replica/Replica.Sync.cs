@@ -189,14 +189,10 @@ public sealed partial class Replica
     /// <summary>The push message for an outbox batch; <paramref name="bytes"/> counts the ops' encoded bytes.</summary>
     private static Wire.PushRequest ToPushRequest(IReadOnlyList<StoredOp> batch, out long bytes)
     {
-        var request = new Wire.PushRequest();
-        bytes = 0;
-        foreach (var op in batch)
-        {
-            request.Ops.Add(Wire.Op.Parser.ParseFrom(op.Bytes));
-            bytes += op.Bytes.Length;
-        }
-        return request;
+        // The outbox rows go out as the bytes OpCodec.Encode made when the edit was made: no
+        // decoding and encoding again, so the relay receives exactly what this device stored.
+        bytes = batch.Sum(op => (long)op.Bytes.Length);
+        return Wire.PushRequest.OfEncodedOps(batch.Select(op => op.Bytes));
     }
 
     private async Task PullOnceAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)

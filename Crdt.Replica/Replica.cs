@@ -25,6 +25,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
     private readonly SyncMachine machine;
     private LocalEditor editor;
     private bool disposed;
+    private readonly RelayChannels channels;
 
     private Replica(string path, ReplicaOptions options, ReplicaStore store, ReplicaId id, string replicaKey, Hlc lastHlc)
     {
@@ -37,7 +38,8 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
         currentUser = store.GetSetting(SettingKeys.CurrentUser);
         var workOffline = store.GetSetting(SettingKeys.WorkOffline) == "true";
         machine = new SyncMachine(Backoff.Default, workOffline, live: false);
-        ConnectionFactory = (url, token) => new GrpcRelayConnection(url, token, replicaKey, options.CallTimeout, options.ConnectTimeout);
+        channels = new RelayChannels(options.ConnectTimeout);
+        ConnectionFactory = (url, token) => new GrpcRelayConnection(channels.For(url), url, token, replicaKey, options.CallTimeout);
     }
 
     /// <summary>The replica file.</summary>
@@ -160,6 +162,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
         {
             disposed = true;
             store.Dispose();
+            channels.Dispose();
         }
         finally
         {

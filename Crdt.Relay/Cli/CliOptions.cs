@@ -9,6 +9,7 @@ internal static class CliOptions
 {
     public const string DefaultData = "relay-data";
     public const string DefaultListen = "127.0.0.1:5171";
+    public const string DefaultWebListen = "127.0.0.1:5172";
 
     public static Option<string> Data() => new("--data")
     {
@@ -59,6 +60,26 @@ internal static class CliOptions
         });
         return option;
     }
+
+    /// <summary><c>--web-listen HOST:PORT</c>: the HTTP/1.1 listener for gRPC-Web; <c>none</c> turns it off.</summary>
+    public static Option<string> WebListen()
+    {
+        var option = new Option<string>("--web-listen")
+        {
+            Description = "The HTTP/1.1 address:port for gRPC-Web (browsers), or 'none'.",
+            DefaultValueFactory = _ => DefaultWebListen,
+        };
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (value == "none") return;
+            if (!IPEndPoint.TryParse(value ?? "", out var endpoint) || endpoint.Port is < 0 or > 65535 || !value!.Contains(':'))
+                result.AddError($"--web-listen '{value}' is not an address:port such as {DefaultWebListen}, nor 'none'");
+        });
+        return option;
+    }
+
+    public static IPEndPoint? ParseWebListen(string value) => value == "none" ? null : IPEndPoint.Parse(value);
 
     public static Option<string?> ExistingFile(string name, string description)
     {

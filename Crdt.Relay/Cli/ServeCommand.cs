@@ -10,6 +10,7 @@ internal static class ServeCommand
     {
         var data = CliOptions.Data();
         var listen = CliOptions.Listen();
+        var webListen = CliOptions.WebListen();
         var tlsCert = CliOptions.ExistingFile("--tls-cert", "PEM certificate file: serve TLS instead of h2c (needs --tls-key).");
         var tlsKey = CliOptions.ExistingFile("--tls-key", "PEM private key file for --tls-cert.");
         var skew = new Option<int>("--max-clock-skew-seconds")
@@ -23,7 +24,7 @@ internal static class ServeCommand
         });
         var command = new Command("serve", "Run the relay (SQLite storage in --data, h2c or TLS on --listen).")
         {
-            data, listen, tlsCert, tlsKey, skew,
+            data, listen, webListen, tlsCert, tlsKey, skew,
         };
         command.Validators.Add(r =>
         {
@@ -36,6 +37,7 @@ internal static class ServeCommand
             {
                 DataDirectory = parsed.GetValue(data)!,
                 Listen = IPEndPoint.Parse(parsed.GetValue(listen)!),
+                WebListen = CliOptions.ParseWebListen(parsed.GetValue(webListen)!),
                 TlsCertificatePath = parsed.GetValue(tlsCert),
                 TlsKeyPath = parsed.GetValue(tlsKey),
                 MaxClockSkew = TimeSpan.FromSeconds(parsed.GetValue(skew)),
@@ -53,6 +55,7 @@ internal static class ServeCommand
             }
             await using var relay = relayHost;
             Console.Out.WriteLine($"relay serving {relay.Address} (data: {Path.GetFullPath(options.DataDirectory)})");
+            if (relay.WebAddress is { } web) Console.Out.WriteLine($"relay serving gRPC-Web on {web} (HTTP/1.1)");
             await relay.WaitForShutdownAsync(cancellationToken);
             return RelayCli.ExitOk;
         });

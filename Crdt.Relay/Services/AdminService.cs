@@ -1,6 +1,5 @@
 using Crdt.Core.Wire;
-using Crdt.Grpc;
-using Crdt.Grpc.Server;
+using Grpc.Core;
 using Crdt.Relay.Auth;
 using Crdt.Relay.Devices;
 using Crdt.Relay.Diagnostics;
@@ -9,16 +8,9 @@ using Crdt.Relay.Storage;
 namespace Crdt.Relay.Services;
 
 /// <summary>admin.proto: devices and tenants, for callers with the admin role only.</summary>
-internal sealed class AdminService(IRelayStore store, DeviceDirectory devices, RelayMetrics metrics, TimeProvider time) : IGrpcService
+internal sealed class AdminService(IRelayStore store, DeviceDirectory devices, RelayMetrics metrics, TimeProvider time) : Admin.AdminBase
 {
-    public void Bind(GrpcServiceBinder binder) => binder
-        .AddUnary(RelayMethods.RegisterDevice, RegisterDeviceAsync)
-        .AddUnary(RelayMethods.ListDevices, ListDevicesAsync)
-        .AddUnary(RelayMethods.RevokeDevice, RevokeDeviceAsync)
-        .AddUnary(RelayMethods.CreateTenant, CreateTenantAsync)
-        .AddUnary(RelayMethods.ListTenants, ListTenantsAsync);
-
-    private async Task<RegisterDeviceResponse> RegisterDeviceAsync(RegisterDeviceRequest request, ServerCallContext context)
+    public override async Task<RegisterDeviceResponse> RegisterDevice(RegisterDeviceRequest request, ServerCallContext context)
     {
         RequireAdmin(context);
         var tenant = TenantOf(request.Tenant, context);
@@ -38,7 +30,7 @@ internal sealed class AdminService(IRelayStore store, DeviceDirectory devices, R
         }
     }
 
-    private async Task<ListDevicesResponse> ListDevicesAsync(ListDevicesRequest request, ServerCallContext context)
+    public override async Task<ListDevicesResponse> ListDevices(ListDevicesRequest request, ServerCallContext context)
     {
         RequireAdmin(context);
         var found = await store.ListDevicesAsync(TenantOf(request.Tenant, context),
@@ -48,7 +40,7 @@ internal sealed class AdminService(IRelayStore store, DeviceDirectory devices, R
         return response;
     }
 
-    private async Task<RevokeDeviceResponse> RevokeDeviceAsync(RevokeDeviceRequest request, ServerCallContext context)
+    public override async Task<RevokeDeviceResponse> RevokeDevice(RevokeDeviceRequest request, ServerCallContext context)
     {
         RequireAdmin(context);
         var tenant = TenantOf(request.Tenant, context);
@@ -59,7 +51,7 @@ internal sealed class AdminService(IRelayStore store, DeviceDirectory devices, R
         return new RevokeDeviceResponse { Device = ToWire(revoked) };
     }
 
-    private async Task<CreateTenantResponse> CreateTenantAsync(CreateTenantRequest request, ServerCallContext context)
+    public override async Task<CreateTenantResponse> CreateTenant(CreateTenantRequest request, ServerCallContext context)
     {
         RequireAdmin(context);
         if (DeviceNames.CheckTenantName(request.Name) is { } problem) throw Refuse(context, StatusCode.InvalidArgument, $"name: {problem}");
@@ -70,7 +62,7 @@ internal sealed class AdminService(IRelayStore store, DeviceDirectory devices, R
         return new CreateTenantResponse { Tenant = new Tenant { Name = tenant.Name, CreatedAtUnixMs = tenant.CreatedAt.ToUnixTimeMilliseconds() } };
     }
 
-    private async Task<ListTenantsResponse> ListTenantsAsync(ListTenantsRequest request, ServerCallContext context)
+    public override async Task<ListTenantsResponse> ListTenants(ListTenantsRequest request, ServerCallContext context)
     {
         RequireAdmin(context);
         var response = new ListTenantsResponse();
@@ -103,7 +95,7 @@ internal sealed class AdminService(IRelayStore store, DeviceDirectory devices, R
     private RpcException Refuse(ServerCallContext context, StatusCode code, string message)
     {
         metrics.Refused(code.ToString(), context.Method);
-        return new RpcException(code, message);
+        return new RpcException(new Status(code, message));
     }
 
     private static Device ToWire(DeviceRecord device) => new()

@@ -1,5 +1,4 @@
-using Crdt.Grpc;
-using Crdt.Grpc.Server;
+using Grpc.Core;
 using Crdt.Relay.Auth;
 using Crdt.Relay.Sync;
 
@@ -45,7 +44,7 @@ internal static class CallGuard
         catch (OperationCanceledException) when (engine.ShutdownToken.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
             engine.Log.StreamEnded(context.Method, caller.Tenant, caller.Name, "relay shutting down");
-            throw new RpcException(StatusCode.Unavailable, "the relay is shutting down; reconnect");
+            throw new RpcException(new Status(StatusCode.Unavailable, "the relay is shutting down; reconnect"));
         }
     }
 
@@ -53,6 +52,6 @@ internal static class CallGuard
     {
         engine.Metrics.Refused(code.ToString(), context.Method);
         engine.Log.Refused(context.Method, caller.Tenant, caller.Name, code.ToString(), message);
-        return new RpcException(code, message);
+        return new RpcException(new Status(code, message));
     }
 }

@@ -1,6 +1,5 @@
 using Crdt.Core;
-using Crdt.Grpc;
-using Crdt.Grpc.Server;
+using Grpc.Core;
 using Crdt.Relay.Auth;
 using Crdt.Relay.Sync;
 using Wire = Crdt.Core.Wire;
@@ -8,20 +7,12 @@ using Wire = Crdt.Core.Wire;
 namespace Crdt.Relay.Services;
 
 /// <summary>documents.proto: the plain document API over the relay's merged state.</summary>
-internal sealed class DocumentsService(RelayEngine engine) : IGrpcService
+internal sealed class DocumentsService(RelayEngine engine) : Wire.Documents.DocumentsBase
 {
     private const int DefaultQueryLimit = 500;
     private const int MaxQueryLimit = 5000;
 
-    public void Bind(GrpcServiceBinder binder) => binder
-        .AddUnary(RelayMethods.Get, GetAsync)
-        .AddUnary(RelayMethods.Query, QueryAsync)
-        .AddUnary(RelayMethods.Mutate, MutateAsync)
-        .AddServerStreaming(RelayMethods.Watch, WatchAsync)
-        .AddUnary(RelayMethods.ListFlags, ListFlagsAsync)
-        .AddUnary(RelayMethods.ResolveFlag, ResolveFlagAsync);
-
-    private Task<Wire.DocumentView> GetAsync(Wire.GetDocumentRequest request, ServerCallContext context) =>
+    public override Task<Wire.DocumentView> Get(Wire.GetDocumentRequest request, ServerCallContext context) =>
         CallGuard.RunAsync(engine, context, async caller =>
         {
             var key = WireViews.Key(request.Document);
@@ -35,7 +26,7 @@ internal sealed class DocumentsService(RelayEngine engine) : IGrpcService
             }
         });
 
-    private Task<Wire.QueryDocumentsResponse> QueryAsync(Wire.QueryDocumentsRequest request, ServerCallContext context) =>
+    public override Task<Wire.QueryDocumentsResponse> Query(Wire.QueryDocumentsRequest request, ServerCallContext context) =>
         CallGuard.RunAsync(engine, context, async caller =>
         {
             if (!engine.Schemas.TryGet(request.Collection, out _))
@@ -86,7 +77,7 @@ internal sealed class DocumentsService(RelayEngine engine) : IGrpcService
     private static bool IsText(FieldValue? value, string expected) =>
         value is { Kind: FieldValueKind.String } && value.AsString() == expected;
 
-    private Task<Wire.MutateResponse> MutateAsync(Wire.MutateRequest request, ServerCallContext context) =>
+    public override Task<Wire.MutateResponse> Mutate(Wire.MutateRequest request, ServerCallContext context) =>
         CallGuard.RunAsync(engine, context, async caller =>
         {
             var key = WireViews.Key(request.Document);
@@ -103,7 +94,7 @@ internal sealed class DocumentsService(RelayEngine engine) : IGrpcService
             }
         });
 
-    private Task<Wire.ListFlagsResponse> ListFlagsAsync(Wire.ListFlagsRequest request, ServerCallContext context) =>
+    public override Task<Wire.ListFlagsResponse> ListFlags(Wire.ListFlagsRequest request, ServerCallContext context) =>
         CallGuard.RunAsync(engine, context, async caller =>
         {
             var only = request.Document is null ? (DocumentKey?)null : WireViews.Key(request.Document);
@@ -123,7 +114,7 @@ internal sealed class DocumentsService(RelayEngine engine) : IGrpcService
             return response;
         });
 
-    private Task<Wire.ResolveFlagResponse> ResolveFlagAsync(Wire.ResolveFlagRequest request, ServerCallContext context) =>
+    public override Task<Wire.ResolveFlagResponse> ResolveFlag(Wire.ResolveFlagRequest request, ServerCallContext context) =>
         CallGuard.RunAsync(engine, context, async caller =>
         {
             var key = WireViews.Key(request.Document);
@@ -153,7 +144,7 @@ internal sealed class DocumentsService(RelayEngine engine) : IGrpcService
             }
         });
 
-    private Task WatchAsync(Wire.WatchRequest request, IAsyncStreamWriter<Wire.DocumentChange> responses, ServerCallContext context) =>
+    public override Task Watch(Wire.WatchRequest request, IServerStreamWriter<Wire.DocumentChange> responses, ServerCallContext context) =>
         CallGuard.StreamAsync(engine, context, async (caller, cancellationToken) =>
         {
             var keys = request.Documents.Select(WireViews.Key).ToHashSet();

@@ -1,22 +1,15 @@
 using System.Diagnostics;
 using Crdt.Core.Wire;
-using Crdt.Grpc;
-using Crdt.Grpc.Server;
+using Grpc.Core;
 using Crdt.Relay.Sync;
 using StoreKey = Crdt.Relay.Storage.StoreDocumentKey;
 
 namespace Crdt.Relay.Services;
 
 /// <summary>sync.proto: Push, Pull, Subscribe and Pin for CRDT replicas.</summary>
-internal sealed class SyncService(RelayEngine engine) : IGrpcService
+internal sealed class SyncService(RelayEngine engine) : Crdt.Core.Wire.Sync.SyncBase
 {
-    public void Bind(GrpcServiceBinder binder) => binder
-        .AddUnary(RelayMethods.Push, PushAsync)
-        .AddServerStreaming(RelayMethods.Pull, PullAsync)
-        .AddServerStreaming(RelayMethods.Subscribe, SubscribeAsync)
-        .AddUnary(RelayMethods.Pin, PinAsync);
-
-    private Task<PushResponse> PushAsync(PushRequest request, ServerCallContext context) =>
+    public override Task<PushResponse> Push(PushRequest request, ServerCallContext context) =>
         CallGuard.RunAsync(engine, context, async caller =>
         {
             var started = Stopwatch.GetTimestamp();
@@ -25,7 +18,7 @@ internal sealed class SyncService(RelayEngine engine) : IGrpcService
             return response;
         });
 
-    private Task PullAsync(PullRequest request, IAsyncStreamWriter<PullResponse> responses, ServerCallContext context) =>
+    public override Task Pull(PullRequest request, IServerStreamWriter<PullResponse> responses, ServerCallContext context) =>
         CallGuard.StreamAsync(engine, context, async (caller, cancellationToken) =>
         {
             var started = Stopwatch.GetTimestamp();
@@ -33,11 +26,11 @@ internal sealed class SyncService(RelayEngine engine) : IGrpcService
             engine.Metrics.PullCompleted(Stopwatch.GetElapsedTime(started));
         });
 
-    private Task SubscribeAsync(SubscribeRequest request, IAsyncStreamWriter<PullResponse> responses, ServerCallContext context) =>
+    public override Task Subscribe(SubscribeRequest request, IServerStreamWriter<PullResponse> responses, ServerCallContext context) =>
         CallGuard.StreamAsync(engine, context, (caller, cancellationToken) =>
             new OpStreamer(engine, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken));
 
-    private Task<PinResponse> PinAsync(PinRequest request, ServerCallContext context) =>
+    public override Task<PinResponse> Pin(PinRequest request, ServerCallContext context) =>
         CallGuard.RunAsync(engine, context, async caller =>
         {
             var key = WireViews.Key(request.Document);

@@ -19,6 +19,12 @@ internal sealed class CommittedOp(long Position, Op Op, Core.Wire.Op Wire, byte[
     /// <summary>The encoded <c>PullResponse { op }</c> carrying this op, made once and shared by
     /// every live stream that sends it (a benign race may make it twice; both are equal).</summary>
     public byte[] EncodedPullResponse => _pullResponse ??= PullResponseEncoding.OfOp(Payload);
+
+    private Core.Wire.PullResponse? _streamItem;
+
+    /// <summary>The <c>PullResponse { op }</c> stream item carrying <see cref="Payload"/> as it is,
+    /// made once and written by every live stream that sends this op.</summary>
+    public Core.Wire.PullResponse StreamItem => _streamItem ??= Core.Wire.PullResponse.OfEncodedOp(Payload);
 }
 
 /// <summary>

@@ -1,6 +1,6 @@
 using Crdt.Core;
-using Crdt.Grpc;
 using Crdt.Relay.Auth;
+using Grpc.Core;
 using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Relay.Sync;
@@ -14,16 +14,17 @@ namespace Crdt.Relay.Sync;
 /// referenced by its order, pinned since the cursor) is sent whole as a snapshot, because the
 /// device lacks its history; a work order reassigned away is announced with <c>left_scope</c>.
 /// Items are held back and sent with the checkpoint that follows them (or every
-/// <see cref="FlushEvery"/> items), so a commit of many ops costs one flush, not one per op; an op
-/// goes out as the bytes it was stored as, encoded once for every stream.
+/// <see cref="FlushEvery"/> items): they are written with <see cref="WriteFlags.BufferHint"/>, so
+/// a commit of many ops costs one flush, not one per op. An op goes out as the bytes it was stored
+/// as (<see cref="Wire.PullResponse.OfEncodedOp"/>), never decoded and encoded again.
 /// </summary>
-internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsyncStreamWriter<Wire.PullResponse> output)
+internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IServerStreamWriter<Wire.PullResponse> output)
 {
     private const int DefaultMaxItems = 50_000;
     private const int ReadPage = 2_000;
     // Items held back at most before a flush: bounds what a stream buffers on the relay.
     private const int FlushEvery = 512;
-    private readonly IBufferedStreamWriter<Wire.PullResponse>? _buffered = output as IBufferedStreamWriter<Wire.PullResponse>;
+    private static readonly WriteOptions HoldBack = new(WriteFlags.BufferHint);
     private int _unflushed;
     // Documents sent whole, with the version sent: their ops up to it are already in the device.
     private readonly Dictionary<DocumentKey, long> _snapshotSent = [];
@@ -90,7 +91,7 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsy
                     if (caller.SeesWholeTenant)
                     {
                         // Everything is in scope: the stored bytes go out as they are, never decoded.
-                        await SendEncodedAsync(PullResponseEncoding.OfOp(entry.Payload), cancellationToken).ConfigureAwait(false);
+                        await SendEncodedAsync(Wire.PullResponse.OfEncodedOp(entry.Payload), cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
@@ -107,22 +108,15 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsy
         while (true)
         {
             node = await node.NextAsync(cancellationToken).ConfigureAwait(false);
-            if (caller.SeesWholeTenant && _buffered is not null)
+            foreach (var committed in node.Ops)
             {
-                await SendCommitAsync(node.Ops, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                foreach (var committed in node.Ops)
+                if (caller.SeesWholeTenant)
                 {
-                    if (caller.SeesWholeTenant)
-                    {
-                        await SendEncodedAsync(committed.EncodedPullResponse, cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await RouteAsync(committed.Wire, committed.Position, committed.Payload, committed, cancellationToken).ConfigureAwait(false);
-                    }
+                    await SendEncodedAsync(committed.StreamItem, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await RouteAsync(committed.Wire, committed.Position, committed.Payload, committed, cancellationToken).ConfigureAwait(false);
                 }
             }
             await CheckpointAsync(node.Head, more: false, cancellationToken).ConfigureAwait(false);
@@ -162,7 +156,7 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsy
         }
         else if (!_snapshotSent.TryGetValue(key, out var sentVersion) || position > sentVersion)
         {
-            await SendEncodedAsync(committed?.EncodedPullResponse ?? PullResponseEncoding.OfOp(payload), cancellationToken).ConfigureAwait(false);
+            await SendEncodedAsync(committed?.StreamItem ?? Wire.PullResponse.OfEncodedOp(payload), cancellationToken).ConfigureAwait(false);
         }
         if (isOrder && (SetsField(op, WorkOrderFields.Assignee) || SetsField(op, WorkOrderFields.Customer) || SetsField(op, WorkOrderFields.Asset)))
         {
@@ -195,63 +189,27 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsy
         return WriteAsync(response, cancellationToken);
     }
 
-    /// <summary>Sends every op of a commit to a stream that sees the whole tenant: the shared
-    /// encodings, handed over <see cref="FlushEvery"/> at a time.</summary>
-    private async Task SendCommitAsync(IReadOnlyList<CommittedOp> ops, CancellationToken cancellationToken)
-    {
-        for (var start = 0; start < ops.Count; start += FlushEvery)
-        {
-            var chunk = new ReadOnlyMemory<byte>[Math.Min(FlushEvery, ops.Count - start)];
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                chunk[i] = ops[start + i].EncodedPullResponse;
-            }
-            _items += chunk.Length;
-            await _buffered!.WriteEncodedBufferedAsync(chunk, cancellationToken).ConfigureAwait(false);
-            _unflushed += chunk.Length;
-            if (start + chunk.Length < ops.Count)
-            {
-                _unflushed = 0;
-                await _buffered.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task SendEncodedAsync(byte[] encodedResponse, CancellationToken cancellationToken)
+    /// <summary>Sends an op item built from stored bytes (shared by every stream that sends it).</summary>
+    private Task SendEncodedAsync(Wire.PullResponse item, CancellationToken cancellationToken)
     {
         _items++;
-        if (_buffered is null)
-        {
-            await output.WriteAsync(Wire.PullResponse.Parser.ParseFrom(encodedResponse), cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        await _buffered.WriteEncodedBufferedAsync(encodedResponse, cancellationToken).ConfigureAwait(false);
-        await CountHeldBackAsync(cancellationToken).ConfigureAwait(false);
+        return WriteAsync(item, cancellationToken);
     }
 
     /// <summary>Writes an item, held back until the next checkpoint or the next <see cref="FlushEvery"/> items.</summary>
-    private async Task WriteAsync(Wire.PullResponse response, CancellationToken cancellationToken)
+    private Task WriteAsync(Wire.PullResponse response, CancellationToken cancellationToken)
     {
-        if (_buffered is null)
-        {
-            await output.WriteAsync(response, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        await _buffered.WriteBufferedAsync(response, cancellationToken).ConfigureAwait(false);
-        await CountHeldBackAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task CountHeldBackAsync(CancellationToken cancellationToken)
-    {
-        if (++_unflushed < FlushEvery) return;
-        _unflushed = 0;
-        await _buffered!.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var flush = ++_unflushed >= FlushEvery;
+        if (flush) _unflushed = 0;
+        output.WriteOptions = flush ? null : HoldBack;
+        return output.WriteAsync(response, cancellationToken);
     }
 
     /// <summary>Sends the checkpoint, and with it every item held back.</summary>
     private Task CheckpointAsync(long cursor, bool more, CancellationToken cancellationToken)
     {
         _unflushed = 0;
+        output.WriteOptions = null;
         return output.WriteAsync(new Wire.PullResponse { Checkpoint = new Wire.Checkpoint { Cursor = (ulong)cursor, More = more } }, cancellationToken);
     }
 

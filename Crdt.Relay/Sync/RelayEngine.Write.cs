@@ -109,11 +109,14 @@ internal sealed partial class RelayEngine
             }
         }
 
+        // Stored as OpCodec.Encode writes the validated op: the one encoder of the system, so the
+        // bytes equal what the device stored for it (it pushed exactly those) and are what every
+        // stream sends and every receiving device stores.
         var records = new OpRecord[ops.Count];
         for (var i = 0; i < ops.Count; i++)
         {
             records[i] = new OpRecord(ops[i].Dot.Replica.Value, ops[i].Dot.Seq,
-                new StoreKey(ops[i].Document.Collection, ops[i].Document.Id), wires[i].ToByteArray());
+                new StoreKey(ops[i].Document.Collection, ops[i].Document.Id), OpCodec.Encode(ops[i]));
         }
         AppendResult result;
         try

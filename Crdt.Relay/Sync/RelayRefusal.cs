@@ -1,4 +1,4 @@
-using Crdt.Grpc;
+using Grpc.Core;
 
 namespace Crdt.Relay.Sync;
 

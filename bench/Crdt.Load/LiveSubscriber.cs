@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Crdt.Grpc;
-using Crdt.Relay.Services;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Load;
@@ -20,7 +20,7 @@ internal sealed class LiveSubscriber : IDisposable
     public LiveSubscriber(string token, Uri relay, WireBytes wire)
     {
         _channel = GrpcChannel.ForAddress(relay, new GrpcChannelOptions { HttpHandler = wire.Handler(), MaxReceiveMessageSize = null });
-        _auth = new CallOptions { Headers = new Metadata().Add("authorization", $"Bearer {token}") };
+        _auth = new CallOptions(new Metadata { { "authorization", $"Bearer {token}" } });
     }
 
     /// <summary>Arrival time (Stopwatch ticks) of each op, by dot. Written by the reader loop only.</summary>
@@ -29,8 +29,8 @@ internal sealed class LiveSubscriber : IDisposable
     /// <summary>Subscribes from <paramref name="cursor"/> and reads until cancelled.</summary>
     public async Task RunAsync(ulong cursor, CancellationToken cancellationToken)
     {
-        using var call = _channel.ServerStreaming(RelayMethods.Subscribe, new Wire.SubscribeRequest { Cursor = cursor },
-            _auth with { CancellationToken = cancellationToken });
+        using var call = _channel.Subscribe(new Wire.SubscribeRequest { Cursor = cursor },
+            _auth.WithCancellationToken(cancellationToken));
         await call.ResponseHeadersAsync.ConfigureAwait(false);
         _ready.TrySetResult();
         try

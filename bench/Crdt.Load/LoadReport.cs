@@ -29,6 +29,18 @@ internal sealed record LoadReport(
     string Cpu,
     string LoadAverage)
 {
+    /// <summary>p99 from the relay's acknowledgement of a push reaching the device (the op was
+    /// committed before it) to the op's delivery at each subscriber, during the burst.</summary>
+    public double CommitToSubscriberP99Ms { get; init; }
+
+    /// <summary>The steady load after the burst: ops/s pushed (half the burst's capacity asked).</summary>
+    public double SteadyOpsPerSec { get; init; }
+
+    /// <summary>p99 push start -> delivery at each subscriber under the steady load.</summary>
+    public double SteadyPushToSubscriberP99Ms { get; init; }
+
+    public long SteadyDeliveries { get; init; }
+
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -42,6 +54,8 @@ internal sealed record LoadReport(
         output.WriteLine($"  ops stored             {N(OpsStored)} in {N(PushMs)} ms = {N(OpsStoredPerSec)} ops/s   (target >= 50,000: {(OpsStoredPerSec >= 50_000 ? "met" : "MISSED")})");
         output.WriteLine($"  sync (push + pull)     {N(SyncMs)} ms for all devices at once");
         output.WriteLine($"  push -> subscriber     p50 {N(PushToSubscriberP50Ms)} ms, p99 {N(PushToSubscriberP99Ms)} ms, max {N(PushToSubscriberMaxMs)} ms over {N(Deliveries)} deliveries   (p99 target <= 250: {(PushToSubscriberP99Ms <= 250 ? "met" : "MISSED")})");
+        output.WriteLine($"  commit -> subscriber   p99 {N(CommitToSubscriberP99Ms)} ms during the burst (from the push's acknowledgement)   (target <= 100: {(CommitToSubscriberP99Ms <= 100 ? "met" : "MISSED")})");
+        output.WriteLine($"  steady load            {N(SteadyOpsPerSec)} ops/s (half the burst's capacity): push -> subscriber p99 {N(SteadyPushToSubscriberP99Ms)} ms over {N(SteadyDeliveries)} deliveries   (target <= 250: {(SteadyPushToSubscriberP99Ms <= 250 ? "met" : "MISSED")})");
         output.WriteLine($"  relay CPU              {RelayCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s during the sync ({N(RelayCpuMicrosPerOp)} µs per op stored); peak RSS {N(RelayPeakRssBytes / 1048576.0)} MiB");
         output.WriteLine($"  harness CPU            {HarnessCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s during the sync (devices and subscribers, the same cores)");
         output.WriteLine($"  bytes on the wire      {N(DeviceWireBytesPerOp)} B/op device<->relay (push + pull), {N(SubscriberWireBytesPerOp)} B/op per subscriber");

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Crdt.Core.Wire;
-using Crdt.Grpc;
-using Crdt.Relay.Services;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Crdt.Load;
 
@@ -78,18 +78,44 @@ internal static class LoadRun
             double harnessCpu = HarnessCpuSeconds() - harnessCpuBefore;
             long deviceBytes = deviceWire.Total - deviceBytesBefore;
             long subscriberBytes = subscriberWire.Total - subscriberBytesBefore;
+            var latencies = Latencies(devices, subscribers, d => d.PushStartedAt, null);
+            var commitLatencies = Latencies(devices, subscribers, d => d.PushAckedAt, null);
+            long stored = devices.Sum(d => d.Stored);
+            double capacity = stored / (pushMs / 1000);
+            var burstDots = BurstDots(devices);
+
+            // Steady load at half the burst's capacity: every device edits and pushes a small batch
+            // every SteadyInterval, for SteadySeconds; push -> delivery of those ops only.
+            var steadyStart = devices.Select(d => d.OutboxCount).ToList();
+            double perDevicePerTick = capacity / 2 / devices.Count * SteadyInterval.TotalSeconds;
+            int steadyBatch = Math.Max(1, (int)Math.Round(perDevicePerTick));
+            int ticks = (int)(SteadySeconds / SteadyInterval.TotalSeconds);
+            for (int i = 0; i < devices.Count; i++)
+                devices[i].EditOffline(options.OrdersPerDevice, steadyBatch * ticks, seed: 5000 + i, orderPrefix: "steady");
+            int steadyOps = devices.Sum(d => d.OutboxCount) - steadyStart.Sum();
+            var steadyArrivals = subscribers.Select(s => s.AllArrived(totalOps + steadyOps)).ToList();
+            long steadyBegin = Stopwatch.GetTimestamp();
+            await Task.WhenAll(devices.Select((d, i) => d.PushPacedAsync(steadyStart[i], steadyBatch, SteadyInterval, cancellationToken))).ConfigureAwait(false);
+            double steadySeconds = Stopwatch.GetElapsedTime(steadyBegin).TotalSeconds;
+            var steadyDone = Task.WhenAll(steadyArrivals);
+            if (await Task.WhenAny(steadyDone, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken)).ConfigureAwait(false) != steadyDone)
+                throw new TimeoutException("subscribers did not receive the steady-load ops within 60 s");
             await stopSubscribers.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(subscriberRuns).ConfigureAwait(false);
-
-            var latencies = Latencies(devices, subscribers);
-            long stored = devices.Sum(d => d.Stored);
+            var steadyLatencies = Latencies(devices, subscribers, d => d.PushStartedAt, burstDots);
             return new LoadReport(
                 options.Devices, options.Edits, options.Subscribers, options.BatchSize, totalOps, stored,
                 offlineMs, pushMs, stored / (pushMs / 1000), syncMs,
                 Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies.Length == 0 ? 0 : latencies[^1], latencies.Length,
                 cpu, stored == 0 ? 0 : cpu * 1e6 / stored, harnessCpu, relay.PeakRssBytes(),
                 (double)deviceBytes / totalOps, options.Subscribers == 0 ? 0 : (double)subscriberBytes / options.Subscribers / totalOps,
-                Environment.ProcessorCount, MachineFacts.MachineCpu(), loadAtStart);
+                Environment.ProcessorCount, MachineFacts.MachineCpu(), loadAtStart)
+            {
+                CommitToSubscriberP99Ms = Percentile(commitLatencies, 0.99),
+                SteadyOpsPerSec = steadyOps / steadySeconds,
+                SteadyPushToSubscriberP99Ms = Percentile(steadyLatencies, 0.99),
+                SteadyDeliveries = steadyLatencies.Length,
+            };
         }
         finally
         {
@@ -106,19 +132,33 @@ internal static class LoadRun
         return self.TotalProcessorTime.TotalSeconds;
     }
 
-    private static double[] Latencies(List<SimulatedDevice> devices, List<LiveSubscriber> subscribers)
+    private static readonly TimeSpan SteadyInterval = TimeSpan.FromMilliseconds(100);
+    private const double SteadySeconds = 5;
+
+    /// <summary>The dots pushed so far (the burst), to leave out of the steady-load figure.</summary>
+    private static HashSet<(string Replica, ulong Seq)> BurstDots(List<SimulatedDevice> devices) =>
+        devices.SelectMany(d => d.PushAckedAt.Keys).ToHashSet();
+
+    /// <summary>Arrival minus the device-side time <paramref name="from"/> gives for each op, sorted (ms,
+    /// at least 0: a delivery can beat the acknowledgement to the device). With
+    /// <paramref name="exclude"/>, those ops are left out.</summary>
+    private static double[] Latencies(List<SimulatedDevice> devices, List<LiveSubscriber> subscribers,
+        Func<SimulatedDevice, Dictionary<(string Replica, ulong Seq), long>> from, HashSet<(string Replica, ulong Seq)>? exclude)
     {
         var pushedAt = new Dictionary<(string Replica, ulong Seq), long>();
         foreach (var device in devices)
         {
-            foreach (var (dot, at) in device.PushStartedAt) pushedAt[dot] = at;
+            foreach (var (dot, at) in from(device))
+            {
+                if (exclude is null || !exclude.Contains(dot)) pushedAt[dot] = at;
+            }
         }
         var latencies = new List<double>();
         foreach (var subscriber in subscribers)
         {
             foreach (var (dot, arrived) in subscriber.ArrivedAt)
             {
-                if (pushedAt.TryGetValue(dot, out long pushed)) latencies.Add((arrived - pushed) * 1000.0 / Stopwatch.Frequency);
+                if (pushedAt.TryGetValue(dot, out long pushed)) latencies.Add(Math.Max(0, (arrived - pushed) * 1000.0 / Stopwatch.Frequency));
             }
         }
         latencies.Sort();
@@ -132,12 +172,12 @@ internal static class LoadRun
         Uri relay, string adminToken, string prefix, DeviceRole role, int count, CancellationToken cancellationToken)
     {
         using var admin = GrpcChannel.ForAddress(relay);
-        var auth = new CallOptions { Headers = new Metadata().Add("authorization", $"Bearer {adminToken}"), CancellationToken = cancellationToken };
+        var auth = new CallOptions(new Metadata { { "authorization", $"Bearer {adminToken}" } }, cancellationToken: cancellationToken);
         var tokens = new List<(string, string)>(count);
         for (int i = 0; i < count; i++)
         {
             string name = $"{prefix}-{i:D3}";
-            var response = await admin.UnaryAsync(RelayMethods.RegisterDevice, new RegisterDeviceRequest { Name = name, Role = role }, auth).ConfigureAwait(false);
+            var response = await admin.RegisterDeviceAsync(new RegisterDeviceRequest { Name = name, Role = role }, auth).ConfigureAwait(false);
             tokens.Add((name, response.Token));
         }
         return tokens;

@@ -33,7 +33,7 @@ internal sealed partial class RelayProcess : IAsyncDisposable
 
     public static async Task<RelayProcess> StartAsync(string dataDirectory, CancellationToken cancellationToken)
     {
-        var process = Process.Start(CliStart(["serve", "--data", dataDirectory, "--listen", "127.0.0.1:0"]))
+        var process = Process.Start(CliStart(["serve", "--data", dataDirectory, "--listen", "127.0.0.1:0", "--web-listen", "none"]))
             ?? throw new InvalidOperationException("could not start the relay");
         try
         {

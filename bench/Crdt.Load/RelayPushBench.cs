@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using Crdt.Core;
-using Crdt.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Crdt.Relay;
 using Crdt.Relay.Devices;
-using Crdt.Relay.Services;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Storage.Sqlite;
 using Wire = Crdt.Core.Wire;
@@ -78,7 +78,7 @@ public static class RelayPushBench
         return tokens;
     }
 
-    private static CallOptions Auth(string token) => new() { Headers = new Metadata().Add("authorization", "Bearer " + token) };
+    private static CallOptions Auth(string token) => new(new Metadata { { "authorization", "Bearer " + token } });
 
     /// <summary>Each device's offline ops: 5 orders of its own, then edits spread over them.</summary>
     private static List<Wire.Op> OfflineOps(string name, int count)
@@ -110,7 +110,7 @@ public static class RelayPushBench
         try
         {
             // Warm the connections (one handshake per device), as devices already online would be.
-            await Task.WhenAll(devices.Select(d => channels[d].UnaryAsync(RelayMethods.Push, new Wire.PushRequest(), Auth(tokens[d]))));
+            await Task.WhenAll(devices.Select(d => channels[d].PushAsync(new Wire.PushRequest(), Auth(tokens[d]))));
             long stored = 0;
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var started = Stopwatch.GetTimestamp();
@@ -121,7 +121,7 @@ public static class RelayPushBench
                 {
                     var request = new Wire.PushRequest();
                     request.Ops.AddRange(outbox.Skip(i).Take(batch));
-                    var answer = await channels[d].UnaryAsync(RelayMethods.Push, request, Auth(tokens[d]));
+                    var answer = await channels[d].PushAsync(request, Auth(tokens[d]));
                     Interlocked.Add(ref stored, answer.Stored);
                 }
             }));
@@ -157,15 +157,15 @@ public static class RelayPushBench
                 .Add(WorkOrderFields.Checklist, "c1", (ChecklistFields.Text, "Isolate power")).Set(WorkOrderFields.Priority, "high"))));
             if (request.Ops.Count >= 3000)
             {
-                await channel.UnaryAsync(RelayMethods.Push, request, Auth(dispatcherToken));
+                await channel.PushAsync(request, Auth(dispatcherToken));
                 request = new Wire.PushRequest();
             }
         }
-        if (request.Ops.Count > 0) await channel.UnaryAsync(RelayMethods.Push, request, Auth(dispatcherToken));
-        await channel.UnaryAsync(RelayMethods.Push, new Wire.PushRequest(), Auth(techToken)); // connection up, as a device online
+        if (request.Ops.Count > 0) await channel.PushAsync(request, Auth(dispatcherToken));
+        await channel.PushAsync(new Wire.PushRequest(), Auth(techToken)); // connection up, as a device online
 
         var started = Stopwatch.GetTimestamp();
-        using var call = channel.ServerStreaming(RelayMethods.Pull, new Wire.PullRequest(), Auth(techToken));
+        using var call = channel.Pull(new Wire.PullRequest(), Auth(techToken));
         var items = new List<Wire.PullResponse>();
         await foreach (var item in call.ResponseStream.ReadAllAsync()) items.Add(item);
         var pulled = Stopwatch.GetElapsedTime(started);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Crdt.Core;
-using Crdt.Grpc;
-using Crdt.Relay.Services;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Load;
@@ -16,7 +16,9 @@ internal sealed class SimulatedDevice : IDisposable
     private static readonly string[] Priorities = ["low", "normal", "high", "urgent"];
     private readonly DocumentSet _documents = new(SchemaRegistry.CreateDefault());
     private readonly LocalEditor _editor;
-    private readonly List<Wire.Op> _outbox = [];
+    // The outbox as a replica keeps it: each op's OpCodec.Encode bytes, pushed as they are.
+    private readonly List<byte[]> _outbox = [];
+    private readonly List<(string Replica, ulong Seq)> _outboxDots = [];
     private readonly GrpcChannel _channel;
     private readonly CallOptions _auth;
 
@@ -25,13 +27,17 @@ internal sealed class SimulatedDevice : IDisposable
         Name = name;
         _editor = new LocalEditor(new ReplicaId($"replica-{name}"), _documents);
         _channel = GrpcChannel.ForAddress(relay, new GrpcChannelOptions { HttpHandler = wire.Handler() });
-        _auth = new CallOptions { Headers = new Metadata().Add("authorization", $"Bearer {token}") };
+        _auth = new CallOptions(new Metadata { { "authorization", $"Bearer {token}" } });
     }
 
     public string Name { get; }
 
     /// <summary>When the push carrying each op started (Stopwatch ticks), by dot.</summary>
     public Dictionary<(string Replica, ulong Seq), long> PushStartedAt { get; } = [];
+
+    /// <summary>When the relay's acknowledgement of the push carrying each op arrived (Stopwatch
+    /// ticks), by dot: the op was committed before this.</summary>
+    public Dictionary<(string Replica, ulong Seq), long> PushAckedAt { get; } = [];
 
     public long Stored { get; private set; }
 
@@ -41,7 +47,7 @@ internal sealed class SimulatedDevice : IDisposable
     /// Makes <paramref name="edits"/> offline edits: creates <paramref name="orders"/> work orders
     /// assigned to itself, then edits them (field sets, time entries, notes), one op each.
     /// </summary>
-    public void EditOffline(int orders, int edits, int seed)
+    public void EditOffline(int orders, int edits, int seed, string orderPrefix = "wo")
     {
         var random = new Random(seed);
         var keys = new List<DocumentKey>(orders);
@@ -51,7 +57,7 @@ internal sealed class SimulatedDevice : IDisposable
             Op op;
             if (keys.Count < orders)
             {
-                var key = new DocumentKey(WorkOrderFields.Collection, $"{Name}-wo-{keys.Count}");
+                var key = new DocumentKey(WorkOrderFields.Collection, $"{Name}-{orderPrefix}-{keys.Count}");
                 keys.Add(key);
                 op = _editor.Create(key, Name, now, b => b
                     .Set(WorkOrderFields.Title, $"Service visit {keys.Count} for {Name}")
@@ -83,7 +89,8 @@ internal sealed class SimulatedDevice : IDisposable
                     }
                 });
             }
-            _outbox.Add(OpCodec.ToMessage(op));
+            _outbox.Add(OpCodec.Encode(op));
+            _outboxDots.Add((op.Dot.Replica.Value, (ulong)op.Dot.Seq));
         }
     }
 
@@ -92,20 +99,41 @@ internal sealed class SimulatedDevice : IDisposable
     {
         for (int start = 0; start < _outbox.Count; start += batchSize)
         {
-            var request = new Wire.PushRequest();
-            request.Ops.Add(_outbox.Skip(start).Take(batchSize));
-            long startedAt = Stopwatch.GetTimestamp();
-            foreach (var op in request.Ops) PushStartedAt[DotKey(op.Dot)] = startedAt;
-            var response = await _channel.UnaryAsync(RelayMethods.Push, request, _auth with { CancellationToken = cancellationToken })
-                .ConfigureAwait(false);
-            Stored += response.Stored;
+            await PushBatchAsync(start, batchSize, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Pushes the outbox from <paramref name="from"/> on, one batch per <paramref name="interval"/>
+    /// (a steady load, as devices online pushing as they edit).</summary>
+    public async Task PushPacedAsync(int from, int batchSize, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        long next = Stopwatch.GetTimestamp();
+        for (int start = from; start < _outbox.Count; start += batchSize)
+        {
+            await PushBatchAsync(start, batchSize, cancellationToken).ConfigureAwait(false);
+            next += (long)(interval.TotalSeconds * Stopwatch.Frequency);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PushBatchAsync(int start, int batchSize, CancellationToken cancellationToken)
+    {
+        int count = Math.Min(batchSize, _outbox.Count - start);
+        var request = Wire.PushRequest.OfEncodedOps(_outbox.GetRange(start, count));
+        long startedAt = Stopwatch.GetTimestamp();
+        for (int i = start; i < start + count; i++) PushStartedAt[_outboxDots[i]] = startedAt;
+        var response = await _channel.PushAsync(request, _auth.WithCancellationToken(cancellationToken))
+            .ConfigureAwait(false);
+        long ackedAt = Stopwatch.GetTimestamp();
+        for (int i = start; i < start + count; i++) PushAckedAt[_outboxDots[i]] = ackedAt;
+        Stored += response.Stored;
     }
 
     /// <summary>Pulls what the relay has for this device after cursor 0 (its own orders), as sync does after a push.</summary>
     public async Task<int> PullAsync(CancellationToken cancellationToken)
     {
-        using var call = _channel.ServerStreaming(RelayMethods.Pull, new Wire.PullRequest(), _auth with { CancellationToken = cancellationToken });
+        using var call = _channel.Pull(new Wire.PullRequest(), _auth.WithCancellationToken(cancellationToken));
         int items = 0;
         await foreach (var item in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {

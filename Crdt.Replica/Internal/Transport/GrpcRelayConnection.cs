@@ -2,42 +2,39 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Crdt.Core.Wire;
-using Crdt.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Crdt.Replica.Internal.Transport;
 
 /// <summary>
-/// <see cref="IRelayConnection"/> over our gRPC client (Crdt.Grpc): bearer token in the
-/// <c>authorization</c> metadata, a deadline on every unary call, and gRPC statuses sorted
-/// into "try again later" and "refused".
+/// <see cref="IRelayConnection"/> over Grpc.Net.Client and the generated <c>Sync.SyncClient</c>:
+/// bearer token in the <c>authorization</c> metadata, a deadline on every unary call, and gRPC
+/// statuses sorted into "try again later" and "refused". The channel is shared (see
+/// <see cref="RelayChannels"/>) and outlives this connection.
 /// </summary>
 internal sealed class GrpcRelayConnection : IRelayConnection
 {
-    private readonly GrpcChannel channel;
+    private readonly Crdt.Core.Wire.Sync.SyncClient client;
     private readonly Metadata headers;
     private readonly TimeSpan callTimeout;
     private readonly string relayUrl;
 
-    public GrpcRelayConnection(string relayUrl, string token, string replicaKey, TimeSpan callTimeout, TimeSpan connectTimeout)
+    public GrpcRelayConnection(GrpcChannel channel, string relayUrl, string token, string replicaKey, TimeSpan callTimeout)
     {
         this.relayUrl = relayUrl;
         this.callTimeout = callTimeout;
-        channel = GrpcChannel.ForAddress(relayUrl, new GrpcChannelOptions
-        {
-            ConnectTimeout = connectTimeout,
-            // Pull streams carry one item per message; a snapshot of a large order can be big.
-            MaxReceiveMessageSize = 16 * 1024 * 1024,
-        });
+        client = new Crdt.Core.Wire.Sync.SyncClient(channel);
         // The replica key lets the relay accept this install's replica id from every person's
         // token on a shared device (see the relay's replica ownership rule).
-        headers = new Metadata().Add("authorization", "Bearer " + token).Add("x-crdt-replica-key", replicaKey);
+        headers = new Metadata { { "authorization", "Bearer " + token }, { "x-crdt-replica-key", replicaKey } };
     }
 
     public async Task<PushResponse> PushAsync(PushRequest request, CancellationToken cancellationToken)
     {
         try
         {
-            return await channel.UnaryAsync(SyncMethods.Push, request, Options(cancellationToken, callTimeout)).ConfigureAwait(false);
+            return await client.PushAsync(request, Options(cancellationToken, callTimeout)).ResponseAsync.ConfigureAwait(false);
         }
         catch (Exception ex) when (Classify(ex, cancellationToken, "push") is { } mapped)
         {
@@ -49,7 +46,7 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     {
         try
         {
-            return await channel.UnaryAsync(SyncMethods.Pin, request, Options(cancellationToken, callTimeout)).ConfigureAwait(false);
+            return await client.PinAsync(request, Options(cancellationToken, callTimeout)).ResponseAsync.ConfigureAwait(false);
         }
         catch (Exception ex) when (Classify(ex, cancellationToken, "pin") is { } mapped)
         {
@@ -58,39 +55,49 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     }
 
     public IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, CancellationToken cancellationToken) =>
-        Stream(SyncMethods.Pull, new PullRequest { Cursor = cursor, MaxItems = maxItems }, "pull", callTimeout, cancellationToken);
+        Stream(options => client.Pull(new PullRequest { Cursor = cursor, MaxItems = maxItems }, options), "pull", callTimeout, cancellationToken);
 
     public IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, CancellationToken cancellationToken) =>
         // A live stream has no deadline: it stays open until the relay or the app ends it.
-        Stream(SyncMethods.Subscribe, new SubscribeRequest { Cursor = cursor }, "subscribe", null, cancellationToken);
+        Stream(options => client.Subscribe(new SubscribeRequest { Cursor = cursor }, options), "subscribe", null, cancellationToken);
 
-    private async IAsyncEnumerable<PullResponse> Stream<TRequest>(
-        Method<TRequest, PullResponse> method, TRequest request, string action, TimeSpan? timeout,
+    private async IAsyncEnumerable<PullResponse> Stream(
+        Func<CallOptions, AsyncServerStreamingCall<PullResponse>> start, string action, TimeSpan? timeout,
         [EnumeratorCancellation] CancellationToken cancellationToken)
-        where TRequest : class, Google.Protobuf.IMessage<TRequest>
     {
-        using var call = channel.ServerStreaming(method, request, Options(cancellationToken, timeout));
-        while (true)
+        AsyncServerStreamingCall<PullResponse> call;
+        try
         {
-            bool more;
-            try
+            call = start(Options(cancellationToken, timeout));
+        }
+        catch (Exception ex) when (Classify(ex, cancellationToken, action) is { } mapped)
+        {
+            throw mapped;
+        }
+        using (call)
+        {
+            while (true)
             {
-                more = await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false);
+                bool more;
+                try
+                {
+                    more = await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (Classify(ex, cancellationToken, action) is { } mapped)
+                {
+                    throw mapped;
+                }
+                if (!more)
+                {
+                    yield break;
+                }
+                yield return call.ResponseStream.Current;
             }
-            catch (Exception ex) when (Classify(ex, cancellationToken, action) is { } mapped)
-            {
-                throw mapped;
-            }
-            if (!more)
-            {
-                yield break;
-            }
-            yield return call.ResponseStream.Current;
         }
     }
 
     private CallOptions Options(CancellationToken cancellationToken, TimeSpan? timeout) =>
-        new() { Headers = headers, Timeout = timeout, CancellationToken = cancellationToken };
+        new(headers, timeout is { } t ? DateTime.UtcNow + t : null, cancellationToken);
 
     /// <summary>Sorts a failure; null lets it through unchanged (our own cancellation).</summary>
     private Exception? Classify(Exception ex, CancellationToken cancellationToken, string action)
@@ -116,5 +123,8 @@ internal sealed class GrpcRelayConnection : IRelayConnection
         };
     }
 
-    public void Dispose() => channel.Dispose();
+    // The channel belongs to RelayChannels; calls end with their own using.
+    public void Dispose()
+    {
+    }
 }

@@ -1,10 +1,10 @@
 using System.Net;
 using Crdt.Bench.Memory;
 using Crdt.Core;
-using Crdt.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Crdt.Relay;
 using Crdt.Relay.Devices;
-using Crdt.Relay.Services;
 using Crdt.Relay.Storage;
 using Microsoft.Extensions.Logging;
 using Wire = Crdt.Core.Wire;
@@ -77,7 +77,8 @@ internal sealed class RelaySession : IAsyncDisposable
     /// <summary>One device's side of the sync protocol: Push its ops in batches, Pull what it lacks.</summary>
     internal sealed class RelayDevice(RelaySession session, GrpcChannel channel, string token)
     {
-        private readonly CallOptions _auth = new() { Headers = new Metadata().Add("authorization", "Bearer " + token) };
+        private readonly CallOptions _auth = new(new Metadata { { "authorization", "Bearer " + token } });
+        private readonly Wire.Sync.SyncClient _sync = new(channel);
 
         /// <summary>The cursor of the last checkpoint this device received.</summary>
         public ulong Cursor { get; private set; }
@@ -91,7 +92,7 @@ internal sealed class RelaySession : IAsyncDisposable
             {
                 var request = new Wire.PushRequest();
                 for (int end = Math.Min(i + PushBatch, ops.Count); i < end; i++) request.Ops.Add(OpCodec.ToMessage(ops[i]));
-                var answer = await channel.UnaryAsync(RelayMethods.Push, request, _auth);
+                var answer = await _sync.PushAsync(request, _auth);
                 session.MessageBytes += request.CalculateSize() + answer.CalculateSize();
                 stored += answer.Stored;
             }
@@ -107,7 +108,7 @@ internal sealed class RelaySession : IAsyncDisposable
             do
             {
                 more = false;
-                using var call = channel.ServerStreaming(RelayMethods.Pull, new Wire.PullRequest { Cursor = Cursor }, _auth);
+                using var call = _sync.Pull(new Wire.PullRequest { Cursor = Cursor }, _auth);
                 session.MessageBytes += new Wire.PullRequest { Cursor = Cursor }.CalculateSize();
                 await foreach (var item in call.ResponseStream.ReadAllAsync())
                 {

@@ -53,6 +53,7 @@ public sealed class RelayCliTests : IDisposable
     [InlineData("device", "add", "--role", "technician")]
     [InlineData("device", "add", "--name", "x", "--role", "admin", "--tenant", "no spaces")]
     [InlineData("serve", "--listen", "not-an-endpoint")]
+    [InlineData("serve", "--web-listen", "nowhere")]
     [InlineData("serve", "--tls-cert", "/no/such/cert.pem")]
     [InlineData("device", "revoke")]
     [InlineData("frobnicate")]

@@ -1,5 +1,5 @@
 using Crdt.Core;
-using Crdt.Grpc;
+using Grpc.Core;
 using Crdt.Relay.Services;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Tests.Support;
@@ -90,14 +90,14 @@ public sealed class DocumentsTests : IAsyncLifetime
         await CreateOrder("wo-4", "tom", "open", null, null);
 
         async Task<string[]> Ids(Wire.QueryDocumentsRequest request) =>
-            (await _dispatcher.CallAsync(RelayMethods.Query, request)).Documents.Select(d => d.Document.Id).ToArray();
+            (await _dispatcher.QueryAsync(request)).Documents.Select(d => d.Document.Id).ToArray();
 
         Assert.Equal(["wo-1", "wo-2", "wo-4"], await Ids(new() { Collection = "WorkOrder", Assignee = "tom" }));
         Assert.Equal(["wo-1", "wo-3", "wo-4"], await Ids(new() { Collection = "WorkOrder", Status = "open" }));
         Assert.Equal(["wo-1", "wo-2"], await Ids(new() { Collection = "WorkOrder", CustomerId = "c1" }));
         Assert.Equal(["wo-1", "wo-2"], await Ids(new() { Collection = "WorkOrder", ScheduledFromMs = day, ScheduledToMs = day + 86_400_000 }));
         Assert.Equal(["wo-1"], await Ids(new() { Collection = "WorkOrder", Assignee = "tom", Status = "open", CustomerId = "c1" }));
-        var page = await _dispatcher.CallAsync(RelayMethods.Query, new Wire.QueryDocumentsRequest { Collection = "WorkOrder", Limit = 2 });
+        var page = await _dispatcher.QueryAsync(new Wire.QueryDocumentsRequest { Collection = "WorkOrder", Limit = 2 });
         Assert.Equal(["wo-1", "wo-2"], page.Documents.Select(d => d.Document.Id));
         Assert.Equal(["wo-3", "wo-4"], await Ids(new() { Collection = "WorkOrder", PageToken = page.NextPageToken }));
         var unknown = await Assert.ThrowsAsync<RpcException>(() => Ids(new() { Collection = "Nope" }));
@@ -133,13 +133,13 @@ public sealed class DocumentsTests : IAsyncLifetime
         var tom = await _relay.DeviceAsync("tom", DeviceRoleKind.Technician);
         await tom.PushAsync(truck.Set(Device.Order("wo-1"), WorkOrderFields.Description, "Technician's text"));
 
-        var open = await _dispatcher.CallAsync(RelayMethods.ListFlags, new Wire.ListFlagsRequest());
+        var open = await _dispatcher.ListFlagsAsync(new Wire.ListFlagsRequest());
         var flag = Assert.Single(open.Flags);
-        var resolved = await _dispatcher.CallAsync(RelayMethods.ResolveFlag, new Wire.ResolveFlagRequest
+        var resolved = await _dispatcher.ResolveFlagAsync(new Wire.ResolveFlagRequest
         {
             Document = flag.Document, FlagId = flag.Id, Resolution = Wire.Resolution.KeepTheirs,
         });
-        var wrong = await Assert.ThrowsAsync<RpcException>(() => _dispatcher.CallAsync(RelayMethods.ResolveFlag, new Wire.ResolveFlagRequest
+        var wrong = await Assert.ThrowsAsync<RpcException>(() => _dispatcher.ResolveFlagAsync(new Wire.ResolveFlagRequest
         {
             Document = flag.Document, FlagId = flag.Id, Resolution = Wire.Resolution.Accept,
         }));
@@ -149,8 +149,8 @@ public sealed class DocumentsTests : IAsyncLifetime
         Assert.Equal(new[] { "Dispatcher's text", "Technician's text" }, new[] { flag.WinnerValue.StringValue, flag.LoserValue.StringValue }.Order());
         Assert.Equal(Wire.Resolution.KeepTheirs, resolved.Flag.Resolution);
         Assert.Equal("dina", resolved.Flag.ResolvedBy);
-        Assert.Empty((await _dispatcher.CallAsync(RelayMethods.ListFlags, new Wire.ListFlagsRequest())).Flags);
-        Assert.Single((await _dispatcher.CallAsync(RelayMethods.ListFlags, new Wire.ListFlagsRequest { IncludeResolved = true })).Flags);
+        Assert.Empty((await _dispatcher.ListFlagsAsync(new Wire.ListFlagsRequest())).Flags);
+        Assert.Single((await _dispatcher.ListFlagsAsync(new Wire.ListFlagsRequest { IncludeResolved = true })).Flags);
         Assert.Equal(StatusCode.InvalidArgument, wrong.StatusCode);
     }
 }

@@ -2,7 +2,8 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Crdt.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Crdt.Relay.Diagnostics;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Tests.Support;
@@ -81,10 +82,13 @@ public sealed class MetricsAndTlsTests
         var address = new UriBuilder(relay.Address) { Scheme = "https" }.Uri;
         using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
-            ServerCertificateValidation = (_, cert, _, _) => cert?.GetCertHashString() == certificate.GetCertHashString(),
+            HttpHandler = new SocketsHttpHandler
+            {
+                SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == certificate.GetCertHashString() },
+            },
         });
 
-        var health = await channel.UnaryAsync(HealthMethods.Check, new HealthCheckRequest());
+        var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
 
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
     }

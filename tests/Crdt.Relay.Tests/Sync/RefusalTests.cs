@@ -1,5 +1,5 @@
 using Crdt.Core;
-using Crdt.Grpc;
+using Grpc.Core;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Tests.Support;
 using Wire = Crdt.Core.Wire;
@@ -162,7 +162,7 @@ public sealed class RefusalTests : IAsyncLifetime
         Assert.Equal(1u, accepted.Stored);
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         Assert.Contains("timeEntries", error.Status.Detail);
-        var flags = await _dispatcher.CallAsync(Services.RelayMethods.ListFlags, new Wire.ListFlagsRequest());
+        var flags = await _dispatcher.ListFlagsAsync(new Wire.ListFlagsRequest());
         Assert.Contains(flags.Flags, f => f.Kind == Wire.FlagKind.WorkOnClosedOrder && f.Document.Id == "wo-1");
     }
 

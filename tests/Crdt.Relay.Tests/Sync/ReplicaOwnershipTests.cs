@@ -1,5 +1,5 @@
 using Crdt.Core;
-using Crdt.Grpc;
+using Grpc.Core;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Tests.Support;
 

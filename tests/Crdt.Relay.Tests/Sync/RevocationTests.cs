@@ -1,5 +1,5 @@
 using Crdt.Core.Wire;
-using Crdt.Grpc;
+using Grpc.Core;
 using Crdt.Relay.Cli;
 using Crdt.Relay.Services;
 using Crdt.Relay.Storage;
@@ -35,7 +35,7 @@ public sealed class RevocationTests : IAsyncLifetime
         using var subscription = tech.Subscribe(0, cancel.Token);
         Assert.True(await subscription.ResponseStream.MoveNext(cancel.Token));
 
-        await admin.CallAsync(RelayMethods.RevokeDevice, new RevokeDeviceRequest { Name = "tom" });
+        await admin.RevokeDeviceAsync(new RevokeDeviceRequest { Name = "tom" });
 
         var ended = await StreamEnds(subscription.ResponseStream, cancel.Token);
         Assert.Equal(StatusCode.Unauthenticated, ended.StatusCode);
@@ -67,12 +67,12 @@ public sealed class RevocationTests : IAsyncLifetime
         var admin = await _relay.DeviceAsync("root", DeviceRoleKind.Admin);
         var dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
 
-        var registered = await admin.CallAsync(RelayMethods.RegisterDevice, new RegisterDeviceRequest { Name = "newtech", Role = DeviceRole.Technician });
-        var listed = await admin.CallAsync(RelayMethods.ListDevices, new ListDevicesRequest());
+        var registered = await admin.RegisterDeviceAsync(new RegisterDeviceRequest { Name = "newtech", Role = DeviceRole.Technician });
+        var listed = await admin.ListDevicesAsync(new ListDevicesRequest());
         var newcomer = _relay.Client(registered.Token);
-        var denied = await Assert.ThrowsAsync<RpcException>(() => dispatcher.CallAsync(RelayMethods.ListDevices, new ListDevicesRequest()));
-        var otherTenant = await Assert.ThrowsAsync<RpcException>(() => admin.CallAsync(RelayMethods.ListDevices, new ListDevicesRequest { Tenant = "elsewhere" }));
-        var taken = await Assert.ThrowsAsync<RpcException>(() => admin.CallAsync(RelayMethods.RegisterDevice, new RegisterDeviceRequest { Name = "dina", Role = DeviceRole.Admin }));
+        var denied = await Assert.ThrowsAsync<RpcException>(() => dispatcher.ListDevicesAsync(new ListDevicesRequest()));
+        var otherTenant = await Assert.ThrowsAsync<RpcException>(() => admin.ListDevicesAsync(new ListDevicesRequest { Tenant = "elsewhere" }));
+        var taken = await Assert.ThrowsAsync<RpcException>(() => admin.RegisterDeviceAsync(new RegisterDeviceRequest { Name = "dina", Role = DeviceRole.Admin }));
 
         Assert.Equal(["dina", "newtech", "root"], listed.Devices.Select(d => d.Name));
         Assert.Single(await newcomer.PullAsync());

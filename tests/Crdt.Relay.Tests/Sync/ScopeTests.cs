@@ -1,5 +1,5 @@
 using Crdt.Core;
-using Crdt.Grpc;
+using Grpc.Core;
 using Crdt.Relay.Services;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Tests.Support;
@@ -60,17 +60,17 @@ public sealed class ScopeTests : IAsyncLifetime
         await Denied(() => _tom.GetAsync("WorkOrder", "wo-ann"), "WorkOrder/wo-ann");
         await Denied(() => _tom.GetAsync("Customer", "c-ann"), "Customer/c-ann");
         await Denied(() => _tom.MutateAsync("WorkOrder", "wo-ann", 0, SyncTests.Set("priority", "low")), "WorkOrder/wo-ann");
-        await Denied(() => _tom.CallAsync(RelayMethods.ListFlags, new Wire.ListFlagsRequest { Document = new Wire.DocumentKey { Collection = "WorkOrder", Id = "wo-ann" } }), "WorkOrder/wo-ann");
-        await Denied(() => _tom.CallAsync(RelayMethods.ResolveFlag, new Wire.ResolveFlagRequest
+        await Denied(() => _tom.ListFlagsAsync(new Wire.ListFlagsRequest { Document = new Wire.DocumentKey { Collection = "WorkOrder", Id = "wo-ann" } }), "WorkOrder/wo-ann");
+        await Denied(() => _tom.ResolveFlagAsync(new Wire.ResolveFlagRequest
         {
             Document = new Wire.DocumentKey { Collection = "WorkOrder", Id = "wo-ann" }, FlagId = "x", Resolution = Wire.Resolution.KeepMine,
         }), "WorkOrder/wo-ann");
         using var watch = _tom.Watch(new Wire.WatchRequest { Documents = { new Wire.DocumentKey { Collection = "WorkOrder", Id = "wo-ann" } } });
         await Denied(() => watch.ResponseStream.MoveNext(CancellationToken.None), "WorkOrder/wo-ann");
 
-        var query = await _tom.CallAsync(RelayMethods.Query, new Wire.QueryDocumentsRequest { Collection = "WorkOrder" });
+        var query = await _tom.QueryAsync(new Wire.QueryDocumentsRequest { Collection = "WorkOrder" });
         Assert.Equal(["wo-tom"], query.Documents.Select(d => d.Document.Id));
-        var customers = await _tom.CallAsync(RelayMethods.Query, new Wire.QueryDocumentsRequest { Collection = "Customer" });
+        var customers = await _tom.QueryAsync(new Wire.QueryDocumentsRequest { Collection = "Customer" });
         Assert.Equal(["c-tom"], customers.Documents.Select(d => d.Document.Id));
     }
 
@@ -123,8 +123,7 @@ public sealed class ScopeTests : IAsyncLifetime
         Assert.Equal("c-ann", pins.Document.Id);
         Assert.DoesNotContain("Customer/c-ann", Documents(pulled));
         Assert.Equal("Acme Ltd", (await _tom.GetAsync("Customer", "c-ann")).Fields["name"].StringValue);
-        var error = await Assert.ThrowsAsync<RpcException>(() => _tom.CallAsync(RelayMethods.Pin,
-            new Wire.PinRequest { Document = new Wire.DocumentKey { Collection = "WorkOrder", Id = "wo-ann" }, Pinned = true }));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _tom.PinAsync(new Wire.PinRequest { Document = new Wire.DocumentKey { Collection = "WorkOrder", Id = "wo-ann" }, Pinned = true }));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
     }
 
@@ -134,7 +133,7 @@ public sealed class ScopeTests : IAsyncLifetime
         var other = await _relay.DeviceAsync("olga", DeviceRoleKind.Dispatcher, tenant: "other-co");
 
         var pulled = await other.PullAsync();
-        var query = await other.CallAsync(RelayMethods.Query, new Wire.QueryDocumentsRequest { Collection = "WorkOrder" });
+        var query = await other.QueryAsync(new Wire.QueryDocumentsRequest { Collection = "WorkOrder" });
         var error = await Assert.ThrowsAsync<RpcException>(() => other.GetAsync("WorkOrder", "wo-tom"));
         await other.PushAsync(new Device("olga-board", "olga").CreateOrder("wo-tom", "x", title: "Same id, other tenant"));
 
@@ -177,7 +176,7 @@ public sealed class ScopeTests : IAsyncLifetime
         Assert.Contains(delete.Dot, pulled.Where(p => p.Op is not null).Select(p => OpCodec.FromMessage(p.Op).Dot));
         var view = await _tom.GetAsync("WorkOrder", "wo-tom");
         Assert.True(view.Deleted);
-        var flags = await _tom.CallAsync(RelayMethods.ListFlags, new Wire.ListFlagsRequest());
+        var flags = await _tom.ListFlagsAsync(new Wire.ListFlagsRequest());
         Assert.Contains(flags.Flags, f => f.Kind == Wire.FlagKind.EditOnDeleted && f.Document.Id == "wo-tom");
     }
 }

@@ -1,5 +1,5 @@
 using Crdt.Core;
-using Crdt.Grpc;
+using Grpc.Core;
 using Crdt.Relay.Services;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Tests.Support;
@@ -45,9 +45,9 @@ public sealed class StatusWorkflowTests : IAsyncLifetime
         var start = truck.Set(Device.Order("wo-1"), WorkOrderFields.Status, Status(WorkOrderStatus.InProgress));
         await _technician.PushAsync(start);
 
-        var flag = Assert.Single((await _dispatcher.CallAsync(RelayMethods.ListFlags, new Wire.ListFlagsRequest())).Flags);
+        var flag = Assert.Single((await _dispatcher.ListFlagsAsync(new Wire.ListFlagsRequest())).Flags);
         var shown = await _dispatcher.GetAsync("WorkOrder", "wo-1");
-        var resolved = await _dispatcher.CallAsync(RelayMethods.ResolveFlag, new Wire.ResolveFlagRequest
+        var resolved = await _dispatcher.ResolveFlagAsync(new Wire.ResolveFlagRequest
         {
             Document = flag.Document, FlagId = flag.Id, Resolution = Wire.Resolution.KeepMine,
         });
@@ -60,7 +60,7 @@ public sealed class StatusWorkflowTests : IAsyncLifetime
         Assert.Equal(WorkOrderStatus.Cancelled, shown.Fields["status"].StringValue);
         Assert.Equal(WorkOrderStatus.InProgress, resolved.Document.Fields["status"].StringValue);
         Assert.Equal((Wire.Resolution.KeepMine, "dina"), (resolved.Flag.Resolution, resolved.Flag.ResolvedBy));
-        Assert.Empty((await _dispatcher.CallAsync(RelayMethods.ListFlags, new Wire.ListFlagsRequest())).Flags);
+        Assert.Empty((await _dispatcher.ListFlagsAsync(new Wire.ListFlagsRequest())).Flags);
     }
 
     [Fact]

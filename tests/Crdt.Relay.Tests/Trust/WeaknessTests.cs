@@ -1,6 +1,6 @@
 using System.Text;
 using Crdt.Core;
-using Crdt.Grpc;
+using Grpc.Core;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Tests.Support;
 using Google.Protobuf;

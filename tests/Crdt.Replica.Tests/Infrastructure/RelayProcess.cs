@@ -60,7 +60,7 @@ internal sealed partial class RelayProcess : IAsyncDisposable
     {
         for (var attempt = 0; ; attempt++)
         {
-            var started = ProcessRunner.Start(RepoPaths.RelayDll, ["serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{port}"]);
+            var started = ProcessRunner.Start(RepoPaths.RelayDll, ["serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{port}", "--web-listen", "none"]);
             var stderr = started.StandardError.ReadToEndAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             string? line;
