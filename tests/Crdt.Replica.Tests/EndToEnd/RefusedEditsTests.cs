@@ -157,4 +157,38 @@ public sealed class RefusedEditsTests(RelayFixture relay) : IClassFixture<RelayF
         Assert.Equal(1, error.PendingCount);
         Assert.True(File.Exists(ana.Path));
     }
+
+    [Fact]
+    public async Task FieldApp_lists_exports_and_discards_refused_edits()
+    {
+        string path;
+        string id;
+        await using (var ana = await TechnicianWithOrderAsync("WO-RF6"))
+        {
+            await CreateOrderForBenAsync(ana, "WO-RF6-BEN");
+            await ana.SyncAsync();
+            path = ana.Path;
+            id = Assert.Single(ana.RefusedEdits()).Id;
+        }
+
+        var listed = await ProcessRunner.RunAsync(RepoPaths.FieldAppDll, ["--db", path, "refused", "--json"]);
+        Assert.Equal(0, listed.ExitCode);
+        using (var json = JsonDocument.Parse(listed.Stdout))
+        {
+            var entry = Assert.Single(json.RootElement.GetProperty("refused").EnumerateArray());
+            Assert.Equal(id, entry.GetProperty("id").GetString());
+            Assert.Equal("WO-RF6-BEN", entry.GetProperty("docId").GetString());
+        }
+        var file = path + ".refused.json";
+        var exported = await ProcessRunner.RunAsync(RepoPaths.FieldAppDll, ["--db", path, "refused", "export", file]);
+        Assert.Equal(0, exported.ExitCode);
+        Assert.Contains("WO-RF6-BEN", await File.ReadAllTextAsync(file));
+        var unknown = await ProcessRunner.RunAsync(RepoPaths.FieldAppDll, ["--db", path, "refused", "discard", "dev-nope:1"]);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("no refused edit 'dev-nope:1'", unknown.Stderr);
+        var discarded = await ProcessRunner.RunAsync(RepoPaths.FieldAppDll, ["--db", path, "refused", "discard", id]);
+        Assert.Equal(0, discarded.ExitCode);
+        var empty = await ProcessRunner.RunAsync(RepoPaths.FieldAppDll, ["--db", path, "refused"]);
+        Assert.Equal("no refused edits", empty.LastLine);
+    }
 }
