@@ -132,6 +132,11 @@ public sealed partial class Replica
         {
             File.Delete(Path + suffix);
         }
+        if (options.SecretProtector is null)
+        {
+            // The default protector's key served only this file.
+            File.Delete(KeyFileSecretProtector.ForReplicaFile(Path).KeyFile);
+        }
         return written;
     }
 

@@ -59,7 +59,7 @@ public sealed partial class Replica
             throw new ReplicaBackupException($"'{path}' already exists; restore a backup into a new replica file");
         }
         options ??= new ReplicaOptions();
-        using (var store = Internal.Storage.ReplicaStore.Open(path, options.Durability))
+        using (var store = Internal.Storage.ReplicaStore.Open(path, options.Durability, options.SecretProtector))
         {
             store.SetSetting(Internal.Storage.SettingKeys.DeviceId, backup.DeviceId);
         }

@@ -52,7 +52,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         cancellationToken.ThrowIfCancellationRequested();
         options ??= new ReplicaOptions();
-        var store = ReplicaStore.Open(path, options.Durability);
+        var store = ReplicaStore.Open(path, options.Durability, options.SecretProtector);
         try
         {
             var id = store.GetSetting(SettingKeys.DeviceId);
@@ -61,11 +61,11 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
                 id = "dev-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
                 store.SetSetting(SettingKeys.DeviceId, id);
             }
-            var replicaKey = store.GetSetting(SettingKeys.ReplicaKey);
+            var replicaKey = store.GetReplicaKey();
             if (replicaKey is null)
             {
                 replicaKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-                store.SetSetting(SettingKeys.ReplicaKey, replicaKey);
+                store.SetReplicaKey(replicaKey);
             }
             return Task.FromResult(new Replica(path, options, store, new ReplicaId(id), replicaKey, store.LastLocalStamp(id)));
         }
