@@ -93,6 +93,16 @@ public sealed class RelayHost : IAsyncDisposable
             {
                 health.SetStatus(service, global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving);
             }
+            // Damaged data (the engine decides): the relay and its data services say NOT_SERVING.
+            var healthy = engine;
+            void ReportHealth()
+            {
+                var status = healthy.IsFullyHealthy ? global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving
+                    : global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing;
+                foreach (var service in new[] { "", RelayMethods.SyncService, RelayMethods.DocumentsService }) health.SetStatus(service, status);
+            }
+            engine.HealthChanged += ReportHealth;
+            ReportHealth();
 
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
