@@ -93,6 +93,28 @@ public sealed class RefusedEditsTests(RelayFixture relay) : IClassFixture<RelayF
     }
 
     [Fact]
+    public async Task Live_sync_sets_a_refused_edit_aside_and_keeps_sending_the_edits_after_it()
+    {
+        await using var ana = await TechnicianWithOrderAsync("WO-RF7");
+        var refused = new TaskCompletionSource<RefusedEdit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ana.EditsRefused += (_, e) => refused.TrySetResult(e.Edits[0]);
+        ana.StartLiveSync();
+
+        await CreateOrderForBenAsync(ana, "WO-RF7-BEN");
+        await ana.EditWorkOrder("WO-RF7").AddHours(6, "live").SaveAsync();
+
+        Assert.Equal(Order("WO-RF7-BEN"), (await refused.Task.WaitAsync(TimeSpan.FromSeconds(30))).Document);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (ana.PendingCount > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(0, ana.PendingCount);
+        ana.StopLiveSync();
+        Assert.Equal(6m, await RelayHoursAsync("WO-RF7"));
+    }
+
+    [Fact]
     public async Task Discarding_a_refused_edit_removes_it_from_the_device_and_sync_goes_on()
     {
         await using var ana = await TechnicianWithOrderAsync("WO-RF3");
