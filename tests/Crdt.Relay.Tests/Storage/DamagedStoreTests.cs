@@ -96,18 +96,37 @@ public sealed class DamagedStoreTests : IDisposable
         }
     }
 
+    /// <summary>Overwrites the root page of a table or index of the relay's file with garbage.</summary>
+    private async Task DamageRootPageAsync(string name)
+    {
+        var pageSize = Scalar("PRAGMA page_size");
+        var root = Scalar($"SELECT rootpage FROM sqlite_master WHERE name = '{name}'");
+        SqliteConnection.ClearAllPools();
+        await using var file = new FileStream(DatabaseFile, FileMode.Open, FileAccess.Write);
+        file.Position = (root - 1) * pageSize;
+        await file.WriteAsync(Enumerable.Repeat((byte)0x5A, (int)pageSize).ToArray());
+    }
+
+    [Fact]
+    public async Task A_damaged_devices_table_answers_calls_DATA_LOSS_rather_than_UNKNOWN()
+    {
+        await SeedTwoTenantsAsync(1);
+        await DamageRootPageAsync("devices");
+
+        await using var host = await RelayHost.StartAsync(Options());
+        using var dina = Client(host, "dina");
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => dina.PullAsync());
+        Assert.Equal(StatusCode.DataLoss, error.StatusCode);
+        Assert.Contains(DatabaseFile, error.Status.Detail);
+        Assert.Equal(ServingStatus.NotServing, await HealthAsync(host));
+    }
+
     [Fact]
     public async Task A_damaged_index_page_is_found_at_start_reported_not_serving_and_answered_without_UNKNOWN()
     {
         await SeedTwoTenantsAsync(20);
-        var pageSize = Scalar("PRAGMA page_size");
-        var root = Scalar("SELECT rootpage FROM sqlite_master WHERE name = 'ops_dot'");
-        SqliteConnection.ClearAllPools();
-        await using (var file = new FileStream(DatabaseFile, FileMode.Open, FileAccess.Write))
-        {
-            file.Position = (root - 1) * pageSize;
-            await file.WriteAsync(Enumerable.Repeat((byte)0x5A, (int)pageSize).ToArray());
-        }
+        await DamageRootPageAsync("ops_dot");
 
         await using var host = await RelayHost.StartAsync(Options());
         using var dina = Client(host, "dina");
