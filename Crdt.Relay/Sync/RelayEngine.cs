@@ -74,9 +74,10 @@ internal sealed partial class RelayEngine : IAsyncDisposable
             {
                 await engine.TenantAsync(tenant.Name, cancellationToken).ConfigureAwait(false);
             }
-            catch (TenantFaultedException)
+            catch (Exception e) when (e is TenantFaultedException || engine.StorageFault(e) is not null)
             {
-                // Recorded and logged; the other tenants are served.
+                // Recorded and logged; the other tenants are served (one that failed for a passing
+                // reason loads on its next call).
             }
         }
         return engine;
@@ -98,9 +99,15 @@ internal sealed partial class RelayEngine : IAsyncDisposable
             {
                 page = await Store.ReadLogAsync(name, cursor, LoadPageSize).ConfigureAwait(false);
             }
-            catch (Exception e) when (Store.DescribeFault(e) is { } fault)
+            catch (Exception e) when (Store.DescribeFault(e) is { DataLost: true } fault)
             {
                 throw TenantFaulted(name, $"its log cannot be read after position {cursor} ({fault.Message})", e);
+            }
+            catch (Exception e) when (Store.DescribeFault(e) is not null)
+            {
+                // A failure that may pass (locked, disk full): the next call loads the tenant again.
+                _tenants.TryRemove(name, out _);
+                throw;
             }
             if (page.Count == 0) break;
             var ops = new List<CommittedOp>(page.Count);
