@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Text;
 using Crdt.Core;
 using Crdt.Replica.Tests.Infrastructure;
@@ -58,6 +59,7 @@ public sealed class SecretsAtRestTests : IDisposable
         await replica.Create(PartFields.Collection, id).Set(PartFields.Sku, "SKU-" + id).Set(PartFields.Name, "Seal").SaveAsync();
 
     [Fact]
+    [UnsupportedOSPlatform("windows")]
     public async Task The_replica_file_its_WAL_its_key_file_and_the_folder_made_for_it_are_owner_only()
     {
         var folder = directory.File("made-by-the-replica");
@@ -77,6 +79,7 @@ public sealed class SecretsAtRestTests : IDisposable
     }
 
     [Fact]
+    [UnsupportedOSPlatform("windows")]
     public async Task A_replica_file_left_readable_by_others_is_narrowed_to_owner_only_when_opened()
     {
         var path = directory.File("old.db");
