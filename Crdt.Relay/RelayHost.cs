@@ -121,8 +121,22 @@ public sealed class RelayHost : IAsyncDisposable
             });
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
-            // The store is open and every tenant loaded (RelayEngine.OpenAsync): only now SERVING.
-            SetHealth(health, HealthCheckResponse.Types.ServingStatus.Serving);
+            // The store is open and every tenant loaded (RelayEngine.OpenAsync): only now SERVING,
+            // unless the engine found damaged data (then the relay and its data services say
+            // NOT_SERVING while the healthy tenants are still served).
+            var watched = engine;
+            void ReportEngineHealth()
+            {
+                if (watched.ShutdownToken.IsCancellationRequested) return;
+                SetHealth(health, HealthCheckResponse.Types.ServingStatus.Serving);
+                if (watched.IsFullyHealthy) return;
+                foreach (var service in new[] { "", Core.Wire.Sync.Descriptor.FullName, Core.Wire.Documents.Descriptor.FullName })
+                {
+                    health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.NotServing);
+                }
+            }
+            engine.HealthChanged += ReportEngineHealth;
+            ReportEngineHealth();
             var address = addresses[0];
             engine.Log.RelayStarted(address, Path.GetFullPath(options.DataDirectory));
             return new RelayHost(app, engine, health, Loopback(address), addresses.Count > 1 ? Loopback(addresses[1]) : null);

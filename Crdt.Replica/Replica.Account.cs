@@ -115,7 +115,8 @@ public sealed partial class Replica
     /// </summary>
     public async Task<string?> WipeAsync(bool force = false, string? backupPath = null, CancellationToken cancellationToken = default)
     {
-        var pending = PendingCount;
+        // Refused edits are deleted with the file too: they count, so a wipe never drops them unasked.
+        var pending = Locked(() => store.PendingCount() + store.RefusedCount());
         string? written = null;
         if (pending > 0)
         {
@@ -130,6 +131,11 @@ public sealed partial class Replica
         foreach (var suffix in new[] { "", "-wal", "-shm" })
         {
             File.Delete(Path + suffix);
+        }
+        if (options.SecretProtector is null)
+        {
+            // The default protector's key served only this file.
+            File.Delete(KeyFileSecretProtector.ForReplicaFile(Path).KeyFile);
         }
         return written;
     }

@@ -21,7 +21,9 @@ public sealed partial class Replica
             // The file keeps only snapshots per edit; a backup carries the JSON rendering for tools.
             store.LoadDocuments().Select(memory.WithJson).ToList(),
             store.AllOps(),
-            store.OutboxDots(),
+            // Refused edits go as pending: after a restore the relay refuses them again and they
+            // are back in the refused list, rather than silently kept as if the relay had them.
+            store.OutboxDots().Concat(store.RefusedDots()).ToList(),
             store.Pinned()), cancellationToken).ConfigureAwait(false);
         var bytes = BackupCodec.Encode(backup);
         var full = System.IO.Path.GetFullPath(file);
@@ -78,7 +80,7 @@ public sealed partial class Replica
             throw new ReplicaBackupException($"'{path}' already exists; restore a backup into a new replica file");
         }
         options ??= new ReplicaOptions();
-        using (var store = Internal.Storage.ReplicaStore.Open(path, options.Durability))
+        using (var store = Internal.Storage.ReplicaStore.Open(path, options.Durability, options.SecretProtector))
         {
             store.SetSetting(Internal.Storage.SettingKeys.DeviceId, backup.DeviceId);
         }

@@ -167,6 +167,20 @@ public sealed partial class Replica
     private async Task PushOnceAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
     {
         var batch = Locked(() => store.OutboxBatch(user, options.PushBatchOps, options.PushBatchBytes));
+        try
+        {
+            await PushBatchAsync(connection, user, batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RelayRefusedException ex) when (ex.RefusedForGood)
+        {
+            // Sent again as it is, the batch would be refused again and block every later edit.
+            await SetAsideRefusedAsync(connection, user, batch, ex, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Pushes ops of the outbox and, once the relay stored them, takes them out of it.</summary>
+    private async Task PushBatchAsync(IRelayConnection connection, string user, IReadOnlyList<StoredOp> batch, CancellationToken cancellationToken)
+    {
         var request = ToPushRequest(batch, out long bytes);
         await connection.PushAsync(request, cancellationToken).ConfigureAwait(false);
         // Crash here and the batch is pushed again: the relay deduplicates by dot.

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Crdt.Core;
 using Crdt.Replica.Internal.Documents;
 using Crdt.Replica.Internal.Storage;
@@ -54,7 +55,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         cancellationToken.ThrowIfCancellationRequested();
         options ??= new ReplicaOptions();
-        var store = ReplicaStore.Open(path, options.Durability);
+        var store = ReplicaStore.Open(path, options.Durability, options.SecretProtector);
         try
         {
             var id = store.GetSetting(SettingKeys.DeviceId);
@@ -63,13 +64,18 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
                 id = "dev-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
                 store.SetSetting(SettingKeys.DeviceId, id);
             }
-            var replicaKey = store.GetSetting(SettingKeys.ReplicaKey);
+            var replicaKey = store.GetReplicaKey();
             if (replicaKey is null)
             {
                 replicaKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-                store.SetSetting(SettingKeys.ReplicaKey, replicaKey);
+                store.SetReplicaKey(replicaKey);
             }
             return Task.FromResult(new Replica(path, options, store, new ReplicaId(id), replicaKey, store.LastLocalStamp(id)));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            store.Dispose();
+            throw StorageErrors.From(ex, path, "open");
         }
         catch
         {
@@ -101,8 +107,12 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
     /// <summary>Sync made progress (ops and bytes each way, pending count).</summary>
     public event EventHandler<SyncProgress>? SyncProgressChanged;
 
-    /// <summary>Runs <paramref name="body"/> under the replica's lock (synchronous SQLite work).</summary>
-    private T Locked<T>(Func<T> body)
+    /// <summary>
+    /// Runs <paramref name="body"/> under the replica's lock (synchronous SQLite work). A failure of
+    /// the file (damaged pages, full disk, a stored op that no longer decodes) leaves as
+    /// <see cref="ReplicaStorageException"/> naming the file, whatever read it.
+    /// </summary>
+    private T Locked<T>(Func<T> body, [CallerMemberName] string action = "")
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         gate.Wait();
@@ -110,13 +120,17 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
         {
             return body();
         }
+        catch (Exception ex) when (StorageFailure(ex, action) is { } mapped)
+        {
+            throw mapped;
+        }
         finally
         {
             gate.Release();
         }
     }
 
-    private async Task<T> LockedAsync<T>(Func<T> body, CancellationToken cancellationToken)
+    private async Task<T> LockedAsync<T>(Func<T> body, CancellationToken cancellationToken, [CallerMemberName] string action = "")
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -124,10 +138,42 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
         {
             return body();
         }
+        catch (Exception ex) when (StorageFailure(ex, action) is { } mapped)
+        {
+            throw mapped;
+        }
         finally
         {
             gate.Release();
         }
+    }
+
+    /// <summary>
+    /// A failure that comes from the file, as the storage exception; null for anything else. Ops
+    /// and snapshots from the relay or a backup are decoded (and their failures caught) inside the
+    /// bodies, so an <see cref="OpDecodeException"/> that gets here was read from this file.
+    /// </summary>
+    private ReplicaStorageException? StorageFailure(Exception ex, string action) => ex switch
+    {
+        Microsoft.Data.Sqlite.SqliteException sqlite => StorageErrors.From(sqlite, Path, ActionName(action)),
+        OpDecodeException or Google.Protobuf.InvalidProtocolBufferException => StorageErrors.Undecodable(ex, Path, ActionName(action)),
+        _ => null,
+    };
+
+    /// <summary>"ExportBackupAsync" reads as "export backup" in a message.</summary>
+    private static string ActionName(string member)
+    {
+        var name = member.EndsWith("Async", StringComparison.Ordinal) ? member[..^5] : member;
+        var words = new System.Text.StringBuilder();
+        foreach (var c in name)
+        {
+            if (char.IsUpper(c) && words.Length > 0)
+            {
+                words.Append(' ');
+            }
+            words.Append(char.ToLowerInvariant(c));
+        }
+        return words.Length == 0 ? "reading the file" : words.ToString();
     }
 
     /// <summary>

@@ -22,6 +22,14 @@ public sealed class ReplicaOptions
     /// </summary>
     public ReplicaDurability Durability { get; init; } = ReplicaDurability.ProcessCrashOnly;
 
+    /// <summary>
+    /// Protects the bearer tokens and the replica key kept in the replica file. Default (null): a
+    /// <see cref="KeyFileSecretProtector"/> with its key in an owner-only file beside the replica file,
+    /// which keeps them out of the replica file itself but not from whoever can read its folder;
+    /// back it with the platform's keystore in a real app (see README, "Secrets on the device").
+    /// </summary>
+    public ISecretProtector? SecretProtector { get; init; }
+
     /// <summary>The collections and their rules. Default: the built-in WorkOrder, Customer, Asset and Part.</summary>
     public SchemaRegistry? Schemas { get; init; }
 

@@ -35,7 +35,15 @@ internal sealed class DeviceDirectory : IAsyncDisposable
         var key = Convert.ToHexString(hash);
         if (!_byTokenHash.TryGetValue(key, out var device))
         {
-            device = await _store.FindDeviceByTokenHashAsync(hash, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                device = await _store.FindDeviceByTokenHashAsync(hash, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (_store.DescribeFault(e) is { } fault)
+            {
+                // A damaged devices table is the store's failure, not the caller's: never UNKNOWN.
+                throw new global::Grpc.Core.RpcException(new global::Grpc.Core.Status(fault.DataLost ? global::Grpc.Core.StatusCode.DataLoss : global::Grpc.Core.StatusCode.Unavailable, fault.Message));
+            }
             _byTokenHash[key] = device;
         }
         return device is null || device.IsRevoked ? null : new CallerIdentity(device.Tenant, device.Name, device.Role);

@@ -23,4 +23,10 @@ internal sealed partial class RelayLog(ILogger logger)
 
     [LoggerMessage(6, LogLevel.Error, "{Method} failed for {Device} of tenant {Tenant}")]
     public partial void Failed(Exception exception, string method, string tenant, string device);
+
+    [LoggerMessage(7, LogLevel.Critical, "Damaged data, health is NOT_SERVING: {Problem}")]
+    public partial void StoreDamaged(Exception? exception, string problem);
+
+    [LoggerMessage(8, LogLevel.Error, "Store failure: {Problem}")]
+    public partial void StoreFault(Exception exception, string problem);
 }

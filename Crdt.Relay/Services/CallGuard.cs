@@ -19,6 +19,10 @@ internal static class CallGuard
         {
             throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
         }
+        catch (Exception fault) when (engine.StorageFault(fault) is { } refusal)
+        {
+            throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
+        }
     }
 
     /// <summary>Runs a server stream until the call ends, the device is revoked, or the relay stops.</summary>
@@ -33,6 +37,10 @@ internal static class CallGuard
             await stream(caller, lifetime.Token).ConfigureAwait(false);
         }
         catch (RelayRefusal refusal)
+        {
+            throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
+        }
+        catch (Exception fault) when (engine.StorageFault(fault) is { } refusal)
         {
             throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
         }

@@ -91,4 +91,20 @@ public interface IRelayStore : IAsyncDisposable
 
     /// <summary>Sets a named value of the relay itself.</summary>
     Task SetMetaAsync(string key, string value, CancellationToken cancellationToken = default);
+
+    /// <summary>Where the store keeps its data, as messages name it (e.g. the database file).</summary>
+    string Location => "the relay store";
+
+    /// <summary>
+    /// Checks the store's own structures (for SQLite, <c>PRAGMA quick_check</c>), run once at start-up:
+    /// the problems found, none when the store is sound.
+    /// </summary>
+    Task<IReadOnlyList<string>> CheckIntegrityAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<string>>([]);
+
+    /// <summary>
+    /// What an exception thrown by this store means for callers: a <see cref="StoreFault"/> when the
+    /// store itself failed (damaged, full, locked, unreachable), null for anything else.
+    /// </summary>
+    StoreFault? DescribeFault(Exception exception) => null;
 }

@@ -57,9 +57,28 @@ internal sealed partial class RelayEngine : IAsyncDisposable
         }
         var devices = new DeviceDirectory(store, options.DevicePollInterval);
         var engine = new RelayEngine(options, store, devices, new ReplicaId(replicaText), loggerFactory);
-        foreach (var tenant in await store.ListTenantsAsync(cancellationToken).ConfigureAwait(false))
+        await engine.CheckStoreAsync(cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<TenantRecord> tenants;
+        try
         {
-            await engine.TenantAsync(tenant.Name, cancellationToken).ConfigureAwait(false);
+            tenants = await store.ListTenantsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (engine.StorageFault(e) is not null)
+        {
+            // Tenants then load on their first call instead, each on its own.
+            tenants = [];
+        }
+        foreach (var tenant in tenants)
+        {
+            try
+            {
+                await engine.TenantAsync(tenant.Name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TenantFaultedException || engine.StorageFault(e) is not null)
+            {
+                // Recorded and logged; the other tenants are served (one that failed for a passing
+                // reason loads on its next call).
+            }
         }
         return engine;
     }
@@ -75,13 +94,37 @@ internal sealed partial class RelayEngine : IAsyncDisposable
         long cursor = 0, count = 0;
         while (true)
         {
-            var page = await Store.ReadLogAsync(name, cursor, LoadPageSize).ConfigureAwait(false);
+            IReadOnlyList<LogEntry> page;
+            try
+            {
+                page = await Store.ReadLogAsync(name, cursor, LoadPageSize).ConfigureAwait(false);
+            }
+            catch (Exception e) when (Store.DescribeFault(e) is { DataLost: true } fault)
+            {
+                throw TenantFaulted(name, $"its log cannot be read after position {cursor} ({fault.Message})", e);
+            }
+            catch (Exception e) when (Store.DescribeFault(e) is not null)
+            {
+                // A failure that may pass (locked, disk full): the next call loads the tenant again.
+                _tenants.TryRemove(name, out _);
+                throw;
+            }
             if (page.Count == 0) break;
             var ops = new List<CommittedOp>(page.Count);
             foreach (var entry in page)
             {
-                var wire = Wire.Op.Parser.ParseFrom(entry.Payload);
-                var op = OpCodec.FromMessage(wire);
+                Wire.Op wire;
+                Op op;
+                try
+                {
+                    wire = Wire.Op.Parser.ParseFrom(entry.Payload);
+                    op = OpCodec.FromMessage(wire);
+                }
+                catch (Exception e) when (e is Google.Protobuf.InvalidProtocolBufferException or OpDecodeException)
+                {
+                    throw TenantFaulted(name, $"the op at log position {entry.Position} ({entry.Replica}:{entry.Sequence} on " +
+                        $"{entry.Document.Collection}/{entry.Document.Id}) cannot be decoded ({e.Message})", e);
+                }
                 ops.Add(new CommittedOp(entry.Position, op, wire, entry.Payload));
                 if (op.Dot.Replica == Replica) tenant.NextRelaySequence = Math.Max(tenant.NextRelaySequence, op.Dot.Seq + 1);
             }

@@ -140,6 +140,19 @@ internal static class FieldAppCommands
         import.SetAction((r, ct) => Handlers.BackupImportAsync(S(r), r.GetValue(importFile)!, ct));
         yield return new Command("backup", "Export or import a backup file.") { export, import };
 
+        var discardId = new Argument<string>("ID") { Description = "A refused edit's id, as `refused` lists it." };
+        var discard = new Command("discard", "Remove a refused edit from this device for good.") { discardId };
+        discard.SetAction((r, ct) => Handlers.RefusedDiscardAsync(S(r), r.GetValue(discardId)!, ct));
+        var retryId = new Argument<string>("ID") { Description = "A refused edit's id, as `refused` lists it." };
+        var retry = new Command("retry", "Put a refused edit back in the outbox (after what made the relay refuse it changed).") { retryId };
+        retry.SetAction((r, ct) => Handlers.RefusedRetryAsync(S(r), r.GetValue(retryId)!, ct));
+        var refusedFile = new Argument<string>("FILE");
+        var refusedExport = new Command("export", "Write every refused edit, with the relay's reason and the edit itself, to a JSON file.") { refusedFile };
+        refusedExport.SetAction((r, ct) => Handlers.RefusedExportAsync(S(r), r.GetValue(refusedFile)!, ct));
+        var refused = new Command("refused", "List the edits the relay refused for good (they no longer block syncing).") { discard, retry, refusedExport };
+        refused.SetAction((r, ct) => Handlers.RefusedListAsync(S(r), ct));
+        yield return refused;
+
         var status = new Command("status", "Show who is signed in, connectivity, pending changes and counts.");
         status.SetAction((r, ct) => Handlers.StatusAsync(S(r), ct));
         yield return status;

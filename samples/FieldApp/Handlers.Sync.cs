@@ -31,9 +31,15 @@ internal static partial class Handlers
         var text = replica.WorkOffline
             ? $"work offline is on: nothing was sent or received ({moved.Pending} pending)"
             : $"sent {moved.OpsSent} ops ({moved.BytesSent} bytes), received {moved.OpsReceived} items ({moved.BytesReceived} bytes), {moved.Pending} pending";
+        var refused = replica.RefusedEdits().Count;
+        if (refused > 0)
+        {
+            text += $"; {refused} edit(s) refused by the relay (see `refused`)";
+        }
         session.Print(text, json =>
         {
             JsonOut.Progress(json, moved);
+            json.WriteNumber("refused", refused);
             json.WriteBoolean("workOffline", replica.WorkOffline);
             json.WriteNumber("openFlags", replica.Flags().Count);
         });

@@ -51,6 +51,13 @@ public sealed partial class SqliteRelayStore : IRelayStore
             store.Migrate();
             return store;
         }
+        catch (SqliteException e)
+        {
+            writer.Dispose();
+            // Named here, since nothing else could start: which file, and what SQLite said.
+            throw new InvalidOperationException($"relay database '{Path.GetFullPath(builder.DataSource)}' cannot be opened: {e.Message}" +
+                (e.SqliteErrorCode is 11 or 26 ? "; it is damaged: restore it from a backup" : ""), e);
+        }
         catch
         {
             writer.Dispose();

@@ -32,11 +32,26 @@ internal sealed class ReplicaDatabase : IDisposable
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
         };
+        try
+        {
+            // Owner-only before SQLite first writes to it; SQLite gives its WAL and shared-memory
+            // files the main file's permissions.
+            OwnerOnly.EnsureFile(path);
+            OwnerOnly.NarrowIfExists(path + "-wal");
+            OwnerOnly.NarrowIfExists(path + "-shm");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ReplicaStorageException($"replica file '{path}': cannot be created owner-only: {ex.Message}", ex);
+        }
         var connection = new SqliteConnection(builder.ToString());
         try
         {
             connection.Open();
             Execute(connection, "PRAGMA busy_timeout = 5000;");
+            // Deleted content (a signed-out person's token, dropped documents) is overwritten
+            // with zeros rather than left in free pages for anyone reading the file's bytes.
+            Execute(connection, "PRAGMA secure_delete = ON;");
             var mode = Scalar<string>(connection, "PRAGMA journal_mode = WAL;");
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
             {

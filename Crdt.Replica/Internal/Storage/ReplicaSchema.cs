@@ -98,5 +98,21 @@ internal static class ReplicaSchema
         """
         DROP INDEX outbox_by_document;
         """,
+
+        // v4: ops the relay refused for good (INVALID_ARGUMENT, PERMISSION_DENIED,
+        // FAILED_PRECONDITION) leave the outbox for this list, so later edits go on syncing. The
+        // op stays in op_log (what the user typed is still shown) until the user discards it.
+        """
+        CREATE TABLE refused(
+            replica    TEXT    NOT NULL,
+            seq        INTEGER NOT NULL,
+            user_name  TEXT    NOT NULL,
+            collection TEXT    NOT NULL,
+            doc_id     TEXT    NOT NULL,
+            status     TEXT    NOT NULL,
+            reason     TEXT    NOT NULL,
+            refused_at INTEGER NOT NULL,
+            PRIMARY KEY(replica, seq)) WITHOUT ROWID;
+        """,
     ];
 }

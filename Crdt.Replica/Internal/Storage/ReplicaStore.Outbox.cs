@@ -137,6 +137,8 @@ internal sealed partial class ReplicaStore
               AND NOT EXISTS (
                   SELECT 1 FROM op_log l JOIN outbox o ON o.replica = l.replica AND o.seq = l.seq
                   WHERE l.collection = d.collection AND l.doc_id = d.doc_id)
+              -- A refused edit stays until the user discards it: its document is not dropped under it.
+              AND NOT EXISTS (SELECT 1 FROM refused r WHERE r.collection = d.collection AND r.doc_id = d.doc_id)
             """, tx))
         using (var reader = select.ExecuteReader())
         {

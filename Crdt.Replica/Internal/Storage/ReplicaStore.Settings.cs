@@ -52,7 +52,8 @@ internal sealed partial class ReplicaStore
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            result.Add(new StoredCredentials(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            result.Add(new StoredCredentials(reader.GetString(0), reader.GetString(1),
+                secrets.Unprotect(reader.GetString(2), SecretText.TokenPurpose, $"the saved sign-in of '{reader.GetString(0)}'; sign in again")));
         }
         return result;
     }
@@ -67,13 +68,30 @@ internal sealed partial class ReplicaStore
             """, tx);
         command.Parameters.AddWithValue("$u", credentials.UserName);
         command.Parameters.AddWithValue("$r", credentials.RelayUrl);
-        command.Parameters.AddWithValue("$t", credentials.Token);
+        command.Parameters.AddWithValue("$t", secrets.Protect(credentials.Token, SecretText.TokenPurpose));
         command.ExecuteNonQuery();
         SetSetting(SettingKeys.CurrentUser, credentials.UserName, tx);
     });
 
-    /// <summary>Forgets a user's credentials and cursor (their op log entries stay: they are shared data).</summary>
-    public void SignOut(string userName) => Write("sign out", tx =>
+    /// <summary>
+    /// Forgets a user's credentials and cursor (their op log entries stay: they are shared data).
+    /// With secure_delete the token's bytes are overwritten; the checkpoint then takes them out of
+    /// the WAL as well, so no copy of the token is left in the replica's files.
+    /// </summary>
+    public void SignOut(string userName)
+    {
+        ForgetCredentials(userName);
+        try
+        {
+            database.Checkpoint();
+        }
+        catch (SqliteException ex)
+        {
+            throw StorageErrors.From(ex, database.Path, "sign out");
+        }
+    }
+
+    private void ForgetCredentials(string userName) => Write("sign out", tx =>
     {
         foreach (var table in new[] { "credentials", "sync_cursor" })
         {
@@ -94,4 +112,55 @@ internal sealed partial class ReplicaStore
         command.Parameters.AddWithValue("$u", userName);
         command.ExecuteNonQuery();
     });
+
+    /// <summary>This install's replica key (null before the first open made one).</summary>
+    public string? GetReplicaKey() => GetSetting(SettingKeys.ReplicaKey) is { } stored
+        ? secrets.Unprotect(stored, SecretText.ReplicaKeyPurpose,
+            "the replica key (the key that protects it is missing or changed: put the key file back, or restore a backup into a new replica file)")
+        : null;
+
+    public void SetReplicaKey(string replicaKey) => SetSetting(SettingKeys.ReplicaKey, secrets.Protect(replicaKey, SecretText.ReplicaKeyPurpose));
+
+    /// <summary>
+    /// A file written before secrets were protected holds its tokens and replica key in plain text:
+    /// they are protected now, in one transaction, and the checkpoint leaves the old bytes nowhere
+    /// (secure_delete zeroes the replaced cells).
+    /// </summary>
+    internal void ProtectLegacySecrets()
+    {
+        var changed = Write("protect saved secrets", tx =>
+        {
+            var count = 0;
+            if (GetSetting(SettingKeys.ReplicaKey, tx) is { } key && !SecretText.IsProtected(key))
+            {
+                SetSetting(SettingKeys.ReplicaKey, secrets.Protect(key, SecretText.ReplicaKeyPurpose), tx);
+                count++;
+            }
+            var plain = new List<(string User, string Token)>();
+            using (var select = database.Command("SELECT user_name, token FROM credentials", tx))
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    if (!SecretText.IsProtected(reader.GetString(1)))
+                    {
+                        plain.Add((reader.GetString(0), reader.GetString(1)));
+                    }
+                }
+            }
+            foreach (var (user, token) in plain)
+            {
+                using var update = database.Command("UPDATE credentials SET token = $t WHERE user_name = $u", tx);
+                update.Parameters.AddWithValue("$u", user);
+                update.Parameters.AddWithValue("$t", secrets.Protect(token, SecretText.TokenPurpose));
+                update.ExecuteNonQuery();
+                count++;
+            }
+            return count;
+        });
+        if (changed > 0)
+        {
+            database.Checkpoint();
+        }
+    }
 }

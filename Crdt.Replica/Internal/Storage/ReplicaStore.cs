@@ -17,14 +17,34 @@ internal sealed partial class ReplicaStore : IDisposable
     // it, except a local edit's, which adds exactly its ops (plain INSERTs, all or none).
     private long? pendingTotal;
 
-    private ReplicaStore(ReplicaDatabase database) => this.database = database;
+    // Tokens and the replica key go through it on their way in and out of the file.
+    private readonly SecretText secrets;
+
+    private ReplicaStore(ReplicaDatabase database, ISecretProtector protector)
+    {
+        this.database = database;
+        secrets = new SecretText(protector, database.Path);
+    }
 
     public string Path => database.Path;
 
     public int FormatVersion => database.UserVersion;
 
-    public static ReplicaStore Open(string path, ReplicaDurability durability) =>
-        new(ReplicaDatabase.Open(path, durability));
+    /// <param name="protector">protects tokens and the replica key (null: <see cref="KeyFileSecretProtector"/> beside the file)</param>
+    public static ReplicaStore Open(string path, ReplicaDurability durability, ISecretProtector? protector = null)
+    {
+        var store = new ReplicaStore(ReplicaDatabase.Open(path, durability), protector ?? KeyFileSecretProtector.ForReplicaFile(path));
+        try
+        {
+            store.ProtectLegacySecrets();
+            return store;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// Local edits: op log, outbox and the materialised documents (with their flags) in one

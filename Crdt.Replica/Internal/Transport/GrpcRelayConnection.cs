@@ -116,7 +116,7 @@ internal sealed class GrpcRelayConnection : IRelayConnection
                 rpc.StatusCode != StatusCode.ResourceExhausted || rpc.Status.Detail.Contains("busy", StringComparison.OrdinalIgnoreCase) =>
                 new RelayUnreachableException($"{where}: {rpc.StatusCode}: {rpc.Status.Detail}", ex),
             RpcException rpc =>
-                new RelayRefusedException($"{where} refused: {rpc.StatusCode}: {rpc.Status.Detail}", false, ex),
+                new RelayRefusedException($"{where} refused: {rpc.StatusCode}: {rpc.Status.Detail}", false, ex) { Status = rpc.StatusCode.ToString(), Detail = rpc.Status.Detail },
             HttpRequestException or IOException or SocketException or TimeoutException or OperationCanceledException =>
                 new RelayUnreachableException($"{where}: {ex.Message}", ex),
             _ => null,

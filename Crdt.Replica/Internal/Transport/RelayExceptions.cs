@@ -8,4 +8,17 @@ internal sealed class RelayRefusedException(string message, bool credentialsReje
 {
     /// <summary>True when the token is unknown or revoked (UNAUTHENTICATED / PERMISSION_DENIED on the call itself).</summary>
     public bool CredentialsRejected { get; } = credentialsRejected;
+
+    /// <summary>The gRPC status the relay answered with (its enum name, e.g. "InvalidArgument"), when it answered with one.</summary>
+    public string? Status { get; init; }
+
+    /// <summary>The relay's own words (the status detail), when it answered with a status.</summary>
+    public string? Detail { get; init; }
+
+    /// <summary>
+    /// The relay refused what was sent, not who sent it or when: sending the same ops again will
+    /// never succeed (INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION), so they must
+    /// leave the outbox or they would block every later edit.
+    /// </summary>
+    public bool RefusedForGood => !CredentialsRejected && Status is "InvalidArgument" or "PermissionDenied" or "FailedPrecondition";
 }

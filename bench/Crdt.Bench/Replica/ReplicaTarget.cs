@@ -93,7 +93,8 @@ public sealed class ReplicaTarget : IWorkloadTarget
             {
                 await device.IngestAsync(w1Messages);
             }
-            foreach (var suffix in new[] { "", "-wal" })
+            // The key file goes with the copy: the replica key in the file is protected with it.
+            foreach (var suffix in new[] { "", "-wal", ".key" })
             {
                 if (File.Exists(path + suffix)) File.Copy(path + suffix, copy + suffix);
             }
