@@ -22,7 +22,17 @@ internal sealed class BearerAuthInterceptor(DeviceDirectory devices, RelayMetric
         {
             Refuse(context, "missing 'authorization: Bearer <token>' metadata");
         }
-        var caller = await devices.AuthenticateAsync(header![Scheme.Length..].Trim(), context.CancellationToken).ConfigureAwait(false);
+        CallerIdentity? caller;
+        try
+        {
+            caller = await devices.AuthenticateAsync(header![Scheme.Length..].Trim(), context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Storage.StoreUnavailableException e)
+        {
+            // A token not in the cache cannot be checked while the database is away: retry later.
+            metrics.Refused(nameof(StatusCode.Unavailable), context.Method);
+            throw new RpcException(StatusCode.Unavailable, e.Message);
+        }
         if (caller is null)
         {
             Refuse(context, "the bearer token is unknown or its device was revoked");

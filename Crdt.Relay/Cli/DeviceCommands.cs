@@ -1,12 +1,12 @@
 using System.CommandLine;
 using Crdt.Relay.Devices;
 using Crdt.Relay.Storage;
-using Crdt.Relay.Storage.Sqlite;
 
 namespace Crdt.Relay.Cli;
 
-/// <summary><c>device add|list|revoke</c>: work on the data folder directly, so they run with
-/// or without a relay serving it (a running relay notices revocations within a second).</summary>
+/// <summary><c>device add|list|revoke</c>: work on the data folder (or the PostgreSQL database of
+/// <c>--postgres</c>) directly, so they run with or without relays serving it (every running relay
+/// notices revocations within a second).</summary>
 internal static class DeviceCommands
 {
     public static Command Create(TextWriter output)
@@ -21,6 +21,7 @@ internal static class DeviceCommands
     private static Command Add(TextWriter output)
     {
         var data = CliOptions.Data();
+        var postgres = StoreOptions.Postgres();
         var tenant = CliOptions.Tenant();
         var name = new Option<string>("--name")
         {
@@ -35,7 +36,7 @@ internal static class DeviceCommands
         role.AcceptOnlyFromAmong("technician", "dispatcher", "admin");
         var command = new Command("add", "Register a device and print its bearer token (last line; shown once).")
         {
-            data, name, role, tenant,
+            data, postgres, name, role, tenant,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -46,7 +47,7 @@ internal static class DeviceCommands
                 "dispatcher" => DeviceRoleKind.Dispatcher,
                 _ => DeviceRoleKind.Admin,
             };
-            await using var store = SqliteRelayStore.Open(parsed.GetValue(data)!);
+            await using var store = await StoreOptions.OpenAsync(parsed.GetValue(data)!, parsed.GetValue(postgres), durableCommits: true, cancellationToken);
             try
             {
                 var added = await store.AddDeviceAsync(new NewDevice(parsed.GetValue(tenant)!, parsed.GetValue(name)!, roleKind,
@@ -67,12 +68,13 @@ internal static class DeviceCommands
     private static Command List(TextWriter output)
     {
         var data = CliOptions.Data();
+        var postgres = StoreOptions.Postgres();
         var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's devices. Default: every tenant." };
         var all = new Option<bool>("--all") { Description = "Include revoked devices." };
-        var command = new Command("list", "List the registered devices.") { data, tenant, all };
+        var command = new Command("list", "List the registered devices.") { data, postgres, tenant, all };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            await using var store = SqliteRelayStore.Open(parsed.GetValue(data)!);
+            await using var store = await StoreOptions.OpenAsync(parsed.GetValue(data)!, parsed.GetValue(postgres), durableCommits: true, cancellationToken);
             var devices = await store.ListDevicesAsync(parsed.GetValue(tenant), parsed.GetValue(all), cancellationToken);
             output.WriteLine($"{"TENANT",-16} {"NAME",-24} {"ROLE",-11} {"REGISTERED",-20} REVOKED");
             foreach (var d in devices)
@@ -88,15 +90,16 @@ internal static class DeviceCommands
     private static Command Revoke(TextWriter output)
     {
         var data = CliOptions.Data();
+        var postgres = StoreOptions.Postgres();
         var tenant = CliOptions.Tenant();
         var name = new Argument<string>("NAME") { Description = "The device to revoke." };
         var command = new Command("revoke", "Revoke a device: its token is refused from now on, open streams included.")
         {
-            name, data, tenant,
+            name, data, postgres, tenant,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            await using var store = SqliteRelayStore.Open(parsed.GetValue(data)!);
+            await using var store = await StoreOptions.OpenAsync(parsed.GetValue(data)!, parsed.GetValue(postgres), durableCommits: true, cancellationToken);
             var revoked = await store.RevokeDeviceAsync(parsed.GetValue(tenant)!, parsed.GetValue(name)!, DateTimeOffset.UtcNow, cancellationToken)
                 ?? throw new CliUsageException($"tenant '{parsed.GetValue(tenant)}' has no device named '{parsed.GetValue(name)}'");
             output.WriteLine($"revoked '{revoked.Name}' in tenant '{revoked.Tenant}' at {revoked.RevokedAt!.Value.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");

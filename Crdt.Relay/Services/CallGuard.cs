@@ -1,12 +1,13 @@
 using Crdt.Grpc;
 using Crdt.Grpc.Server;
 using Crdt.Relay.Auth;
+using Crdt.Relay.Storage;
 using Crdt.Relay.Sync;
 
 namespace Crdt.Relay.Services;
 
 /// <summary>Turns the engine's refusals into gRPC statuses, counting and logging each one, and
-/// ends streams of revoked devices with UNAUTHENTICATED.</summary>
+/// ends streams of revoked devices with UNAUTHENTICATED and calls the store cannot serve now with UNAVAILABLE.</summary>
 internal static class CallGuard
 {
     public static async Task<T> RunAsync<T>(RelayEngine engine, ServerCallContext context, Func<CallerIdentity, Task<T>> call)
@@ -19,6 +20,11 @@ internal static class CallGuard
         catch (RelayRefusal refusal)
         {
             throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
+        }
+        catch (StoreUnavailableException unavailable)
+        {
+            // The database is away: nothing of the call was applied; the client retries later.
+            throw Refuse(engine, context, caller, StatusCode.Unavailable, unavailable.Message);
         }
     }
 
@@ -36,6 +42,10 @@ internal static class CallGuard
         catch (RelayRefusal refusal)
         {
             throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
+        }
+        catch (StoreUnavailableException unavailable)
+        {
+            throw Refuse(engine, context, caller, StatusCode.Unavailable, unavailable.Message);
         }
         catch (OperationCanceledException) when (revoked.IsCancellationRequested)
         {

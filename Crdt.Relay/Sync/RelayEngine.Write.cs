@@ -127,9 +127,17 @@ internal sealed partial class RelayEngine
         {
             if (!result.Duplicates[i]) fresh.Add(new CommittedOp(result.Positions[i], ops[i], wires[i], records[i].Payload));
         }
-        lock (tenant.Gate)
+        if (IsShared)
         {
-            tenant.Apply(fresh, result.Head);
+            // Positions below ours may be another node's ops this process has not applied yet.
+            await CatchUpLockedAsync(tenant, result.Head, fresh).ConfigureAwait(false);
+        }
+        else
+        {
+            lock (tenant.Gate)
+            {
+                tenant.Apply(fresh, result.Head);
+            }
         }
         ObserveClock(fresh);
         return result;
@@ -152,6 +160,8 @@ internal sealed partial class RelayEngine
         await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Another node may have changed the document: check the version against the shared log.
+            if (IsShared) await CatchUpLockedAsync(tenant, long.MaxValue, []).ConfigureAwait(false);
             Op op;
             Wire.Op wire;
             lock (tenant.Gate)
