@@ -15,4 +15,11 @@ public interface ISharedRelayStore : IRelayStore
     /// Reconnects by itself when the database goes away; never throws but for cancellation.
     /// </summary>
     Task ListenForAppendsAsync(Action<string?> onAppended, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes a lock on the tenant shared by every process on the store, held until the result is
+    /// disposed (or the process dies). Relay processes share the relay's replica id, so they stamp
+    /// the relay's own ops (Documents.Mutate) under it, one at a time.
+    /// </summary>
+    Task<IAsyncDisposable> LockTenantAsync(string tenant, CancellationToken cancellationToken);
 }

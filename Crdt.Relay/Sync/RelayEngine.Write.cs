@@ -160,7 +160,11 @@ internal sealed partial class RelayEngine
         await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // Another node may have changed the document: check the version against the shared log.
+            // Nodes share the relay's replica id, so they stamp its ops one at a time (a database lock),
+            // each after catching up with the log: its sequence and the document's version are current.
+            await using var stamping = IsShared
+                ? await ((ISharedRelayStore)Store).LockTenantAsync(tenant.Name, cancellationToken).ConfigureAwait(false)
+                : null;
             if (IsShared) await CatchUpLockedAsync(tenant, long.MaxValue, []).ConfigureAwait(false);
             Op op;
             Wire.Op wire;
@@ -187,7 +191,7 @@ internal sealed partial class RelayEngine
             var result = await CommitLockedAsync(tenant, caller, [op], [wire], pins, validateDuplicates: true, replicaOwner: null).ConfigureAwait(false);
             lock (tenant.Gate)
             {
-                tenant.NextRelaySequence = op.Dot.Seq + 1;
+                tenant.NextRelaySequence = Math.Max(tenant.NextRelaySequence, op.Dot.Seq + 1);
             }
             Metrics.OpsStored(result.StoredCount, result.DuplicateCount);
             return (op, result.Positions[0]);

@@ -90,6 +90,29 @@ public sealed class SeveralRelaysTests
     }
 
     [Fact]
+    public async Task Documents_mutations_through_both_nodes_at_once_all_land_though_the_nodes_share_the_relays_replica_id()
+    {
+        await using var relays = await PostgresRelays.StartAsync(nodes: 2);
+        var token = await relays.RegisterAsync("dina", DeviceRoleKind.Dispatcher);
+        var clients = new[] { relays.Client(0, token), relays.Client(1, token) };
+
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(n => Task.Run(async () =>
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                await clients[n].MutateAsync("Part", $"p{n}-{i}", 0,
+                    new Wire.Mutation { SetField = new Wire.SetField { Field = "sku", Value = new Wire.FieldValue { StringValue = $"SKU-{n}-{i}" } } },
+                    new Wire.Mutation { SetField = new Wire.SetField { Field = "name", Value = new Wire.FieldValue { StringValue = $"Part {n}-{i}" } } });
+            }
+        })));
+
+        var log = await relays.Nodes[0].Store.ReadLogAsync("default", 0, 100);
+        Assert.Equal(24, log.Count);
+        Assert.Equal(Enumerable.Range(1, 24).Select(i => (long)i), log.Select(e => e.Sequence).Order());
+        Assert.Equal("SKU-0-11", (await clients[1].GetAsync("Part", "p0-11")).Fields["sku"].StringValue);
+    }
+
+    [Fact]
     public async Task Revoking_through_one_node_ends_the_devices_streams_on_every_node_within_two_seconds()
     {
         await using var relays = await PostgresRelays.StartAsync(nodes: 2);
