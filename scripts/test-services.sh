@@ -65,12 +65,14 @@ rm -f "$out/postgres.pw"
 # A free loopback port: ask the kernel for one, then retry on a race with another process.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
   || echo $((20000 + RANDOM % 30000)); }
+durability=${CRDT_TEST_POSTGRES_DURABILITY--c fsync=off -c synchronous_commit=off -c full_page_writes=off}
 started=0
 for attempt in 1 2 3 4 5; do
   port=$(free_port)
-  # Small and quick: fsync off (a throwaway cluster), sockets only on 127.0.0.1 and in the data folder.
+  # Sockets only on 127.0.0.1 and in the data folder. Quick by default: fsync off (a throwaway
+  # cluster); CRDT_TEST_POSTGRES_DURABILITY= (empty) keeps PostgreSQL's durable defaults, for measurements.
   if as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 \
-      -o "-p $port -h 127.0.0.1 -k $data -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB" \
+      -o "-p $port -h 127.0.0.1 -k $data $durability -c max_connections=200 -c shared_buffers=64MB" \
       start >/dev/null 2>&1; then
     started=1; break
   fi
