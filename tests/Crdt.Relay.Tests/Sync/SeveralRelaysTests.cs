@@ -56,6 +56,35 @@ public sealed class SeveralRelaysTests
     }
 
     [Fact]
+    public async Task Two_serve_processes_on_one_database_serve_one_tenant_push_on_one_live_on_the_other_revoked_on_both()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        var environment = new Dictionary<string, string> { ["CRDT_RELAY_POSTGRES"] = database.ConnectionString };
+        var started = await ServeProcess.StartManyAsync(2, environment);
+        await using var first = started[0];
+        await using var second = started[1];
+        var added = new StringWriter();
+        Assert.Equal(0, await Crdt.Relay.Cli.RelayCli.RunAsync(["device", "add", "--postgres", database.ConnectionString, "--name", "dina", "--role", "dispatcher"], added, TextWriter.Null));
+        var token = added.ToString().TrimEnd().Split('\n').Last().Trim();
+        using var pusher = new RelayClient(first.Address, token, "dina");
+        using var listener = new RelayClient(second.Address, token, "dina");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var subscription = listener.Subscribe(0, cancel.Token);
+        Assert.True(await subscription.ResponseStream.MoveNext(cancel.Token)); // the bootstrap's checkpoint
+
+        var board = new Device("board-1", "dina");
+        var created = board.CreateOrder("wo-1", "tom");
+        await pusher.PushAsync(created);
+
+        Assert.True(await subscription.ResponseStream.MoveNext(cancel.Token));
+        Assert.Equal(created.Dot, OpCodec.FromMessage(subscription.ResponseStream.Current.Op).Dot);
+        Assert.Equal(0, await Crdt.Relay.Cli.RelayCli.RunAsync(["device", "revoke", "dina", "--postgres", database.ConnectionString], TextWriter.Null, TextWriter.Null));
+        var ended = await Assert.ThrowsAsync<RpcException>(async () => { while (await subscription.ResponseStream.MoveNext(cancel.Token)) { } });
+        Assert.Equal(StatusCode.Unauthenticated, ended.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => pusher.PullAsync())).StatusCode);
+    }
+
+    [Fact]
     public async Task Both_nodes_agree_on_state_and_a_cursor_from_one_is_good_on_the_other()
     {
         await using var relays = await PostgresRelays.StartAsync(nodes: 2);
