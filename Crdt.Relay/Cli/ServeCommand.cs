@@ -55,6 +55,12 @@ internal static class ServeCommand
                 Console.Error.WriteLine($"error: cannot serve on {options.Listen}: {e.Message}");
                 return RelayCli.ExitFailure;
             }
+            catch (Storage.StoreUnavailableException e)
+            {
+                // The database went away between opening it and loading the tenants.
+                Console.Error.WriteLine($"error: {e.Message}");
+                return RelayCli.ExitFailure;
+            }
             await using var relay = relayHost;
             Console.Out.WriteLine($"relay serving {relay.Address} ({storeDescription})");
             await relay.WaitForShutdownAsync(cancellationToken);

@@ -15,9 +15,10 @@ public sealed partial class PostgresRelayStore
         {
             // Disposing without Commit rolls back: a refused batch leaves nothing, not even a tenant row.
             await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            var head = await LockTenantAsync(connection, tx, tenant, cancellationToken).ConfigureAwait(false);
-            if (claim is not null) await BindReplicasAsync(connection, tx, tenant, ops, claim, cancellationToken).ConfigureAwait(false);
-            var stored = await StoredDotsAsync(connection, tx, tenant, ops, cancellationToken).ConfigureAwait(false);
+            var replicas = ops.Select(o => o.Replica).Distinct(StringComparer.Ordinal).ToArray();
+            var (head, owners, stored) = await LockAndReadAsync(connection, tx, tenant, ops, replicas, readOwners: claim is not null, cancellationToken)
+                .ConfigureAwait(false);
+            if (claim is not null) await BindReplicasAsync(connection, tx, tenant, replicas, owners, claim, cancellationToken).ConfigureAwait(false);
 
             var positions = new long[ops.Count];
             var duplicates = new bool[ops.Count];
@@ -55,34 +56,74 @@ public sealed partial class PostgresRelayStore
         }, cancellationToken);
     }
 
-    /// <summary>Creates the tenant when missing and locks its row until the transaction ends; returns
-    /// its head. Every appender of the tenant passes here, so they run one at a time, in commit order.</summary>
-    private static async Task<long> LockTenantAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, CancellationToken cancellationToken)
+    /// <summary>What an append needs to know before it chooses positions, read in one round trip:
+    /// the tenant's head (creating the tenant when missing and locking its row until the transaction
+    /// ends: every appender of the tenant passes here, so they run one at a time, in commit order),
+    /// the owners of the batch's replica ids (when a claim is checked), and the batch's dots the tenant
+    /// already holds. The statements run in order, so the last two read after the lock is held.</summary>
+    private static async Task<(long Head, Dictionary<string, (string Device, byte[]? KeyHash)> Owners,
+        Dictionary<(string Replica, long Sequence), (long Position, byte[] Payload)> Stored)> LockAndReadAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, IReadOnlyList<OpRecord> ops, string[] replicas, bool readOwners,
+        CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, tx, """
-            INSERT INTO tenants(name, created_at) VALUES(@t, @at)
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var lockTenant = new NpgsqlBatchCommand("""
+            INSERT INTO tenants(name, created_at) VALUES($1, $2)
             ON CONFLICT(name) DO UPDATE SET head = tenants.head
             RETURNING head;
-            """, ("t", tenant), ("at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            """);
+        lockTenant.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        lockTenant.Parameters.Add(new NpgsqlParameter { Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+        batch.BatchCommands.Add(lockTenant);
+        if (readOwners)
+        {
+            var owners = new NpgsqlBatchCommand("SELECT replica, device, key_hash FROM replica_owners WHERE tenant = $1 AND replica = ANY($2);");
+            owners.Parameters.Add(new NpgsqlParameter { Value = tenant });
+            owners.Parameters.Add(new NpgsqlParameter { Value = replicas });
+            batch.BatchCommands.Add(owners);
+        }
+        // One range per replica (a push usually carries one replica's consecutive sequences).
+        var ranges = ops.GroupBy(o => o.Replica, StringComparer.Ordinal)
+            .Select(g => (Replica: g.Key, Low: g.Min(o => o.Sequence), High: g.Max(o => o.Sequence))).ToArray();
+        var dots = new NpgsqlBatchCommand("""
+            SELECT o.replica, o.seq, o.position, o.payload
+            FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS w(replica, lo, hi)
+            JOIN ops o ON o.tenant = $1 AND o.replica = w.replica AND o.seq BETWEEN w.lo AND w.hi;
+            """);
+        dots.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        dots.Parameters.Add(new NpgsqlParameter { Value = ranges.Select(r => r.Replica).ToArray() });
+        dots.Parameters.Add(new NpgsqlParameter { Value = ranges.Select(r => r.Low).ToArray() });
+        dots.Parameters.Add(new NpgsqlParameter { Value = ranges.Select(r => r.High).ToArray() });
+        batch.BatchCommands.Add(dots);
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var head = reader.GetInt64(0);
+        var found = new Dictionary<string, (string, byte[]?)>(StringComparer.Ordinal);
+        if (readOwners)
+        {
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2));
+            }
+        }
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var wanted = ops.Select(o => (o.Replica, o.Sequence)).ToHashSet();
+        var stored = new Dictionary<(string, long), (long, byte[])>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var dot = (reader.GetString(0), reader.GetInt64(1));
+            if (wanted.Contains(dot)) stored[dot] = (reader.GetInt64(2), reader.GetFieldValue<byte[]>(3));
+        }
+        return (head, found, stored);
     }
 
     /// <summary>Binds the batch's unowned replica ids to the claim; a replica id the claim does not
     /// match fails the batch (see <see cref="IRelayStore.AppendAsync(string, IReadOnlyList{OpRecord}, ReplicaClaim?, CancellationToken)"/>).</summary>
-    private static async Task BindReplicasAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, IReadOnlyList<OpRecord> ops,
-        ReplicaClaim claim, CancellationToken cancellationToken)
+    private static async Task BindReplicasAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, string[] replicas,
+        Dictionary<string, (string Device, byte[]? KeyHash)> owners, ReplicaClaim claim, CancellationToken cancellationToken)
     {
-        var replicas = ops.Select(o => o.Replica).Distinct(StringComparer.Ordinal).ToArray();
-        var owners = new Dictionary<string, (string Device, byte[]? KeyHash)>(StringComparer.Ordinal);
-        await using (var find = Command(connection, tx, "SELECT replica, device, key_hash FROM replica_owners WHERE tenant = @t AND replica = ANY(@r);",
-            ("t", tenant), ("r", replicas)))
-        await using (var reader = await find.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                owners[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2));
-            }
-        }
         foreach (var replica in replicas)
         {
             if (!owners.TryGetValue(replica, out var owner))
@@ -104,30 +145,6 @@ public sealed partial class PostgresRelayStore
                 await remember.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
-    }
-
-    /// <summary>The dots of the batch the tenant already holds, with their positions and payloads.</summary>
-    private static async Task<Dictionary<(string Replica, long Sequence), (long Position, byte[] Payload)>> StoredDotsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, string tenant, IReadOnlyList<OpRecord> ops, CancellationToken cancellationToken)
-    {
-        var found = new Dictionary<(string, long), (long, byte[])>();
-        // One range per replica (a push usually carries one replica's consecutive sequences).
-        var ranges = ops.GroupBy(o => o.Replica, StringComparer.Ordinal)
-            .Select(g => (Replica: g.Key, Low: g.Min(o => o.Sequence), High: g.Max(o => o.Sequence))).ToArray();
-        await using var command = Command(connection, tx, """
-            SELECT o.replica, o.seq, o.position, o.payload
-            FROM unnest(@r::text[], @lo::bigint[], @hi::bigint[]) AS w(replica, lo, hi)
-            JOIN ops o ON o.tenant = @t AND o.replica = w.replica AND o.seq BETWEEN w.lo AND w.hi;
-            """, ("t", tenant), ("r", ranges.Select(r => r.Replica).ToArray()), ("lo", ranges.Select(r => r.Low).ToArray()),
-            ("hi", ranges.Select(r => r.High).ToArray()));
-        var wanted = ops.Select(o => (o.Replica, o.Sequence)).ToHashSet();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var dot = (reader.GetString(0), reader.GetInt64(1));
-            if (wanted.Contains(dot)) found[dot] = (reader.GetInt64(2), reader.GetFieldValue<byte[]>(3));
-        }
-        return found;
     }
 
     /// <summary>Inserts the batch's new ops, moves the tenant's head and wakes the other relay processes

@@ -58,6 +58,8 @@ public sealed partial class PostgresRelayStore : ISharedRelayStore
         builder.ApplicationName ??= "crdt-relay";
         // Fail fast on an unreachable server instead of Npgsql's 15 s default.
         if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase)) builder.Timeout = 5;
+        // The append's few statements run on every push: let Npgsql prepare them once per connection.
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 32;
         var source = NpgsqlDataSource.Create(builder.ConnectionString);
         var store = new PostgresRelayStore(source, server);
         try
