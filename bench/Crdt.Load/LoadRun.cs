@@ -139,10 +139,10 @@ internal static class LoadRun
         return [.. latencies];
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    private static async Task<List<(string Name, string Token)>> RegisterAsync(
+    internal static async Task<List<(string Name, string Token)>> RegisterAsync(
         Uri relay, string adminToken, string prefix, DeviceRole role, int count, CancellationToken cancellationToken)
     {
         using var admin = GrpcChannel.ForAddress(relay);
