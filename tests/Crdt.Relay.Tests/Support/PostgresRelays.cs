@@ -23,7 +23,9 @@ public sealed class PostgresRelays : IAsyncDisposable
     public List<RelayHost> Nodes { get; }
 
     /// <param name="connectionStringOf">How node i reaches the database, given the database's own connection string.</param>
-    public static async Task<PostgresRelays> StartAsync(int nodes, Func<int, string, string>? connectionStringOf = null)
+    /// <param name="storeOf">What node i runs on, given its PostgreSQL store (default: that store).</param>
+    public static async Task<PostgresRelays> StartAsync(int nodes, Func<int, string, string>? connectionStringOf = null,
+        Func<int, ISharedRelayStore, IRelayStore>? storeOf = null)
     {
         var database = await PostgresTestDatabase.CreateAsync();
         var hosts = new List<RelayHost>();
@@ -35,7 +37,7 @@ public sealed class PostgresRelays : IAsyncDisposable
                 Listen = new IPEndPoint(IPAddress.Loopback, 0),
                 DevicePollInterval = TimeSpan.FromMilliseconds(100),
                 ConfigureLogging = logging => logging.SetMinimumLevel(LogLevel.Critical),
-            }, store));
+            }, storeOf?.Invoke(i, store) ?? store));
         }
         return new PostgresRelays(database, hosts);
     }

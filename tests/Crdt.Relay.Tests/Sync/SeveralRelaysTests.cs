@@ -85,6 +85,27 @@ public sealed class SeveralRelaysTests
     }
 
     [Fact]
+    public async Task A_node_that_hears_no_wake_ups_still_delivers_every_op_from_its_sweep_of_the_log()
+    {
+        await using var relays = await PostgresRelays.StartAsync(nodes: 2, storeOf: (i, store) => i == 1 ? DeafStore.Over(store) : store);
+        var token = await relays.RegisterAsync("dina", DeviceRoleKind.Dispatcher);
+        var board = new Device("board-1", "dina");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var subscription = relays.Client(1, token).Subscribe(0, cancel.Token);
+        Assert.True(await subscription.ResponseStream.MoveNext(cancel.Token)); // the bootstrap's checkpoint
+
+        var ops = new[] { board.CreateOrder("wo-1", "tom"), board.Set(Device.Order("wo-1"), WorkOrderFields.Priority, "high") };
+        foreach (var op in ops) await relays.Client(0, token).PushAsync(op);
+
+        var received = new List<Dot>();
+        while (received.Count < ops.Length && await subscription.ResponseStream.MoveNext(cancel.Token))
+        {
+            if (subscription.ResponseStream.Current.Op is { } op) received.Add(OpCodec.FromMessage(op).Dot);
+        }
+        Assert.Equal(ops.Select(o => o.Dot), received);
+    }
+
+    [Fact]
     public async Task Both_nodes_agree_on_state_and_a_cursor_from_one_is_good_on_the_other()
     {
         await using var relays = await PostgresRelays.StartAsync(nodes: 2);
