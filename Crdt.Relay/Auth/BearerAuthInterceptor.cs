@@ -53,9 +53,18 @@ internal sealed class BearerAuthInterceptor(DeviceDirectory devices, RelayMetric
         {
             throw Refuse(context, "missing 'authorization: Bearer <token>' metadata");
         }
-        var caller = await devices.AuthenticateAsync(header[Scheme.Length..].Trim(), context.CancellationToken).ConfigureAwait(false)
-            ?? throw Refuse(context, "the bearer token is unknown or its device was revoked");
-        context.UserState[typeof(CallerIdentity)] = caller;
+        CallerIdentity? caller;
+        try
+        {
+            caller = await devices.AuthenticateAsync(header[Scheme.Length..].Trim(), context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Storage.StoreUnavailableException e)
+        {
+            // A token not in the cache cannot be checked while the database is away: retry later.
+            metrics.Refused(nameof(StatusCode.Unavailable), context.Method);
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+        }
+        context.UserState[typeof(CallerIdentity)] = caller ?? throw Refuse(context, "the bearer token is unknown or its device was revoked");
     }
 
     private RpcException Refuse(ServerCallContext context, string message)

@@ -47,20 +47,6 @@ internal static class CliOptions
         return option;
     }
 
-    /// <summary>The data folder for commands that read or change an existing relay: a mistyped
-    /// path must not silently create (and then list or revoke in) an empty relay.</summary>
-    public static Option<string> ExistingData()
-    {
-        var option = Data();
-        option.Validators.Add(result =>
-        {
-            var path = result.GetValueOrDefault<string>();
-            if (!File.Exists(Storage.Sqlite.SqliteRelayStore.DatabasePath(path ?? DefaultData)))
-                result.AddError($"--data '{path}': no relay data there (run 'device add' or 'serve' to create one)");
-        });
-        return option;
-    }
-
     /// <summary><c>--web-listen HOST:PORT</c>: the HTTP/1.1 listener for gRPC-Web; <c>none</c> turns it off.</summary>
     public static Option<string> WebListen()
     {

@@ -1,12 +1,12 @@
 using System.CommandLine;
 using Crdt.Relay.Devices;
 using Crdt.Relay.Storage;
-using Crdt.Relay.Storage.Sqlite;
 
 namespace Crdt.Relay.Cli;
 
-/// <summary><c>device add|list|revoke</c>: work on the data folder directly, so they run with
-/// or without a relay serving it (a running relay notices revocations within a second).</summary>
+/// <summary><c>device add|list|revoke</c>: work on the data folder (or the PostgreSQL database of
+/// <c>--postgres</c>) directly, so they run with or without relays serving it (every running relay
+/// notices revocations within a second).</summary>
 internal static class DeviceCommands
 {
     public static Command Create(TextWriter output)
@@ -21,6 +21,7 @@ internal static class DeviceCommands
     private static Command Add(TextWriter output)
     {
         var data = CliOptions.Data();
+        var postgres = StoreOptions.Postgres();
         var tenant = CliOptions.Tenant();
         var name = new Option<string>("--name")
         {
@@ -35,7 +36,7 @@ internal static class DeviceCommands
         role.AcceptOnlyFromAmong("technician", "dispatcher", "admin");
         var command = new Command("add", "Register a device and print its bearer token (last line; shown once).")
         {
-            data, name, role, tenant,
+            data, postgres, name, role, tenant,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -46,13 +47,9 @@ internal static class DeviceCommands
                 "dispatcher" => DeviceRoleKind.Dispatcher,
                 _ => DeviceRoleKind.Admin,
             };
-            var folder = parsed.GetValue(data)!;
-            if (!File.Exists(SqliteRelayStore.DatabasePath(folder)))
-            {
-                // The first device creates the relay's data; say where, so a mistyped --data shows.
-                output.WriteLine($"created relay data in {Path.GetFullPath(folder)}");
-            }
-            await using var store = SqliteRelayStore.Open(folder);
+            // The first device creates the relay's data; say where, so a mistyped --data shows.
+            await using var store = await StoreOptions.OpenAsync(parsed.GetValue(data)!, parsed.GetValue(postgres), durableCommits: true, cancellationToken,
+                created: folder => output.WriteLine($"created relay data in {folder}"));
             try
             {
                 var added = await store.AddDeviceAsync(new NewDevice(parsed.GetValue(tenant)!, parsed.GetValue(name)!, roleKind,
@@ -72,13 +69,14 @@ internal static class DeviceCommands
 
     private static Command List(TextWriter output)
     {
-        var data = CliOptions.ExistingData();
+        var data = CliOptions.Data();
+        var postgres = StoreOptions.Postgres();
         var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's devices. Default: every tenant." };
         var all = new Option<bool>("--all") { Description = "Include revoked devices." };
-        var command = new Command("list", "List the registered devices.") { data, tenant, all };
+        var command = new Command("list", "List the registered devices.") { data, postgres, tenant, all };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            await using var store = SqliteRelayStore.Open(parsed.GetValue(data)!);
+            await using var store = await StoreOptions.OpenAsync(parsed.GetValue(data)!, parsed.GetValue(postgres), durableCommits: true, cancellationToken, mustExist: true);
             var devices = await store.ListDevicesAsync(parsed.GetValue(tenant), parsed.GetValue(all), cancellationToken);
             output.WriteLine($"{"TENANT",-16} {"NAME",-24} {"ROLE",-11} {"REGISTERED",-20} REVOKED");
             foreach (var d in devices)
@@ -93,16 +91,17 @@ internal static class DeviceCommands
 
     private static Command Revoke(TextWriter output)
     {
-        var data = CliOptions.ExistingData();
+        var data = CliOptions.Data();
+        var postgres = StoreOptions.Postgres();
         var tenant = CliOptions.Tenant();
         var name = new Argument<string>("NAME") { Description = "The device to revoke." };
         var command = new Command("revoke", "Revoke a device: its token is refused from now on, open streams included.")
         {
-            name, data, tenant,
+            name, data, postgres, tenant,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            await using var store = SqliteRelayStore.Open(parsed.GetValue(data)!);
+            await using var store = await StoreOptions.OpenAsync(parsed.GetValue(data)!, parsed.GetValue(postgres), durableCommits: true, cancellationToken, mustExist: true);
             var revoked = await store.RevokeDeviceAsync(parsed.GetValue(tenant)!, parsed.GetValue(name)!, DateTimeOffset.UtcNow, cancellationToken)
                 ?? throw new CliUsageException($"tenant '{parsed.GetValue(tenant)}' has no device named '{parsed.GetValue(name)}'");
             output.WriteLine($"revoked '{revoked.Name}' in tenant '{revoked.Tenant}' at {revoked.RevokedAt!.Value.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");

@@ -9,6 +9,7 @@ internal static class ServeCommand
     public static Command Create()
     {
         var data = CliOptions.Data();
+        var postgres = StoreOptions.Postgres();
         var listen = CliOptions.Listen();
         var webListen = CliOptions.WebListen();
         var tlsCert = CliOptions.ExistingFile("--tls-cert", "PEM certificate file: serve TLS instead of h2c (needs --tls-key).");
@@ -22,9 +23,9 @@ internal static class ServeCommand
         {
             if (r.GetValueOrDefault<int>() <= 0) r.AddError("--max-clock-skew-seconds must be positive");
         });
-        var command = new Command("serve", "Run the relay (SQLite storage in --data, h2c or TLS on --listen).")
+        var command = new Command("serve", "Run the relay (SQLite storage in --data or PostgreSQL with --postgres, h2c or TLS on --listen).")
         {
-            data, listen, webListen, tlsCert, tlsKey, skew,
+            data, postgres, listen, webListen, tlsCert, tlsKey, skew,
         };
         command.Validators.Add(r =>
         {
@@ -42,10 +43,13 @@ internal static class ServeCommand
                 TlsKeyPath = parsed.GetValue(tlsKey),
                 MaxClockSkew = TimeSpan.FromSeconds(parsed.GetValue(skew)),
             };
+            // A store that cannot be opened (unreachable PostgreSQL, refused login) is exit code 2.
+            var store = await StoreOptions.OpenAsync(options.DataDirectory, parsed.GetValue(postgres), options.DurableCommits, cancellationToken);
+            var storeDescription = StoreOptions.Describe(store, options.DataDirectory);
             RelayHost relayHost;
             try
             {
-                relayHost = await RelayHost.StartAsync(options, cancellationToken);
+                relayHost = await RelayHost.StartAsync(options, store, cancellationToken);
             }
             catch (IOException e)
             {
@@ -53,8 +57,14 @@ internal static class ServeCommand
                 Console.Error.WriteLine($"error: cannot serve on {options.Listen}: {e.Message}");
                 return RelayCli.ExitFailure;
             }
+            catch (Storage.StoreUnavailableException e)
+            {
+                // The database went away between opening it and loading the tenants.
+                Console.Error.WriteLine($"error: {e.Message}");
+                return RelayCli.ExitFailure;
+            }
             await using var relay = relayHost;
-            Console.Out.WriteLine($"relay serving {relay.Address} (data: {Path.GetFullPath(options.DataDirectory)})");
+            Console.Out.WriteLine($"relay serving {relay.Address} ({storeDescription})");
             if (relay.WebAddress is { } web) Console.Out.WriteLine($"relay serving gRPC-Web on {web} (HTTP/1.1)");
             await relay.WaitForShutdownAsync(cancellationToken);
             return RelayCli.ExitOk;

@@ -1,11 +1,12 @@
 using Grpc.Core;
 using Crdt.Relay.Auth;
+using Crdt.Relay.Storage;
 using Crdt.Relay.Sync;
 
 namespace Crdt.Relay.Services;
 
 /// <summary>Turns the engine's refusals into gRPC statuses, counting and logging each one, and
-/// ends streams of revoked devices with UNAUTHENTICATED.</summary>
+/// ends streams of revoked devices with UNAUTHENTICATED and calls the store cannot serve now with UNAVAILABLE.</summary>
 internal static class CallGuard
 {
     public static async Task<T> RunAsync<T>(RelayEngine engine, ServerCallContext context, Func<CallerIdentity, Task<T>> call)

@@ -26,3 +26,13 @@ public sealed class ReplicaOwnedException(string replica, string owner)
     public string Replica { get; } = replica;
     public string Owner { get; } = owner;
 }
+
+/// <summary>The store cannot be reached right now (database down, restarting, connection lost):
+/// the call may succeed later and nothing of it was applied. The message names the server
+/// (host and port) and never the credentials.</summary>
+public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The store could not be opened: unreachable server, refused login, missing database, a
+/// connection string that does not parse, or data written by a newer relay. One line, naming the
+/// server and never the credentials.</summary>
+public sealed class StoreOpenException(string message, Exception? inner = null) : Exception(message, inner);

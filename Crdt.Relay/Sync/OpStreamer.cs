@@ -43,6 +43,9 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, ISer
         var limit = live ? int.MaxValue : (int)(maxItems == 0 ? DefaultMaxItems : maxItems);
         var cursor = (long)cursorValue;
 
+        // A cursor from another node (pushed there) may be ahead of what this node has applied yet.
+        if (engine.IsShared && cursor > _tenant.Head) await engine.CatchUpAsync(_tenant, cancellationToken).ConfigureAwait(false);
+
         CommitNode node;
         List<Wire.DocumentSnapshot>? bootstrap = null;
         lock (_tenant.Gate)

@@ -34,6 +34,9 @@ internal sealed partial class RelayEngine
         {
             case TenantFaultedException faulted:
                 return new RelayRefusal(StatusCode.DataLoss, faulted.Message);
+            case StoreUnavailableException unavailable:
+                // The database is away (PostgreSQL): nothing of the call was applied; retry later.
+                return new RelayRefusal(StatusCode.Unavailable, unavailable.Message);
             case var other when Store.DescribeFault(other) is { } fault:
                 if (fault.DataLost) RecordProblem("store", fault.Message, other);
                 else Log.StoreFault(other, fault.Message);

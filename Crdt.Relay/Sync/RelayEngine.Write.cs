@@ -141,9 +141,17 @@ internal sealed partial class RelayEngine
         {
             if (!result.Duplicates[i]) fresh.Add(new CommittedOp(result.Positions[i], ops[i], wires[i], records[i].Payload));
         }
-        lock (tenant.Gate)
+        if (IsShared)
         {
-            tenant.Apply(fresh, result.Head);
+            // Positions below ours may be another node's ops this process has not applied yet.
+            await CatchUpLockedAsync(tenant, result.Head, fresh).ConfigureAwait(false);
+        }
+        else
+        {
+            lock (tenant.Gate)
+            {
+                tenant.Apply(fresh, result.Head);
+            }
         }
         ObserveClock(fresh);
         return result;
@@ -166,6 +174,12 @@ internal sealed partial class RelayEngine
         await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Nodes share the relay's replica id, so they stamp its ops one at a time (a database lock),
+            // each after catching up with the log: its sequence and the document's version are current.
+            await using var stamping = IsShared
+                ? await ((ISharedRelayStore)Store).LockTenantAsync(tenant.Name, cancellationToken).ConfigureAwait(false)
+                : null;
+            if (IsShared) await CatchUpLockedAsync(tenant, long.MaxValue, []).ConfigureAwait(false);
             Op op;
             Wire.Op wire;
             lock (tenant.Gate)
@@ -191,7 +205,7 @@ internal sealed partial class RelayEngine
             var result = await CommitLockedAsync(tenant, caller, [op], [wire], pins, validateDuplicates: true, replicaOwner: null).ConfigureAwait(false);
             lock (tenant.Gate)
             {
-                tenant.NextRelaySequence = op.Dot.Seq + 1;
+                tenant.NextRelaySequence = Math.Max(tenant.NextRelaySequence, op.Dot.Seq + 1);
             }
             Metrics.OpsStored(result.StoredCount, result.DuplicateCount);
             return (op, result.Positions[0]);

@@ -80,12 +80,25 @@ internal sealed partial class RelayEngine : IAsyncDisposable
                 // reason loads on its next call).
             }
         }
+        engine.FollowOtherNodes();
         return engine;
     }
 
     /// <summary>The tenant's state, loaded from the store the first time it is asked for.</summary>
-    public Task<TenantState> TenantAsync(string tenant, CancellationToken cancellationToken = default) =>
-        _tenants.GetOrAdd(tenant, name => new Lazy<Task<TenantState>>(() => LoadTenantAsync(name))).Value.WaitAsync(cancellationToken);
+    public async Task<TenantState> TenantAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        var loading = _tenants.GetOrAdd(tenant, name => new Lazy<Task<TenantState>>(() => LoadTenantAsync(name)));
+        try
+        {
+            return await loading.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch when (loading.Value.IsFaulted)
+        {
+            // A load the database broke off (it went away) is tried again by the next call, not kept.
+            _tenants.TryRemove(new KeyValuePair<string, Lazy<Task<TenantState>>>(tenant, loading));
+            throw;
+        }
+    }
 
     private async Task<TenantState> LoadTenantAsync(string name)
     {
@@ -171,6 +184,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _shutdown.Cancel();
+        await StopFollowingAsync().ConfigureAwait(false);
         await Devices.DisposeAsync().ConfigureAwait(false);
         await Store.DisposeAsync().ConfigureAwait(false);
         Metrics.Dispose();

@@ -41,6 +41,12 @@ internal sealed record LoadReport(
 
     public long SteadyDeliveries { get; init; }
 
+    /// <summary>What the relays stored into, e.g. "SQLite, durable commits".</summary>
+    public string Storage { get; init; } = "SQLite, durable commits";
+
+    /// <summary>Relay processes (CPU is their sum, peak RSS the largest).</summary>
+    public int Relays { get; init; } = 1;
+
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -49,14 +55,14 @@ internal sealed record LoadReport(
     {
         static string N(double v) => v.ToString(v >= 100 ? "N0" : "N1", CultureInfo.InvariantCulture);
         output.WriteLine($"load: {Devices} devices x {EditsPerDevice} offline edits, {Subscribers} live subscribers, pushes of {BatchSize} ops");
-        output.WriteLine($"machine: {Nproc} cores, {Cpu}; relay in its own process (SQLite, durable commits) on 127.0.0.1; load average at start {LoadAverage}");
+        output.WriteLine($"machine: {Nproc} cores, {Cpu}; {(Relays == 1 ? "relay in its own process" : $"{Relays} relay processes, devices and subscribers on different ones")} ({Storage}) on 127.0.0.1; load average at start {LoadAverage}");
         output.WriteLine($"  offline edits          {N(OfflineEditMs)} ms for {N(OpsPushed)} ops (not part of the sync figures)");
         output.WriteLine($"  ops stored             {N(OpsStored)} in {N(PushMs)} ms = {N(OpsStoredPerSec)} ops/s   (target >= 50,000: {(OpsStoredPerSec >= 50_000 ? "met" : "MISSED")})");
         output.WriteLine($"  sync (push + pull)     {N(SyncMs)} ms for all devices at once");
         output.WriteLine($"  push -> subscriber     p50 {N(PushToSubscriberP50Ms)} ms, p99 {N(PushToSubscriberP99Ms)} ms, max {N(PushToSubscriberMaxMs)} ms over {N(Deliveries)} deliveries   (p99 target <= 250: {(PushToSubscriberP99Ms <= 250 ? "met" : "MISSED")})");
         output.WriteLine($"  commit -> subscriber   p99 {N(CommitToSubscriberP99Ms)} ms during the burst (from the push's acknowledgement)   (target <= 100: {(CommitToSubscriberP99Ms <= 100 ? "met" : "MISSED")})");
         output.WriteLine($"  steady load            {N(SteadyOpsPerSec)} ops/s (half the burst's capacity): push -> subscriber p99 {N(SteadyPushToSubscriberP99Ms)} ms over {N(SteadyDeliveries)} deliveries   (target <= 250: {(SteadyPushToSubscriberP99Ms <= 250 ? "met" : "MISSED")})");
-        output.WriteLine($"  relay CPU              {RelayCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s during the sync ({N(RelayCpuMicrosPerOp)} µs per op stored); peak RSS {N(RelayPeakRssBytes / 1048576.0)} MiB");
+        output.WriteLine($"  relay CPU              {RelayCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s during the sync ({N(RelayCpuMicrosPerOp)} µs per op stored{(Relays > 1 ? ", all relays" : "")}); peak RSS {N(RelayPeakRssBytes / 1048576.0)} MiB");
         output.WriteLine($"  harness CPU            {HarnessCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s during the sync (devices and subscribers, the same cores)");
         output.WriteLine($"  bytes on the wire      {N(DeviceWireBytesPerOp)} B/op device<->relay (push + pull), {N(SubscriberWireBytesPerOp)} B/op per subscriber");
     }

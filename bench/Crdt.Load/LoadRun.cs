@@ -8,7 +8,9 @@ namespace Crdt.Load;
 /// <summary>
 /// One load run: a relay in its own process; N technician devices each make M offline edits,
 /// then all sync at once (push in batches, then pull) while S dispatcher devices hold live
-/// subscriptions and time each op from the start of its push to its arrival.
+/// subscriptions and time each op from the start of its push to its arrival. On PostgreSQL
+/// (<c>--postgres</c>) with several relays (<c>--relays</c>), the devices push through all relays but
+/// the last and the subscribers listen on the last, so every delivery crosses nodes.
 /// </summary>
 internal static class LoadRun
 {
@@ -16,15 +18,23 @@ internal static class LoadRun
     {
         string data = Path.Combine(Path.GetTempPath(), $"crdt-load-{Guid.NewGuid():N}");
         Directory.CreateDirectory(data);
+        await using var database = options.Postgres is null ? null : await LoadDatabase.CreateAsync(options.Postgres, cancellationToken).ConfigureAwait(false);
+        var relays = new List<RelayProcess>();
         try
         {
-            string adminToken = await RelayProcess.RegisterAdminAsync(data, cancellationToken).ConfigureAwait(false);
-            await using var relay = await RelayProcess.StartAsync(data, cancellationToken).ConfigureAwait(false);
-            log.WriteLine($"relay pid {relay.Pid} serving {relay.Address}");
-            return await MeasureAsync(options, relay, adminToken, log, cancellationToken).ConfigureAwait(false);
+            string adminToken = await RelayProcess.RegisterAdminAsync(data, database?.ConnectionString, cancellationToken).ConfigureAwait(false);
+            for (int i = 0; i < options.Relays; i++)
+            {
+                var relay = await RelayProcess.StartAsync(data, database?.ConnectionString, cancellationToken).ConfigureAwait(false);
+                relays.Add(relay);
+                log.WriteLine($"relay pid {relay.Pid} serving {relay.Address}");
+            }
+            var report = await MeasureAsync(options, relays, adminToken, log, cancellationToken).ConfigureAwait(false);
+            return report with { Storage = database is null ? "SQLite, durable commits" : "PostgreSQL " + database.ServerVersion, Relays = relays.Count };
         }
         finally
         {
+            foreach (var relay in relays) await relay.DisposeAsync().ConfigureAwait(false);
             try
             {
                 Directory.Delete(data, recursive: true);
@@ -35,16 +45,20 @@ internal static class LoadRun
         }
     }
 
-    private static async Task<LoadReport> MeasureAsync(LoadOptions options, RelayProcess relay, string adminToken, TextWriter log, CancellationToken cancellationToken)
+    private static async Task<LoadReport> MeasureAsync(LoadOptions options, List<RelayProcess> relays, string adminToken, TextWriter log, CancellationToken cancellationToken)
     {
+        var relay = relays[0];
+        // Devices on every relay but the last (all on the one when alone); subscribers on the last.
+        Uri PusherNode(int device) => relays[relays.Count == 1 ? 0 : device % (relays.Count - 1)].Address;
+        var subscriberNode = relays[^1].Address;
         string loadAtStart = MachineFacts.LoadAverage();
         var deviceWire = new WireBytes();
         var subscriberWire = new WireBytes();
         var techTokens = await RegisterAsync(relay.Address, adminToken, "tech", DeviceRole.Technician, options.Devices, cancellationToken).ConfigureAwait(false);
         var dispatchTokens = await RegisterAsync(relay.Address, adminToken, "dispatch", DeviceRole.Dispatcher, options.Subscribers, cancellationToken).ConfigureAwait(false);
 
-        var devices = techTokens.Select(t => new SimulatedDevice(t.Name, t.Token, relay.Address, deviceWire)).ToList();
-        var subscribers = dispatchTokens.Select(t => new LiveSubscriber(t.Token, relay.Address, subscriberWire)).ToList();
+        var devices = techTokens.Select((t, i) => new SimulatedDevice(t.Name, t.Token, PusherNode(i), deviceWire)).ToList();
+        var subscribers = dispatchTokens.Select(t => new LiveSubscriber(t.Token, subscriberNode, subscriberWire)).ToList();
         using var stopSubscribers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
@@ -58,7 +72,7 @@ internal static class LoadRun
             await Task.WhenAll(subscribers.Select(s => s.Ready)).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             var arrivals = subscribers.Select(s => s.AllArrived(totalOps)).ToList();
 
-            double cpuBefore = relay.CpuSeconds();
+            double cpuBefore = relays.Sum(r => r.CpuSeconds());
             double harnessCpuBefore = HarnessCpuSeconds();
             long deviceBytesBefore = deviceWire.Total, subscriberBytesBefore = subscriberWire.Total;
             long syncStart = Stopwatch.GetTimestamp();
@@ -74,7 +88,7 @@ internal static class LoadRun
                 throw new TimeoutException($"subscribers did not receive all {totalOps} ops within 60 s of the sync " +
                     $"(received: {string.Join(", ", subscribers.Select(s => s.ArrivedAt.Count))})");
             }
-            double cpu = relay.CpuSeconds() - cpuBefore;
+            double cpu = relays.Sum(r => r.CpuSeconds()) - cpuBefore;
             double harnessCpu = HarnessCpuSeconds() - harnessCpuBefore;
             long deviceBytes = deviceWire.Total - deviceBytesBefore;
             long subscriberBytes = subscriberWire.Total - subscriberBytesBefore;
@@ -107,7 +121,7 @@ internal static class LoadRun
                 options.Devices, options.Edits, options.Subscribers, options.BatchSize, totalOps, stored,
                 offlineMs, pushMs, stored / (pushMs / 1000), syncMs,
                 Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies.Length == 0 ? 0 : latencies[^1], latencies.Length,
-                cpu, stored == 0 ? 0 : cpu * 1e6 / stored, harnessCpu, relay.PeakRssBytes(),
+                cpu, stored == 0 ? 0 : cpu * 1e6 / stored, harnessCpu, relays.Max(r => r.PeakRssBytes()),
                 (double)deviceBytes / totalOps, options.Subscribers == 0 ? 0 : (double)subscriberBytes / options.Subscribers / totalOps,
                 Environment.ProcessorCount, MachineFacts.MachineCpu(), loadAtStart)
             {
@@ -165,10 +179,10 @@ internal static class LoadRun
         return [.. latencies];
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    private static async Task<List<(string Name, string Token)>> RegisterAsync(
+    internal static async Task<List<(string Name, string Token)>> RegisterAsync(
         Uri relay, string adminToken, string prefix, DeviceRole role, int count, CancellationToken cancellationToken)
     {
         using var admin = GrpcChannel.ForAddress(relay);

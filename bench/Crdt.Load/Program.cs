@@ -7,9 +7,14 @@ using Crdt.Load;
 // Two focused measurements sit beside it as subcommands:
 //   relay-push [--devices 100] [--ops 500] [--batch 500] [--orders 500] [--durable true|false]
 //   replica [SCALE]   durable local edits/s, opening 10,000 orders, 50,000-op sync round trip
+//   cross-node --postgres SERVER [--ops 300]   push on one relay -> Subscribe on another, one op at a time
 if (args.Length > 0 && args[0] == "relay-push")
 {
     return await Crdt.Load.RelayBench.RelayPushBench.RunAsync(args[1..]);
+}
+if (args.Length > 0 && args[0] == "cross-node")
+{
+    return await CrossNodeLatency.RunAsync(args[1..]);
 }
 if (args.Length > 0 && args[0] == "replica")
 {
@@ -22,17 +27,27 @@ var orders = new Option<int>("--orders") { Description = "Work orders each devic
 var subscribers = new Option<int>("--subscribers") { Description = "Live dispatcher subscribers.", DefaultValueFactory = _ => 4 };
 var batch = new Option<int>("--batch") { Description = "Ops per push.", DefaultValueFactory = _ => 250 };
 var json = new Option<FileInfo?>("--json") { Description = "Also write the figures to this JSON file." };
+var postgres = new Option<string?>("--postgres")
+{
+    Description = "Run the relays on PostgreSQL: a connection string to a server where the harness may create (and then drop) a database. Default: SQLite.",
+};
+var relays = new Option<int>("--relays") { Description = "Relay processes on the one database (needs --postgres when more than 1).", DefaultValueFactory = _ => 1 };
 var root = new RootCommand("Load harness: devices syncing at once through a relay on loopback.")
 {
-    devices, edits, orders, subscribers, batch, json,
+    devices, edits, orders, subscribers, batch, json, postgres, relays,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
     var options = new LoadOptions(parse.GetValue(devices), parse.GetValue(edits), parse.GetValue(orders),
-        parse.GetValue(subscribers), parse.GetValue(batch), parse.GetValue(json));
+        parse.GetValue(subscribers), parse.GetValue(batch), parse.GetValue(json), parse.GetValue(postgres), parse.GetValue(relays));
     if (options.Devices < 1 || options.Edits < 1 || options.OrdersPerDevice < 1 || options.Subscribers < 0 || options.BatchSize < 1)
     {
         Console.Error.WriteLine("--devices, --edits, --orders and --batch must be at least 1; --subscribers at least 0");
+        return 2;
+    }
+    if (options.Relays < 1 || (options.Relays > 1 && options.Postgres is null))
+    {
+        Console.Error.WriteLine("--relays must be at least 1, and more than 1 relay needs --postgres (SQLite serves one process)");
         return 2;
     }
     var report = await LoadRun.RunAsync(options, Console.Error, cancellationToken);

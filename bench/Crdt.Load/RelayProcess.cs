@@ -23,17 +23,18 @@ internal sealed partial class RelayProcess : IAsyncDisposable
     public int Pid => _process.Id;
 
     /// <summary>Registers an admin device with the relay's CLI (the operator's way) and returns its token.</summary>
-    public static async Task<string> RegisterAdminAsync(string dataDirectory, CancellationToken cancellationToken)
+    /// <remarks><paramref name="postgres"/>: the relays' PostgreSQL database, null for SQLite in <paramref name="dataDirectory"/>.</remarks>
+    public static async Task<string> RegisterAdminAsync(string dataDirectory, string? postgres, CancellationToken cancellationToken)
     {
-        var output = await RunCliAsync(["device", "add", "--data", dataDirectory, "--name", "load-admin", "--role", "admin"], cancellationToken)
+        var output = await RunCliAsync(["device", "add", "--data", dataDirectory, "--name", "load-admin", "--role", "admin"], postgres, cancellationToken)
             .ConfigureAwait(false);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return lines.Length > 0 ? lines[^1] : throw new InvalidOperationException("the relay CLI printed no admin token");
     }
 
-    public static async Task<RelayProcess> StartAsync(string dataDirectory, CancellationToken cancellationToken)
+    public static async Task<RelayProcess> StartAsync(string dataDirectory, string? postgres, CancellationToken cancellationToken)
     {
-        var process = Process.Start(CliStart(["serve", "--data", dataDirectory, "--listen", "127.0.0.1:0", "--web-listen", "none"]))
+        var process = Process.Start(CliStart(["serve", "--data", dataDirectory, "--listen", "127.0.0.1:0", "--web-listen", "none"], postgres))
             ?? throw new InvalidOperationException("could not start the relay");
         try
         {
@@ -93,9 +94,9 @@ internal sealed partial class RelayProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static async Task<string> RunCliAsync(string[] args, CancellationToken cancellationToken)
+    private static async Task<string> RunCliAsync(string[] args, string? postgres, CancellationToken cancellationToken)
     {
-        using var process = Process.Start(CliStart(args)) ?? throw new InvalidOperationException("could not start the relay CLI");
+        using var process = Process.Start(CliStart(args, postgres)) ?? throw new InvalidOperationException("could not start the relay CLI");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
@@ -103,14 +104,16 @@ internal sealed partial class RelayProcess : IAsyncDisposable
         return await stdout.ConfigureAwait(false);
     }
 
-    // Crdt.Relay.dll is copied beside this harness by the project reference.
-    private static ProcessStartInfo CliStart(IEnumerable<string> args)
+    // Crdt.Relay.dll is copied beside this harness by the project reference. A PostgreSQL connection
+    // string goes through the environment (CRDT_RELAY_POSTGRES), out of process listings.
+    private static ProcessStartInfo CliStart(IEnumerable<string> args, string? postgres)
     {
         string relayDll = Path.Combine(AppContext.BaseDirectory, "Crdt.Relay.dll");
         if (!File.Exists(relayDll)) throw new FileNotFoundException("Crdt.Relay.dll is not beside the load harness", relayDll);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(relayDll);
         foreach (var arg in args) start.ArgumentList.Add(arg);
+        if (postgres is not null) start.Environment["CRDT_RELAY_POSTGRES"] = postgres;
         return start;
     }
 

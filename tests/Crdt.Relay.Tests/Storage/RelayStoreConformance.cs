@@ -24,7 +24,7 @@ public abstract class RelayStoreConformance : IAsyncLifetime
 
     public async Task InitializeAsync() => _store = await CreateEmptyStoreAsync();
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_store is not null) await _store.DisposeAsync();
     }
