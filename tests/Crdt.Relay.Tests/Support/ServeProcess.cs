@@ -19,7 +19,7 @@ public sealed partial class ServeProcess : IAsyncDisposable
 
     public static async Task<ServeProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "Crdt.Relay.dll"), "serve", "--listen", "127.0.0.1:0"])
+        var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "Crdt.Relay.dll"), "serve", "--listen", "127.0.0.1:0", "--web-listen", "none"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
