@@ -3,7 +3,6 @@ using Crdt.Core.Wire;
 using Crdt.Grpc;
 using Crdt.Grpc.Server;
 using Crdt.Relay.Sync;
-using StoreKey = Crdt.Relay.Storage.StoreDocumentKey;
 
 namespace Crdt.Relay.Services;
 
@@ -38,28 +37,5 @@ internal sealed class SyncService(RelayEngine engine) : IGrpcService
             new OpStreamer(engine, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken));
 
     private Task<PinResponse> PinAsync(PinRequest request, ServerCallContext context) =>
-        CallGuard.RunAsync(engine, context, async caller =>
-        {
-            var key = WireViews.Key(request.Document);
-            if (key.Collection == Core.WorkOrderFields.Collection)
-                throw RelayRefusal.Invalid($"{key}: work orders are not pinned; they follow assignment");
-            if (!engine.Schemas.TryGet(key.Collection, out _))
-                throw RelayRefusal.Invalid($"{key}: unknown collection '{key.Collection}'");
-            await engine.Store.SetPinAsync(caller.Tenant, caller.Name, new StoreKey(key.Collection, key.Id), request.Pinned, context.CancellationToken)
-                .ConfigureAwait(false);
-            var response = new PinResponse();
-            foreach (var pin in await engine.Store.ListPinsAsync(caller.Tenant, caller.Name, context.CancellationToken).ConfigureAwait(false))
-            {
-                response.Pinned.Add(new DocumentKey { Collection = pin.Document.Collection, Id = pin.Document.Id });
-            }
-            if (request.Pinned)
-            {
-                var tenant = await engine.TenantAsync(caller.Tenant, context.CancellationToken).ConfigureAwait(false);
-                lock (tenant.Gate)
-                {
-                    if (tenant.Documents.Exists(key)) response.Document = tenant.Snapshot(key);
-                }
-            }
-            return response;
-        });
+        CallGuard.RunAsync(engine, context, caller => engine.PinAsync(caller, request, context.CancellationToken));
 }
