@@ -10,6 +10,13 @@ public static class Simulation
     public static Task<SimulationResult> RunAsync(int seed, int steps = 40, bool auditEveryStep = true) =>
         SimulationRun.RunAsync(seed, steps, auditEveryStep);
 
+    /// <summary>Where runs keep their SQLite files: <c>SIM_DIR</c>, else /dev/shm when there is one (the
+    /// simulation crashes processes, not machines, so an fsync proves nothing and only costs time), else the temp folder.</summary>
+    public static string Scratch() =>
+        Environment.GetEnvironmentVariable("SIM_DIR") is { Length: > 0 } dir ? dir
+        : Directory.Exists("/dev/shm") ? "/dev/shm"
+        : Path.GetTempPath();
+
     /// <summary>The seed to replay from the environment (<c>SIM_SEED</c>), or null.</summary>
     public static int? SeedFromEnvironment() =>
         int.TryParse(Environment.GetEnvironmentVariable("SIM_SEED"), out var seed) ? seed : null;

@@ -51,7 +51,7 @@ internal sealed partial class SimulationRun : IAsyncDisposable
     /// <summary>Runs one seed in a fresh temporary folder (deleted afterwards) and returns what it found.</summary>
     public static async Task<SimulationResult> RunAsync(int seed, int steps, bool auditEveryStep = true)
     {
-        var folder = Path.Combine(Path.GetTempPath(), $"crdt-sim-{seed}-{Guid.NewGuid():N}");
+        var folder = Path.Combine(Simulation.Scratch(), $"crdt-sim-{seed}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
         var run = new SimulationRun(seed, steps, folder, auditEveryStep);
         try
