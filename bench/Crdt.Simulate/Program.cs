@@ -44,6 +44,15 @@ switch (command)
         Finish();
         return failed == 0 ? 0 : 1;
     }
+    case "fuzz":
+    {
+        var seed = Option("--seed", 1);
+        var requests = Option("--requests", 1_000_000);
+        var report = await Crdt.Simulation.Fuzz.RelayFuzzer.RunAsync(seed, requests, auditEvery: Math.Max(2_000, requests / 50));
+        Console.WriteLine(report);
+        Finish();
+        return report.FindingCount == 0 && report.AuditProblems.Count == 0 ? 0 : 1;
+    }
     default:
         Console.Error.WriteLine($"unknown command '{command}': sim or fuzz");
         return 2;

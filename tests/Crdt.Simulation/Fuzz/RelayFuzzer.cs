@@ -150,7 +150,7 @@ public static class RelayFuzzer
                 {
                     inputs.Break(target);
                 }
-                var label = inputs.Label;
+                push = OffTheWire(push, Wire.PushRequest.Parser);
                 return ("push", async () =>
                 {
                     await relay.PushAsync(caller, push);
@@ -164,6 +164,7 @@ public static class RelayFuzzer
                 if (inputs.Chance(85)) inputs.Break(op);
                 var request = new Wire.MutateRequest { Document = op.Document, ExpectedVersion = inputs.Pick(new ulong[] { 0, 0, 0, 1, 5, ulong.MaxValue }) };
                 request.Mutations.Add(op.Mutations);
+                request = OffTheWire(request, Wire.MutateRequest.Parser);
                 return ("mutate", () => relay.MutateAsync(caller, request));
             }
             case < 85:
@@ -176,7 +177,7 @@ public static class RelayFuzzer
             case < 93:
             {
                 var key = inputs.Chance(70) ? Key() : new Wire.DocumentKey { Collection = inputs.Pick(new[] { "", "Nope", "Customer" }), Id = inputs.Pick(new[] { "", "C1", new string('p', 3000) }) };
-                var request = new Wire.PinRequest { Document = inputs.Chance(5) ? null : key, Pinned = inputs.Chance(80) };
+                var request = OffTheWire(new Wire.PinRequest { Document = inputs.Chance(5) ? null : key, Pinned = inputs.Chance(80) }, Wire.PinRequest.Parser);
                 inputs.Label = $"pin {request.Document?.Collection}/{request.Document?.Id} ({request.Pinned})";
                 return ("pin", () => relay.PinAsync(caller, request));
             }
@@ -198,6 +199,10 @@ public static class RelayFuzzer
             }
         }
     }
+
+    /// <summary>The request as the relay receives it: encoded and parsed again, as the transport does
+    /// (a string the sender could not encode, such as a lone surrogate, arrives as U+FFFD).</summary>
+    private static T OffTheWire<T>(T message, MessageParser<T> parser) where T : IMessage<T> => parser.ParseFrom(message.ToByteArray());
 
     private static string Short(string text) => text.Length > 300 ? text[..300] + "…" : text;
 }

@@ -44,10 +44,20 @@ internal static class RelayLogAudit
                 var inMemory = live.Contains(key) ? Render(tenant.Documents, key) : "(absent)";
                 var replayed = replay.Exists(key) ? Render(replay, key) : "(absent)";
                 if (inMemory != replayed)
-                    problems.Add($"{key}: the relay's state differs from a replay of its log\n  state:  {inMemory}\n  replay: {replayed}");
+                    problems.Add($"{key}: the relay's state differs from a replay of its log{Difference(inMemory, replayed)}");
             }
         }
         return problems;
+    }
+
+    /// <summary>Where two renderings first differ, with some context either side.</summary>
+    public static string Difference(string left, string right)
+    {
+        var at = 0;
+        while (at < left.Length && at < right.Length && left[at] == right[at]) at++;
+        var from = Math.Max(0, at - 60);
+        string Cut(string text) => text.Length <= from ? "" : text.Substring(from, Math.Min(160, text.Length - from));
+        return $" (first difference at character {at})\n    state:  …{Cut(left)}…\n    replay: …{Cut(right)}…";
     }
 
     /// <summary>Canonical JSON of a document with totals and flags; a view that cannot be built is itself a finding.</summary>

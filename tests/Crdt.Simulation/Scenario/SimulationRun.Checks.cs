@@ -61,7 +61,7 @@ internal sealed partial class SimulationRun
                     expected = RelayLogAudit.Render(tenant.Documents, key);
                 }
                 var actual = device.Replica.Get(key)?.ToJson(includeTotalsAndFlags: true) ?? "(absent)";
-                if (actual != expected) Problem($"{device.Name} did not converge on {key}\n  device: {actual}\n  relay:  {expected}");
+                if (actual != expected) Problem($"{device.Name} did not converge on {key}:{RelayLogAudit.Difference(actual, expected).Replace("state:", "device:").Replace("replay:", "relay:")}");
             }
         }
     }
