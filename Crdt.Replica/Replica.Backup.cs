@@ -36,6 +36,27 @@ public sealed partial class Replica
     }
 
     /// <summary>
+    /// What a backup file holds (device, documents, ops, pending changes), read without
+    /// changing anything: to show before restoring, or to report after <see cref="RestoreAsync"/>.
+    /// Refused with <see cref="ReplicaBackupException"/> when the file is not a readable backup.
+    /// </summary>
+    public static async Task<BackupSummary> InspectBackupAsync(string backupFile, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(backupFile);
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(backupFile, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ReplicaBackupException($"'{backupFile}' cannot be read: {ex.Message}", ex);
+        }
+        var backup = BackupCodec.Decode(bytes, backupFile);
+        return new BackupSummary(System.IO.Path.GetFullPath(backupFile), backup.DeviceId, backup.CreatedAt, backup.Documents.Count, backup.Ops.Count, backup.Pending.Count);
+    }
+
+    /// <summary>
     /// Creates a new replica file at <paramref name="path"/> from a backup, taking on the backed-up
     /// device's identity (so its pending changes keep their dots and the relay deduplicates
     /// anything already sent). Refused when <paramref name="path"/> exists or the backup is bad.

@@ -33,7 +33,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
         this.store = store;
         Id = id;
         memory = new DocumentMemory(store, options.Schemas ?? SchemaRegistry.CreateDefault());
-        editor = new LocalEditor(id, memory.Set, new HlcClock(id, lastHlc), store.LastLocalSeq(id.Value) + 1);
+        editor = new LocalEditor(id, memory.Set, new HlcClock(id, lastHlc), store.LastLocalSeq(id.Value) + 1) { Authority = options.StatusAuthority };
         currentUser = store.GetSetting(SettingKeys.CurrentUser);
         var workOffline = store.GetSetting(SettingKeys.WorkOffline) == "true";
         machine = new SyncMachine(Backoff.Default, workOffline, live: false);
@@ -135,7 +135,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
     private void ResetMemory()
     {
         memory.Reset();
-        editor = new LocalEditor(Id, memory.Set, editor.Clock, store.LastLocalSeq(Id.Value) + 1);
+        editor = new LocalEditor(Id, memory.Set, editor.Clock, store.LastLocalSeq(Id.Value) + 1) { Authority = options.StatusAuthority };
     }
 
     private long WallMs => options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();

@@ -25,6 +25,13 @@ public sealed class ReplicaOptions
     /// <summary>The collections and their rules. Default: the built-in WorkOrder, Customer, Asset and Part.</summary>
     public SchemaRegistry? Schemas { get; init; }
 
+    /// <summary>
+    /// Which status moves this device's edits may make under a workflow. Default
+    /// <see cref="StatusAuthority.Field"/> (a technician: declared steps, never out of a closed
+    /// state); a dispatcher's device sets <see cref="StatusAuthority.Dispatch"/> to reopen orders.
+    /// </summary>
+    public StatusAuthority StatusAuthority { get; init; } = StatusAuthority.Field;
+
     /// <summary>Ops per push request: the relay's maximum (10,000 and 4 MiB), so a day offline goes up in few round trips.</summary>
     public int PushBatchOps { get; init; } = 10_000;
 

@@ -5,8 +5,9 @@ namespace Crdt.Core;
 /// <summary>
 /// Write-time validation of an edit against the schema and the document as the author sees it:
 /// unknown collection, field or element field, wrong value type, a value outside a field's
-/// allowed values, a missing required field on create, work added to a closed order, edits of a
-/// missing or deleted document, unknown flags. Used by <see cref="LocalEditor"/>, and by the
+/// allowed values, a missing required field on create, a status move its workflow does not allow
+/// from the status the author sees, work added to a closed order, edits of a missing or deleted
+/// document, unknown flags. Used by <see cref="LocalEditor"/>, and by the
 /// relay for edits it stamps on a caller's behalf.
 /// </summary>
 public static class EditValidator
@@ -16,11 +17,14 @@ public static class EditValidator
     /// <param name="key">The document.</param>
     /// <param name="mutations">The edit's mutations.</param>
     /// <param name="create">True when the edit creates the document.</param>
-    public static void Validate(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create) =>
-        ValidateEdit(documents, key, mutations, create);
+    /// <param name="authority">Which status moves the author may make (a dispatcher's edits: <see cref="StatusAuthority.Dispatch"/>).</param>
+    public static void Validate(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create,
+        StatusAuthority authority = StatusAuthority.Field) =>
+        ValidateEdit(documents, key, mutations, create, authority);
 
     /// <summary>As <see cref="Validate"/>; returns the document's state it looked up (null when new), so the editor need not look it up again.</summary>
-    internal static DocumentState? ValidateEdit(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create)
+    internal static DocumentState? ValidateEdit(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create,
+        StatusAuthority authority = StatusAuthority.Field)
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(mutations);
@@ -66,7 +70,11 @@ public static class EditValidator
                     {
                         throw new ValidationException(key, set.Field, "the field is required and cannot be cleared");
                     }
-                    if (create || schema.ClosedStateRules.Count > 0)
+                    if (!create && set.Value is { Kind: FieldValueKind.String } to && schema.WorkflowOf(set.Field) is { } workflow)
+                    {
+                        CheckStep(documents, state, key, workflow, setHere, to.AsString(), authority);
+                    }
+                    if (create || schema.ClosedStateRules.Count > 0 || schema.Workflows.Count > 0)
                     {
                         (setHere ??= new Dictionary<string, FieldValue>(StringComparer.Ordinal))[set.Field] = set.Value;
                     }
@@ -91,7 +99,7 @@ public static class EditValidator
                             throw new ValidationException(key, add.Field, $"element field '{element.Name}' is required when adding an element");
                         }
                     }
-                    CheckNotClosed(schema, state, key, add.Field, setHere, "cannot take new entries");
+                    CheckNotClosed(documents, schema, state, key, add.Field, setHere, "cannot take new entries");
                     break;
                 }
                 case SetElementField setElement:
@@ -103,7 +111,7 @@ public static class EditValidator
                         throw new ValidationException(key, setElement.Field, $"element field '{setElement.ElementField}' is required and cannot be cleared");
                     }
                     RequireLiveElement(state, key, setElement.Field, setElement.ElementId, mutations);
-                    CheckNotClosed(schema, state, key, setElement.Field, setHere, "cannot have its entries changed");
+                    CheckNotClosed(documents, schema, state, key, setElement.Field, setHere, "cannot have its entries changed");
                     break;
                 }
                 case RemoveElement remove:
@@ -127,6 +135,7 @@ public static class EditValidator
                     {
                         throw new ValidationException(key, flag.Field, $"{resolve.Resolution} does not resolve a {flag.Kind} flag (use {(flag.Kind == FlagKind.WorkOnClosedOrder ? "Accept or Discard" : "KeepMine or KeepTheirs")})");
                     }
+                    CheckStatusResolution(schema, key, flag, resolve.Resolution, authority);
                     break;
                 }
                 default:
@@ -218,8 +227,55 @@ public static class EditValidator
         }
     }
 
+    /// <summary>Refuses a status move the workflow does not allow from the status the author sees (or this edit set before).</summary>
+    private static void CheckStep(DocumentSet documents, DocumentState? state, DocumentKey key, StatusWorkflow workflow,
+        Dictionary<string, FieldValue>? setInThisEdit, string to, StatusAuthority authority)
+    {
+        var from = setInThisEdit is not null && setInThisEdit.TryGetValue(workflow.StatusField, out var pending)
+            ? pending
+            : ShownStatus(documents, state, key, workflow.StatusField);
+        var refusal = workflow.Refusal(from is { Kind: FieldValueKind.String } ? from.AsString() : null, to, authority);
+        if (refusal is not null)
+        {
+            throw new ValidationException(key, workflow.StatusField, $"the {key.Collection} cannot move to '{to}': {refusal}");
+        }
+    }
+
+    /// <summary>
+    /// Keep-mine on a StatusConflict that shows a closing state applies the other write, which
+    /// reopens the document: the workflow's rule for leaving a closing state applies to it.
+    /// </summary>
+    private static void CheckStatusResolution(CollectionSchema schema, DocumentKey key, Flag flag, Resolution resolution, StatusAuthority authority)
+    {
+        if (flag.Kind != FlagKind.StatusConflict || resolution != Resolution.KeepMine || schema.WorkflowOf(flag.Field!) is not { } workflow
+            || !workflow.IsClosing(flag.WinnerValue) || workflow.IsClosing(flag.LoserValue) || authority == StatusAuthority.Dispatch)
+        {
+            return;
+        }
+        throw new ValidationException(key, flag.Field, $"keep-mine would reopen the {key.Collection} ('{flag.WinnerValue}' → '{flag.LoserValue}'): only a dispatcher may reopen it");
+    }
+
+    /// <summary>
+    /// The status as the author's view shows it. A StatusConflict can show another write than the
+    /// latest, which needs a closing write somewhere in the field's history: only then is the
+    /// (cached) read model asked, so the usual edit path stays a register read.
+    /// </summary>
+    private static FieldValue? ShownStatus(DocumentSet documents, DocumentState? state, DocumentKey key, string field)
+    {
+        if (state is null || !state.Fields.TryGetValue(field, out var register) || !register.HasWinner)
+        {
+            return null;
+        }
+        if (register.History is { Count: > 1 } history && state.Schema?.WorkflowOf(field) is { } workflow && history.Exists(w => workflow.IsClosing(w.Value)))
+        {
+            return documents.View(key)[field];
+        }
+        return register.Winner.Value;
+    }
+
     /// <summary>Refuses work on an order the author sees closed (its status, or the status this edit sets first).</summary>
-    private static void CheckNotClosed(CollectionSchema schema, DocumentState? state, DocumentKey key, string set, Dictionary<string, FieldValue>? setInThisEdit, string what)
+    private static void CheckNotClosed(DocumentSet documents, CollectionSchema schema, DocumentState? state, DocumentKey key, string set,
+        Dictionary<string, FieldValue>? setInThisEdit, string what)
     {
         foreach (var rule in schema.ClosedStateRules)
         {
@@ -229,7 +285,7 @@ public static class EditValidator
             }
             var status = setInThisEdit is not null && setInThisEdit.TryGetValue(rule.StatusField, out var pending)
                 ? pending
-                : state is not null && state.Fields.TryGetValue(rule.StatusField, out var register) && register.HasWinner ? register.Winner.Value : null;
+                : ShownStatus(documents, state, key, rule.StatusField);
             if (rule.IsClosing(status))
             {
                 throw new ValidationException(key, set, $"the {key.Collection} is {status!.AsString()}: it {what} (reopen it first)");

@@ -42,6 +42,13 @@ public sealed class LocalEditor
     /// <summary>The replica's clock.</summary>
     public HlcClock Clock { get; }
 
+    /// <summary>
+    /// Which status moves this editor's edits may make under a workflow. Default
+    /// <see cref="StatusAuthority.Field"/> (a technician's device); a dispatcher's replica sets
+    /// <see cref="StatusAuthority.Dispatch"/> to reopen closed orders.
+    /// </summary>
+    public StatusAuthority Authority { get; set; } = StatusAuthority.Field;
+
     /// <summary>The sequence the next op gets.</summary>
     public long NextSequence { get; private set; }
 
@@ -51,7 +58,7 @@ public sealed class LocalEditor
     /// <summary>Creates a document from ready mutations.</summary>
     public Op Create(DocumentKey key, string author, long wallMs, IReadOnlyList<Mutation> mutations)
     {
-        var state = EditValidator.ValidateEdit(Documents, key, mutations, create: true);
+        var state = EditValidator.ValidateEdit(Documents, key, mutations, create: true, Authority);
         return Stamp(key, author, wallMs, mutations, state);
     }
 
@@ -61,7 +68,7 @@ public sealed class LocalEditor
     /// <summary>Edits an existing document with ready mutations.</summary>
     public Op Edit(DocumentKey key, string author, long wallMs, IReadOnlyList<Mutation> mutations)
     {
-        var state = EditValidator.ValidateEdit(Documents, key, mutations, create: false);
+        var state = EditValidator.ValidateEdit(Documents, key, mutations, create: false, Authority);
         return Stamp(key, author, wallMs, mutations, state);
     }
 

@@ -19,7 +19,7 @@ public sealed class Flag
     /// <summary>The document.</summary>
     public required DocumentKey Document { get; init; }
 
-    /// <summary>The field concerned (the OR-set for WorkOnClosedOrder; null for EditOnDeleted).</summary>
+    /// <summary>The field concerned (the OR-set for WorkOnClosedOrder, the status field for StatusConflict; null for EditOnDeleted).</summary>
     public string? Field { get; init; }
 
     /// <summary>The element concerned (WorkOnClosedOrder), else null.</summary>
@@ -28,10 +28,10 @@ public sealed class Flag
     /// <summary>Every op involved, sorted.</summary>
     public required IReadOnlyList<Dot> Dots { get; init; }
 
-    /// <summary>The op whose write stands (ConcurrentEdit winner, the closing status write, the delete).</summary>
+    /// <summary>The op whose write stands (ConcurrentEdit winner, the closing status write, the delete; StatusConflict: the status shown).</summary>
     public Dot? WinnerDot { get; init; }
 
-    /// <summary>The op whose write is held back (ConcurrentEdit loser, the added entry, the first concurrent edit).</summary>
+    /// <summary>The op whose write is held back (ConcurrentEdit loser, the added entry, the first concurrent edit; StatusConflict: the other status write).</summary>
     public Dot? LoserDot { get; init; }
 
     /// <summary>The value that stands: the winning text, or the closing status.</summary>
@@ -45,6 +45,12 @@ public sealed class Flag
 
     /// <summary>The person whose write is held back.</summary>
     public string? LoserAuthor { get; init; }
+
+    /// <summary>When the standing write was made (its Hlc's wall time; ConcurrentEdit and StatusConflict), else null.</summary>
+    public DateTimeOffset? WinnerAt { get; init; }
+
+    /// <summary>When the held-back write was made (its Hlc's wall time; ConcurrentEdit and StatusConflict), else null.</summary>
+    public DateTimeOffset? LoserAt { get; init; }
 
     /// <summary>A sentence a person can read.</summary>
     public required string Message { get; init; }

@@ -9,4 +9,10 @@ public enum FlagKind
     ConcurrentEdit = 2,
     /// <summary>Edits concurrent with deleting the document. Severity review.</summary>
     EditOnDeleted = 3,
+    /// <summary>
+    /// Concurrent writes of a workflow's status that lead to different states, where one of them
+    /// closes the document or reopens a closed one. The closing state is shown until resolved
+    /// (keep-mine applies the held-back state, keep-theirs keeps the shown one). Severity review.
+    /// </summary>
+    StatusConflict = 4,
 }

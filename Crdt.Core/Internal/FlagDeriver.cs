@@ -11,6 +11,7 @@ namespace Crdt.Core.Internal;
 /// <item>WorkOnClosedOrder: a live work element (hours, parts) one of whose additions is
 /// concurrent with a closing status write, or whose author already saw the order closed.</item>
 /// <item>EditOnDeleted: a delete with edits concurrent with it, one flag per delete.</item>
+/// <item>StatusConflict: see <see cref="StatusConflicts"/>.</item>
 /// </list>
 /// </summary>
 internal static class FlagDeriver
@@ -22,6 +23,7 @@ internal static class FlagDeriver
         {
             ConcurrentEdits(state, schema, flags);
             WorkOnClosedOrders(state, schema, flags);
+            StatusConflicts.Derive(state, schema, flags);
         }
         EditsOnDeleted(state, flags);
         flags.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
@@ -77,6 +79,8 @@ internal static class FlagDeriver
                     LoserValue = loser.Value,
                     WinnerAuthor = winner.Causal.Author,
                     LoserAuthor = loser.Causal.Author,
+                    WinnerAt = winner.Hlc.WallTime,
+                    LoserAt = loser.Hlc.WallTime,
                     Message = $"{Who(winner.Causal.Author)} and {Who(loser.Causal.Author)} changed '{field.Name}' at the same time: " +
                               $"'{Preview(winner.Value)}' is shown, '{Preview(loser.Value)}' is kept here; keep-mine restores it, keep-theirs drops it.",
                     Resolution = resolution?.Resolution,
@@ -88,7 +92,7 @@ internal static class FlagDeriver
     }
 
     /// <summary>The writes no other write had seen, one per op (the op's last write to the field).</summary>
-    private static List<Write> Frontier(List<Write> history)
+    internal static List<Write> Frontier(List<Write> history)
     {
         var frontier = new List<Write>();
         for (var i = 0; i < history.Count; i++)
@@ -241,18 +245,18 @@ internal static class FlagDeriver
         }
     }
 
-    private static ResolutionState? Resolved(DocumentState state, string id) =>
+    internal static ResolutionState? Resolved(DocumentState state, string id) =>
         state.Resolutions.TryGetValue(id, out var resolution) ? resolution : null;
 
-    private static Dot[] Sorted(Dot[] dots)
+    internal static Dot[] Sorted(Dot[] dots)
     {
         Array.Sort(dots);
         return dots.Distinct().ToArray();
     }
 
-    private static string Who(string author) => string.IsNullOrEmpty(author) ? "someone" : author;
+    internal static string Who(string author) => string.IsNullOrEmpty(author) ? "someone" : author;
 
-    private static string Preview(FieldValue value)
+    internal static string Preview(FieldValue value)
     {
         var text = value.ToString();
         return text.Length <= 60 ? text : text[..60] + "…";

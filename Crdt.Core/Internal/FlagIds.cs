@@ -15,6 +15,7 @@ internal static class FlagIds
         {
             FlagKind.WorkOnClosedOrder => "wc-",
             FlagKind.ConcurrentEdit => "ce-",
+            FlagKind.StatusConflict => "sc-",
             _ => "ed-",
         };
         var text = $"{(int)kind}\n{document.Collection}\n{document.Id}\n{field}\n{element}\n{dot.Replica.Value}\n{dot.Seq}";

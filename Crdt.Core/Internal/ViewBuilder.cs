@@ -92,9 +92,14 @@ internal static class ViewBuilder
     /// <summary>
     /// The register's winner, unless a ConcurrentEdit flag on the field was resolved keep-mine:
     /// the kept loser then counts as written at the resolution's time, and the latest wins.
+    /// A workflow's status field follows its StatusConflict flags instead.
     /// </summary>
     private static FieldValue EffectiveValue(DocumentState state, string field, Register register, IReadOnlyList<Flag> flags)
     {
+        if (state.Schema?.WorkflowOf(field) is not null)
+        {
+            return StatusConflicts.Effective(state, field, register, flags);
+        }
         var best = register.Winner;
         foreach (var flag in flags)
         {

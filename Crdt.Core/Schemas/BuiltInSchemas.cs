@@ -44,10 +44,32 @@ internal static class BuiltInSchemas
             .Field(SignatureFields.Signature, FieldValueKind.Bytes)
             .Field(SignatureFields.PublicKey, FieldValueKind.Bytes)
             .Field(SignatureFields.Device, FieldValueKind.String))
+        .Workflow(WorkOrderFields.Status, WorkOrderWorkflow)
         .ClosedState(WorkOrderFields.Status, WorkOrderStatus.Closing, [WorkOrderFields.TimeEntries, WorkOrderFields.PartsUsed])
         .Total(WorkOrderFields.TotalHours, WorkOrderFields.TimeEntries, TimeEntryFields.Hours)
         .Total(WorkOrderFields.TotalParts, WorkOrderFields.PartsUsed, PartUsedFields.Qty)
         .Build();
+
+    /// <summary>
+    /// open → scheduled → en_route → checked_in → in_progress ⇄ on_hold, in_progress → completed; cancelled
+    /// from any open state; a dispatcher reopens (completed → in_progress, cancelled → open). Lenient: a
+    /// technician may skip forward (open straight to in_progress, on_hold to completed) but never leaves a closed state.
+    /// </summary>
+    private static void WorkOrderWorkflow(StatusWorkflowBuilder w) => w
+        .State(WorkOrderStatus.Open)
+        .State(WorkOrderStatus.Scheduled)
+        .State(WorkOrderStatus.EnRoute)
+        .State(WorkOrderStatus.CheckedIn)
+        .State(WorkOrderStatus.InProgress)
+        .State(WorkOrderStatus.OnHold)
+        .State(WorkOrderStatus.Completed, closing: true)
+        .State(WorkOrderStatus.Cancelled, closing: true)
+        .Path(WorkOrderStatus.Open, WorkOrderStatus.Scheduled, WorkOrderStatus.EnRoute, WorkOrderStatus.CheckedIn, WorkOrderStatus.InProgress, WorkOrderStatus.OnHold, WorkOrderStatus.InProgress)
+        .Step(WorkOrderStatus.InProgress, WorkOrderStatus.Completed)
+        .Step(StatusWorkflow.AnyOpenState, WorkOrderStatus.Cancelled)
+        .Step(WorkOrderStatus.Completed, WorkOrderStatus.InProgress, dispatchOnly: true)
+        .Step(WorkOrderStatus.Cancelled, WorkOrderStatus.Open, dispatchOnly: true)
+        .Lenient();
 
     public static CollectionSchema Customer { get; } = CollectionSchema.Define(CustomerFields.Collection)
         .Lww(CustomerFields.Name, FieldValueKind.String, required: true, reviewOnConflict: true)

@@ -13,9 +13,11 @@ public sealed class CollectionSchema
         Rules = rules;
         ClosedStateRules = rules.OfType<ClosedStateRule>().ToArray();
         Totals = rules.OfType<TotalRule>().ToArray();
+        Workflows = rules.OfType<StatusWorkflow>().ToArray();
         HistoryFields = new HashSet<string>(
             fields.Values.Where(f => f.ReviewOnConflict).Select(f => f.Name)
-                .Concat(ClosedStateRules.Select(r => r.StatusField)),
+                .Concat(ClosedStateRules.Select(r => r.StatusField))
+                .Concat(Workflows.Select(w => w.StatusField)),
             StringComparer.Ordinal);
         WorkFields = new HashSet<string>(ClosedStateRules.SelectMany(r => r.WorkFields), StringComparer.Ordinal);
     }
@@ -34,6 +36,35 @@ public sealed class CollectionSchema
 
     /// <summary>The closed-state rules.</summary>
     public IReadOnlyList<ClosedStateRule> ClosedStateRules { get; }
+
+    /// <summary>The status workflows (at most one per field).</summary>
+    public IReadOnlyList<StatusWorkflow> Workflows { get; }
+
+    /// <summary>The workflow of <paramref name="statusField"/>, or null when the field has none.</summary>
+    public StatusWorkflow? WorkflowOf(string statusField)
+    {
+        foreach (var workflow in Workflows)
+        {
+            if (workflow.StatusField == statusField)
+            {
+                return workflow;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// This collection with its workflow extended (states and steps added, nothing removed):
+    /// <paramref name="statusField"/> names the field when the collection has several workflows.
+    /// </summary>
+    public CollectionSchema ExtendWorkflow(Action<StatusWorkflowBuilder> extend, string? statusField = null)
+    {
+        ArgumentNullException.ThrowIfNull(extend);
+        var field = statusField ?? (Workflows.Count == 1
+            ? Workflows[0].StatusField
+            : throw new InvalidOperationException($"collection '{Name}' has {Workflows.Count} workflows: name the status field to extend"));
+        return new CollectionSchemaBuilder(this).ExtendWorkflow(field, extend).Build();
+    }
 
     /// <summary>The totals the read model computes.</summary>
     public IReadOnlyList<TotalRule> Totals { get; }

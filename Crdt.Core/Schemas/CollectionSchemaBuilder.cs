@@ -20,6 +20,17 @@ public sealed class CollectionSchemaBuilder
         _name = name;
     }
 
+    /// <summary>Starts from <paramref name="schema"/>'s fields and rules (to extend its workflow).</summary>
+    internal CollectionSchemaBuilder(CollectionSchema schema)
+    {
+        _name = schema.Name;
+        foreach (var field in schema.Fields.Values)
+        {
+            _fields.Add(field.Name, field);
+        }
+        _rules.AddRange(schema.Rules);
+    }
+
     /// <summary>Declares an LWW register field.</summary>
     /// <param name="name">The field's name.</param>
     /// <param name="valueKind">Its value type (integers are also accepted for decimals).</param>
@@ -55,6 +66,37 @@ public sealed class CollectionSchemaBuilder
         return this;
     }
 
+    /// <summary>
+    /// Declares the workflow of the string field <paramref name="statusField"/> (see <see cref="StatusWorkflow"/>):
+    /// its states become the field's allowed values, and its closing states those of a closed-state rule on the field.
+    /// </summary>
+    public CollectionSchemaBuilder Workflow(string statusField, Action<StatusWorkflowBuilder> declare)
+    {
+        ArgumentNullException.ThrowIfNull(declare);
+        if (_rules.OfType<StatusWorkflow>().Any(w => w.StatusField == statusField))
+        {
+            throw new InvalidOperationException($"collection '{_name}': field '{statusField}' already has a workflow");
+        }
+        var builder = new StatusWorkflowBuilder(_name, statusField);
+        declare(builder);
+        _rules.Add(builder.Build());
+        return this;
+    }
+
+    /// <summary>Adds states and steps to the workflow of <paramref name="statusField"/>, keeping everything declared.</summary>
+    internal CollectionSchemaBuilder ExtendWorkflow(string statusField, Action<StatusWorkflowBuilder> extend)
+    {
+        var index = _rules.FindIndex(r => r is StatusWorkflow w && w.StatusField == statusField);
+        if (index < 0)
+        {
+            throw new InvalidOperationException($"collection '{_name}': field '{statusField}' has no workflow to extend");
+        }
+        var builder = new StatusWorkflowBuilder(_name, statusField, (StatusWorkflow)_rules[index]);
+        extend(builder);
+        _rules[index] = builder.Build();
+        return this;
+    }
+
     /// <summary>Adds a total (see <see cref="TotalRule"/>).</summary>
     public CollectionSchemaBuilder Total(string name, string setField, string elementField)
     {
@@ -65,7 +107,34 @@ public sealed class CollectionSchemaBuilder
     /// <summary>Checks the declaration and builds the immutable schema.</summary>
     public CollectionSchema Build()
     {
-        foreach (var rule in _rules)
+        var fields = new Dictionary<string, FieldSchema>(_fields, StringComparer.Ordinal);
+        var rules = _rules.ToArray();
+        var workflows = rules.OfType<StatusWorkflow>().ToDictionary(w => w.StatusField, StringComparer.Ordinal);
+        for (var i = 0; i < rules.Length; i++)
+        {
+            switch (rules[i])
+            {
+                case StatusWorkflow workflow:
+                {
+                    RequireField(workflow.StatusField, FieldKind.Lww, "workflow", FieldValueKind.String);
+                    // The workflow's states are the field's only values.
+                    var field = fields[workflow.StatusField];
+                    if (field.ReviewOnConflict)
+                    {
+                        throw new InvalidOperationException($"collection '{_name}': field '{field.Name}' has a workflow, whose StatusConflict flags settle its " +
+                            "concurrent writes; it cannot also be review-on-conflict");
+                    }
+                    fields[field.Name] = new FieldSchema(field.Name, field.Kind, field.ValueKind, field.RequiredOnCreate, field.ReviewOnConflict,
+                        workflow.States, field.ElementFields);
+                    break;
+                }
+                case ClosedStateRule closed when workflows.TryGetValue(closed.StatusField, out var owner):
+                    // One list of closing states: the workflow's (an extension's new closing state closes to work too).
+                    rules[i] = new ClosedStateRule(closed.StatusField, owner.ClosingStates, closed.WorkFields);
+                    break;
+            }
+        }
+        foreach (var rule in rules)
         {
             switch (rule)
             {
@@ -86,7 +155,7 @@ public sealed class CollectionSchemaBuilder
                     break;
             }
         }
-        return new CollectionSchema(_name, new Dictionary<string, FieldSchema>(_fields, StringComparer.Ordinal), _rules.ToArray());
+        return new CollectionSchema(_name, fields, rules);
     }
 
     private static readonly IReadOnlyDictionary<string, ElementFieldSchema> EmptyElements =

@@ -34,6 +34,18 @@ public sealed class SchemaRegistry
         return this;
     }
 
+    /// <summary>
+    /// Extends the workflow of a registered collection (the built-in <c>WorkOrder</c> too) with
+    /// states and steps, without redefining the collection: e.g. <c>ExtendWorkflow("WorkOrder",
+    /// w =&gt; w.State("awaiting_parts").Step("in_progress", "awaiting_parts").Step("awaiting_parts", "in_progress"))</c>.
+    /// Do it before the registry is shared, as for <see cref="Register"/>: documents keep the schema they were loaded with.
+    /// </summary>
+    public SchemaRegistry ExtendWorkflow(string collection, Action<StatusWorkflowBuilder> extend, string? statusField = null)
+    {
+        _collections[collection] = Get(collection).ExtendWorkflow(extend, statusField);
+        return this;
+    }
+
     /// <summary>The schema of <paramref name="collection"/>, if registered.</summary>
     public bool TryGet(string collection, out CollectionSchema schema) => _collections.TryGetValue(collection, out schema!);
 

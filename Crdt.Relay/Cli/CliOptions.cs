@@ -12,7 +12,7 @@ internal static class CliOptions
 
     public static Option<string> Data() => new("--data")
     {
-        Description = $"The relay's data folder (SQLite database). Default: ./{DefaultData}",
+        Description = "The relay's data folder (SQLite database), relative to the current folder.",
         DefaultValueFactory = _ => DefaultData,
     };
 
@@ -20,7 +20,7 @@ internal static class CliOptions
     {
         var option = new Option<string>("--tenant")
         {
-            Description = $"The tenant. Default: {DeviceNames.DefaultTenant}",
+            Description = "The tenant.",
             DefaultValueFactory = _ => DeviceNames.DefaultTenant,
         };
         option.Validators.Add(result =>
@@ -34,7 +34,7 @@ internal static class CliOptions
     {
         var option = new Option<string>("--listen")
         {
-            Description = $"The address and port to listen on. Default: {DefaultListen}",
+            Description = "The address and port to listen on (h2c, or TLS with --tls-cert).",
             DefaultValueFactory = _ => DefaultListen,
         };
         option.Validators.Add(result =>
@@ -42,6 +42,20 @@ internal static class CliOptions
             var value = result.GetValueOrDefault<string>();
             if (!IPEndPoint.TryParse(value ?? "", out var endpoint) || endpoint.Port is < 0 or > 65535 || !value!.Contains(':'))
                 result.AddError($"--listen '{value}' is not an address:port such as {DefaultListen}");
+        });
+        return option;
+    }
+
+    /// <summary>The data folder for commands that read or change an existing relay: a mistyped
+    /// path must not silently create (and then list or revoke in) an empty relay.</summary>
+    public static Option<string> ExistingData()
+    {
+        var option = Data();
+        option.Validators.Add(result =>
+        {
+            var path = result.GetValueOrDefault<string>();
+            if (!File.Exists(Storage.Sqlite.SqliteRelayStore.DatabasePath(path ?? DefaultData)))
+                result.AddError($"--data '{path}': no relay data there (run 'device add' or 'serve' to create one)");
         });
         return option;
     }

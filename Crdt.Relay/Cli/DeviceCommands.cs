@@ -46,7 +46,13 @@ internal static class DeviceCommands
                 "dispatcher" => DeviceRoleKind.Dispatcher,
                 _ => DeviceRoleKind.Admin,
             };
-            await using var store = SqliteRelayStore.Open(parsed.GetValue(data)!);
+            var folder = parsed.GetValue(data)!;
+            if (!File.Exists(SqliteRelayStore.DatabasePath(folder)))
+            {
+                // The first device creates the relay's data; say where, so a mistyped --data shows.
+                output.WriteLine($"created relay data in {Path.GetFullPath(folder)}");
+            }
+            await using var store = SqliteRelayStore.Open(folder);
             try
             {
                 var added = await store.AddDeviceAsync(new NewDevice(parsed.GetValue(tenant)!, parsed.GetValue(name)!, roleKind,
@@ -66,7 +72,7 @@ internal static class DeviceCommands
 
     private static Command List(TextWriter output)
     {
-        var data = CliOptions.Data();
+        var data = CliOptions.ExistingData();
         var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's devices. Default: every tenant." };
         var all = new Option<bool>("--all") { Description = "Include revoked devices." };
         var command = new Command("list", "List the registered devices.") { data, tenant, all };
@@ -87,7 +93,7 @@ internal static class DeviceCommands
 
     private static Command Revoke(TextWriter output)
     {
-        var data = CliOptions.Data();
+        var data = CliOptions.ExistingData();
         var tenant = CliOptions.Tenant();
         var name = new Argument<string>("NAME") { Description = "The device to revoke." };
         var command = new Command("revoke", "Revoke a device: its token is refused from now on, open streams included.")

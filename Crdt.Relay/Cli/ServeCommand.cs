@@ -14,7 +14,7 @@ internal static class ServeCommand
         var tlsKey = CliOptions.ExistingFile("--tls-key", "PEM private key file for --tls-cert.");
         var skew = new Option<int>("--max-clock-skew-seconds")
         {
-            Description = "Refuse ops stamped further ahead of the relay's clock than this. Default: 300",
+            Description = "Refuse ops stamped further ahead of the relay's clock than this.",
             DefaultValueFactory = _ => 300,
         };
         skew.Validators.Add(r =>

@@ -65,6 +65,7 @@ internal static class WireViews
                 FlagKind.WorkOnClosedOrder => Wire.FlagKind.WorkOnClosedOrder,
                 FlagKind.ConcurrentEdit => Wire.FlagKind.ConcurrentEdit,
                 FlagKind.EditOnDeleted => Wire.FlagKind.EditOnDeleted,
+                FlagKind.StatusConflict => Wire.FlagKind.StatusConflict,
                 _ => Wire.FlagKind.Unspecified,
             },
             Severity = flag.Severity == FlagSeverity.Error ? "error" : "review",
@@ -77,6 +78,8 @@ internal static class WireViews
             Resolution = flag.Resolution is { } resolution ? (Wire.Resolution)(int)resolution : Wire.Resolution.Unspecified,
             ResolvedBy = flag.ResolvedByAuthor ?? "",
         };
+        if (flag.WinnerAt is { } winnerAt) wire.WinnerTimeMs = winnerAt.ToUnixTimeMilliseconds();
+        if (flag.LoserAt is { } loserAt) wire.LoserTimeMs = loserAt.ToUnixTimeMilliseconds();
         if (flag.WinnerValue is { } winner) wire.WinnerValue = ToWire(winner);
         if (flag.LoserValue is { } loser) wire.LoserValue = ToWire(loser);
         foreach (var dot in flag.Dots)

@@ -52,6 +52,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
             throw RelayRefusal.Precondition($"{where}: the document was deleted before this edit was made (its author had seen the delete)");
         }
         CheckClosedState(where, schema, op, facts);
+        CheckStatusStep(where, schema, op, facts);
         Advance(facts, schema, op);
     }
 
@@ -138,6 +139,26 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
             if (work is not null)
                 throw RelayRefusal.Precondition($"{where}, field '{work.Field}': the order is {facts.Status!.AsString()}; " +
                     "its author had seen it closed, so work can no longer be added");
+        }
+    }
+
+    /// <summary>
+    /// A status move its author made from the status it had seen must be a step of the workflow
+    /// (Core's <see cref="StatusWorkflow.Refusal"/>, the rule the device checked); a move made
+    /// without seeing the current status is concurrent: it becomes a StatusConflict flag, not a refusal.
+    /// </summary>
+    private void CheckStatusStep(OpPlace where, CollectionSchema schema, Op op, BatchFacts facts)
+    {
+        if (schema.WorkflowOf(WorkOrderFields.Status) is not { } workflow || facts.ClosedBy is not { } writtenBy || !op.HasSeen(writtenBy)
+            || facts.Status is not { Kind: FieldValueKind.String } from)
+            return;
+        var authority = caller.SeesWholeTenant ? StatusAuthority.Dispatch : StatusAuthority.Field;
+        foreach (var set in op.Mutations.OfType<SetField>())
+        {
+            if (set.Field != workflow.StatusField || set.Value is not { Kind: FieldValueKind.String } to) continue;
+            if (workflow.Refusal(from.AsString(), to.AsString(), authority) is { } refusal)
+                throw RelayRefusal.Precondition($"{where}, field '{set.Field}': {caller} cannot move the order to '{to.AsString()}': {refusal}");
+            break;
         }
     }
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs yjs and @automerge/automerge (versions pinned in package.json) into
 # bench/peers/node_modules and runs W1-W4 on each, writing bench/results/<lib>.json.
-# Usage: bench/peers/run.sh [--scale S] [--reps N] [--libs yjs,automerge] [--out DIR (default bench/results)]
+# Usage: bench/peers/run.sh [--scale S] [--reps N] [--libs yjs,automerge] [--out DIR (default bench/results/latest, git-ignored)]
 set -euo pipefail
 cd "$(dirname "$0")"
-scale=1 reps=3 libs=yjs,automerge out=../results
+scale=1 reps=3 libs=yjs,automerge out=../results/latest
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) scale=$2; shift 2 ;;

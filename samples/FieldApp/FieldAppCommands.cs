@@ -13,10 +13,15 @@ internal static class FieldAppCommands
 
     private static readonly Option<string> Db = new("--db") { Description = "The replica file (SQLite).", Required = true, Recursive = true };
     private static readonly Option<bool> Json = new("--json") { Description = "Print machine-readable JSON.", Recursive = true };
+    private static readonly Option<bool> Dispatcher = new("--dispatcher")
+    {
+        Description = "Act as a dispatcher's screen: may reopen a closed order (cancelled → open, completed → in_progress) and resolve a StatusConflict keep-mine.",
+        Recursive = true,
+    };
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        var root = new RootCommand("FieldApp: a technician's device over a CrdtFieldStore replica.") { Db, Json };
+        var root = new RootCommand("FieldApp: a technician's device over a CrdtFieldStore replica.") { Db, Json, Dispatcher };
         foreach (var command in Build(output))
         {
             root.Subcommands.Add(command);
@@ -24,7 +29,7 @@ internal static class FieldAppCommands
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            error.WriteLine("error: " + parsed.Errors[0].Message);
+            error.WriteLine("error: " + UsageErrors.Describe(root, parsed));
             return ExitUsage;
         }
         try
@@ -50,7 +55,7 @@ internal static class FieldAppCommands
 
     private static IEnumerable<Command> Build(TextWriter output)
     {
-        Session S(ParseResult r) => new(r.GetValue(Db)!, r.GetValue(Json), output);
+        Session S(ParseResult r) => new(r.GetValue(Db)!, r.GetValue(Json), output, r.GetValue(Dispatcher) ? StatusAuthority.Dispatch : StatusAuthority.Field);
 
         var relay = new Option<string>("--relay") { Description = "The relay's URL, e.g. http://127.0.0.1:5171", Required = true };
         var token = new Option<string>("--token") { Description = "The bearer token the operator printed for this device.", Required = true };
@@ -111,8 +116,7 @@ internal static class FieldAppCommands
         delete.SetAction((r, ct) => Handlers.DeleteAsync(S(r), r.GetValue(deleteId)!, ct));
         yield return delete;
 
-        var onOff = new Argument<string>("on|off");
-        onOff.AcceptOnlyFromAmong("on", "off");
+        var onOff = UsageErrors.OneOf(new Argument<string>("on|off"), "on", "off");
         var offline = new Command("offline", "Switch Work Offline on (nothing is sent) or off.") { onOff };
         offline.SetAction((r, ct) => Handlers.OfflineAsync(S(r), r.GetValue(onOff) == "on", ct));
         yield return offline;
@@ -123,8 +127,7 @@ internal static class FieldAppCommands
         yield return flags;
 
         var flagId = new Argument<string>("FLAG") { Description = "A flag id (or a unique prefix)." };
-        var choice = new Argument<string>("keep-mine|keep-theirs|accept|discard");
-        choice.AcceptOnlyFromAmong("keep-mine", "keep-theirs", "accept", "discard");
+        var choice = UsageErrors.OneOf(new Argument<string>("keep-mine|keep-theirs|accept|discard"), "keep-mine", "keep-theirs", "accept", "discard");
         var resolve = new Command("resolve", "Resolve a flag.") { flagId, choice };
         resolve.SetAction((r, ct) => Handlers.ResolveAsync(S(r), r.GetValue(flagId)!, r.GetValue(choice)!, ct));
         yield return resolve;

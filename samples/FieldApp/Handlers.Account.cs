@@ -61,10 +61,9 @@ internal static partial class Handlers
     {
         if (!File.Exists(session.DatabasePath))
         {
+            var summary = await Replica.InspectBackupAsync(file, ct);
             await using var restored = await Replica.RestoreAsync(session.DatabasePath, file, cancellationToken: ct);
-            var counts = restored.DocumentCounts();
-            return Backup(session, $"restored device {restored.Id} into {session.DatabasePath} from",
-                new BackupSummary(Path.GetFullPath(file), restored.Id.Value, DateTimeOffset.UtcNow, counts.Values.Sum(), 0, (int)restored.PendingCount));
+            return Backup(session, $"restored device {restored.Id} into {session.DatabasePath} from", summary);
         }
         await using var replica = await session.OpenAsync(ct);
         return Backup(session, "imported backup", await replica.ImportBackupAsync(file, ct));

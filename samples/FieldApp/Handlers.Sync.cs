@@ -124,11 +124,14 @@ internal static partial class Handlers
         }
         foreach (var flag in flags)
         {
-            var sides = flag.LoserValue is null ? "" : $" (stands: '{FieldValues.Show(flag.WinnerValue)}' by {flag.WinnerAuthor}; held back: '{FieldValues.Show(flag.LoserValue)}' by {flag.LoserAuthor})";
+            var sides = flag.LoserValue is null ? "" : $" (stands: '{FieldValues.Show(flag.WinnerValue)}' by {flag.WinnerAuthor}{At(flag.WinnerAt)}; " +
+                $"held back: '{FieldValues.Show(flag.LoserValue)}' by {flag.LoserAuthor}{At(flag.LoserAt)})";
             session.Output.WriteLine($"{flag.Id}  {flag.Kind} [{flag.Severity}, {flag.State}] {flag.Document}: {flag.Message}{sides}");
         }
         return FieldAppCommands.ExitOk;
     }
+
+    private static string At(DateTimeOffset? when) => when is { } at ? $" at {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "";
 
     public static async Task<int> ResolveAsync(Session session, string flagId, string choice, CancellationToken ct)
     {

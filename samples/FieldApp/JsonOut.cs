@@ -115,6 +115,8 @@ internal static class JsonOut
             json.WritePropertyName("loser");
             Value(json, flag.LoserValue);
             json.WriteString("loserAuthor", flag.LoserAuthor);
+            json.WriteString("winnerAt", flag.WinnerAt?.ToString("O"));
+            json.WriteString("loserAt", flag.LoserAt?.ToString("O"));
             json.WriteString("resolution", flag.Resolution?.ToString());
             json.WriteString("resolvedBy", flag.ResolvedByAuthor);
             json.WriteEndObject();

@@ -1,9 +1,10 @@
+using Crdt.Core;
 using Crdt.Replica;
 
 namespace FieldApp;
 
 /// <summary>One invocation: the replica file, whether to print JSON, and where to write.</summary>
-internal sealed class Session(string databasePath, bool json, TextWriter output)
+internal sealed class Session(string databasePath, bool json, TextWriter output, StatusAuthority authority = StatusAuthority.Field)
 {
     public string DatabasePath { get; } = databasePath;
 
@@ -11,7 +12,11 @@ internal sealed class Session(string databasePath, bool json, TextWriter output)
 
     public TextWriter Output { get; } = output;
 
-    public Task<Replica> OpenAsync(CancellationToken cancellationToken) => Replica.OpenAsync(DatabasePath, cancellationToken: cancellationToken);
+    /// <summary>Field (a technician) unless --dispatcher: which status moves this device's edits may make.</summary>
+    public StatusAuthority Authority { get; } = authority;
+
+    public Task<Replica> OpenAsync(CancellationToken cancellationToken) =>
+        Replica.OpenAsync(DatabasePath, new ReplicaOptions { StatusAuthority = Authority }, cancellationToken);
 
     /// <summary>Prints <paramref name="text"/> unless --json, where <paramref name="json"/> writes the object.</summary>
     public void Print(string text, Action<System.Text.Json.Utf8JsonWriter> json)

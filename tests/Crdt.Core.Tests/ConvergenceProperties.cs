@@ -79,6 +79,7 @@ public sealed class ConvergenceProperties(ITestOutputHelper output)
             {
                 Count(coverage, $"{flag.Kind}/{flag.State}");
             }
+            AssertOpenStatusConflictsShowTheirStandingState(reference, coverage);
             var expected = ScenarioRunner.Fingerprint(reference);
             foreach (var replica in runner.Replicas)
             {
@@ -97,6 +98,7 @@ public sealed class ConvergenceProperties(ITestOutputHelper output)
         {
             Assert.True(coverage.GetValueOrDefault(kind) > 100, $"only {coverage.GetValueOrDefault(kind)} {kind} mutations were generated");
         }
+        Assert.True(coverage.GetValueOrDefault("StatusConflict shown while open") > 20, "too few documents showed an open StatusConflict");
         foreach (var kind in Enum.GetValues<FlagKind>())
         {
             Assert.True(coverage.GetValueOrDefault($"{kind}/Open") > 20, $"only {coverage.GetValueOrDefault($"{kind}/Open")} open {kind} flags were derived");
@@ -107,6 +109,27 @@ public sealed class ConvergenceProperties(ITestOutputHelper output)
     }
 
     private static void Count(Dictionary<string, int> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
+
+    /// <summary>
+    /// Issue 17: while every StatusConflict on a status field is open, the document shows the
+    /// standing side (the closing state when one of the writes closes), never the later write.
+    /// </summary>
+    private static void AssertOpenStatusConflictsShowTheirStandingState(DocumentSet documents, Dictionary<string, int> coverage)
+    {
+        foreach (var group in documents.AllFlags().Where(f => f.Kind == FlagKind.StatusConflict).GroupBy(f => (f.Document, f.Field)))
+        {
+            if (group.Any(f => f.State != FlagState.Open))
+            {
+                continue;
+            }
+            var view = documents.View(group.Key.Document);
+            foreach (var flag in group)
+            {
+                Assert.Equal(flag.WinnerValue, view[flag.Field!]);
+            }
+            Count(coverage, "StatusConflict shown while open");
+        }
+    }
 
     [Fact]
     public void A_replica_bootstrapped_from_snapshots_converges_with_the_ones_that_replayed_ops()

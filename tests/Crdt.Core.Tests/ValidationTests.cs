@@ -107,6 +107,8 @@ public sealed class ValidationTests
     public void Reopening_and_adding_hours_in_one_edit_is_allowed()
     {
         var device = WithOrder();
+        // Reopening a closed order is a dispatcher's step (issue 17).
+        device.Editor.Authority = StatusAuthority.Dispatch;
         device.Edit(Order, "Dana", Device.At(8, 30), m => m.Set(WorkOrderFields.Status, WorkOrderStatus.Completed));
         device.Edit(Order, "Alex", Device.At(9), m => m
             .Set(WorkOrderFields.Status, WorkOrderStatus.InProgress)

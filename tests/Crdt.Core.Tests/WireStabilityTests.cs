@@ -56,9 +56,38 @@ public sealed class WireStabilityTests
             VersionVector: entries=1
             OpRunKind: OP_RUN_KIND_UNSPECIFIED=0 OP_RUN_KIND_EDIT=1 OP_RUN_KIND_DELETE=2 OP_RUN_KIND_RESOLVE=3
             Resolution: RESOLUTION_UNSPECIFIED=0 RESOLUTION_KEEP_MINE=1 RESOLUTION_KEEP_THEIRS=2 RESOLUTION_ACCEPT=3 RESOLUTION_DISCARD=4
+            WorkOrderStatus: WORK_ORDER_STATUS_UNSPECIFIED=0 WORK_ORDER_STATUS_OPEN=1 WORK_ORDER_STATUS_SCHEDULED=2 WORK_ORDER_STATUS_IN_PROGRESS=3 WORK_ORDER_STATUS_ON_HOLD=4 WORK_ORDER_STATUS_COMPLETED=5 WORK_ORDER_STATUS_CANCELLED=6 WORK_ORDER_STATUS_EN_ROUTE=7 WORK_ORDER_STATUS_CHECKED_IN=8
 
             """;
         Assert.Equal(Golden.ReplaceLineEndings("\n"), text.ToString());
+    }
+
+    [Fact]
+    public void Document_api_flag_kinds_and_flag_view_fields_are_pinned()
+    {
+        var flagKind = Wire.DocumentsReflection.Descriptor.EnumTypes.Single(e => e.Name == "FlagKind");
+        Assert.Equal(
+            "FLAG_KIND_UNSPECIFIED=0 FLAG_KIND_WORK_ON_CLOSED_ORDER=1 FLAG_KIND_CONCURRENT_EDIT=2 FLAG_KIND_EDIT_ON_DELETED=3 FLAG_KIND_STATUS_CONFLICT=4",
+            string.Join(' ', flagKind.Values.Select(v => $"{v.Name}={v.Number}")));
+        var flagView = Wire.DocumentsReflection.Descriptor.MessageTypes.Single(m => m.Name == "FlagView");
+        Assert.Equal(
+            "id=1 kind=2 severity=3 document=4 field=5 element_id=6 message=7 winner_value=8 loser_value=9 winner_author=10 loser_author=11 " +
+            "ops=12 resolution=13 resolved_by=14 winner_time_ms=15 loser_time_ms=16",
+            string.Join(' ', flagView.Fields.InFieldNumberOrder().Select(f => $"{f.Name}={f.FieldNumber}")));
+    }
+
+    [Fact]
+    public void Every_built_in_status_has_its_wire_number_and_spelling()
+    {
+        // The op carries the lower-cased enum name without its prefix; every built-in state has one, and nothing else does.
+        var wire = Wire.OpsReflection.Descriptor.EnumTypes.Single(e => e.Name == "WorkOrderStatus").Values
+            .Where(v => v.Number > 0)
+            .Select(v => v.Name["WORK_ORDER_STATUS_".Length..].ToLowerInvariant())
+            .ToHashSet();
+        Assert.Equal(wire.Order(), WorkOrderStatus.All.Order());
+        var schema = SchemaRegistry.CreateDefault().Get(WorkOrderFields.Collection);
+        Assert.Equal(WorkOrderStatus.All, schema.Fields[WorkOrderFields.Status].AllowedValues);
+        Assert.Equal(WorkOrderStatus.All, schema.WorkflowOf(WorkOrderFields.Status)!.States);
     }
 
     [Fact]
@@ -81,7 +110,12 @@ public sealed class WireStabilityTests
         Assert.Equal(
             new[] { "Null=1", "String=2", "Integer=3", "Decimal=4", "Bool=5", "Timestamp=6", "Bytes=7", "Reference=8" },
             Enum.GetValues<FieldValueKind>().Select(v => $"{v}={(int)v}"));
-        Assert.Equal(new[] { "WorkOnClosedOrder=1", "ConcurrentEdit=2", "EditOnDeleted=3" }, Enum.GetValues<FlagKind>().Select(v => $"{v}={(int)v}"));
+        Assert.Equal(new[] { "WorkOnClosedOrder=1", "ConcurrentEdit=2", "EditOnDeleted=3", "StatusConflict=4" }, Enum.GetValues<FlagKind>().Select(v => $"{v}={(int)v}"));
+        // Every C# flag kind has the wire value of the same name and number (documents.proto FlagKind).
+        foreach (var kind in Enum.GetValues<FlagKind>())
+        {
+            Assert.Equal((int)kind, (int)Enum.Parse<Wire.FlagKind>(kind.ToString()));
+        }
         Assert.Equal(new[] { "Lww=1", "OrSet=2" }, Enum.GetValues<FieldKind>().Select(v => $"{v}={(int)v}"));
         // FieldValueKind numbers are the FieldValue oneof's field numbers.
         foreach (var kind in Enum.GetValues<FieldValueKind>())

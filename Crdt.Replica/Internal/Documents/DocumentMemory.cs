@@ -69,7 +69,7 @@ internal sealed class DocumentMemory(ReplicaStore store, SchemaRegistry schemas)
     /// (the truth, needed for durability and fast open) and, only when they changed since
     /// <paramref name="flagsBefore"/>, its flag rows. The JSON rendering is not made here: nothing
     /// reads it in the edit's transaction, and rendering it on every edit cost more than the
-    /// insert; it is derived from the snapshot when read (<see cref="RenderJson"/>).
+    /// insert; it is derived from the snapshot when read.
     /// </summary>
     /// <param name="flagsBefore">the document's flag rows before the ops (from <see cref="FlagRowsOf"/>); null: write them regardless</param>
     public DocumentChange Materialise(DocumentKey key, IReadOnlyList<StoredFlag>? flagsBefore = null)

@@ -36,6 +36,8 @@ internal static class FlagRows
         WriteOptional(json, "winnerAuthor", flag.WinnerAuthor);
         WriteOptional(json, "loser", flag.LoserValue?.ToString());
         WriteOptional(json, "loserAuthor", flag.LoserAuthor);
+        WriteOptional(json, "winnerAt", flag.WinnerAt?.ToString("O"));
+        WriteOptional(json, "loserAt", flag.LoserAt?.ToString("O"));
         WriteOptional(json, "resolution", flag.Resolution?.ToString());
         WriteOptional(json, "resolvedBy", flag.ResolvedByAuthor);
         json.WritePropertyName("dots");

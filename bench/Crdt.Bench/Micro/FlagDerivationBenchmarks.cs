@@ -20,7 +20,8 @@ public class FlagDerivationBenchmarks
     public void Setup()
     {
         var schemas = SchemaRegistry.CreateDefault();
-        var editors = Enumerable.Range(0, 3).Select(i => new LocalEditor(new ReplicaId("r" + i), new DocumentSet(schemas))).ToArray();
+        // Dispatcher editors: the catch below reopens completed orders, a dispatcher's step (issue 17).
+        var editors = Enumerable.Range(0, 3).Select(i => new LocalEditor(new ReplicaId("r" + i), new DocumentSet(schemas)) { Authority = StatusAuthority.Dispatch }).ToArray();
         var made = editors.Select(_ => new List<Op>()).ToArray();
         _key = new DocumentKey(WorkOrderFields.Collection, "wo-1");
         long wall = 1_767_000_000_000;

@@ -2,7 +2,7 @@ using Crdt.Core;
 
 namespace Crdt.Core.Tests.Convergence;
 
-/// <summary>Schemas for the convergence properties: an application collection whose field types and review flags vary per case, plus the built-in WorkOrder.</summary>
+/// <summary>Schemas for the convergence properties: an application collection whose field types, review flags and status workflow vary per case, plus the built-in WorkOrder.</summary>
 internal static class RandomSchemas
 {
     public const string Collection = "Job";
@@ -31,6 +31,19 @@ internal static class RandomSchemas
             .OrSet(Items, e => e.Field("text", FieldValueKind.String).Field("ok", FieldValueKind.Bool))
             .ClosedState(State, ["done", "void"], [Work])
             .Total(Amount, Work, Amount);
+        if ((bits & 1) == 0)
+        {
+            // A state that is not review-on-conflict follows a workflow (issue 17), strict in some cases.
+            builder.Workflow(State, w =>
+            {
+                w.State("new").State("busy").State("done", closing: true).State("void", closing: true)
+                    .Path("new", "busy", "done").Step(StatusWorkflow.AnyOpenState, "void").Step("done", "busy", dispatchOnly: true);
+                if (((bits >> 13) & 1) != 0)
+                {
+                    w.Strict();
+                }
+            });
+        }
         return SchemaRegistry.CreateDefault().Register(builder.Build());
     }
 

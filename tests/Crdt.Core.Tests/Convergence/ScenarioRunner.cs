@@ -28,6 +28,8 @@ internal sealed class ScenarioRunner
         {
             _replicas.Add(new Device($"r{i}", _schemas));
         }
+        // r0 is a dispatcher's replica: it may reopen closed documents and resolve a StatusConflict keep-mine.
+        _replicas[0].Editor.Authority = StatusAuthority.Dispatch;
         _partitioned = new bool[replicaCount];
         _wall = Enumerable.Range(0, replicaCount).Select(i => 1_700_000_000_000L + i * 1_500L).ToArray();
         _keys = [new(RandomSchemas.Collection, "j1"), new(RandomSchemas.Collection, "j2"), new(WorkOrderFields.Collection, "w1")];
@@ -161,7 +163,18 @@ internal sealed class ScenarioRunner
         var flags = device.Documents.Flags(key);
         var sets = schema.Fields.Values.Where(f => f.Kind == FieldKind.OrSet).ToList();
         var kind = view.IsDeleted && _choices.Chance(70) ? 99 : _choices.Next(100);
-        if (kind < 30)
+        if (kind < 12 && schema.Workflows.Count > 0)
+        {
+            // Status races: mostly moves the author's view allows, often to a closing state.
+            var workflow = schema.Workflows[0];
+            var current = view[workflow.StatusField] is { Kind: FieldValueKind.String } shown ? shown.AsString() : null;
+            var next = workflow.NextStates(current, device.Editor.Authority).Where(s => s != current).ToList();
+            var closing = next.Where(workflow.IsClosing).ToList();
+            var to = next.Count == 0 || _choices.Chance(10) ? _choices.Pick(workflow.States)
+                : closing.Count > 0 && _choices.Chance(40) ? _choices.Pick(closing) : _choices.Pick(next);
+            m.Set(workflow.StatusField, to);
+        }
+        else if (kind < 30)
         {
             var field = _choices.Pick(schema.Fields.Values.Where(f => f.Kind == FieldKind.Lww).ToList());
             m.Set(field.Name, Value(field, nullable: !field.RequiredOnCreate));

@@ -95,5 +95,43 @@ public sealed class RelayCliTests : IDisposable
         Assert.Contains("Usage:", output);
     }
 
+    [Theory]
+    [InlineData("device", "list")]
+    [InlineData("device", "revoke", "bob")]
+    public async Task Commands_on_an_existing_relay_refuse_a_data_folder_that_holds_none(params string[] args)
+    {
+        var missing = Path.Combine(_data.Path, "typo");
+
+        var (exit, _, error) = await Run([.. args, "--data", missing]);
+
+        Assert.Equal(2, exit);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Contains("no relay data there", error);
+        Assert.False(Directory.Exists(missing), "the mistyped folder must not be created");
+    }
+
+    [Fact]
+    public async Task The_first_device_add_says_where_it_created_the_relay_data()
+    {
+        var fresh = Path.Combine(_data.Path, "fresh");
+
+        var first = await Run("device", "add", "--data", fresh, "--name", "ana", "--role", "technician");
+        var second = await Run("device", "add", "--data", fresh, "--name", "ben", "--role", "technician");
+
+        Assert.Contains($"created relay data in {Path.GetFullPath(fresh)}", first.Out);
+        Assert.DoesNotContain("created relay data", second.Out);
+    }
+
+    [Theory]
+    [InlineData("serve", "--help")]
+    [InlineData("device", "add", "--help")]
+    public async Task Help_names_each_default_once(params string[] args)
+    {
+        var (_, output, _) = await Run(args);
+
+        Assert.DoesNotContain("Default:", output);
+        Assert.Contains("[default: ", output);
+    }
+
     public void Dispose() => _data.Dispose();
 }
