@@ -148,8 +148,16 @@ internal sealed class SimNetwork(Random random, InProcessRelay relay, Action<str
         }
     }
 
+    /// <summary>Calls one run may make before it is called stuck: a device asking again and again
+    /// without progress (a livelock) must fail the seed, not hang the test.</summary>
+    public const int MaxCalls = 50_000;
+
+    public int Calls { get; private set; }
+
     private void Reach(string device, string action)
     {
+        if (++Calls > MaxCalls)
+            throw new InvalidOperationException($"{MaxCalls} network calls in one run: {device} seems to {action} in a loop without progress");
         if (Partitioned.Contains(device)) throw Lost(device, $"{action}: partitioned from the relay");
         if (!relay.IsUp) throw Lost(device, $"{action}: the relay is down");
     }

@@ -1,3 +1,4 @@
+using Crdt.Core;
 using Crdt.Relay.Auth;
 using Crdt.Relay.Storage;
 using Crdt.Replica;
@@ -63,6 +64,8 @@ internal sealed class SimDevice
             Random = random.NextDouble,
             PushBatchOps = pushBatchOps,
             PullBatchItems = pullBatchItems,
+            // A dispatcher's device may reopen orders; a technician's follows the declared steps.
+            StatusAuthority = Role == DeviceRoleKind.Technician ? StatusAuthority.Field : StatusAuthority.Dispatch,
         });
         Replica.ConnectionFactory = (_, _) => new SimRelayConnection(network, Name, Caller);
     }
