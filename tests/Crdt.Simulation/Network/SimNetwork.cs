@@ -67,6 +67,11 @@ internal sealed class SimNetwork(Random random, InProcessRelay relay, Action<str
     /// <summary>Delivers up to <paramref name="count"/> held pushes, in random order.</summary>
     public async Task DeliverDelayedAsync(int count)
     {
+        if (!relay.IsUp)
+        {
+            trace($"net: {delayed.Count} held push(es) wait: the relay is down");
+            return;
+        }
         for (var i = 0; i < count && delayed.Count > 0; i++)
         {
             var index = random.Next(delayed.Count);
