@@ -72,10 +72,7 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IAsy
         }
         else
         {
-            // ">=": a pin made while the log stood at the device's cursor came after the device's last
-            // pull (the device already had every op up to it), so the document still has to be sent
-            // whole. With ">" such a pin was never delivered (found by the simulation, seeds 5 and 13).
-            foreach (var pin in pinRecords.Where(p => p.PinnedAtPosition >= cursor))
+            foreach (var pin in pinRecords.Where(p => p.PinnedAtPosition > cursor))
             {
                 await SendSnapshotAsync(new DocumentKey(pin.Document.Collection, pin.Document.Id), resend: false, cancellationToken).ConfigureAwait(false);
             }

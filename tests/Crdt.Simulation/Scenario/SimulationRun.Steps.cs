@@ -112,11 +112,12 @@ internal sealed partial class SimulationRun
     }
 
     /// <summary>One SyncAsync of the device, as the app calls it; unreachable is normal, a refusal is a finding.</summary>
-    private async Task SyncAsync(SimDevice device, bool mustSucceed)
+    private async Task SyncAsync(SimDevice device, bool mustSucceed, bool checkOut = false)
     {
         try
         {
-            var moved = await device.Replica.SyncAsync();
+            // Checking out the agenda also sends pins whose earlier sending failed (a lost answer).
+            var moved = checkOut ? (await device.Replica.CheckOutAgendaAsync()).Progress : await device.Replica.SyncAsync();
             Trace($"{device.Name} synced: sent {moved.OpsSent}, received {moved.OpsReceived}, pending {moved.Pending}");
         }
         catch (Exception e) when (e is ReplicaSyncException or SimulatedCrashException)

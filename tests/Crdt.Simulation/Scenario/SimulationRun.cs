@@ -137,7 +137,7 @@ internal sealed partial class SimulationRun : IAsyncDisposable
             foreach (var device in devices)
             {
                 var before = device.Replica.Progress;
-                await SyncAsync(device, mustSucceed: true);
+                await SyncAsync(device, mustSucceed: true, checkOut: round == 1);
                 var after = device.Replica.Progress;
                 moved |= after.OpsSent != before.OpsSent || after.OpsReceived != before.OpsReceived;
             }
