@@ -109,7 +109,16 @@ public sealed partial class Replica
         {
             try
             {
-                await connection.PinAsync(new Wire.PinRequest { Document = new Wire.DocumentKey { Collection = collection, Id = id }, Pinned = true }, cancellationToken).ConfigureAwait(false);
+                var pinned = await connection.PinAsync(new Wire.PinRequest { Document = new Wire.DocumentKey { Collection = collection, Id = id }, Pinned = true }, cancellationToken).ConfigureAwait(false);
+                if (pinned.Document is { } snapshot)
+                {
+                    // The relay sends a pinned document whole only here: a pull from a cursor at or after
+                    // the pin does not send it again, so dropping this reply lost the document for good
+                    // when the pin was made with nothing new in the log (found by the simulation).
+                    var received = new ReceivedBatch();
+                    received.Add(new Wire.PullResponse { Document = snapshot });
+                    await ApplyReceivedAsync(received, null, null, cancellationToken).ConfigureAwait(false);
+                }
                 sent.Add((collection, id));
             }
             catch (RelayRefusedException) when (!cancellationToken.IsCancellationRequested)

@@ -14,6 +14,12 @@ internal static class RiceCode
     /// <summary>The largest k a decoder accepts.</summary>
     public const int MaxK = 40;
 
+    /// <summary>Largest unary part considered: 2^20 bits (128 KiB) for one value, far beyond any run that beats varints.</summary>
+    private const ulong MaxQuotient = 1UL << 20;
+
+    /// <summary>The size <see cref="Best"/> reports when Rice coding cannot pay off: larger than any varint run.</summary>
+    public const int Unusable = int.MaxValue / 4;
+
     /// <summary>The k that codes <paramref name="values"/> in the fewest bits, and that size in bytes.</summary>
     public static (int K, int Bytes) Best(IReadOnlyList<ulong> values, int start)
     {
@@ -32,7 +38,15 @@ internal static class RiceCode
             long bits = 0;
             for (var i = start; i < values.Count; i++)
             {
-                bits += (long)(values[i] >> k) + 1 + k;
+                var quotient = values[i] >> k;
+                if (quotient > MaxQuotient)
+                {
+                    // A unary run this long never pays (and a huge gap, e.g. a sequence near 2^63,
+                    // overflowed this sum into a buffer too small for Encode: found by the fuzzer).
+                    bits = long.MaxValue;
+                    break;
+                }
+                bits += (long)quotient + 1 + k;
             }
             if (bits < bestBits)
             {
@@ -40,6 +54,8 @@ internal static class RiceCode
                 bestK = k;
             }
         }
+        // No k fits: report a size no caller will choose over plain varints.
+        if (bestBits == long.MaxValue) return (0, Unusable);
         return (bestK, (int)((bestBits + 7) / 8));
     }
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Crdt.Core.Wire;
 using Grpc.Core;
 using Crdt.Relay.Sync;
-using StoreKey = Crdt.Relay.Storage.StoreDocumentKey;
 
 namespace Crdt.Relay.Services;
 
@@ -31,29 +30,5 @@ internal sealed class SyncService(RelayEngine engine) : Crdt.Core.Wire.Sync.Sync
             new OpStreamer(engine, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken));
 
     public override Task<PinResponse> Pin(PinRequest request, ServerCallContext context) =>
-        CallGuard.RunAsync(engine, context, async caller =>
-        {
-            var key = WireViews.Key(request.Document);
-            if (key.Collection == Core.WorkOrderFields.Collection)
-                throw RelayRefusal.Invalid($"{key}: work orders are not pinned; they follow assignment");
-            if (!engine.Schemas.TryGet(key.Collection, out _))
-                throw RelayRefusal.Invalid($"{key}: unknown collection '{key.Collection}'");
-            var owner = await engine.PinOwnerAsync(caller, key, request.Pinned, request.ForDevice, context.CancellationToken).ConfigureAwait(false);
-            await engine.Store.SetPinAsync(caller.Tenant, owner, new StoreKey(key.Collection, key.Id), request.Pinned, context.CancellationToken)
-                .ConfigureAwait(false);
-            var response = new PinResponse();
-            foreach (var pin in await engine.Store.ListPinsAsync(caller.Tenant, owner, context.CancellationToken).ConfigureAwait(false))
-            {
-                response.Pinned.Add(new DocumentKey { Collection = pin.Document.Collection, Id = pin.Document.Id });
-            }
-            if (request.Pinned)
-            {
-                var tenant = await engine.TenantAsync(caller.Tenant, context.CancellationToken).ConfigureAwait(false);
-                lock (tenant.Gate)
-                {
-                    if (tenant.Documents.Exists(key)) response.Document = tenant.Snapshot(key);
-                }
-            }
-            return response;
-        });
+        CallGuard.RunAsync(engine, context, caller => engine.PinAsync(caller, request, context.CancellationToken));
 }

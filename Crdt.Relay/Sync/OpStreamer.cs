@@ -86,7 +86,11 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, ISer
                 foreach (var entry in page)
                 {
                     if (entry.Position > head) break;
-                    if (_items >= limit)
+                    // Only once the pull has moved past its start: the snapshots of pins made after the
+                    // cursor count as items too, and when they alone reached the limit, a checkpoint at the
+                    // start made the device ask again from the same cursor forever (found by the simulation
+                    // with small pull batches).
+                    if (_items >= limit && cursor > (long)cursorValue)
                     {
                         await CheckpointAsync(cursor, more: true, cancellationToken).ConfigureAwait(false);
                         return;

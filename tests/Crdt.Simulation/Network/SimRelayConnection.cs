@@ -1,0 +1,26 @@
+using Crdt.Relay.Auth;
+using Crdt.Replica.Internal.Transport;
+using Wire = Crdt.Core.Wire;
+
+namespace Crdt.Simulation.Network;
+
+/// <summary>A replica's <see cref="IRelayConnection"/> over the simulated network, as one signed-in person.</summary>
+internal sealed class SimRelayConnection(SimNetwork network, string device, CallerIdentity caller) : IRelayConnection
+{
+    public Task<Wire.PushResponse> PushAsync(Wire.PushRequest request, CancellationToken cancellationToken) =>
+        network.PushAsync(device, caller, request);
+
+    public IAsyncEnumerable<Wire.PullResponse> PullAsync(ulong cursor, uint maxItems, CancellationToken cancellationToken) =>
+        network.PullAsync(device, caller, cursor, maxItems);
+
+    // The simulation drives sync step by step (SyncAsync); live streams would need a scheduler of their own.
+    public IAsyncEnumerable<Wire.PullResponse> SubscribeAsync(ulong cursor, CancellationToken cancellationToken) =>
+        throw new RelayUnreachableException("no live streams in the simulation", new NotSupportedException());
+
+    public Task<Wire.PinResponse> PinAsync(Wire.PinRequest request, CancellationToken cancellationToken) =>
+        network.PinAsync(device, caller, request);
+
+    public void Dispose()
+    {
+    }
+}
