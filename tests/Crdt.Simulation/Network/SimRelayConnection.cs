@@ -1,4 +1,5 @@
 using Crdt.Relay.Auth;
+using Google.Protobuf;
 using Crdt.Replica.Internal.Transport;
 using Wire = Crdt.Core.Wire;
 
@@ -7,8 +8,10 @@ namespace Crdt.Simulation.Network;
 /// <summary>A replica's <see cref="IRelayConnection"/> over the simulated network, as one signed-in person.</summary>
 internal sealed class SimRelayConnection(SimNetwork network, string device, CallerIdentity caller) : IRelayConnection
 {
+    // Encoded and parsed again, as off the wire: the replica pushes its stored op bytes as they
+    // are (PushRequest.OfEncodedOps), which only a parse turns into the request's ops.
     public Task<Wire.PushResponse> PushAsync(Wire.PushRequest request, CancellationToken cancellationToken) =>
-        network.PushAsync(device, caller, request);
+        network.PushAsync(device, caller, Wire.PushRequest.Parser.ParseFrom(request.ToByteArray()));
 
     public IAsyncEnumerable<Wire.PullResponse> PullAsync(ulong cursor, uint maxItems, CancellationToken cancellationToken) =>
         network.PullAsync(device, caller, cursor, maxItems);
