@@ -44,6 +44,16 @@ public sealed partial class DocumentSet
     /// <summary>The document's compacted base (a copy), or null when it was never compacted.</summary>
     public VersionVector? CompactedBaseOf(DocumentKey key) => _documents.TryGetValue(key, out var state) ? state.Base?.Clone() : null;
 
+    /// <summary>
+    /// The write of top-level field <paramref name="field"/> that currently wins by Hlc, with its stamp and
+    /// value (null when the document or the field was never written): what a cache of a few register values
+    /// needs to keep comparing later writes after the document was loaded from a compacted base.
+    /// </summary>
+    public (Dot Dot, Hlc Hlc, FieldValue Value)? WinningWrite(DocumentKey key, string field) =>
+        _documents.TryGetValue(key, out var state) && state.Fields.TryGetValue(field, out var register) && register.HasWinner
+            ? (register.Winner.Dot, register.Winner.Hlc, register.Winner.Value)
+            : null;
+
     private CompactionSummary CompactState(DocumentState state, VersionVector stable)
     {
         var before = state.Ops.Count;

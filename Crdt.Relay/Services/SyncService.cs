@@ -29,13 +29,17 @@ internal sealed class SyncService(RelayEngine engine) : IGrpcService
         CallGuard.StreamAsync(engine, context, async (caller, cancellationToken) =>
         {
             var started = Stopwatch.GetTimestamp();
+            await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, cancellationToken).ConfigureAwait(false);
             await new OpStreamer(engine, caller, responses).RunAsync(request.Cursor, request.MaxItems, live: false, cancellationToken).ConfigureAwait(false);
             engine.Metrics.PullCompleted(Stopwatch.GetElapsedTime(started));
         });
 
     private Task SubscribeAsync(SubscribeRequest request, IAsyncStreamWriter<PullResponse> responses, ServerCallContext context) =>
-        CallGuard.StreamAsync(engine, context, (caller, cancellationToken) =>
-            new OpStreamer(engine, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken));
+        CallGuard.StreamAsync(engine, context, async (caller, cancellationToken) =>
+        {
+            await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, cancellationToken).ConfigureAwait(false);
+            await new OpStreamer(engine, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken).ConfigureAwait(false);
+        });
 
     private Task<PinResponse> PinAsync(PinRequest request, ServerCallContext context) =>
         CallGuard.RunAsync(engine, context, async caller =>
