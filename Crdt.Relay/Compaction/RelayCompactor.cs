@@ -19,11 +19,13 @@ public sealed class RelayCompactor(SqliteRelayStore store, SchemaRegistry schema
     /// <summary>Documents per transaction.</summary>
     public int BatchSize { get; init; } = 200;
 
+    /// <summary>Called after each committed transaction with how many have committed (tests interrupt a run with it).</summary>
+    internal Action<int>? AfterBatch { get; init; }
+
     public async Task<TenantCompaction> CompactTenantAsync(string tenant, CancellationToken cancellationToken = default)
     {
         var devices = await store.ListDevicesAsync(tenant, includeRevoked: true, cancellationToken).ConfigureAwait(false);
         var horizon = StableHorizon.Of(devices, await store.ListAcknowledgementsAsync(tenant, cancellationToken).ConfigureAwait(false));
-        var compactedThrough = await store.GetCompactedThroughAsync(tenant, cancellationToken).ConfigureAwait(false);
 
         var documents = new DocumentSet(schemas);
         var basePositions = new Dictionary<DocumentKey, long>();
@@ -33,7 +35,8 @@ public sealed class RelayCompactor(SqliteRelayStore store, SchemaRegistry schema
             basePositions[new DocumentKey(record.Document.Collection, record.Document.Id)] = record.Position;
         }
         var lastPosition = new Dictionary<DocumentKey, long>(basePositions);
-        var stableDocuments = new HashSet<DocumentKey>();
+        // Per document, its log ops at or below the horizon position: (position, dot).
+        var stableOps = new Dictionary<DocumentKey, List<(long Position, Dot Dot)>>();
         var newestOfReplica = new Dictionary<string, (long Seq, long Position)>(StringComparer.Ordinal);
         // Per replica: the highest sequence at or below the horizon position, and the lowest above it.
         var below = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -56,7 +59,7 @@ public sealed class RelayCompactor(SqliteRelayStore store, SchemaRegistry schema
                 if (entry.Position <= horizon.Position)
                 {
                     below[entry.Replica] = Math.Max(below.GetValueOrDefault(entry.Replica), entry.Sequence);
-                    stableDocuments.Add(op.Document);
+                    (stableOps.TryGetValue(op.Document, out var list) ? list : stableOps[op.Document] = []).Add((entry.Position, op.Dot));
                 }
                 else
                 {
@@ -67,7 +70,7 @@ public sealed class RelayCompactor(SqliteRelayStore store, SchemaRegistry schema
         }
 
         var result = new TenantCompaction(tenant, horizon, opsBefore, opsBefore, 0, 0);
-        if (horizon.Position <= compactedThrough || stableDocuments.Count == 0)
+        if (stableOps.Count == 0)
         {
             return result;
         }
@@ -89,24 +92,42 @@ public sealed class RelayCompactor(SqliteRelayStore store, SchemaRegistry schema
         var recordsBefore = 0;
         var recordsAfter = 0;
         var deleted = 0;
+        var batches = 0;
         var batch = new List<BaseRecord>(BatchSize);
-        foreach (var key in stableDocuments.OrderBy(k => k))
+        var delete = new List<long>();
+        async Task CommitAsync()
         {
+            deleted += await store.ReplaceWithBasesAsync(tenant, batch, delete, horizon.Position, cancellationToken).ConfigureAwait(false);
+            batch.Clear();
+            delete.Clear();
+            AfterBatch?.Invoke(++batches);
+        }
+        var compactedDocuments = 0;
+        foreach (var (key, ops) in stableOps.OrderBy(d => d.Key))
+        {
+            // Only ops the base now holds leave the log (all of them, unless a replica's ops reached it out of order).
+            var leaving = ops.Where(o => stable.Covers(o.Dot) && !keep.Contains(o.Position)).Select(o => o.Position).ToList();
+            if (leaving.Count == 0)
+            {
+                // Compacted before (only ops kept for their replica's sequence are left): nothing to gain.
+                continue;
+            }
+            compactedDocuments++;
             var summary = documents.Compact(key, stable);
             recordsBefore += summary.RecordsBefore;
             recordsAfter += summary.RecordsAfter;
             batch.Add(new BaseRecord(new StoreDocumentKey(key.Collection, key.Id), lastPosition[key], documents.EncodeSnapshot(key)));
+            delete.AddRange(leaving);
             if (batch.Count >= BatchSize)
             {
-                deleted += await store.ReplaceWithBasesAsync(tenant, batch, horizon.Position, keep, cancellationToken).ConfigureAwait(false);
-                batch.Clear();
+                await CommitAsync().ConfigureAwait(false);
             }
         }
         if (batch.Count > 0)
         {
-            deleted += await store.ReplaceWithBasesAsync(tenant, batch, horizon.Position, keep, cancellationToken).ConfigureAwait(false);
+            await CommitAsync().ConfigureAwait(false);
         }
-        return result with { OpsAfter = opsBefore - deleted, RecordsBefore = recordsBefore, RecordsAfter = recordsAfter, Documents = stableDocuments.Count };
+        return result with { OpsAfter = opsBefore - deleted, RecordsBefore = recordsBefore, RecordsAfter = recordsAfter, Documents = compactedDocuments };
     }
 }
 

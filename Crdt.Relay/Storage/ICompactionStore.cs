@@ -23,13 +23,12 @@ public interface ICompactionStore
     Task<IReadOnlyList<BaseRecord>> ReadBasesAsync(string tenant, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// In one transaction: stores (replacing) the bases of a batch of documents, deletes those
-    /// documents' log ops at positions up to <paramref name="throughPosition"/> except the ops
-    /// <paramref name="keepPositions"/> names, and raises the tenant's compacted-through position.
-    /// A crash leaves every document of the batch either as before or compacted, never half.
-    /// Returns how many log ops were deleted.
+    /// In one transaction: stores (replacing) the bases of a batch of documents, deletes the log ops at
+    /// <paramref name="deletePositions"/> (ops those bases hold) and raises the tenant's compacted-through
+    /// position to <paramref name="compactedThrough"/>. A crash leaves every document of the batch either as
+    /// before or compacted, never half. Returns how many log ops were deleted.
     /// </summary>
-    Task<int> ReplaceWithBasesAsync(string tenant, IReadOnlyList<BaseRecord> bases, long throughPosition, IReadOnlySet<long> keepPositions, CancellationToken cancellationToken = default);
+    Task<int> ReplaceWithBasesAsync(string tenant, IReadOnlyList<BaseRecord> bases, IReadOnlyCollection<long> deletePositions, long compactedThrough, CancellationToken cancellationToken = default);
 
     /// <summary>The highest log position the tenant was compacted through (0 when never): a pull from an older cursor must bootstrap.</summary>
     Task<long> GetCompactedThroughAsync(string tenant, CancellationToken cancellationToken = default);

@@ -25,7 +25,6 @@ public sealed partial class SqliteRelayStore : ICompactionStore
         CREATE TABLE IF NOT EXISTS compacted_through(
             tenant TEXT PRIMARY KEY,
             position INTEGER NOT NULL);
-        CREATE INDEX IF NOT EXISTS ops_document ON ops(tenant, collection, doc_id, position);
         """;
 
     private volatile bool _compactionSchemaReady;
@@ -79,39 +78,29 @@ public sealed partial class SqliteRelayStore : ICompactionStore
         return bases;
     }
 
-    public async Task<int> ReplaceWithBasesAsync(string tenant, IReadOnlyList<BaseRecord> bases, long throughPosition, IReadOnlySet<long> keepPositions, CancellationToken cancellationToken = default)
+    public async Task<int> ReplaceWithBasesAsync(string tenant, IReadOnlyList<BaseRecord> bases, IReadOnlyCollection<long> deletePositions, long compactedThrough, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bases);
+        ArgumentNullException.ThrowIfNull(deletePositions);
         await EnsureCompactionSchemaAsync(cancellationToken).ConfigureAwait(false);
         return await WriteAsync(tx =>
         {
-            var deleted = 0;
             foreach (var record in bases)
             {
                 Execute(_writer, """
                     INSERT INTO document_bases(tenant, collection, doc_id, position, snapshot) VALUES($t, $c, $i, $p, $s)
                     ON CONFLICT(tenant, collection, doc_id) DO UPDATE SET position = excluded.position, snapshot = excluded.snapshot;
                     """, tx, ("$t", tenant), ("$c", record.Document.Collection), ("$i", record.Document.Id), ("$p", record.Position), ("$s", record.Snapshot));
-                var positions = new List<long>();
-                using (var query = Command(_writer, "SELECT position FROM ops WHERE tenant = $t AND collection = $c AND doc_id = $i AND position <= $through;", tx,
-                    [("$t", tenant), ("$c", record.Document.Collection), ("$i", record.Document.Id), ("$through", throughPosition)]))
-                using (var reader = query.ExecuteReader())
-                {
-                    while (reader.Read())
-                    {
-                        var position = reader.GetInt64(0);
-                        if (!keepPositions.Contains(position)) positions.Add(position);
-                    }
-                }
-                foreach (var position in positions)
-                {
-                    deleted += Execute(_writer, "DELETE FROM ops WHERE position = $p;", tx, ("$p", position));
-                }
+            }
+            var deleted = 0;
+            foreach (var position in deletePositions)
+            {
+                deleted += Execute(_writer, "DELETE FROM ops WHERE tenant = $t AND position = $p;", tx, ("$t", tenant), ("$p", position));
             }
             Execute(_writer, """
                 INSERT INTO compacted_through(tenant, position) VALUES($t, $p)
                 ON CONFLICT(tenant) DO UPDATE SET position = max(position, excluded.position);
-                """, tx, ("$t", tenant), ("$p", throughPosition));
+                """, tx, ("$t", tenant), ("$p", compactedThrough));
             return deleted;
         }, cancellationToken).ConfigureAwait(false);
     }

@@ -38,9 +38,9 @@ public sealed class RelayClient(Uri address, string token, string name) : IDispo
     }
 
     /// <summary>Every message of one Pull, the checkpoint last.</summary>
-    public async Task<List<PullResponse>> PullAsync(ulong cursor = 0, uint maxItems = 0)
+    public async Task<List<PullResponse>> PullAsync(ulong cursor = 0, uint maxItems = 0, string replica = "", ulong madeThrough = 0)
     {
-        using var call = _channel.ServerStreaming(RelayMethods.Pull, new PullRequest { Cursor = cursor, MaxItems = maxItems }, Options());
+        using var call = _channel.ServerStreaming(RelayMethods.Pull, new PullRequest { Cursor = cursor, MaxItems = maxItems, Replica = replica, MadeThrough = madeThrough }, Options());
         var items = new List<PullResponse>();
         await foreach (var item in call.ResponseStream.ReadAllAsync()) items.Add(item);
         return items;
