@@ -7,17 +7,15 @@ namespace Crdt.Relay.Sync;
 internal sealed partial class RelayEngine
 {
     /// <summary>
-    /// Records a pull's cursor as the device's acknowledgement when it can count: the device names its
-    /// own replica (owned by it, or never pushed and nothing made) and the relay already holds every op
-    /// it says it made. Then every op of the device the relay has not received was made after the device
-    /// held the log up to the cursor. Anything else acknowledges nothing (the device only holds back
-    /// compaction longer).
+    /// Records a pull's cursor as the device's acknowledgement when it can count: the relay already holds
+    /// every op the device's replica says it made. Then every op of it the relay has not received was made
+    /// after the device held the log up to the cursor. (The replica may be another device's: people
+    /// signed in on a shared device share its replica.) Anything else acknowledges nothing: the device
+    /// only holds back compaction longer.
     /// </summary>
     public async Task AcknowledgeAsync(CallerIdentity caller, ulong cursor, string replica, ulong madeThrough, CancellationToken cancellationToken)
     {
         if (cursor == 0 || cursor > long.MaxValue || madeThrough > long.MaxValue || string.IsNullOrEmpty(replica) || Store is not ICompactionStore store) return;
-        var owner = await Store.GetReplicaOwnerAsync(caller.Tenant, replica, cancellationToken).ConfigureAwait(false);
-        if (owner is null ? madeThrough != 0 : owner != caller.Name) return;
         if (await Store.GetMaxSequenceAsync(caller.Tenant, replica, cancellationToken).ConfigureAwait(false) < (long)madeThrough) return;
         var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         if ((long)cursor > tenant.Head) return;

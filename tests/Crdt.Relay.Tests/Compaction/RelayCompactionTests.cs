@@ -262,7 +262,7 @@ public sealed class RelayCompactionTests : IAsyncDisposable
         await SyncAsync(ann);
         var client = Client("ann");
 
-        // Claims more made than pushed, names another replica, or names none: no acknowledgement is kept.
+        // Claims more made than the relay holds (of its replica or of one never pushed), or names none: no acknowledgement is kept.
         await client.PullAsync(ann.Cursor, 0, "board-ann", 5);
         await client.PullAsync(ann.Cursor, 0, "board-someone-else", 1);
         await client.PullAsync(ann.Cursor);
