@@ -143,8 +143,8 @@ internal static class CompactionFigures
                     < 3 => editor.Edit(key, "tech", wall, m => m.Set(WorkOrderFields.Priority, random.Next(2) == 0 ? "high" : "low")),
                     < 5 => editor.Edit(key, "tech", wall, m => m.Set(WorkOrderFields.Description, $"note {n}")),
                     < 6 => editor.Edit(key, "tech", wall, m => m.Set(WorkOrderFields.Status, random.Next(2) == 0 ? WorkOrderStatus.Open : WorkOrderStatus.InProgress)),
-                    < 8 || live.Count == 0 => AddEntry(editor, key, wall, live, n),
-                    _ => RemoveEntry(editor, key, wall, live, random),
+                    < 8 => AddEntry(editor, key, wall, live, n),
+                    _ => live.Count == 0 ? AddEntry(editor, key, wall, live, n) : RemoveEntry(editor, key, wall, live, random),
                 };
             }
             batch.Add(new OpRecord(op.Dot.Replica.Value, op.Dot.Seq, new StoreDocumentKey(key.Collection, key.Id), OpCodec.Encode(op)));
