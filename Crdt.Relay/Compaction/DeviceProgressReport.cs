@@ -12,7 +12,8 @@ internal static class DeviceProgressReport
         {
             // The horizon depends on every live device of the tenant, listed or not.
             var devices = await ((IRelayStore)store).ListDevicesAsync(tenant, includeRevoked: true, cancellationToken).ConfigureAwait(false);
-            var horizon = StableHorizon.Of(devices, await store.ListAcknowledgementsAsync(tenant, cancellationToken).ConfigureAwait(false));
+            var head = await ((IRelayStore)store).GetHeadAsync(tenant, cancellationToken).ConfigureAwait(false);
+            var horizon = StableHorizon.Of(devices, await store.ListAcknowledgementsAsync(tenant, cancellationToken).ConfigureAwait(false), head);
             foreach (var progress in horizon.Devices)
             {
                 result[(tenant, progress.Device)] = progress;

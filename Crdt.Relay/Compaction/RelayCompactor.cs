@@ -25,7 +25,8 @@ public sealed class RelayCompactor(SqliteRelayStore store, SchemaRegistry schema
     public async Task<TenantCompaction> CompactTenantAsync(string tenant, CancellationToken cancellationToken = default)
     {
         var devices = await store.ListDevicesAsync(tenant, includeRevoked: true, cancellationToken).ConfigureAwait(false);
-        var horizon = StableHorizon.Of(devices, await store.ListAcknowledgementsAsync(tenant, cancellationToken).ConfigureAwait(false));
+        var horizon = StableHorizon.Of(devices, await store.ListAcknowledgementsAsync(tenant, cancellationToken).ConfigureAwait(false),
+            await store.GetHeadAsync(tenant, cancellationToken).ConfigureAwait(false));
 
         var documents = new DocumentSet(schemas);
         var basePositions = new Dictionary<DocumentKey, long>();

@@ -14,7 +14,8 @@ public sealed record StableHorizon(long Position, IReadOnlyList<DeviceProgress> 
     /// <summary>The devices whose acknowledgement is the horizon (holding compaction back), lowest first.</summary>
     public IEnumerable<DeviceProgress> HoldingBack => Devices.Where(d => d.HoldsBack);
 
-    public static StableHorizon Of(IReadOnlyList<DeviceRecord> devices, IReadOnlyList<AckRecord> acks)
+    /// <summary>The horizon of a tenant whose log head is <paramref name="head"/>: a device at the head holds nothing back.</summary>
+    public static StableHorizon Of(IReadOnlyList<DeviceRecord> devices, IReadOnlyList<AckRecord> acks, long head)
     {
         var byDevice = acks.ToDictionary(a => a.Device, StringComparer.Ordinal);
         var live = devices.Where(d => !d.IsRevoked).ToList();
@@ -24,7 +25,7 @@ public sealed record StableHorizon(long Position, IReadOnlyList<DeviceProgress> 
             {
                 var ack = byDevice.GetValueOrDefault(d.Name);
                 var acknowledged = ack?.Position ?? 0;
-                return new DeviceProgress(d.Name, d.IsRevoked, acknowledged, ack?.Since ?? d.CreatedAt, !d.IsRevoked && acknowledged == position);
+                return new DeviceProgress(d.Name, d.IsRevoked, acknowledged, ack?.Since ?? d.CreatedAt, !d.IsRevoked && acknowledged == position && position < head);
             })
             .OrderBy(d => d.Acknowledged).ThenBy(d => d.Device, StringComparer.Ordinal)
             .ToList();
