@@ -220,10 +220,11 @@ public sealed partial class Replica
 
     private async Task PullOnceAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
     {
-        var cursor = Locked(() => store.GetCursor(user));
+        // What this replica has made so far: the relay counts the pull as an acknowledgement once it holds all of it.
+        var (cursor, madeThrough) = Locked(() => (store.GetCursor(user), editor.NextSequence - 1));
         var batch = new ReceivedBatch();
         var more = false;
-        await foreach (var item in connection.PullAsync(cursor, options.PullBatchItems, cancellationToken).ConfigureAwait(false))
+        await foreach (var item in connection.PullAsync(cursor, options.PullBatchItems, Id.Value, (ulong)madeThrough, cancellationToken).ConfigureAwait(false))
         {
             if (batch.Add(item) is { } checkpoint)
             {

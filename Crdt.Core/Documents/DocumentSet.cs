@@ -17,7 +17,7 @@ namespace Crdt.Core;
 /// </para>
 /// <para>Not thread-safe: one writer at a time (the replica and relay serialize access).</para>
 /// </summary>
-public sealed class DocumentSet
+public sealed partial class DocumentSet
 {
     private readonly Dictionary<DocumentKey, DocumentState> _documents = [];
     private readonly DotTracker _dots = new();
@@ -46,6 +46,10 @@ public sealed class DocumentSet
     public bool Apply(Op op)
     {
         ArgumentNullException.ThrowIfNull(op);
+        if (_hasBases && IsInBase(op))
+        {
+            return false;
+        }
         if (!_dots.Add(op.Dot))
         {
             return false;
@@ -188,6 +192,10 @@ public sealed class DocumentSet
     {
         ArgumentNullException.ThrowIfNull(message);
         var parsed = SnapshotCodec.Validate(message);
+        if (parsed.Base is not null || StateOf(parsed.Key)?.Base is not null)
+        {
+            return MergeCompactedSnapshot(parsed);
+        }
         var changed = false;
         // Usually every op record is new to this set (a delta computed from our version vector, or a
         // document being loaded): then nothing needs filtering and no set of fresh dots is built.

@@ -29,6 +29,29 @@ internal sealed class DocumentState
     public long MeasuredBytes { get; set; }
     public long BytesSinceMeasure { get; set; }
 
+    /// <summary>
+    /// Null until the document is compacted; then, per replica, the highest sequence of this
+    /// document's ops folded into a base (see Compaction/Compactor): every op it covers is already
+    /// folded in, so applying one again changes nothing.
+    /// </summary>
+    public VersionVector? Base { get; private set; }
+
+    /// <summary>Widens the base to cover <paramref name="covered"/> (ops already folded in or dropped as dead).</summary>
+    public void ExtendBase(VersionVector covered, Hlc maxHlc)
+    {
+        if (covered.IsEmpty && Base is not null)
+        {
+            return;
+        }
+        var widened = Base?.Clone() ?? new VersionVector();
+        widened.Merge(covered);
+        Base = widened.Freeze();
+        Version.Merge(covered);
+        // The version may have grown by other replicas' ops: a cached edit context is stale.
+        _foreignChanges++;
+        Touch(maxHlc);
+    }
+
     /// <summary>Bumped on every change; read models and flags are cached against it.</summary>
     public int Revision { get; private set; }
 

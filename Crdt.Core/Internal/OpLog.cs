@@ -30,6 +30,24 @@ internal sealed class OpLog
         Count++;
     }
 
+    /// <summary>Keeps only the records <paramref name="keep"/> accepts (compaction); returns how many were dropped.</summary>
+    public int Retain(Func<OpRecord, bool> keep)
+    {
+        var kept = Records().Where(keep).ToList();
+        var dropped = Count - kept.Count;
+        if (dropped == 0)
+        {
+            return 0;
+        }
+        _runs.Clear();
+        Count = 0;
+        foreach (var record in kept)
+        {
+            Add(record);
+        }
+        return dropped;
+    }
+
     /// <summary>Every record, in arrival order.</summary>
     public IEnumerable<OpRecord> Records()
     {

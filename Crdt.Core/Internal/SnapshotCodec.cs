@@ -66,6 +66,10 @@ internal static class SnapshotCodec
         public required List<(string Set, string Id, List<CausalRecord> Adds, List<CausalRecord> Removes, List<(string Field, Write Write)> Fields)> Elements { get; init; }
         public required List<(string FlagId, ResolutionState Resolution)> Resolutions { get; init; }
         public required Hlc MaxHlc { get; init; }
+        /// <summary>The compacted base the snapshot stands for (null when the document was never compacted).</summary>
+        public VersionVector? Base { get; init; }
+        /// <summary>With a base in a delta: the peer version it was computed for (ops the peer keeps its own copy of).</summary>
+        public VersionVector? DeltaPeer { get; init; }
     }
 
     public static Parsed Validate(Wire.DocumentSnapshot message)
@@ -419,8 +423,29 @@ internal static class SnapshotCodec
             }
             resolutions.Add((resolution.FlagId, new ResolutionState(causal, hlc, (int)resolution.Index, (Resolution)(int)resolution.Resolution)));
         }
+        VersionVector? compactedBase = null;
+        VersionVector? deltaPeer = null;
+        if (message.CompactedBase is { Entries.Count: > 0 })
+        {
+            compactedBase = WireConvert.FromMessage(message.CompactedBase, Where.InSnapshot(key, "compacted base", "-"));
+            deltaPeer = message.DeltaPeerVersion is { Entries.Count: > 0 } ? WireConvert.FromMessage(message.DeltaPeerVersion, Where.InSnapshot(key, "delta peer version", "-")) : null;
+            if (message.CompactedMaxHlc is { } baseHlc)
+            {
+                if (baseHlc.Counter > Hlc.MaxCounter || baseHlc.WallMs < 0)
+                {
+                    throw new OpDecodeException($"{where}: the compacted base's newest hlc is out of range");
+                }
+                var stamp = new Hlc(baseHlc.WallMs, (int)baseHlc.Counter, baseHlc.Replica.Length > 0 ? WireConvert.ReplicaFrom(baseHlc.Replica, where + " compacted base hlc") : default);
+                if (stamp > maxHlc)
+                {
+                    maxHlc = stamp;
+                }
+            }
+        }
         return new Parsed
         {
+            Base = compactedBase,
+            DeltaPeer = deltaPeer,
             Key = key,
             Ops = ops,
             Records = ordered,

@@ -35,6 +35,15 @@ internal sealed class SnapshotEncoder
         encoder.EncodeRuns(state.Ops);
         encoder.EncodeState(state);
         encoder.Stamp();
+        if (state.Base is { } compactedBase)
+        {
+            encoder._snapshot.CompactedBase = WireConvert.ToMessage(compactedBase);
+            encoder._snapshot.CompactedMaxHlc = new Wire.Hlc { WallMs = state.MaxHlc.WallMs, Counter = (uint)state.MaxHlc.Counter, Replica = state.MaxHlc.Replica.Value ?? "" };
+            if (peer is not null && !peer.IsEmpty)
+            {
+                encoder._snapshot.DeltaPeerVersion = WireConvert.ToMessage(peer);
+            }
+        }
         return encoder._snapshot;
     }
 

@@ -4,7 +4,7 @@ using System.CommandLine.Help;
 namespace Crdt.Relay.Cli;
 
 /// <summary>
-/// The relay executable's command line: <c>serve</c> and <c>device add|list|revoke</c>.
+/// The relay executable's command line: <c>serve</c>, <c>device add|list|revoke</c> and <c>compact</c>.
 /// Bad arguments print one line to stderr and exit with 2; <c>--help</c> works on every command.
 /// </summary>
 public static class RelayCli
@@ -21,6 +21,7 @@ public static class RelayCli
         {
             ServeCommand.Create(),
             DeviceCommands.Create(output),
+            CompactCommand.Create(output),
         };
         var parsed = root.Parse(args);
         if (parsed.Action is not HelpAction && parsed.Errors.Count > 0)

@@ -21,13 +21,17 @@ internal sealed class SyncService(RelayEngine engine) : Crdt.Core.Wire.Sync.Sync
         CallGuard.StreamAsync(engine, context, async (caller, cancellationToken) =>
         {
             var started = Stopwatch.GetTimestamp();
+            await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, cancellationToken).ConfigureAwait(false);
             await new OpStreamer(engine, caller, responses).RunAsync(request.Cursor, request.MaxItems, live: false, cancellationToken).ConfigureAwait(false);
             engine.Metrics.PullCompleted(Stopwatch.GetElapsedTime(started));
         });
 
     public override Task Subscribe(SubscribeRequest request, IServerStreamWriter<PullResponse> responses, ServerCallContext context) =>
-        CallGuard.StreamAsync(engine, context, (caller, cancellationToken) =>
-            new OpStreamer(engine, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken));
+        CallGuard.StreamAsync(engine, context, async (caller, cancellationToken) =>
+        {
+            await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, cancellationToken).ConfigureAwait(false);
+            await new OpStreamer(engine, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken).ConfigureAwait(false);
+        });
 
     public override Task<PinResponse> Pin(PinRequest request, ServerCallContext context) =>
         CallGuard.RunAsync(engine, context, caller => engine.PinAsync(caller, request, context.CancellationToken));

@@ -22,6 +22,37 @@ internal sealed class DocumentFacts
     /// <summary>Whether any op deleted the document (then the read model says whether it still is).</summary>
     public bool HasDeletes { get; private set; }
 
+    /// <summary>
+    /// The facts of a document loaded from a compacted base (its ops are no longer replayed): each
+    /// tracked register's winning write, with its stamp so later ops keep comparing as they would have.
+    /// </summary>
+    public static DocumentFacts FromState(DocumentSet documents, DocumentKey key)
+    {
+        var facts = new DocumentFacts { HasDeletes = documents.DeletesOf(key).Count > 0 };
+        if (documents.WinningWrite(key, WorkOrderFields.Assignee) is { } assignee)
+        {
+            facts._assigneeAt = assignee.Hlc;
+            facts.Assignee = assignee.Value is { Kind: FieldValueKind.String } a ? a.AsString() : null;
+        }
+        if (documents.WinningWrite(key, WorkOrderFields.Status) is { } status)
+        {
+            facts._statusAt = status.Hlc;
+            facts.Status = status.Value.IsNull ? null : status.Value;
+            facts.StatusWrittenBy = status.Dot;
+        }
+        if (documents.WinningWrite(key, WorkOrderFields.Customer) is { } customer)
+        {
+            facts._customerAt = customer.Hlc;
+            facts.Customer = customer.Value is { Kind: FieldValueKind.Reference } c ? c.AsReference() : null;
+        }
+        if (documents.WinningWrite(key, WorkOrderFields.Asset) is { } asset)
+        {
+            facts._assetAt = asset.Hlc;
+            facts.Asset = asset.Value is { Kind: FieldValueKind.Reference } s ? s.AsReference() : null;
+        }
+        return facts;
+    }
+
     public void Apply(Op op)
     {
         foreach (var mutation in op.Mutations)

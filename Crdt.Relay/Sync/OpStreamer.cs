@@ -53,7 +53,8 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, ISer
             node = _tenant.Latest;
             if (cursor > node.Head)
                 throw RelayRefusal.Precondition($"cursor {cursor} is ahead of this relay's log (head {node.Head}); bootstrap again with cursor 0");
-            if (cursor == 0)
+            // A cursor inside the compacted part of the log: the ops after it may be gone, so start over from state.
+            if (cursor == 0 || cursor < _tenant.CompactedThrough)
             {
                 bootstrap = [];
                 foreach (var key in _tenant.Documents.Keys.OrderBy(k => k))

@@ -104,6 +104,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
     {
         var started = Stopwatch.GetTimestamp();
         var tenant = new TenantState(name, Schemas);
+        await LoadBasesAsync(tenant).ConfigureAwait(false);
         long cursor = 0, count = 0;
         while (true)
         {

@@ -12,7 +12,7 @@ namespace Crdt.Relay.Sync;
 /// <see cref="WriteLock"/> serialises writers across the store append, so the state is applied in
 /// exactly the log's order.
 /// </summary>
-internal sealed class TenantState(string name, SchemaRegistry schemas)
+internal sealed partial class TenantState(string name, SchemaRegistry schemas)
 {
     private readonly Dictionary<DocumentKey, long> _versions = [];
     private readonly Dictionary<DocumentKey, string> _assignees = [];

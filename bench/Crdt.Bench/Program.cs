@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(BuildReferenceCommand());
         root.Subcommands.Add(BuildBytesCommand());
         root.Subcommands.Add(BuildCodecCpuCommand());
+        root.Subcommands.Add(Compaction.CompactionFigures.Create());
         return root.Parse(args).Invoke();
     }
 

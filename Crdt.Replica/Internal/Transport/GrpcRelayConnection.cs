@@ -54,8 +54,8 @@ internal sealed class GrpcRelayConnection : IRelayConnection
         }
     }
 
-    public IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, CancellationToken cancellationToken) =>
-        Stream(options => client.Pull(new PullRequest { Cursor = cursor, MaxItems = maxItems }, options), "pull", callTimeout, cancellationToken);
+    public IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, string replica, ulong madeThrough, CancellationToken cancellationToken) =>
+        Stream(options => client.Pull(new PullRequest { Cursor = cursor, MaxItems = maxItems, Replica = replica, MadeThrough = madeThrough }, options), "pull", callTimeout, cancellationToken);
 
     public IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, CancellationToken cancellationToken) =>
         // A live stream has no deadline: it stays open until the relay or the app ends it.

@@ -11,7 +11,11 @@ internal interface IRelayConnection : IDisposable
 {
     Task<PushResponse> PushAsync(PushRequest request, CancellationToken cancellationToken);
 
-    IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, CancellationToken cancellationToken);
+    /// <summary>
+    /// Pulls after <paramref name="cursor"/>; <paramref name="replica"/> and <paramref name="madeThrough"/> (the
+    /// replica's highest sequence made so far) let the relay count the pull as an acknowledgement (README "Bounded history").
+    /// </summary>
+    IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, string replica, ulong madeThrough, CancellationToken cancellationToken);
 
     IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, CancellationToken cancellationToken);
 

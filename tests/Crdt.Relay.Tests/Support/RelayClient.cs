@@ -59,9 +59,9 @@ public sealed class RelayClient : IDisposable
     }
 
     /// <summary>Every message of one Pull, the checkpoint last.</summary>
-    public async Task<List<PullResponse>> PullAsync(ulong cursor = 0, uint maxItems = 0)
+    public async Task<List<PullResponse>> PullAsync(ulong cursor = 0, uint maxItems = 0, string replica = "", ulong madeThrough = 0)
     {
-        using var call = Sync.Pull(new PullRequest { Cursor = cursor, MaxItems = maxItems }, Options());
+        using var call = Sync.Pull(new PullRequest { Cursor = cursor, MaxItems = maxItems, Replica = replica, MadeThrough = madeThrough }, Options());
         var items = new List<PullResponse>();
         await foreach (var item in call.ResponseStream.ReadAllAsync()) items.Add(item);
         return items;

@@ -13,7 +13,8 @@ internal sealed class SimRelayConnection(SimNetwork network, string device, Call
     public Task<Wire.PushResponse> PushAsync(Wire.PushRequest request, CancellationToken cancellationToken) =>
         network.PushAsync(device, caller, Wire.PushRequest.Parser.ParseFrom(request.ToByteArray()));
 
-    public IAsyncEnumerable<Wire.PullResponse> PullAsync(ulong cursor, uint maxItems, CancellationToken cancellationToken) =>
+    // What the device has made (replica, made-through) only acknowledges compaction; the simulation does not compact.
+    public IAsyncEnumerable<Wire.PullResponse> PullAsync(ulong cursor, uint maxItems, string replica, ulong madeThrough, CancellationToken cancellationToken) =>
         network.PullAsync(device, caller, cursor, maxItems);
 
     // The simulation drives sync step by step (SyncAsync); live streams would need a scheduler of their own.
