@@ -16,7 +16,7 @@ internal static class CompactCommand
 {
     public static Command Create(TextWriter output)
     {
-        var data = CliOptions.ExistingData();
+        var data = CliOptions.Data();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("compact", "Compact a stopped relay's store: fold what every device has acknowledged into document bases.")
         {
@@ -25,6 +25,8 @@ internal static class CompactCommand
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var folder = parsed.GetValue(data)!;
+            if (!File.Exists(SqliteRelayStore.DatabasePath(folder)))
+                throw new CliUsageException($"--data '{folder}': no relay data there");
             var bytesBefore = StoreBytes(folder);
             var tenants = new List<TenantCompaction>();
             await using (var store = SqliteRelayStore.Open(folder))

@@ -79,14 +79,15 @@ internal static class DeviceCommands
             await using var store = await StoreOptions.OpenAsync(parsed.GetValue(data)!, parsed.GetValue(postgres), durableCommits: true, cancellationToken, mustExist: true);
             var devices = await store.ListDevicesAsync(parsed.GetValue(tenant), parsed.GetValue(all), cancellationToken);
             // How far each device acknowledged, and whether it is what holds compaction back (README "Bounded history").
-            var progress = await Compaction.DeviceProgressReport.ForAsync(store, devices, cancellationToken);
+            // (Only a store that compacts knows acknowledgements: PostgreSQL does not compact yet.)
+            var progress = store is ICompactionStore compactable ? await Compaction.DeviceProgressReport.ForAsync(compactable, devices, cancellationToken) : null;
             output.WriteLine($"{"TENANT",-16} {"NAME",-24} {"ROLE",-11} {"REGISTERED",-20} {"REVOKED",-20} {"ACKED",-8} HOLDS BACK COMPACTION");
             foreach (var d in devices)
             {
-                var p = progress[(d.Tenant, d.Name)];
+                var p = progress?[(d.Tenant, d.Name)];
                 output.WriteLine($"{d.Tenant,-16} {d.Name,-24} {d.Role.ToString().ToLowerInvariant(),-11} " +
                     $"{d.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {(d.RevokedAt is { } at ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss") : "-"),-20} " +
-                    $"{p.Acknowledged,-8} {(p.HoldsBack ? $"yes, since {p.Since.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z" : "no")}");
+                    (p is null ? $"{"-",-8} -" : $"{p.Acknowledged,-8} {(p.HoldsBack ? $"yes, since {p.Since.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z" : "no")}"));
             }
             return RelayCli.ExitOk;
         });

@@ -151,7 +151,8 @@ public sealed class RelayCompactionTests : IAsyncDisposable
     /// <summary>Many edits of a few orders by board A, so most of the log is overwritten history.</summary>
     private static void Churn(Replica board, int rounds, string tag)
     {
-        var statuses = new[] { WorkOrderStatus.Open, WorkOrderStatus.InProgress, WorkOrderStatus.Open };
+        // Steps the status workflow allows from an open order, round after round (issue 17).
+        var statuses = new[] { WorkOrderStatus.InProgress, WorkOrderStatus.OnHold };
         for (var round = 0; round < rounds; round++)
         {
             foreach (var id in new[] { "wo-1", "wo-2" })
