@@ -15,9 +15,51 @@ public sealed partial class Replica
     public string? RelayUrl => Locked(() => CurrentCredentials()?.RelayUrl);
 
     /// <summary>
+    /// Asks the relay who <paramref name="token"/> belongs to (Sync.WhoAmI), changing nothing here:
+    /// a sign-in screen calls it before <see cref="SignInAsync"/>, so a mistyped token or a name
+    /// that is not the registered one is refused at once rather than at the first sync. Throws
+    /// <see cref="ReplicaSignInException"/> when the relay refuses the token or cannot be reached.
+    /// </summary>
+    public async Task<RelayAccount> CheckSignInAsync(string relayUrl, string token, CancellationToken cancellationToken = default)
+    {
+        CheckRelayUrlAndToken(relayUrl, token);
+        using var connection = ConnectionFactory(relayUrl, token);
+        try
+        {
+            var account = await connection.WhoAmIAsync(cancellationToken).ConfigureAwait(false);
+            return new RelayAccount(account.Name, account.Role, account.Tenant);
+        }
+        catch (Internal.Transport.RelayRefusedException ex)
+        {
+            throw new ReplicaSignInException(ex.CredentialsRejected
+                ? $"the relay at {relayUrl} does not know this token (mistyped, or its device was revoked)"
+                : $"the relay at {relayUrl} refused the sign-in check: {ex.Detail ?? ex.Message}", unreachable: false, ex);
+        }
+        catch (Internal.Transport.RelayUnreachableException ex)
+        {
+            throw new ReplicaSignInException($"the relay at {relayUrl} cannot be reached ({ex.Message})", unreachable: true, ex);
+        }
+    }
+
+    private static void CheckRelayUrlAndToken(string relayUrl, string token)
+    {
+        if (!Uri.TryCreate(relayUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"relay URL '{relayUrl}' is not an http:// or https:// address", nameof(relayUrl));
+        }
+        if (string.IsNullOrWhiteSpace(token) || token.Any(char.IsWhiteSpace))
+        {
+            throw new ArgumentException("the token is empty or contains spaces", nameof(token));
+        }
+    }
+
+    /// <summary>
     /// Signs a person in with the relay URL and the bearer token the operator registered for
     /// them. <paramref name="userName"/> is the device name the operator used (a technician's
-    /// name is what work orders' assignee holds); when null a name is derived from the token.
+    /// name is what work orders' assignee holds); when null the relay is asked whose token it is
+    /// (<see cref="CheckSignInAsync"/>: <see cref="ReplicaSignInException"/> when it refuses the
+    /// token or cannot be reached). A name given is kept unchecked, for signing in offline: the
+    /// relay refuses the edits at the first sync if it is not the token's registered name.
     /// <para>
     /// Shared devices: if someone else is signed in and has unsynced edits, <paramref name="policy"/>
     /// decides. <see cref="PendingEditsPolicy.SyncFirst"/> pushes them under that person's
@@ -30,15 +72,9 @@ public sealed partial class Replica
     public async Task SignInAsync(string relayUrl, string token, string? userName = null,
         PendingEditsPolicy policy = PendingEditsPolicy.SyncFirst, CancellationToken cancellationToken = default)
     {
-        if (!Uri.TryCreate(relayUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new ArgumentException($"relay URL '{relayUrl}' is not an http:// or https:// address", nameof(relayUrl));
-        }
-        if (string.IsNullOrWhiteSpace(token) || token.Any(char.IsWhiteSpace))
-        {
-            throw new ArgumentException("the token is empty or contains spaces", nameof(token));
-        }
-        userName ??= "device-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))[..8];
+        CheckRelayUrlAndToken(relayUrl, token);
+        // No name given: the relay says whose token it is (an edit's author must be that name).
+        userName ??= (await CheckSignInAsync(relayUrl, token, cancellationToken).ConfigureAwait(false)).Name;
         var previous = currentUser;
         if (previous is not null && previous != userName)
         {

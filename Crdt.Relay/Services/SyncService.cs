@@ -33,6 +33,14 @@ internal sealed class SyncService(RelayEngine engine) : Crdt.Core.Wire.Sync.Sync
             await new OpStreamer(engine, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken).ConfigureAwait(false);
         });
 
+    public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context) =>
+        CallGuard.RunAsync(engine, context, caller => Task.FromResult(new WhoAmIResponse
+        {
+            Name = caller.Name,
+            Role = caller.Role.ToString().ToLowerInvariant(),
+            Tenant = caller.Tenant,
+        }));
+
     public override Task<PinResponse> Pin(PinRequest request, ServerCallContext context) =>
         CallGuard.RunAsync(engine, context, caller => engine.PinAsync(caller, request, context.CancellationToken));
 }

@@ -46,7 +46,7 @@ internal static class FieldAppCommands
     /// <summary>The one-line message for an error a user can act on; null for bugs (let them surface).</summary>
     private static string? Describe(Exception ex) => ex switch
     {
-        FieldAppException or ValidationException or PendingChangesException or ReplicaBackupException
+        FieldAppException or ValidationException or PendingChangesException or ReplicaBackupException or ReplicaSignInException
             or ReplicaSyncException or ReplicaStorageException or InvalidOperationException or ArgumentException => OneLine(ex.Message),
         _ => null,
     };
@@ -59,10 +59,11 @@ internal static class FieldAppCommands
 
         var relay = new Option<string>("--relay") { Description = "The relay's URL, e.g. http://127.0.0.1:5171", Required = true };
         var token = new Option<string>("--token") { Description = "The bearer token the operator printed for this device.", Required = true };
-        var user = new Option<string?>("--user") { Description = "The device name the operator registered (default: derived from the token)." };
+        var user = new Option<string?>("--user") { Description = "The device name the operator registered (default: the relay says whose token it is; a different name is refused)." };
+        var offlineSignIn = new Option<bool>("--offline") { Description = "Sign in without asking the relay (it is unreachable now): needs --user; the token is checked at the first sync." };
         var keep = new Option<bool>("--keep-pending") { Description = "Another person's unsynced edits stay on the device for them instead of syncing first." };
-        var login = new Command("login", "Sign in with a relay URL and a device token.") { relay, token, user, keep };
-        login.SetAction((r, ct) => Handlers.LoginAsync(S(r), r.GetValue(relay)!, r.GetValue(token)!, r.GetValue(user),
+        var login = new Command("login", "Sign in with a relay URL and a device token (checked with the relay).") { relay, token, user, offlineSignIn, keep };
+        login.SetAction((r, ct) => Handlers.LoginAsync(S(r), r.GetValue(relay)!, r.GetValue(token)!, r.GetValue(user), r.GetValue(offlineSignIn),
             r.GetValue(keep) ? PendingEditsPolicy.KeepForAuthor : PendingEditsPolicy.SyncFirst, ct));
         yield return login;
 

@@ -7,10 +7,30 @@ namespace FieldApp;
 
 internal static partial class Handlers
 {
-    public static async Task<int> LoginAsync(Session session, string relay, string token, string? user, PendingEditsPolicy policy, CancellationToken ct)
+    public static async Task<int> LoginAsync(Session session, string relay, string token, string? user, bool offline, PendingEditsPolicy policy, CancellationToken ct)
     {
         await using var replica = await session.OpenAsync(ct);
         var kept = replica.CurrentUser is { } previous && replica.PendingByUser.TryGetValue(previous, out var n) && n > 0 ? previous : null;
+        if (offline)
+        {
+            // Unchecked: the relay checks the token at the first sync; the name cannot be looked up.
+            if (user is null) throw new FieldAppException("--offline needs --user NAME (the name the operator registered): the relay cannot be asked");
+        }
+        else
+        {
+            RelayAccount account;
+            try
+            {
+                account = await replica.CheckSignInAsync(relay, token, ct);
+            }
+            catch (ReplicaSignInException ex) when (ex.Unreachable)
+            {
+                throw new FieldAppException($"{ex.Message}; check the URL and that the relay runs, or sign in with --offline --user NAME to have the token checked at the first sync");
+            }
+            if (user is not null && user != account.Name)
+                throw new FieldAppException($"--user '{user}' is not who this token belongs to: the relay registered it as '{account.Name}' ({account.Role}, tenant '{account.Tenant}')");
+            user = account.Name;
+        }
         await replica.SignInAsync(relay, token, user, policy, ct);
         var note = kept is not null && policy == PendingEditsPolicy.KeepForAuthor
             ? $"; {kept}'s unsynced edits stay on this device for when they sign in again"

@@ -54,6 +54,18 @@ internal sealed class GrpcRelayConnection : IRelayConnection
         }
     }
 
+    public async Task<WhoAmIResponse> WhoAmIAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.WhoAmIAsync(new WhoAmIRequest(), Options(cancellationToken, callTimeout)).ResponseAsync.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Classify(ex, cancellationToken, "sign-in check") is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
     public IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, string replica, ulong madeThrough, CancellationToken cancellationToken) =>
         Stream(options => client.Pull(new PullRequest { Cursor = cursor, MaxItems = maxItems, Replica = replica, MadeThrough = madeThrough }, options), "pull", callTimeout, cancellationToken);
 

@@ -20,4 +20,7 @@ internal interface IRelayConnection : IDisposable
     IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, CancellationToken cancellationToken);
 
     Task<PinResponse> PinAsync(PinRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Who the token belongs to (Sync.WhoAmI).</summary>
+    Task<WhoAmIResponse> WhoAmIAsync(CancellationToken cancellationToken);
 }

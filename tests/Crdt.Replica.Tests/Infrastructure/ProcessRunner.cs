@@ -28,6 +28,38 @@ internal static class ProcessRunner
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Runs <c>dotnet args</c> (an SDK command such as pack or build) in <paramref name="workingDirectory"/>.</summary>
+    public static async Task<Result> RunSdkAsync(string workingDirectory, IEnumerable<string> args, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in {timeout}");
+        }
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>Starts the process with redirected output (the caller reads and ends it).</summary>
     public static Process Start(string dll, IEnumerable<string> args)
     {

@@ -24,6 +24,9 @@ internal sealed class SimRelayConnection(SimNetwork network, string device, Call
     public Task<Wire.PinResponse> PinAsync(Wire.PinRequest request, CancellationToken cancellationToken) =>
         network.PinAsync(device, caller, request);
 
+    public Task<Wire.WhoAmIResponse> WhoAmIAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(new Wire.WhoAmIResponse { Name = caller.Name, Role = caller.Role.ToString().ToLowerInvariant(), Tenant = caller.Tenant });
+
     public void Dispose()
     {
     }
