@@ -83,6 +83,9 @@ public sealed class RelayHost : IAsyncDisposable
             var loggerFactory = LoggerFactory.Create(logging =>
             {
                 logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).SetMinimumLevel(LogLevel.Information);
+                // A port already in use: the host logs the whole exception before StartAsync throws it,
+                // and `serve` reports it in one line ("cannot serve on ..."): no stack trace for that.
+                logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
                 if (options.ConfigureLogging is { } configure) configure(logging);
                 else logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
             });
