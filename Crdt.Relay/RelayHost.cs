@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Crdt.Relay;
@@ -86,6 +87,9 @@ public sealed class RelayHost : IAsyncDisposable
                 // A port already in use: the host logs the whole exception before StartAsync throws it,
                 // and `serve` reports it in one line ("cannot serve on ..."): no stack trace for that.
                 logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+                // Operators raise or lower levels with the standard .NET keys in the environment,
+                // e.g. Logging__LogLevel__Default=Debug or Logging__LogLevel__Crdt.Relay=Warning.
+                logging.AddConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Logging"));
                 if (options.ConfigureLogging is { } configure) configure(logging);
                 else logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
             });
