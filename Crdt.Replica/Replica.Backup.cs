@@ -45,18 +45,27 @@ public sealed partial class Replica
     public static async Task<BackupSummary> InspectBackupAsync(string backupFile, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(backupFile);
+        var backup = await ReadBackupFileAsync(backupFile, cancellationToken).ConfigureAwait(false);
+        return Summary(backupFile, backup);
+    }
+
+    /// <summary>Reads and checks a backup file: unreadable, damaged or foreign files are a <see cref="ReplicaBackupException"/>.</summary>
+    private static async Task<ReplicaBackup> ReadBackupFileAsync(string file, CancellationToken cancellationToken)
+    {
         byte[] bytes;
         try
         {
-            bytes = await File.ReadAllBytesAsync(backupFile, cancellationToken).ConfigureAwait(false);
+            bytes = await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new ReplicaBackupException($"'{backupFile}' cannot be read: {ex.Message}", ex);
+            throw new ReplicaBackupException($"'{file}' cannot be read: {ex.Message}", ex);
         }
-        var backup = BackupCodec.Decode(bytes, backupFile);
-        return new BackupSummary(System.IO.Path.GetFullPath(backupFile), backup.DeviceId, backup.CreatedAt, backup.Documents.Count, backup.Ops.Count, backup.Pending.Count);
+        return BackupCodec.Decode(bytes, file);
     }
+
+    private static BackupSummary Summary(string file, ReplicaBackup backup) =>
+        new(System.IO.Path.GetFullPath(file), backup.DeviceId, backup.CreatedAt, backup.Documents.Count, backup.Ops.Count, backup.Pending.Count);
 
     /// <summary>
     /// Creates a new replica file at <paramref name="path"/> from a backup, taking on the backed-up
@@ -65,16 +74,7 @@ public sealed partial class Replica
     /// </summary>
     public static async Task<Replica> RestoreAsync(string path, string backupFile, ReplicaOptions? options = null, CancellationToken cancellationToken = default)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = await File.ReadAllBytesAsync(backupFile, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ReplicaBackupException($"'{backupFile}' cannot be read: {ex.Message}", ex);
-        }
-        var backup = BackupCodec.Decode(bytes, backupFile);
+        var backup = await ReadBackupFileAsync(backupFile, cancellationToken).ConfigureAwait(false);
         if (File.Exists(path))
         {
             throw new ReplicaBackupException($"'{path}' already exists; restore a backup into a new replica file");
@@ -107,16 +107,7 @@ public sealed partial class Replica
     public async Task<BackupSummary> ImportBackupAsync(string file, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(file);
-        byte[] bytes;
-        try
-        {
-            bytes = await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ReplicaBackupException($"'{file}' cannot be read: {ex.Message}", ex);
-        }
-        var backup = BackupCodec.Decode(bytes, file);
+        var backup = await ReadBackupFileAsync(file, cancellationToken).ConfigureAwait(false);
         var (touched, newFlags) = await LockedAsync(() =>
         {
             if (backup.DeviceId != Id.Value)
@@ -174,6 +165,6 @@ public sealed partial class Replica
         {
             Raise(FlagsRaised, new FlagsRaisedEventArgs(newFlags));
         }
-        return new BackupSummary(System.IO.Path.GetFullPath(file), backup.DeviceId, backup.CreatedAt, backup.Documents.Count, backup.Ops.Count, backup.Pending.Count);
+        return Summary(file, backup);
     }
 }

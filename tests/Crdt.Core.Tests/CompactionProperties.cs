@@ -18,43 +18,9 @@ public sealed class CompactionProperties(ITestOutputHelper output)
 {
     private const int Cases = 300;
 
-    private static readonly Gen<(int Devices, int SchemaBits, int[] Choices)> Scenarios =
-        from devices in Gen.Choose(3, 5)
-        from schemaBits in Gen.Choose(0, 1 << 14)
-        from length in Gen.Choose(10, 160)
-        from choices in Gen.ArrayOf(Gen.Choose(0, int.MaxValue), length)
-        select (devices, schemaBits, choices);
+    private static readonly Arbitrary<(int Replicas, int SchemaBits, int[] Choices)> ScenarioArb = ScenarioArbitrary.Of(10, 160);
 
-    private static readonly Arbitrary<(int Devices, int SchemaBits, int[] Choices)> ScenarioArb = Arb.From(Scenarios, Shrink);
-
-    private static IEnumerable<(int, int, int[])> Shrink((int Devices, int SchemaBits, int[] Choices) scenario)
-    {
-        var choices = scenario.Choices;
-        for (var chunk = choices.Length / 2; chunk >= 1 && choices.Length > 1; chunk /= 2)
-        {
-            for (var start = 0; start + chunk <= choices.Length; start += chunk)
-            {
-                yield return (scenario.Devices, scenario.SchemaBits, [.. choices[..start], .. choices[(start + chunk)..]]);
-            }
-        }
-        if (scenario.Devices > 3)
-        {
-            yield return (scenario.Devices - 1, scenario.SchemaBits, choices);
-        }
-    }
-
-    private Config Configuration()
-    {
-        var config = Config.QuickThrowOnFailure.WithMaxTest(Cases).WithQuietOnSuccess(true);
-        var replay = Environment.GetEnvironmentVariable("CRDT_FSCHECK_REPLAY");
-        if (!string.IsNullOrEmpty(replay))
-        {
-            var parts = replay.Split(',');
-            output.WriteLine($"replaying seed {replay}");
-            config = config.WithReplay(ulong.Parse(parts[0]), ulong.Parse(parts[1]));
-        }
-        return config;
-    }
+    private Config Configuration() => ScenarioArbitrary.Configuration(Cases, output);
 
     [Fact]
     public void Compacting_at_stable_horizons_changes_nothing_any_replica_shows_now_or_later()
@@ -63,7 +29,7 @@ public sealed class CompactionProperties(ITestOutputHelper output)
         var flagsAtTheEnd = new Dictionary<string, int>();
         var property = Prop.ForAll(ScenarioArb, scenario =>
         {
-            var run = new CompactionScenario(scenario.Devices, scenario.SchemaBits, scenario.Choices);
+            var run = new CompactionScenario(scenario.Replicas, scenario.SchemaBits, scenario.Choices);
             run.Play();
             run.Finish();
 

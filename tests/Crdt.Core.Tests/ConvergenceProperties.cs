@@ -16,44 +16,9 @@ public sealed class ConvergenceProperties(ITestOutputHelper output)
 {
     private const int Cases = 1000;
 
-    private static readonly Gen<(int Replicas, int SchemaBits, int[] Choices)> Scenarios =
-        from replicas in Gen.Choose(3, 5)
-        from schemaBits in Gen.Choose(0, 1 << 14)
-        from length in Gen.Choose(5, 80)
-        from choices in Gen.ArrayOf(Gen.Choose(0, int.MaxValue), length)
-        select (replicas, schemaBits, choices);
+    private static readonly Arbitrary<(int Replicas, int SchemaBits, int[] Choices)> ScenarioArb = ScenarioArbitrary.Of(5, 80);
 
-    private static readonly Arbitrary<(int Replicas, int SchemaBits, int[] Choices)> ScenarioArb = Arb.From(Scenarios, Shrink);
-
-    /// <summary>Shorter scenarios first (halves, then dropped chunks), then fewer replicas.</summary>
-    private static IEnumerable<(int, int, int[])> Shrink((int Replicas, int SchemaBits, int[] Choices) scenario)
-    {
-        var choices = scenario.Choices;
-        for (var chunk = choices.Length / 2; chunk >= 1 && choices.Length > 1; chunk /= 2)
-        {
-            for (var start = 0; start + chunk <= choices.Length; start += chunk)
-            {
-                yield return (scenario.Replicas, scenario.SchemaBits, [.. choices[..start], .. choices[(start + chunk)..]]);
-            }
-        }
-        if (scenario.Replicas > 3)
-        {
-            yield return (scenario.Replicas - 1, scenario.SchemaBits, choices);
-        }
-    }
-
-    private Config Configuration()
-    {
-        var config = Config.QuickThrowOnFailure.WithMaxTest(Cases).WithQuietOnSuccess(true);
-        var replay = Environment.GetEnvironmentVariable("CRDT_FSCHECK_REPLAY");
-        if (!string.IsNullOrEmpty(replay))
-        {
-            var parts = replay.Split(',');
-            output.WriteLine($"replaying seed {replay}");
-            config = config.WithReplay(ulong.Parse(parts[0]), ulong.Parse(parts[1]));
-        }
-        return config;
-    }
+    private Config Configuration() => ScenarioArbitrary.Configuration(Cases, output);
 
     [Fact]
     public void Replicas_that_hold_the_same_ops_show_the_same_documents_and_flags()
