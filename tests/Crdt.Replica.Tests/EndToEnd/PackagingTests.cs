@@ -9,6 +9,7 @@ namespace Crdt.Replica.Tests.EndToEnd;
 /// feed, builds README's embedding sample (samples/Embedding/Program.cs, the same file) and runs it
 /// against a real relay: so the packages and the sample cannot rot.
 /// </summary>
+[Collection(nameof(PackagingTests))]
 public sealed class PackagingTests : IClassFixture<RelayFixture>
 {
     private static readonly TimeSpan SdkTimeout = TimeSpan.FromMinutes(5);
@@ -62,3 +63,8 @@ public sealed class PackagingTests : IClassFixture<RelayFixture>
         Assert.Matches(new Regex(@"^WO-\w+ 'Boiler service' open: 1\.5 h, 0 pending, 0 flag\(s\)$", RegexOptions.Multiline), run.Stdout);
     }
 }
+
+/// <summary>Packing and building an app takes both cores for a while: run it alone, so the
+/// timing-sensitive live-sync tests of other classes do not run beside it.</summary>
+[CollectionDefinition(nameof(PackagingTests), DisableParallelization = true)]
+public sealed class PackagingCollection;
