@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Crdt.Replica.Internal.Storage;
 
 namespace Crdt.Replica;

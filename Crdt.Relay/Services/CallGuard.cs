@@ -45,7 +45,11 @@ internal static class CallGuard
         {
             throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
         }
-        catch (OperationCanceledException) when (revoked.IsCancellationRequested)
+        // The stream's lifetime ends only by the call, a revocation or shutdown: ended while neither the
+        // call nor shutdown is, it was a revocation even if the token source seen above was replaced
+        // meanwhile (a refresh of the device list), which answered CANCELLED under load.
+        catch (OperationCanceledException) when (revoked.IsCancellationRequested
+            || (lifetime.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested && !engine.ShutdownToken.IsCancellationRequested))
         {
             engine.Log.StreamEnded(context.Method, caller.Tenant, caller.Name, "device revoked");
             throw Refuse(engine, context, caller, StatusCode.Unauthenticated, $"{caller} was revoked");

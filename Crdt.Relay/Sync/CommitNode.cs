@@ -6,8 +6,6 @@ namespace Crdt.Relay.Sync;
 /// encoding (the bytes stored in the log).</summary>
 internal sealed class CommittedOp(long Position, Op Op, Core.Wire.Op Wire, byte[] Payload)
 {
-    private byte[]? _pullResponse;
-
     public long Position { get; } = Position;
 
     public Op Op { get; } = Op;
@@ -15,10 +13,6 @@ internal sealed class CommittedOp(long Position, Op Op, Core.Wire.Op Wire, byte[
     public Core.Wire.Op Wire { get; } = Wire;
 
     public byte[] Payload { get; } = Payload;
-
-    /// <summary>The encoded <c>PullResponse { op }</c> carrying this op, made once and shared by
-    /// every live stream that sends it (a benign race may make it twice; both are equal).</summary>
-    public byte[] EncodedPullResponse => _pullResponse ??= PullResponseEncoding.OfOp(Payload);
 
     private Core.Wire.PullResponse? _streamItem;
 

@@ -85,7 +85,9 @@ public sealed class SeveralRelaysTests
         Assert.True(ended.StatusCode is StatusCode.Unauthenticated or StatusCode.Cancelled, $"ended with {ended.Status}");
         Assert.False(cancel.IsCancellationRequested);
         // The other node learns of the revocation from its own poll of the devices table: within ~2 s.
-        Assert.Equal(StatusCode.Unauthenticated, await RefusedWithinAsync(() => pusher.PullAsync(), TimeSpan.FromSeconds(3)));
+        // (Refused is what matters: UNAUTHENTICATED, or CANCELLED in the race noted above.)
+        var refused = await RefusedWithinAsync(() => pusher.PullAsync(), TimeSpan.FromSeconds(3));
+        Assert.True(refused is StatusCode.Unauthenticated or StatusCode.Cancelled, $"the revoked device's pull answered {refused?.ToString() ?? "OK"}");
     }
 
     /// <summary>The status a call is refused with once it is refused, trying again until <paramref name="within"/> passed.</summary>

@@ -1,4 +1,3 @@
-using Crdt.Relay.Sync;
 using FsCheck;
 using FsCheck.Fluent;
 using Google.Protobuf;
@@ -7,11 +6,12 @@ using Wire = Crdt.Core.Wire;
 namespace Crdt.Relay.Tests.Sync;
 
 /// <summary>
-/// Guards the shared fan-out encoding: PullResponse { op } built from an op's stored bytes is
+/// Guards the shared fan-out item: PullResponse.OfEncodedOp (the op's stored bytes carried as they
+/// are, one instance written to every stream) serializes
 /// byte for byte what encoding the message gives, for ops of any size (the length prefix grows
 /// past one and two bytes at 128 and 16,384), so subscribers parse exactly the op that was stored.
 /// </summary>
-public sealed class PullResponseEncodingTests
+public sealed class StreamItemEncodingTests
 {
     private static Wire.Op OpWith(string author, int mutations)
     {
@@ -38,7 +38,7 @@ public sealed class PullResponseEncodingTests
             {
                 var op = OpWith(author, mutations);
                 var expected = new Wire.PullResponse { Op = op }.ToByteArray();
-                var built = PullResponseEncoding.OfOp(op.ToByteArray());
+                var built = Wire.PullResponse.OfEncodedOp(op.ToByteArray()).ToByteArray();
                 return built.AsSpan().SequenceEqual(expected) && Wire.PullResponse.Parser.ParseFrom(built).Op.Equals(op);
             }).QuickCheckThrowOnFailure();
     }
