@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Crdt.Relay.Auth;
+using Crdt.Relay.Board;
 using Crdt.Relay.Diagnostics;
 using Crdt.Relay.Services;
 using Crdt.Relay.Storage;
@@ -110,6 +111,7 @@ public sealed class RelayHost : IAsyncDisposable
             builder.Services.AddSingleton(new AdminService(engine.Store, engine.Devices, engine.Metrics, options.Time));
 
             app = builder.Build();
+            app.UseNoStoreForApiResponses();
             app.UseRouting();
             // gRPC-Web on every endpoint: a browser (or Node fetch) can call Documents over HTTP/1.1.
             app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
@@ -118,6 +120,7 @@ public sealed class RelayHost : IAsyncDisposable
             app.MapGrpcService<AdminService>();
             app.MapGrpcService<HealthServiceImpl>();
             app.MapGrpcReflectionService();
+            app.MapDispatcherBoard();
 
             var stopping = engine;
             // SIGTERM / Ctrl+C: NOT_SERVING and live streams ended before Kestrel drains its connections.
