@@ -28,17 +28,18 @@ internal static class BoardEndpoints
         [".png"] = "image/png",
     };
 
-    /// <summary>Maps <c>/board</c> (redirect) and <c>/board/{file}</c>.</summary>
+    /// <summary>Maps <c>/board/{file}</c> (and <c>/board</c>, redirected to <c>/board/</c>).</summary>
     public static void MapDispatcherBoard(this IEndpointRouteBuilder endpoints)
     {
         var files = LoadFiles();
-        endpoints.MapGet("/board", (HttpContext context) =>
+        endpoints.MapMethods("/board/{**path}", [HttpMethods.Get, HttpMethods.Head], async (HttpContext context, string? path) =>
         {
-            context.Response.Redirect("/board/");
-            return Task.CompletedTask;
-        });
-        endpoints.MapGet("/board/{**path}", async (HttpContext context, string? path) =>
-        {
+            if (string.IsNullOrEmpty(path) && !context.Request.Path.Value!.EndsWith('/'))
+            {
+                // /board -> /board/, so the page's relative module URLs resolve under /board/.
+                context.Response.Redirect("/board/");
+                return;
+            }
             var name = string.IsNullOrEmpty(path) ? "index.html" : path;
             if (!files.TryGetValue(name, out var file))
             {
@@ -54,6 +55,7 @@ internal static class BoardEndpoints
             // The files change only with the relay's version: revalidate, never serve a stale page.
             headers.CacheControl = "no-cache";
             headers.ContentLength = file.Bytes.Length;
+            if (HttpMethods.IsHead(context.Request.Method)) return;
             await context.Response.Body.WriteAsync(file.Bytes, context.RequestAborted).ConfigureAwait(false);
         });
     }

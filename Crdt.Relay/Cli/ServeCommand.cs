@@ -65,7 +65,11 @@ internal static class ServeCommand
             }
             await using var relay = relayHost;
             Console.Out.WriteLine($"relay serving {relay.Address} ({storeDescription})");
-            if (relay.WebAddress is { } web) Console.Out.WriteLine($"relay serving gRPC-Web on {web} (HTTP/1.1)");
+            if (relay.WebAddress is { } web)
+            {
+                Console.Out.WriteLine($"relay serving gRPC-Web on {web} (HTTP/1.1)");
+                Console.Out.WriteLine($"dispatcher board on {web}board/");
+            }
             await relay.WaitForShutdownAsync(cancellationToken);
             return RelayCli.ExitOk;
         });
