@@ -167,6 +167,9 @@ internal sealed class DocumentsService(RelayEngine engine) : Wire.Documents.Docu
                         initial.Add(new Wire.DocumentChange { Document = WireViews.ToWire(tenant.Documents.View(key), tenant.VersionOf(key)) });
                 }
             }
+            // Headers now, not with the first change: a client (the dispatcher board over gRPC-Web)
+            // learns the watch is live even when nothing is sent yet.
+            await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
             foreach (var change in initial) await responses.WriteAsync(change, cancellationToken).ConfigureAwait(false);
 
             while (true)

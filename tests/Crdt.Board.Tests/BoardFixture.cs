@@ -44,6 +44,8 @@ public sealed partial class BoardFixture : IAsyncLifetime
             Tokens[name] = added.LastLine;
         }
         await StartRelayAsync();
+        // Device commands and the relay share two cores with the browser: allow for a slow step.
+        Assertions.SetDefaultExpectTimeout(20_000);
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

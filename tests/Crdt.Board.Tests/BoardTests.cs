@@ -17,7 +17,7 @@ public sealed class BoardTests(BoardFixture relay) : IClassFixture<BoardFixture>
         var page = await relay.NewPageAsync();
         var urls = new List<string>();
         page.Request += (_, request) => urls.Add(request.Url);
-        var whoAmI = page.WaitForResponseAsync(r => r.Url.EndsWith("/Sync/WhoAmI", StringComparison.Ordinal));
+        var whoAmI = page.WaitForResponseAsync(r => r.Url.EndsWith(".Sync/WhoAmI", StringComparison.Ordinal));
         var board = await page.GotoAsync($"{relay.WebUrl}/board/");
 
         await page.GetByLabel("Device token").FillAsync(relay.Tokens["desk"]);
@@ -86,12 +86,12 @@ public sealed class BoardTests(BoardFixture relay) : IClassFixture<BoardFixture>
         await Expect(row).ToContainTextAsync("ben");
         await Expect(row).ToContainTextAsync("open");
 
-        await page.GetByLabel("Search").FillAsync("harbour");
+        await page.GetByLabel("Search orders").FillAsync("harbour");
         await Expect(page.Locator("#orders tbody tr")).ToHaveCountAsync(1);
-        await page.GetByLabel("Search").FillAsync("");
-        await page.GetByLabel("Assignee").SelectOptionAsync("ben");
+        await page.GetByLabel("Search orders").FillAsync("");
+        await page.GetByLabel("Filter by assignee").SelectOptionAsync("ben");
         await Expect(row).ToBeVisibleAsync();
-        await page.GetByLabel("Status", new() { Exact = true }).SelectOptionAsync("completed");
+        await page.GetByLabel("Filter by status").SelectOptionAsync("completed");
         await Expect(row).ToHaveCountAsync(0);
         await page.Context.CloseAsync();
     }
