@@ -46,10 +46,10 @@ public sealed class Flag
     /// <summary>The person whose write is held back.</summary>
     public string? LoserAuthor { get; init; }
 
-    /// <summary>When the standing write was made (its Hlc's wall time; ConcurrentEdit and StatusConflict), else null.</summary>
+    /// <summary>When the standing write was made (its Hlc's wall time; for WorkOnClosedOrder the closing status write), else null.</summary>
     public DateTimeOffset? WinnerAt { get; init; }
 
-    /// <summary>When the held-back write was made (its Hlc's wall time; ConcurrentEdit and StatusConflict), else null.</summary>
+    /// <summary>When the held-back write was made (its Hlc's wall time; for WorkOnClosedOrder the entry's amount), else null.</summary>
     public DateTimeOffset? LoserAt { get; init; }
 
     /// <summary>A sentence a person can read.</summary>

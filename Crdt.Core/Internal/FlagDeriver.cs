@@ -180,7 +180,13 @@ internal static class FlagDeriver
                     offending.Sort((a, b) => a.Dot.CompareTo(b.Dot));
                     var id = FlagIds.For(FlagKind.WorkOnClosedOrder, state.Key, set, element.Id, default);
                     var resolution = Resolved(state, id);
-                    FieldValue? amount = total is not null && element.Fields.TryGetValue(total.ElementField, out var amountRegister) ? amountRegister.Winner.Value : null;
+                    FieldValue? amount = null;
+                    DateTimeOffset? amountAt = null;
+                    if (total is not null && element.Fields.TryGetValue(total.ElementField, out var amountRegister))
+                    {
+                        amount = amountRegister.Winner.Value;
+                        amountAt = amountRegister.Winner.Hlc.WallTime;
+                    }
                     var adder = offending[0];
                     flags.Add(new Flag
                     {
@@ -196,6 +202,10 @@ internal static class FlagDeriver
                         LoserValue = amount,
                         WinnerAuthor = winner.Causal.Author,
                         LoserAuthor = adder.Author,
+                        // When the order was closed and when the entry's amount was written, so a
+                        // person reads "logged 2.5 h at 10:12 after Sam completed it at 10:05".
+                        WinnerAt = winner.Hlc.WallTime,
+                        LoserAt = amountAt,
                         Message = $"{Who(adder.Author)} added {set} entry '{element.Id}'{(amount is null ? "" : $" ({amount})")} while {Who(winner.Causal.Author)} set " +
                                   $"'{rule.StatusField}' to '{Preview(winner.Value)}'; it does not count until accepted (or discard it).",
                         Resolution = resolution?.Resolution,

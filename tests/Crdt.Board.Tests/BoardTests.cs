@@ -100,7 +100,9 @@ public sealed class BoardTests(BoardFixture relay) : IClassFixture<BoardFixture>
     public async Task Hours_logged_offline_on_an_order_completed_meanwhile_are_accepted_in_the_page_and_count_on_the_technicians_replica()
     {
         var dispatch = await relay.DeviceAsync("dispatch");
-        await dispatch.RunAsync("create", "workorder", "--id", "WO-SEED", "title=Pump service", "assignee=ana");
+        await dispatch.RunAsync("create", "customer", "--id", "C-HARBOUR", "name=Harbour Dairy");
+        await dispatch.RunAsync("create", "workorder", "--id", "WO-SEED", "title=Pump service", "assignee=ana",
+            "customer=Customer/C-HARBOUR", "scheduledStart=2026-05-14T08:00:00Z");
         await dispatch.RunAsync("sync");
         var ana = await relay.DeviceAsync("ana");
         await ana.RunAsync("agenda");
@@ -114,15 +116,18 @@ public sealed class BoardTests(BoardFixture relay) : IClassFixture<BoardFixture>
 
         var page = await relay.SignedInPageAsync();
         await Expect(page.Locator("#flag-count")).ToHaveTextAsync("1");
+        await Expect(page.Locator("#orders tbody tr[data-id='WO-SEED']")).ToContainTextAsync("Harbour Dairy");
+        // 08:00 UTC in the page's Europe/Berlin time zone.
+        await Expect(page.Locator("#orders tbody tr[data-id='WO-SEED']")).ToContainTextAsync("14 May 2026 at 10:00");
         await page.GetByRole(AriaRole.Button, new() { Name = "Flags inbox" }).ClickAsync();
         var flag = page.Locator("#flags li.flag");
-        await Expect(flag).ToContainTextAsync("ana logged 2.5 h");
-        await Expect(flag).ToContainTextAsync("after dispatch completed the order");
-        await Expect(flag).ToContainTextAsync("replaced seal");
+        // Both sides in words, with when each happened (browser time zone).
+        await Expect(flag.Locator(".headline")).ToHaveTextAsync(new Regex(
+            @"^ana logged 2\.5 h on \d+ \w+ \d{4} at \d\d:\d\d \(“replaced seal”\) after dispatch completed the order on \d+ \w+ \d{4} at \d\d:\d\d\.$"));
         await page.ScreenshotAsync(new() { Path = Screenshot("board-flags.png") });
 
         // The order shows the entry marked and not counted.
-        await page.GetByRole(AriaRole.Button, new() { Name = "Orders" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Orders", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Open order WO-SEED" }).ClickAsync();
         await Expect(page.Locator("#order-hours")).ToContainTextAsync("0 (flagged entries not counted)");
         await Expect(page.Locator("#order tr.held-back")).ToContainTextAsync("flagged: not counted");
@@ -132,7 +137,7 @@ public sealed class BoardTests(BoardFixture relay) : IClassFixture<BoardFixture>
         await flag.GetByRole(AriaRole.Button, new() { Name = "Accept: count this work" }).ClickAsync();
         await Expect(page.Locator("#flag-count")).ToHaveTextAsync("0");
         await Expect(page.Locator("#flags")).ToContainTextAsync("No open flags.");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Orders" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Orders", Exact = true }).ClickAsync();
         await Expect(page.Locator("#order-hours")).ToHaveTextAsync("2.5");
         await Expect(page.Locator("#orders tbody tr[data-id='WO-SEED']")).ToContainTextAsync("2.5");
 
@@ -193,7 +198,12 @@ public sealed class BoardTests(BoardFixture relay) : IClassFixture<BoardFixture>
     [Fact]
     public async Task The_board_fits_a_768_pixel_tablet_without_sideways_scrolling()
     {
+        var dispatch = await relay.DeviceAsync("dispatch");
+        await dispatch.RunAsync("create", "workorder", "--id", "WO-TABLET", "title=Heat pump commissioning with a long title", "assignee=ben");
+        await dispatch.RunAsync("sync");
         var page = await relay.SignedInPageAsync(width: 768, height: 1024);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open order WO-TABLET" }).ClickAsync();
+        await Expect(page.GetByLabel("Title")).ToHaveValueAsync("Heat pump commissioning with a long title");
 
         var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
         Assert.True(overflow <= 0, $"the page is {overflow} px wider than the viewport");

@@ -307,7 +307,7 @@ function flagCard(flag, order) {
       }
     },
   }, action.label));
-  return h('li', { class: `flag ${flag.severity}`, 'data-flag-id': flag.id },
+  return h('li', { class: `flag severity-${flag.severity}`, 'data-flag-id': flag.id },
     h('p', {}, h('strong', {}, title), ` · ${flag.severity === 'error' ? 'must be settled' : 'review'}`),
     h('p', { class: 'headline' }, words.headline),
     words.sides.length ? h('div', { class: 'sides' }, words.sides.map((side) => h('p', { class: 'side' }, h('strong', {}, side.label), side.text))) : null,

@@ -47,7 +47,7 @@ export function statusText(value) {
 const person = (name) => name || 'someone';
 const quoted = (text) => `“${text}”`;
 
-/** The work an element of a WorkOnClosedOrder flag stands for, e.g. "logged 2.5 h on 14 May 2026 at 10:12". */
+/** The work an element of a WorkOnClosedOrder flag stands for, e.g. "logged 2.5 h on 14 May 2026 at 10:12 (“replaced seal”)". */
 function workWords(flag, element) {
   const fields = element?.fields ?? {};
   if (flag.field === 'partsUsed') {
@@ -56,9 +56,11 @@ function workWords(flag, element) {
     return `used ${qty} × ${part}`;
   }
   const hours = valueText(fields.hours) || valueText(flag.loser_value) || '?';
+  const logged = flag.loser_time_ms ? ` on ${formatDateTime(flag.loser_time_ms)}` : '';
   const started = fields.startedAt?.timestamp_ms;
-  const note = valueText(fields.note);
-  return `logged ${hours} h${started ? ` on ${formatDateTime(started)}` : ''}${note ? ` (${quoted(note)})` : ''}`;
+  const details = [started ? `work started ${formatDateTime(started)}` : '', valueText(fields.note) ? quoted(valueText(fields.note)) : '']
+    .filter(Boolean).join(', ');
+  return `logged ${hours} h${logged}${details ? ` (${details})` : ''}`;
 }
 
 /**
@@ -68,8 +70,8 @@ function workWords(flag, element) {
 export function describeFlag(flag, order, names) {
   const winner = person(flag.winner_author);
   const loser = person(flag.loser_author);
-  const winnerAt = flag.winner_time_ms ? ` at ${formatDateTime(flag.winner_time_ms)}` : '';
-  const loserAt = flag.loser_time_ms ? ` at ${formatDateTime(flag.loser_time_ms)}` : '';
+  const winnerAt = flag.winner_time_ms ? ` on ${formatDateTime(flag.winner_time_ms)}` : '';
+  const loserAt = flag.loser_time_ms ? ` on ${formatDateTime(flag.loser_time_ms)}` : '';
   const field = fieldNames[flag.field] ?? flag.field;
   switch (flag.kind) {
     case FlagKind.WORK_ON_CLOSED_ORDER: {
