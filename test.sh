@@ -26,6 +26,13 @@ if ! scripts/test-services.sh "$out"; then
 fi
 [ -f "$out/services.env" ] && . "$out/services.env"
 
+# The dispatcher board's browser tests drive Debian's chromium (Playwright with its executable path).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== chromium (for the board's browser tests)"
+  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } > "$out/chromium-install.log" 2>&1 \
+    || { echo "could not install chromium"; tail -20 "$out/chromium-install.log"; }
+fi
+
 # xunit projects, one after the other (2 cores); each writes a trx file that we count.
 for proj in tests/*/*.Tests.csproj; do
   name=$(basename "$proj" .csproj)

@@ -47,6 +47,20 @@ public sealed class BoardTests(BoardFixture relay) : IClassFixture<BoardFixture>
     }
 
     [Fact]
+    public async Task A_lost_live_stream_shows_retrying_and_comes_back_live()
+    {
+        var page = await relay.NewPageAsync();
+        // The relay's Watch cannot be reached (as when the network drops): the page says so and retries.
+        await page.RouteAsync("**/crdtfieldstore.v1.Documents/Watch", route => route.AbortAsync());
+        await page.GotoAsync($"{relay.WebUrl}/board/#token={Uri.EscapeDataString(relay.Tokens["desk"])}");
+        await Expect(page.Locator("#connection")).ToContainTextAsync("Connection lost, retrying");
+
+        await page.UnrouteAllAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("Live");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_technician_token_is_refused_with_a_clear_message()
     {
         var page = await relay.NewPageAsync();
