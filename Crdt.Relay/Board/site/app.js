@@ -211,7 +211,10 @@ function renderOrders() {
       h('td', { class: 'num' }, doc.totals.hours ?? '0'),
       h('td', { class: `num${doc.open_flags ? ' flagged' : ''}` }, doc.open_flags ? String(doc.open_flags) : '—'));
   });
+  // Live updates rebuild the rows: keep keyboard focus on the order it was on.
+  const focusedId = document.activeElement?.closest?.('#orders tr')?.dataset.id;
   $('#orders tbody').replaceChildren(...rows);
+  if (focusedId) $('#orders tbody').querySelector(`tr[data-id="${CSS.escape(focusedId)}"] button`)?.focus();
   const total = [...state.orders.values()].filter((d) => !d.deleted).length;
   $('#orders-summary').textContent = `${rows.length} of ${total} work orders shown`;
 }
@@ -238,8 +241,11 @@ function renderSelected(focus) {
     if (notice) notice.hidden = doc.version === orderForm.version;
     return;
   }
-  orderForm = { id: state.selected, version: doc.version, dirty: false };
   const flags = state.flags.filter((f) => f.document?.collection === 'WorkOrder' && f.document.id === state.selected);
+  // Rebuild only when this order or its flags changed, so focus and scroll stay where they were.
+  const shown = `${doc.version}|${flags.map((f) => f.id).join(',')}|${state.others.size}`;
+  if (!focus && orderForm?.id === state.selected && orderForm.shown === shown) return;
+  orderForm = { id: state.selected, version: doc.version, dirty: false, shown };
   panel.replaceChildren(renderOrder(doc, {
     flags,
     flagCard: (flag) => flagCard(flag, doc),
