@@ -97,7 +97,15 @@ public sealed class RelayHost : IAsyncDisposable
             builder.Services.AddSingleton(loggerFactory);
             engine = await RelayEngine.OpenAsync(options, store, loggerFactory, cancellationToken).ConfigureAwait(false);
             builder.Services.AddSingleton(engine);
-            builder.Services.AddSingleton(new BearerAuthInterceptor(engine.Devices, engine.Metrics));
+            // What the services are given, each by its constructor: they never reach through the engine for it.
+            builder.Services.AddSingleton(engine.Store);
+            builder.Services.AddSingleton(engine.Devices);
+            builder.Services.AddSingleton(engine.Metrics);
+            builder.Services.AddSingleton(engine.Log);
+            builder.Services.AddSingleton(options.Schemas);
+            builder.Services.AddSingleton(options.Time);
+            builder.Services.AddSingleton<CallGuard>();
+            builder.Services.AddSingleton<BearerAuthInterceptor>();
             builder.Services.AddGrpc(grpc =>
             {
                 grpc.MaxReceiveMessageSize = options.MaxReceiveMessageBytes;
@@ -106,9 +114,9 @@ public sealed class RelayHost : IAsyncDisposable
             builder.Services.AddGrpcReflection();
             var health = new HealthServiceImpl();
             builder.Services.AddSingleton(health);
-            builder.Services.AddSingleton(new SyncService(engine));
-            builder.Services.AddSingleton(new DocumentsService(engine));
-            builder.Services.AddSingleton(new AdminService(engine.Store, engine.Devices, engine.Metrics, options.Time));
+            builder.Services.AddSingleton<SyncService>();
+            builder.Services.AddSingleton<DocumentsService>();
+            builder.Services.AddSingleton<AdminService>();
 
             app = builder.Build();
             app.UseNoStoreForApiResponses();

@@ -1,15 +1,16 @@
 using Grpc.Core;
 using Crdt.Relay.Auth;
-using Crdt.Relay.Storage;
+using Crdt.Relay.Diagnostics;
 using Crdt.Relay.Sync;
 
 namespace Crdt.Relay.Services;
 
-/// <summary>Turns the engine's refusals into gRPC statuses, counting and logging each one, and
-/// ends streams of revoked devices with UNAUTHENTICATED and calls the store cannot serve now with UNAVAILABLE.</summary>
-internal static class CallGuard
+/// <summary>Turns the engine's refusals into gRPC statuses (<see cref="RefusalStatus"/>), counting and
+/// logging each one, and ends streams of revoked devices with UNAUTHENTICATED and calls the store
+/// cannot serve now with UNAVAILABLE. One instance serves every service of a relay.</summary>
+internal sealed class CallGuard(RelayEngine engine, DeviceDirectory devices, RelayMetrics metrics, RelayLog log)
 {
-    public static async Task<T> RunAsync<T>(RelayEngine engine, ServerCallContext context, Func<CallerIdentity, Task<T>> call)
+    public async Task<T> RunAsync<T>(ServerCallContext context, Func<CallerIdentity, Task<T>> call)
     {
         var caller = context.Caller();
         try
@@ -18,32 +19,32 @@ internal static class CallGuard
         }
         catch (RelayRefusal refusal)
         {
-            throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
+            throw Refuse(context, caller, RefusalStatus.CodeOf(refusal), refusal.Message);
         }
         catch (Exception fault) when (engine.StorageFault(fault) is { } refusal)
         {
-            throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
+            throw Refuse(context, caller, RefusalStatus.CodeOf(refusal), refusal.Message);
         }
     }
 
     /// <summary>Runs a server stream until the call ends, the device is revoked, or the relay stops.</summary>
-    public static async Task StreamAsync(RelayEngine engine, ServerCallContext context, Func<CallerIdentity, CancellationToken, Task> stream)
+    public async Task StreamAsync(ServerCallContext context, Func<CallerIdentity, CancellationToken, Task> stream)
     {
         var caller = context.Caller();
         using var lifetime = engine.StreamLifetime(caller, context.CancellationToken);
-        using var connected = engine.Metrics.StreamOpened(context.Method);
-        var revoked = engine.Devices.RevocationToken(caller);
+        using var connected = metrics.StreamOpened(context.Method);
+        var revoked = devices.RevocationToken(caller);
         try
         {
             await stream(caller, lifetime.Token).ConfigureAwait(false);
         }
         catch (RelayRefusal refusal)
         {
-            throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
+            throw Refuse(context, caller, RefusalStatus.CodeOf(refusal), refusal.Message);
         }
         catch (Exception fault) when (engine.StorageFault(fault) is { } refusal)
         {
-            throw Refuse(engine, context, caller, refusal.Code, refusal.Message);
+            throw Refuse(context, caller, RefusalStatus.CodeOf(refusal), refusal.Message);
         }
         // The stream's lifetime ends only by the call, a revocation or shutdown: ended while neither the
         // call nor shutdown is, it was a revocation even if the token source seen above was replaced
@@ -51,20 +52,20 @@ internal static class CallGuard
         catch (OperationCanceledException) when (revoked.IsCancellationRequested
             || (lifetime.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested && !engine.ShutdownToken.IsCancellationRequested))
         {
-            engine.Log.StreamEnded(context.Method, caller.Tenant, caller.Name, "device revoked");
-            throw Refuse(engine, context, caller, StatusCode.Unauthenticated, $"{caller} was revoked");
+            log.StreamEnded(context.Method, caller.Tenant, caller.Name, "device revoked");
+            throw Refuse(context, caller, StatusCode.Unauthenticated, $"{caller} was revoked");
         }
         catch (OperationCanceledException) when (engine.ShutdownToken.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
-            engine.Log.StreamEnded(context.Method, caller.Tenant, caller.Name, "relay shutting down");
+            log.StreamEnded(context.Method, caller.Tenant, caller.Name, "relay shutting down");
             throw new RpcException(new Status(StatusCode.Unavailable, "the relay is shutting down; reconnect"));
         }
     }
 
-    private static RpcException Refuse(RelayEngine engine, ServerCallContext context, CallerIdentity caller, StatusCode code, string message)
+    private RpcException Refuse(ServerCallContext context, CallerIdentity caller, StatusCode code, string message)
     {
-        engine.Metrics.Refused(code.ToString(), context.Method);
-        engine.Log.Refused(context.Method, caller.Tenant, caller.Name, code.ToString(), message);
+        metrics.Refused(code.ToString(), context.Method);
+        log.Refused(context.Method, caller.Tenant, caller.Name, code.ToString(), message);
         return new RpcException(new Status(code, message));
     }
 }

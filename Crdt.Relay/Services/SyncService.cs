@@ -1,40 +1,42 @@
 using System.Diagnostics;
 using Crdt.Core.Wire;
 using Grpc.Core;
+using Crdt.Relay.Diagnostics;
+using Crdt.Relay.Storage;
 using Crdt.Relay.Sync;
 
 namespace Crdt.Relay.Services;
 
 /// <summary>sync.proto: Push, Pull, Subscribe and Pin for CRDT replicas.</summary>
-internal sealed class SyncService(RelayEngine engine) : Crdt.Core.Wire.Sync.SyncBase
+internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMetrics metrics, CallGuard guard) : Crdt.Core.Wire.Sync.SyncBase
 {
     public override Task<PushResponse> Push(PushRequest request, ServerCallContext context) =>
-        CallGuard.RunAsync(engine, context, async caller =>
+        guard.RunAsync(context, async caller =>
         {
             var started = Stopwatch.GetTimestamp();
             var response = await engine.PushAsync(caller, request, context.RequestHeaders.GetValue(RelayEngine.ReplicaKeyHeader), context.CancellationToken).ConfigureAwait(false);
-            engine.Metrics.PushCompleted(Stopwatch.GetElapsedTime(started));
+            metrics.PushCompleted(Stopwatch.GetElapsedTime(started));
             return response;
         });
 
     public override Task Pull(PullRequest request, IServerStreamWriter<PullResponse> responses, ServerCallContext context) =>
-        CallGuard.StreamAsync(engine, context, async (caller, cancellationToken) =>
+        guard.StreamAsync(context, async (caller, cancellationToken) =>
         {
             var started = Stopwatch.GetTimestamp();
             await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, cancellationToken).ConfigureAwait(false);
-            await new OpStreamer(engine, caller, responses).RunAsync(request.Cursor, request.MaxItems, live: false, cancellationToken).ConfigureAwait(false);
-            engine.Metrics.PullCompleted(Stopwatch.GetElapsedTime(started));
+            await new OpStreamer(engine, store, caller, responses).RunAsync(request.Cursor, request.MaxItems, live: false, cancellationToken).ConfigureAwait(false);
+            metrics.PullCompleted(Stopwatch.GetElapsedTime(started));
         });
 
     public override Task Subscribe(SubscribeRequest request, IServerStreamWriter<PullResponse> responses, ServerCallContext context) =>
-        CallGuard.StreamAsync(engine, context, async (caller, cancellationToken) =>
+        guard.StreamAsync(context, async (caller, cancellationToken) =>
         {
             await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, cancellationToken).ConfigureAwait(false);
-            await new OpStreamer(engine, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken).ConfigureAwait(false);
+            await new OpStreamer(engine, store, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken).ConfigureAwait(false);
         });
 
     public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context) =>
-        CallGuard.RunAsync(engine, context, caller => Task.FromResult(new WhoAmIResponse
+        guard.RunAsync(context, caller => Task.FromResult(new WhoAmIResponse
         {
             Name = caller.Name,
             Role = caller.Role.ToString().ToLowerInvariant(),
@@ -42,5 +44,5 @@ internal sealed class SyncService(RelayEngine engine) : Crdt.Core.Wire.Sync.Sync
         }));
 
     public override Task<PinResponse> Pin(PinRequest request, ServerCallContext context) =>
-        CallGuard.RunAsync(engine, context, caller => engine.PinAsync(caller, request, context.CancellationToken));
+        guard.RunAsync(context, caller => engine.PinAsync(caller, request, context.CancellationToken));
 }

@@ -1,5 +1,6 @@
 using Crdt.Core;
 using Crdt.Relay.Auth;
+using Crdt.Relay.Storage;
 using Grpc.Core;
 using Wire = Crdt.Core.Wire;
 
@@ -16,9 +17,11 @@ namespace Crdt.Relay.Sync;
 /// Items are held back and sent with the checkpoint that follows them (or every
 /// <see cref="FlushEvery"/> items): they are written with <see cref="WriteFlags.BufferHint"/>, so
 /// a commit of many ops costs one flush, not one per op. An op goes out as the bytes it was stored
-/// as (<see cref="Wire.PullResponse.OfEncodedOp"/>), never decoded and encoded again.
+/// as (<see cref="Wire.PullResponse.OfEncodedOp"/>), never decoded and encoded again. What a
+/// technician's stream gets of each op is decided by <see cref="SubscriberRouting"/>; this type
+/// gathers the facts from the tenant (which answers under its own lock) and writes.
 /// </summary>
-internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, IServerStreamWriter<Wire.PullResponse> output)
+internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerIdentity caller, IServerStreamWriter<Wire.PullResponse> output)
 {
     private const int DefaultMaxItems = 50_000;
     private const int ReadPage = 2_000;
@@ -26,10 +29,9 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, ISer
     private const int FlushEvery = 512;
     private static readonly WriteOptions HoldBack = new(WriteFlags.BufferHint);
     private int _unflushed;
-    // Documents sent whole, with the version sent: their ops up to it are already in the device.
-    private readonly Dictionary<DocumentKey, long> _snapshotSent = [];
+    private readonly SubscriberRouting _routing = new();
     private TenantState _tenant = null!;
-    private ScopePolicy _scope = null!;
+    private ScopedReader _reader = null!;
     private int _items;
 
     public async Task RunAsync(ulong cursorValue, uint maxItems, bool live, CancellationToken cancellationToken)
@@ -37,41 +39,23 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, ISer
         _tenant = await engine.TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         var pinRecords = caller.SeesWholeTenant
             ? []
-            : await engine.Store.ListPinsAsync(caller.Tenant, caller.Name, cancellationToken).ConfigureAwait(false);
+            : await store.ListPinsAsync(caller.Tenant, caller.Name, cancellationToken).ConfigureAwait(false);
         var pins = pinRecords.Select(p => new DocumentKey(p.Document.Collection, p.Document.Id)).ToHashSet();
-        _scope = new ScopePolicy(_tenant, pins);
+        _reader = new ScopedReader(caller, new ScopePolicy(_tenant, pins));
         var limit = live ? int.MaxValue : (int)(maxItems == 0 ? DefaultMaxItems : maxItems);
         var cursor = (long)cursorValue;
 
         // A cursor from another node (pushed there) may be ahead of what this node has applied yet.
         if (engine.IsShared && cursor > _tenant.Head) await engine.CatchUpAsync(_tenant, cancellationToken).ConfigureAwait(false);
 
-        CommitNode node;
-        List<Wire.DocumentSnapshot>? bootstrap = null;
-        lock (_tenant.Gate)
-        {
-            node = _tenant.Latest;
-            if (cursor > node.Head)
-                throw RelayRefusal.Precondition($"cursor {cursor} is ahead of this relay's log (head {node.Head}); bootstrap again with cursor 0");
-            // A cursor inside the compacted part of the log: the ops after it may be gone, so start over from state.
-            if (cursor == 0 || cursor < _tenant.CompactedThrough)
-            {
-                bootstrap = [];
-                foreach (var key in _tenant.Documents.Keys.OrderBy(k => k))
-                {
-                    if (!_scope.CanRead(caller, key)) continue;
-                    var snapshot = _tenant.Snapshot(key);
-                    bootstrap.Add(snapshot);
-                    _snapshotSent[key] = (long)snapshot.Version;
-                }
-            }
-        }
+        var (node, bootstrap) = _tenant.BeginStream(cursor, _reader);
         var head = node.Head;
 
         if (bootstrap is not null)
         {
             foreach (var snapshot in bootstrap)
             {
+                _routing.SnapshotSent(new DocumentKey(snapshot.Collection, snapshot.Id), (long)snapshot.Version);
                 await WriteAsync(new Wire.PullResponse { Document = snapshot }, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -79,11 +63,12 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, ISer
         {
             foreach (var pin in pinRecords.Where(p => p.PinnedAtPosition > cursor))
             {
-                await SendSnapshotAsync(new DocumentKey(pin.Document.Collection, pin.Document.Id), resend: false, cancellationToken).ConfigureAwait(false);
+                var key = new DocumentKey(pin.Document.Collection, pin.Document.Id);
+                if (_routing.NeedsSnapshot(key)) await SendSnapshotAsync(key, cancellationToken).ConfigureAwait(false);
             }
             while (cursor < head)
             {
-                var page = await engine.Store.ReadLogAsync(caller.Tenant, cursor, ReadPage, cancellationToken).ConfigureAwait(false);
+                var page = await store.ReadLogAsync(caller.Tenant, cursor, ReadPage, cancellationToken).ConfigureAwait(false);
                 foreach (var entry in page)
                 {
                     if (entry.Position > head) break;
@@ -99,7 +84,7 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, ISer
                     if (caller.SeesWholeTenant)
                     {
                         // Everything is in scope: the stored bytes go out as they are, never decoded.
-                        await SendEncodedAsync(Wire.PullResponse.OfEncodedOp(entry.Payload), cancellationToken).ConfigureAwait(false);
+                        await SendAsync(Wire.PullResponse.OfEncodedOp(entry.Payload), cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
@@ -120,7 +105,7 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, ISer
             {
                 if (caller.SeesWholeTenant)
                 {
-                    await SendEncodedAsync(committed.StreamItem, cancellationToken).ConfigureAwait(false);
+                    await SendAsync(committed.StreamItem, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -131,77 +116,44 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, ISer
         }
     }
 
-    /// <summary>Sends what a technician's device should get of one op (<paramref name="payload"/> is its
-    /// stored encoding; <paramref name="committed"/> the live commit that holds it, if any): the op, a
-    /// snapshot of a document that entered its scope, or left_scope.</summary>
+    /// <summary>Writes what <see cref="SubscriberRouting"/> decides a technician's device gets of one op
+    /// (<paramref name="payload"/> is its stored encoding; <paramref name="committed"/> the live commit
+    /// that holds it, if any).</summary>
     private async Task RouteAsync(Wire.Op op, long position, byte[] payload, CommittedOp? committed, CancellationToken cancellationToken)
     {
         var key = new DocumentKey(op.Document.Collection, op.Document.Id);
-        bool readable;
-        lock (_tenant.Gate)
+        var route = _routing.Decide(key, SubscriberRouting.FieldsSetBy(op), position, _tenant.FactsFor(key, _reader));
+        switch (route.Kind)
         {
-            readable = _scope.CanRead(caller, key);
-        }
-        var isOrder = key.Collection == WorkOrderFields.Collection;
-        if (!readable)
-        {
-            bool wasMine;
-            lock (_tenant.Gate)
-            {
-                wasMine = isOrder && SetsField(op, WorkOrderFields.Assignee) && _tenant.WasEverAssigned(key, caller.Name);
-            }
-            if (wasMine)
-            {
-                _snapshotSent.Remove(key);
+            case RouteKind.Op:
+                await SendAsync(committed?.StreamItem ?? Wire.PullResponse.OfEncodedOp(payload), cancellationToken).ConfigureAwait(false);
+                break;
+            case RouteKind.Snapshot:
+                await SendSnapshotAsync(key, cancellationToken).ConfigureAwait(false);
+                break;
+            case RouteKind.LeftScope:
                 await SendAsync(new Wire.PullResponse { LeftScope = op.Document }, cancellationToken).ConfigureAwait(false);
-            }
-            return;
+                break;
         }
-        if (isOrder && SetsField(op, WorkOrderFields.Assignee))
+        foreach (var related in route.Related)
         {
-            // Newly assigned to this technician: the device lacks the order's history.
-            await SendSnapshotAsync(key, resend: true, cancellationToken).ConfigureAwait(false);
-        }
-        else if (!_snapshotSent.TryGetValue(key, out var sentVersion) || position > sentVersion)
-        {
-            await SendEncodedAsync(committed?.StreamItem ?? Wire.PullResponse.OfEncodedOp(payload), cancellationToken).ConfigureAwait(false);
-        }
-        if (isOrder && (SetsField(op, WorkOrderFields.Assignee) || SetsField(op, WorkOrderFields.Customer) || SetsField(op, WorkOrderFields.Asset)))
-        {
-            (DocumentKey? Customer, DocumentKey? Asset) refs;
-            lock (_tenant.Gate)
-            {
-                refs = _tenant.ReferencesOf(key);
-            }
-            if (refs.Customer is { } customer) await SendSnapshotAsync(customer, resend: false, cancellationToken).ConfigureAwait(false);
-            if (refs.Asset is { } asset) await SendSnapshotAsync(asset, resend: false, cancellationToken).ConfigureAwait(false);
+            await SendSnapshotAsync(related, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task SendSnapshotAsync(DocumentKey key, bool resend, CancellationToken cancellationToken)
+    /// <summary>Sends the document whole, if it exists and is in scope now.</summary>
+    private async Task SendSnapshotAsync(DocumentKey key, CancellationToken cancellationToken)
     {
-        if (!resend && _snapshotSent.ContainsKey(key)) return;
-        Wire.DocumentSnapshot? snapshot = null;
-        lock (_tenant.Gate)
-        {
-            if (_tenant.Documents.Exists(key) && _scope.CanRead(caller, key)) snapshot = _tenant.Snapshot(key);
-        }
-        if (snapshot is null) return;
-        _snapshotSent[key] = (long)snapshot.Version;
+        if (_tenant.SnapshotIfReadable(key, _reader) is not { } snapshot) return;
+        _routing.SnapshotSent(key, (long)snapshot.Version);
         await SendAsync(new Wire.PullResponse { Document = snapshot }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Sends a counted item (op items built from stored bytes are shared by every stream that sends them).</summary>
     private Task SendAsync(Wire.PullResponse response, CancellationToken cancellationToken)
     {
         _items++;
         return WriteAsync(response, cancellationToken);
-    }
-
-    /// <summary>Sends an op item built from stored bytes (shared by every stream that sends it).</summary>
-    private Task SendEncodedAsync(Wire.PullResponse item, CancellationToken cancellationToken)
-    {
-        _items++;
-        return WriteAsync(item, cancellationToken);
     }
 
     /// <summary>Writes an item, held back until the next checkpoint or the next <see cref="FlushEvery"/> items.</summary>
@@ -220,7 +172,4 @@ internal sealed class OpStreamer(RelayEngine engine, CallerIdentity caller, ISer
         output.WriteOptions = null;
         return output.WriteAsync(new Wire.PullResponse { Checkpoint = new Wire.Checkpoint { Cursor = (ulong)cursor, More = more } }, cancellationToken);
     }
-
-    private static bool SetsField(Wire.Op op, string field) =>
-        op.Mutations.Any(m => m.KindCase == Wire.Mutation.KindOneofCase.SetField && m.SetField.Field == field);
 }

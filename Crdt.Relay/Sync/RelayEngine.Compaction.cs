@@ -30,10 +30,7 @@ internal sealed partial class RelayEngine
         if (tenant.CompactedThrough == 0) return;
         foreach (var record in await store.ReadBasesAsync(tenant.Name).ConfigureAwait(false))
         {
-            lock (tenant.Gate)
-            {
-                tenant.AdoptBase(new Core.DocumentKey(record.Document.Collection, record.Document.Id), record.Position, record.Snapshot);
-            }
+            tenant.AdoptBase(new Core.DocumentKey(record.Document.Collection, record.Document.Id), record.Position, record.Snapshot);
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Grpc.Core;
 using Crdt.Relay.Storage;
 
 namespace Crdt.Relay.Sync;
@@ -25,7 +24,7 @@ internal sealed partial class RelayEngine
     public event Action? HealthChanged;
 
     /// <summary>
-    /// The gRPC answer for a failure of the store under a call, null when <paramref name="exception"/>
+    /// The refusal that answers a failure of the store under a call, null when <paramref name="exception"/>
     /// is something else. Damage is recorded (health) and logged once per kind.
     /// </summary>
     public RelayRefusal? StorageFault(Exception exception)
@@ -33,14 +32,14 @@ internal sealed partial class RelayEngine
         switch (exception)
         {
             case TenantFaultedException faulted:
-                return new RelayRefusal(StatusCode.DataLoss, faulted.Message);
+                return new RelayRefusal(RefusalKind.DataLoss, faulted.Message);
             case StoreUnavailableException unavailable:
                 // The database is away (PostgreSQL): nothing of the call was applied; retry later.
-                return new RelayRefusal(StatusCode.Unavailable, unavailable.Message);
+                return new RelayRefusal(RefusalKind.Unavailable, unavailable.Message);
             case var other when Store.DescribeFault(other) is { } fault:
                 if (fault.DataLost) RecordProblem("store", fault.Message, other);
                 else Log.StoreFault(other, fault.Message);
-                return new RelayRefusal(fault.DataLost ? StatusCode.DataLoss : StatusCode.Unavailable, fault.Message);
+                return new RelayRefusal(fault.DataLost ? RefusalKind.DataLoss : RefusalKind.Unavailable, fault.Message);
             default:
                 return null;
         }

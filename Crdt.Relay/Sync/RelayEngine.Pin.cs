@@ -30,10 +30,7 @@ internal sealed partial class RelayEngine
         if (request.Pinned)
         {
             var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-            lock (tenant.Gate)
-            {
-                if (tenant.Documents.Exists(key)) response.Document = tenant.Snapshot(key);
-            }
+            if (tenant.SnapshotIfExists(key) is { } snapshot) response.Document = snapshot;
         }
         return response;
     }

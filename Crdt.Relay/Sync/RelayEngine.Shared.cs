@@ -32,19 +32,15 @@ internal sealed partial class RelayEngine
     /// <summary>Applies what other processes appended to the tenant since this one last looked.</summary>
     public async Task CatchUpAsync(TenantState tenant, CancellationToken cancellationToken)
     {
-        await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        await tenant.WriteExclusiveAsync(async () =>
         {
             await CatchUpLockedAsync(tenant, long.MaxValue, []).ConfigureAwait(false);
-        }
-        finally
-        {
-            tenant.WriteLock.Release();
-        }
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Advances the tenant (whose write lock the caller holds) along the log to <paramref name="upTo"/>:
+    /// Advances the tenant (the caller writes exclusively, see TenantState.WriteExclusiveAsync) along the log to <paramref name="upTo"/>:
     /// <paramref name="fresh"/> are ops this process just appended (applied as they are, without
     /// reading them back); every other position is read from the store.
     /// </summary>
@@ -62,10 +58,7 @@ internal sealed partial class RelayEngine
             {
                 var run = new List<CommittedOp>();
                 while (next < fresh.Count && fresh[next].Position == tenant.Head + 1 + run.Count) run.Add(fresh[next++]);
-                lock (tenant.Gate)
-                {
-                    tenant.Apply(run, run[^1].Position);
-                }
+                tenant.Apply(run, run[^1].Position);
                 continue;
             }
             var stop = next < fresh.Count ? fresh[next].Position - 1 : upTo;
@@ -80,14 +73,7 @@ internal sealed partial class RelayEngine
                 ops.Add(new CommittedOp(entry.Position, op, wire, entry.Payload));
             }
             if (ops.Count == 0) return; // nothing more committed yet
-            lock (tenant.Gate)
-            {
-                foreach (var committed in ops)
-                {
-                    if (committed.Op.Dot.Replica == Replica) tenant.NextRelaySequence = Math.Max(tenant.NextRelaySequence, committed.Op.Dot.Seq + 1);
-                }
-                tenant.Apply(ops, ops[^1].Position);
-            }
+            tenant.Apply(ops, ops[^1].Position);
             ObserveClock(ops);
         }
     }

@@ -68,16 +68,8 @@ internal sealed partial class RelayEngine
 
         var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         var pins = ScopePolicy.PinsMatter(ops) ? await PinsAsync(caller, cancellationToken).ConfigureAwait(false) : NoPins;
-        AppendResult result;
-        await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            result = await CommitLockedAsync(tenant, caller, ops, request.Ops, pins, validateDuplicates: false, replicaOwner: claim).ConfigureAwait(false);
-        }
-        finally
-        {
-            tenant.WriteLock.Release();
-        }
+        var result = await tenant.WriteExclusiveAsync(
+            () => CommitLockedAsync(tenant, caller, ops, request.Ops, pins, validateDuplicates: false, replicaOwner: claim), cancellationToken).ConfigureAwait(false);
         Metrics.OpsStored(result.StoredCount, result.DuplicateCount);
         Log.Pushed(caller.Tenant, caller.Name, result.StoredCount, result.DuplicateCount, result.Head);
         return new Wire.PushResponse
@@ -89,8 +81,8 @@ internal sealed partial class RelayEngine
     }
 
     /// <summary>
-    /// Validates under the tenant's gate, appends to the store, then applies; the caller holds the
-    /// tenant's write lock, so state and log advance together and in the same order. Ops the
+    /// Validates against the tenant's state, appends to the store, then applies; the caller writes
+    /// exclusively (<see cref="TenantState.WriteExclusiveAsync{T}"/>), so state and log advance together and in the same order. Ops the
     /// tenant already holds are not validated again (unless asked): they were valid when first
     /// stored, and a re-push after a lost acknowledgement must succeed even if the state has
     /// moved on since. <paramref name="replicaOwner"/> is the pushing device (and replica key), which
@@ -99,15 +91,7 @@ internal sealed partial class RelayEngine
     private async Task<AppendResult> CommitLockedAsync(TenantState tenant, CallerIdentity caller, IReadOnlyList<Op> ops,
         IReadOnlyList<Wire.Op> wires, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates, ReplicaClaim? replicaOwner)
     {
-        lock (tenant.Gate)
-        {
-            var validator = new BatchValidator(tenant, caller, new ScopePolicy(tenant, pins));
-            for (var i = 0; i < ops.Count; i++)
-            {
-                if (!validateDuplicates && tenant.Documents.Contains(ops[i].Dot)) continue;
-                validator.Validate(ops[i], i);
-            }
-        }
+        tenant.Validate(caller, ops, pins, validateDuplicates);
 
         // Stored as OpCodec.Encode writes the validated op: the one encoder of the system, so the
         // bytes equal what the device stored for it (it pushed exactly those) and are what every
@@ -148,10 +132,7 @@ internal sealed partial class RelayEngine
         }
         else
         {
-            lock (tenant.Gate)
-            {
-                tenant.Apply(fresh, result.Head);
-            }
+            tenant.Apply(fresh, result.Head);
         }
         ObserveClock(fresh);
         return result;
@@ -171,8 +152,7 @@ internal sealed partial class RelayEngine
 
         // The write lock is held from the precondition check to the apply, so the version checked
         // and the context stamped are those of the state the op lands on.
-        await tenant.WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return await tenant.WriteExclusiveAsync(async () =>
         {
             // Nodes share the relay's replica id, so they stamp its ops one at a time (a database lock),
             // each after catching up with the log: its sequence and the document's version are current.
@@ -180,40 +160,28 @@ internal sealed partial class RelayEngine
                 ? await ((ISharedRelayStore)Store).LockTenantAsync(tenant.Name, cancellationToken).ConfigureAwait(false)
                 : null;
             if (IsShared) await CatchUpLockedAsync(tenant, long.MaxValue, []).ConfigureAwait(false);
+            // Read while writing exclusively: no other write moves the document or the sequence meanwhile.
+            var (current, context, sequence) = tenant.StampBasis(key);
+            if (expectedVersion != 0 && (ulong)current != expectedVersion)
+                throw RelayRefusal.Precondition($"{key}: expected version {expectedVersion}, but the document is at version {current}; " +
+                    "read it again and retry");
+            var wire = OpCodec.ToMessage(new Op(new Dot(Replica, sequence), Tick(), caller.Name, key, context, [DeleteDocument.Instance]));
+            wire.Mutations.Clear();
+            wire.Mutations.AddRange(mutations);
             Op op;
-            Wire.Op wire;
-            lock (tenant.Gate)
+            try
             {
-                var current = tenant.VersionOf(key);
-                if (expectedVersion != 0 && (ulong)current != expectedVersion)
-                    throw RelayRefusal.Precondition($"{key}: expected version {expectedVersion}, but the document is at version {current}; " +
-                        "read it again and retry");
-                var stamp = Tick();
-                var context = tenant.Documents.VersionOf(key);
-                wire = OpCodec.ToMessage(new Op(new Dot(Replica, tenant.NextRelaySequence), stamp, caller.Name, key, context, [DeleteDocument.Instance]));
-                wire.Mutations.Clear();
-                wire.Mutations.AddRange(mutations);
-                try
-                {
-                    op = OpCodec.FromMessage(wire);
-                }
-                catch (OpDecodeException e)
-                {
-                    throw RelayRefusal.Invalid($"{key}: {e.Message}");
-                }
+                op = OpCodec.FromMessage(wire);
             }
+            catch (OpDecodeException e)
+            {
+                throw RelayRefusal.Invalid($"{key}: {e.Message}");
+            }
+            // Applying the op advances the tenant's next relay sequence past it.
             var result = await CommitLockedAsync(tenant, caller, [op], [wire], pins, validateDuplicates: true, replicaOwner: null).ConfigureAwait(false);
-            lock (tenant.Gate)
-            {
-                tenant.NextRelaySequence = Math.Max(tenant.NextRelaySequence, op.Dot.Seq + 1);
-            }
             Metrics.OpsStored(result.StoredCount, result.DuplicateCount);
             return (op, result.Positions[0]);
-        }
-        finally
-        {
-            tenant.WriteLock.Release();
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -235,10 +203,7 @@ internal sealed partial class RelayEngine
         if (pinned)
         {
             var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-            lock (tenant.Gate)
-            {
-                Policy.RolePolicy.CheckPin(caller, tenant, key);
-            }
+            tenant.CheckPin(caller, key);
         }
         return caller.Name;
     }

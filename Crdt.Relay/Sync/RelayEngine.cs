@@ -103,7 +103,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
     private async Task<TenantState> LoadTenantAsync(string name)
     {
         var started = Stopwatch.GetTimestamp();
-        var tenant = new TenantState(name, Schemas);
+        var tenant = new TenantState(name, Schemas, Replica);
         await LoadBasesAsync(tenant).ConfigureAwait(false);
         long cursor = 0, count = 0;
         while (true)
@@ -140,12 +140,8 @@ internal sealed partial class RelayEngine : IAsyncDisposable
                         $"{entry.Document.Collection}/{entry.Document.Id}) cannot be decoded ({e.Message})", e);
                 }
                 ops.Add(new CommittedOp(entry.Position, op, wire, entry.Payload));
-                if (op.Dot.Replica == Replica) tenant.NextRelaySequence = Math.Max(tenant.NextRelaySequence, op.Dot.Seq + 1);
             }
-            lock (tenant.Gate)
-            {
-                tenant.Apply(ops, page[^1].Position);
-            }
+            tenant.Apply(ops, page[^1].Position);
             ObserveClock(ops);
             cursor = page[^1].Position;
             count += page.Count;

@@ -1,16 +1,40 @@
-using Grpc.Core;
-
 namespace Crdt.Relay.Sync;
 
-/// <summary>A request the relay refuses, with the gRPC status to answer and a message naming the
-/// document, field and reason. Nothing of the request was applied when it is thrown.</summary>
-internal sealed class RelayRefusal(StatusCode code, string message) : Exception(message)
+/// <summary>Why the relay refuses a request, in its own terms; the services turn each kind into a
+/// gRPC status (<see cref="Services.RefusalStatus"/>), so the rules behind them know nothing of gRPC.</summary>
+internal enum RefusalKind
 {
-    public StatusCode Code { get; } = code;
+    /// <summary>The request itself is malformed or breaks a schema rule (INVALID_ARGUMENT).</summary>
+    Invalid,
 
-    public static RelayRefusal Invalid(string message) => new(StatusCode.InvalidArgument, message);
-    public static RelayRefusal Precondition(string message) => new(StatusCode.FailedPrecondition, message);
-    public static RelayRefusal Denied(string message) => new(StatusCode.PermissionDenied, message);
-    public static RelayRefusal TooLarge(string message) => new(StatusCode.ResourceExhausted, message);
-    public static RelayRefusal NotFound(string message) => new(StatusCode.NotFound, message);
+    /// <summary>The request does not fit the current state: a stale version, a cursor ahead, a clock ahead (FAILED_PRECONDITION).</summary>
+    Precondition,
+
+    /// <summary>The caller may not do or see this (PERMISSION_DENIED).</summary>
+    Denied,
+
+    /// <summary>Over a size or count bound (RESOURCE_EXHAUSTED).</summary>
+    TooLarge,
+
+    /// <summary>No such document, flag or device (NOT_FOUND).</summary>
+    NotFound,
+
+    /// <summary>Stored data is damaged and cannot be served (DATA_LOSS).</summary>
+    DataLoss,
+
+    /// <summary>The store cannot serve now; nothing was applied, retry later (UNAVAILABLE).</summary>
+    Unavailable,
+}
+
+/// <summary>A request the relay refuses, with its kind and a message naming the document, field
+/// and reason. Nothing of the request was applied when it is thrown.</summary>
+internal sealed class RelayRefusal(RefusalKind kind, string message) : Exception(message)
+{
+    public RefusalKind Kind { get; } = kind;
+
+    public static RelayRefusal Invalid(string message) => new(RefusalKind.Invalid, message);
+    public static RelayRefusal Precondition(string message) => new(RefusalKind.Precondition, message);
+    public static RelayRefusal Denied(string message) => new(RefusalKind.Denied, message);
+    public static RelayRefusal TooLarge(string message) => new(RefusalKind.TooLarge, message);
+    public static RelayRefusal NotFound(string message) => new(RefusalKind.NotFound, message);
 }

@@ -14,9 +14,12 @@ internal sealed partial class TenantState
     /// </summary>
     public void AdoptBase(DocumentKey key, long position, byte[] snapshot)
     {
-        Documents.MergeSnapshot(snapshot);
-        _versions[key] = Math.Max(position, _versions.GetValueOrDefault(key));
-        _facts[key] = DocumentFacts.FromState(Documents, key);
-        if (key.Collection == WorkOrderFields.Collection) Reindex(key);
+        lock (_gate)
+        {
+            Documents.MergeSnapshot(snapshot);
+            _versions[key] = Math.Max(position, _versions.GetValueOrDefault(key));
+            _facts[key] = DocumentFacts.FromState(Documents, key);
+            if (key.Collection == WorkOrderFields.Collection) Reindex(key);
+        }
     }
 }

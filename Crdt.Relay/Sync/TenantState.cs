@@ -8,12 +8,19 @@ namespace Crdt.Relay.Sync;
 /// One tenant's merged state on the relay: a <see cref="DocumentSet"/> rebuilt from the store at
 /// start-up and advanced by every commit, each document's version (log position of its last op),
 /// the log head, the assignment index scopes are computed from, and the chain of commits live
-/// streams follow. <see cref="Gate"/> guards all of it (DocumentSet is single-threaded);
-/// <see cref="WriteLock"/> serialises writers across the store append, so the state is applied in
-/// exactly the log's order.
+/// streams follow. It owns its two locks: a gate that guards all of it (DocumentSet is
+/// single-threaded), taken by every query and by <see cref="Apply"/>, and a write lock that
+/// serialises writers across the store append (<see cref="WriteExclusiveAsync{T}"/>), so the state
+/// is applied in exactly the log's order. Callers ask questions (TenantState.Queries.cs,
+/// TenantState.Writing.cs) and never hold either lock themselves. The unlocked accessors below
+/// (<see cref="Documents"/>, <see cref="VersionOf"/>, ...) are for the policies those questions run
+/// under the gate (<see cref="ScopePolicy"/>, <see cref="BatchValidator"/>, <see cref="Policy.RolePolicy"/>).
+/// <paramref name="relay"/> is the relay's own replica id: its ops advance <see cref="NextRelaySequence"/>.
 /// </summary>
-internal sealed partial class TenantState(string name, SchemaRegistry schemas)
+internal sealed partial class TenantState(string name, SchemaRegistry schemas, ReplicaId relay)
 {
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Dictionary<DocumentKey, long> _versions = [];
     private readonly Dictionary<DocumentKey, string> _assignees = [];
     private readonly Dictionary<string, HashSet<DocumentKey>> _ordersByAssignee = new(StringComparer.Ordinal);
@@ -22,10 +29,6 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas)
 
     public string Name { get; } = name;
 
-    public object Gate { get; } = new();
-
-    public SemaphoreSlim WriteLock { get; } = new(1, 1);
-
     public DocumentSet Documents { get; } = new(schemas);
 
     /// <summary>The latest commit; its <see cref="CommitNode.Head"/> is the log head.</summary>
@@ -33,8 +36,9 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas)
 
     public long Head => Latest.Head;
 
-    /// <summary>The next sequence for ops the relay stamps itself (Documents.Mutate) in this tenant.</summary>
-    public long NextRelaySequence { get; set; } = 1;
+    /// <summary>The next sequence for ops the relay stamps itself (Documents.Mutate) in this tenant:
+    /// past every op of the relay's replica applied so far.</summary>
+    public long NextRelaySequence { get; private set; } = 1;
 
     public long VersionOf(DocumentKey key) => _versions.GetValueOrDefault(key);
 
@@ -64,12 +68,21 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas)
     /// <summary>Whether the document is deleted now (only derives the read model when it ever was).</summary>
     public bool IsDeleted(DocumentKey key) => _facts.TryGetValue(key, out var facts) && facts.HasDeletes && Documents.Get(key) is { IsDeleted: true };
 
-    /// <summary>Folds committed ops in (under <see cref="Gate"/>) and publishes them to live streams.</summary>
+    /// <summary>Folds committed ops in (under the gate) and publishes them to live streams.</summary>
     public void Apply(IReadOnlyList<CommittedOp> ops, long head)
+    {
+        lock (_gate)
+        {
+            ApplyLocked(ops, head);
+        }
+    }
+
+    private void ApplyLocked(IReadOnlyList<CommittedOp> ops, long head)
     {
         var touched = new HashSet<DocumentKey>();
         foreach (var committed in ops)
         {
+            if (committed.Op.Dot.Replica == relay) NextRelaySequence = Math.Max(NextRelaySequence, committed.Op.Dot.Seq + 1);
             if (!Documents.Apply(committed.Op)) continue;
             _versions[committed.Op.Document] = committed.Position;
             var key = committed.Op.Document;
@@ -86,8 +99,8 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas)
         previous.Link(node);
     }
 
-    /// <summary>The document's merged state for a device, with its version.</summary>
-    public Wire.DocumentSnapshot Snapshot(DocumentKey key)
+    /// <summary>The document's merged state for a device, with its version (under the gate).</summary>
+    private Wire.DocumentSnapshot SnapshotLocked(DocumentKey key)
     {
         var snapshot = Documents.ToSnapshotMessage(key);
         snapshot.Version = (ulong)VersionOf(key);

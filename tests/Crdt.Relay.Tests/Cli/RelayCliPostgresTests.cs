@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Crdt.Testing;
 using Crdt.Relay.Cli;
 using Crdt.Relay.Devices;
 using Crdt.Relay.Storage.Postgres;
@@ -79,22 +79,11 @@ public sealed class RelayCliPostgresTests : IAsyncLifetime
     public async Task The_relay_process_reads_the_database_from_CRDT_RELAY_POSTGRES()
     {
         await Run("device", "add", "--postgres", _database.ConnectionString, "--name", "bob", "--role", "dispatcher");
-        var relayDll = Path.Combine(AppContext.BaseDirectory, "Crdt.Relay.dll");
-        var start = new ProcessStartInfo("dotnet", ["exec", relayDll, "device", "list"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        start.Environment[StoreOptions.PostgresVariable] = _database.ConnectionString;
+        var result = await DotnetProcess.RunAsync(Path.Combine(AppContext.BaseDirectory, "Crdt.Relay.dll"), ["device", "list"],
+            new Dictionary<string, string> { [StoreOptions.PostgresVariable] = _database.ConnectionString }, Path.GetTempPath());
 
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-
-        Assert.True(process.ExitCode == 0, error);
-        Assert.Contains("bob", output);
-        Assert.Contains("dispatcher", output);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("bob", result.Stdout);
+        Assert.Contains("dispatcher", result.Stdout);
     }
 }

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Crdt.Testing;
 
 namespace Crdt.Relay.Tests.Cli;
 
@@ -15,20 +15,11 @@ public sealed class ServeStartupErrorTests
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
-        var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "Crdt.Relay.dll"), "serve",
-            "--data", data.Path, "--listen", $"127.0.0.1:{port}", "--web-listen", "none"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        var result = await DotnetProcess.RunAsync(Path.Combine(AppContext.BaseDirectory, "Crdt.Relay.dll"),
+            ["serve", "--data", data.Path, "--listen", $"127.0.0.1:{port}", "--web-listen", "none"]);
 
-        var printed = (await stdout + await stderr).TrimEnd();
-        Assert.Equal(1, process.ExitCode);
+        var printed = (result.Stdout + result.Stderr).TrimEnd();
+        Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(printed.Split('\n'));
         Assert.StartsWith($"error: cannot serve on 127.0.0.1:{port}", line);
         Assert.Contains("address already in use", line);

@@ -1,57 +1,18 @@
-using System.Diagnostics;
-using System.Text.RegularExpressions;
+using Crdt.Testing;
 
 namespace Crdt.Relay.Tests.Support;
 
-/// <summary>A real <c>Crdt.Relay serve</c> process (the built Crdt.Relay.dll beside the tests) on an
-/// ephemeral 127.0.0.1 port, its storage given through the environment as an operator would.</summary>
-public sealed partial class ServeProcess : IAsyncDisposable
+/// <summary>Real <c>Crdt.Relay serve</c> processes (the built Crdt.Relay.dll beside the tests) on
+/// ephemeral 127.0.0.1 ports, their storage given through the environment as an operator would.</summary>
+public static class ServeProcess
 {
-    private readonly Process _process;
-
-    private ServeProcess(Process process, Uri address)
-    {
-        _process = process;
-        Address = address;
-    }
-
-    public Uri Address { get; }
-
-    public static async Task<ServeProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
-    {
-        var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "Crdt.Relay.dll"), "serve", "--listen", "127.0.0.1:0", "--web-listen", "none"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-        var process = Process.Start(start)!;
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-            {
-                if (ServingLine().Match(line) is { Success: true } match)
-                {
-                    _ = process.StandardOutput.ReadToEndAsync();
-                    _ = process.StandardError.ReadToEndAsync();
-                    return new ServeProcess(process, new Uri(match.Groups[1].Value));
-                }
-            }
-            throw new InvalidOperationException($"serve exited before serving: {await process.StandardError.ReadToEndAsync()}");
-        }
-        catch
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.Dispose();
-            throw;
-        }
-    }
+    internal static Task<RelayServeProcess> StartAsync(IReadOnlyDictionary<string, string> environment) =>
+        RelayServeProcess.StartAsync(DotnetProcess.StartInfo(Path.Combine(AppContext.BaseDirectory, "Crdt.Relay.dll"),
+            ["serve", "--listen", "127.0.0.1:0", "--web-listen", "none"], environment, Path.GetTempPath()), TimeSpan.FromSeconds(60));
 
     /// <summary>Starts <paramref name="count"/> processes at once (start-up is mostly JIT, so they overlap
     /// on two cores); when one fails, the others are stopped and the failure thrown.</summary>
-    public static async Task<ServeProcess[]> StartManyAsync(int count, IReadOnlyDictionary<string, string> environment)
+    internal static async Task<RelayServeProcess[]> StartManyAsync(int count, IReadOnlyDictionary<string, string> environment)
     {
         var starting = Enumerable.Range(0, count).Select(_ => StartAsync(environment)).ToArray();
         try
@@ -64,17 +25,4 @@ public sealed partial class ServeProcess : IAsyncDisposable
             throw;
         }
     }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
-
-    [GeneratedRegex(@"relay serving (\S+)")]
-    private static partial Regex ServingLine();
 }

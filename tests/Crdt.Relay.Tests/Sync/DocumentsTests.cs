@@ -10,21 +10,14 @@ namespace Crdt.Relay.Tests.Sync;
 /// <summary>Guards the plain document API: relay-stamped mutations, the expected-version
 /// precondition, queries with filters, watching changes, and flags listed and resolved as every
 /// replica will see them.</summary>
-public sealed class DocumentsTests : IAsyncLifetime
+public sealed class DocumentsTests : RelayTestBase
 {
-    private TestRelay _relay = null!;
     private RelayClient _dispatcher = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _relay = await TestRelay.StartAsync();
-        _dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        _dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
     }
-
-    public async Task DisposeAsync() => await _relay.DisposeAsync();
-
-    private static Wire.Mutation Set(string field, Wire.FieldValue value) => new() { SetField = new Wire.SetField { Field = field, Value = value } };
-    private static Wire.FieldValue Text(string value) => new() { StringValue = value };
 
     private Task<Wire.MutateResponse> CreateOrder(string id, string assignee, string status = "open", string? customer = null, long? startMs = null)
     {
@@ -108,7 +101,7 @@ public sealed class DocumentsTests : IAsyncLifetime
     public async Task Watch_sends_the_current_state_then_each_change()
     {
         await CreateOrder("wo-1", "tom");
-        var other = await _relay.DeviceAsync("otto", DeviceRoleKind.Dispatcher);
+        var other = await Relay.DeviceAsync("otto", DeviceRoleKind.Dispatcher);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var watch = _dispatcher.Watch(new Wire.WatchRequest { Collection = "WorkOrder", SendInitial = true }, cancel.Token);
         Assert.True(await watch.ResponseStream.MoveNext(cancel.Token));
@@ -130,7 +123,7 @@ public sealed class DocumentsTests : IAsyncLifetime
         await _dispatcher.PushAsync(created);
         // Both rewrite the description without seeing each other: a ConcurrentEdit flag.
         await _dispatcher.PushAsync(board.Set(Device.Order("wo-1"), WorkOrderFields.Description, "Dispatcher's text"));
-        var tom = await _relay.DeviceAsync("tom", DeviceRoleKind.Technician);
+        var tom = await Relay.DeviceAsync("tom", DeviceRoleKind.Technician);
         await tom.PushAsync(truck.Set(Device.Order("wo-1"), WorkOrderFields.Description, "Technician's text"));
 
         var open = await _dispatcher.ListFlagsAsync(new Wire.ListFlagsRequest());

@@ -8,33 +8,31 @@ namespace Crdt.Relay.Tests.Sync;
 
 /// <summary>Guards bad input: every refusal carries the right status and a message naming the
 /// document and field, and nothing of a refused batch is stored.</summary>
-public sealed class RefusalTests : IAsyncLifetime
+public sealed class RefusalTests : RelayTestBase
 {
-    private TestRelay _relay = null!;
     private RelayClient _dispatcher = null!;
     private readonly Device _board = new("board-1", "dina");
 
-    public async Task InitializeAsync()
+    protected override RelayOptions Configure(RelayOptions o) => new RelayOptions
     {
-        _relay = await TestRelay.StartAsync(o => new RelayOptions
-        {
-            DataDirectory = o.DataDirectory, Listen = o.Listen, DurableCommits = false, ConfigureLogging = o.ConfigureLogging,
-            MaxOpsPerPush = 50, MaxReceiveMessageBytes = 64 * 1024,
-        });
-        _dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        DataDirectory = o.DataDirectory, Listen = o.Listen, DurableCommits = false, ConfigureLogging = o.ConfigureLogging,
+        MaxOpsPerPush = 50, MaxReceiveMessageBytes = 64 * 1024,
+    };
+
+    protected override async Task SetUpAsync()
+    {
+        _dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
         await _dispatcher.PushAsync(_board.CreateOrder("wo-1", "tom"));
     }
 
-    public async Task DisposeAsync() => await _relay.DisposeAsync();
-
     private async Task<RpcException> RefusedPush(StatusCode expected, params Wire.Op[] ops)
     {
-        var headBefore = await _relay.Host.Store.GetHeadAsync("default");
+        var headBefore = await Relay.Host.Store.GetHeadAsync("default");
         var request = new Wire.PushRequest();
         request.Ops.AddRange(ops);
         var error = await Assert.ThrowsAsync<RpcException>(() => _dispatcher.PushAsync(request));
         Assert.Equal(expected, error.StatusCode);
-        Assert.Equal(headBefore, await _relay.Host.Store.GetHeadAsync("default"));
+        Assert.Equal(headBefore, await Relay.Host.Store.GetHeadAsync("default"));
         return error;
     }
 
@@ -143,7 +141,7 @@ public sealed class RefusalTests : IAsyncLifetime
     [Fact]
     public async Task Work_added_by_an_author_who_saw_the_order_closed_is_refused_but_concurrent_work_becomes_a_flag()
     {
-        var technician = await _relay.DeviceAsync("tom", DeviceRoleKind.Technician);
+        var technician = await Relay.DeviceAsync("tom", DeviceRoleKind.Technician);
         var truck = new Device("truck-1", "tom");
         var bootstrap = await technician.PullAsync();
         foreach (var item in bootstrap.Where(i => i.Document is not null)) truck.Documents.MergeSnapshot(item.Document);
@@ -169,7 +167,7 @@ public sealed class RefusalTests : IAsyncLifetime
     [Fact]
     public async Task Calls_without_a_valid_token_are_unauthenticated()
     {
-        var anonymous = _relay.Client("not-a-token");
+        var anonymous = Relay.Client("not-a-token");
 
         var error = await Assert.ThrowsAsync<RpcException>(() => anonymous.GetAsync("WorkOrder", "wo-1"));
 

@@ -8,27 +8,23 @@ namespace Crdt.Relay.Tests.Sync;
 /// <summary>Guards a replica's dots against other devices: a device that pushed ops under another
 /// device's replica id could block that replica's later ops with a dot conflict, or write
 /// history in its name.</summary>
-public sealed class ReplicaOwnershipTests : IAsyncLifetime
+public sealed class ReplicaOwnershipTests : RelayTestBase
 {
-    private TestRelay _relay = null!;
     private RelayClient _dina = null!;
     private RelayClient _dave = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _relay = await TestRelay.StartAsync();
-        _dina = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
-        _dave = await _relay.DeviceAsync("dave", DeviceRoleKind.Dispatcher);
+        _dina = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        _dave = await Relay.DeviceAsync("dave", DeviceRoleKind.Dispatcher);
     }
-
-    public async Task DisposeAsync() => await _relay.DisposeAsync();
 
     [Fact]
     public async Task Ops_under_another_devices_replica_id_are_refused_and_cannot_block_its_later_ops()
     {
         var board = new Device("board-1", "dina");
         await _dina.PushAsync(board.CreateOrder("wo-1", "tom"));
-        var headBefore = await _relay.Host.Store.GetHeadAsync("default");
+        var headBefore = await Relay.Host.Store.GetHeadAsync("default");
 
         // dave forges board-1's next dot (seq 2) before board-1 itself pushes it.
         var forger = new Device("board-1", "dave");
@@ -38,7 +34,7 @@ public sealed class ReplicaOwnershipTests : IAsyncLifetime
 
         Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
         Assert.Contains("'board-1'", error.Status.Detail);
-        Assert.Equal(headBefore, await _relay.Host.Store.GetHeadAsync("default"));
+        Assert.Equal(headBefore, await Relay.Host.Store.GetHeadAsync("default"));
         // board-1's own seq 2 is still free for it.
         var own = await _dina.PushAsync(board.Set(Device.Order("wo-1"), WorkOrderFields.Priority, "high"));
         Assert.Equal(1u, own.Stored);
@@ -55,7 +51,7 @@ public sealed class ReplicaOwnershipTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<RpcException>(() => _dave.PushAsync(tablet.CreatePart("p-2"), forger.CreatePart("p-3")));
 
         Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
-        Assert.Null(await _relay.Host.Store.GetReplicaOwnerAsync("default", "tablet-9"));
+        Assert.Null(await Relay.Host.Store.GetReplicaOwnerAsync("default", "tablet-9"));
     }
 
     [Fact]
@@ -68,7 +64,7 @@ public sealed class ReplicaOwnershipTests : IAsyncLifetime
         // dave signs in on the same tablet: same replica id, his own token, the file's key.
         var daves = await _dave.PushWithKeyAsync(key, tablet.Editor.Edit(Device.Part("p-1"), "dave", Device.Now, m => m.Set(PartFields.Name, "Valve")));
         // A third device, not holding the file, neither with a wrong key nor with none.
-        var eve = await _relay.DeviceAsync("eve", DeviceRoleKind.Dispatcher);
+        var eve = await Relay.DeviceAsync("eve", DeviceRoleKind.Dispatcher);
         var forger = new Device("tablet-7", "eve");
         forger.CreatePart("p-0");
         forger.CreatePart("p-0b");
@@ -84,7 +80,7 @@ public sealed class ReplicaOwnershipTests : IAsyncLifetime
     [Fact]
     public async Task A_device_cannot_push_under_the_relays_own_replica_id()
     {
-        var relayReplica = await _relay.Host.Store.GetMetaAsync("relay_replica") ?? throw new InvalidOperationException("relay has no replica id");
+        var relayReplica = await Relay.Host.Store.GetMetaAsync("relay_replica") ?? throw new InvalidOperationException("relay has no replica id");
         var forger = new Device(relayReplica, "dave");
         forger.CreatePart("p-0");
 

@@ -10,13 +10,8 @@ namespace Crdt.Relay.Tests.Sync;
 /// <summary>Guards revocation: a revoked token is refused at once, and the device's open streams
 /// end with UNAUTHENTICATED, whether it was revoked through the Admin service or by the operator
 /// CLI working on the same data folder while the relay runs.</summary>
-public sealed class RevocationTests : IAsyncLifetime
+public sealed class RevocationTests : RelayTestBase
 {
-    private TestRelay _relay = null!;
-
-    public async Task InitializeAsync() => _relay = await TestRelay.StartAsync();
-
-    public async Task DisposeAsync() => await _relay.DisposeAsync();
 
     private static async Task<RpcException> StreamEnds(IAsyncStreamReader<PullResponse> stream, CancellationToken cancellationToken)
     {
@@ -29,8 +24,8 @@ public sealed class RevocationTests : IAsyncLifetime
     [Fact]
     public async Task Revoking_through_the_admin_service_ends_open_streams_and_refuses_the_token()
     {
-        var admin = await _relay.DeviceAsync("root", DeviceRoleKind.Admin);
-        var tech = await _relay.DeviceAsync("tom", DeviceRoleKind.Technician);
+        var admin = await Relay.DeviceAsync("root", DeviceRoleKind.Admin);
+        var tech = await Relay.DeviceAsync("tom", DeviceRoleKind.Technician);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var subscription = tech.Subscribe(0, cancel.Token);
         Assert.True(await subscription.ResponseStream.MoveNext(cancel.Token));
@@ -46,13 +41,13 @@ public sealed class RevocationTests : IAsyncLifetime
     [Fact]
     public async Task Revoking_with_the_cli_while_the_relay_runs_ends_open_streams()
     {
-        var tech = await _relay.DeviceAsync("tom", DeviceRoleKind.Technician);
+        var tech = await Relay.DeviceAsync("tom", DeviceRoleKind.Technician);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var watch = tech.Watch(new WatchRequest());
         using var subscription = tech.Subscribe(0, cancel.Token);
         Assert.True(await subscription.ResponseStream.MoveNext(cancel.Token));
 
-        var exit = await RelayCli.RunAsync(["device", "revoke", "tom", "--data", _relay.DataDirectory], TextWriter.Null, TextWriter.Null);
+        var exit = await RelayCli.RunAsync(["device", "revoke", "tom", "--data", Relay.DataDirectory], TextWriter.Null, TextWriter.Null);
 
         Assert.Equal(0, exit);
         Assert.Equal(StatusCode.Unauthenticated, (await StreamEnds(subscription.ResponseStream, cancel.Token)).StatusCode);
@@ -64,12 +59,12 @@ public sealed class RevocationTests : IAsyncLifetime
     [Fact]
     public async Task Admin_service_registers_lists_and_is_closed_to_other_roles()
     {
-        var admin = await _relay.DeviceAsync("root", DeviceRoleKind.Admin);
-        var dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        var admin = await Relay.DeviceAsync("root", DeviceRoleKind.Admin);
+        var dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
 
         var registered = await admin.RegisterDeviceAsync(new RegisterDeviceRequest { Name = "newtech", Role = DeviceRole.Technician });
         var listed = await admin.ListDevicesAsync(new ListDevicesRequest());
-        var newcomer = _relay.Client(registered.Token);
+        var newcomer = Relay.Client(registered.Token);
         var denied = await Assert.ThrowsAsync<RpcException>(() => dispatcher.ListDevicesAsync(new ListDevicesRequest()));
         var otherTenant = await Assert.ThrowsAsync<RpcException>(() => admin.ListDevicesAsync(new ListDevicesRequest { Tenant = "elsewhere" }));
         var taken = await Assert.ThrowsAsync<RpcException>(() => admin.RegisterDeviceAsync(new RegisterDeviceRequest { Name = "dina", Role = DeviceRole.Admin }));

@@ -10,25 +10,21 @@ namespace Crdt.Relay.Tests.Sync;
 /// <summary>Guards scopes on every RPC: a technician reaches only its assigned orders, their
 /// customers and assets, the parts and its pins; reassignment takes an order out of scope from
 /// then on; tenants never see each other.</summary>
-public sealed class ScopeTests : IAsyncLifetime
+public sealed class ScopeTests : RelayTestBase
 {
-    private TestRelay _relay = null!;
     private RelayClient _dispatcher = null!;
     private RelayClient _tom = null!;
     private readonly Device _board = new("board-1", "dina");
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _relay = await TestRelay.StartAsync();
-        _dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
-        _tom = await _relay.DeviceAsync("tom", DeviceRoleKind.Technician);
+        _dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        _tom = await Relay.DeviceAsync("tom", DeviceRoleKind.Technician);
         await _dispatcher.PushAsync(
             _board.CreateCustomer("c-tom"), _board.CreateCustomer("c-ann"), _board.CreateAsset("a-tom"), _board.CreatePart("p1"),
             _board.CreateOrder("wo-tom", "tom", customer: "c-tom", asset: "a-tom"),
             _board.CreateOrder("wo-ann", "ann", customer: "c-ann"));
     }
-
-    public async Task DisposeAsync() => await _relay.DisposeAsync();
 
     private static HashSet<string> Documents(IEnumerable<Wire.PullResponse> items) =>
         items.Where(i => i.Document is not null).Select(i => $"{i.Document.Collection}/{i.Document.Id}").ToHashSet();
@@ -130,7 +126,7 @@ public sealed class ScopeTests : IAsyncLifetime
     [Fact]
     public async Task Tenants_never_see_each_other()
     {
-        var other = await _relay.DeviceAsync("olga", DeviceRoleKind.Dispatcher, tenant: "other-co");
+        var other = await Relay.DeviceAsync("olga", DeviceRoleKind.Dispatcher, tenant: "other-co");
 
         var pulled = await other.PullAsync();
         var query = await other.QueryAsync(new Wire.QueryDocumentsRequest { Collection = "WorkOrder" });

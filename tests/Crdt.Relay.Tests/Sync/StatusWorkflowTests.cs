@@ -13,20 +13,16 @@ namespace Crdt.Relay.Tests.Sync;
 /// order stays cancelled until ResolveFlag, and a pushed status move its author made from a
 /// closed order it had seen is refused like on the device.
 /// </summary>
-public sealed class StatusWorkflowTests : IAsyncLifetime
+public sealed class StatusWorkflowTests : RelayTestBase
 {
-    private TestRelay _relay = null!;
     private RelayClient _dispatcher = null!;
     private RelayClient _technician = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _relay = await TestRelay.StartAsync();
-        _dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
-        _technician = await _relay.DeviceAsync("tom", DeviceRoleKind.Technician);
+        _dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        _technician = await Relay.DeviceAsync("tom", DeviceRoleKind.Technician);
     }
-
-    public async Task DisposeAsync() => await _relay.DisposeAsync();
 
     private static FieldValue Status(string state) => FieldValue.String(state);
 

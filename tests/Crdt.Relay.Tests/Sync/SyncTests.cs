@@ -8,13 +8,8 @@ namespace Crdt.Relay.Tests.Sync;
 /// <summary>Guards the replica protocol over real HTTP/2 sockets: ops pushed are stored once and
 /// reach other devices, bootstrap gives current state, cursors never skip or repeat, live streams
 /// deliver as ops land, and the relay rebuilds the same state after a restart.</summary>
-public sealed class SyncTests : IAsyncLifetime
+public sealed class SyncTests : RelayTestBase
 {
-    private TestRelay _relay = null!;
-
-    public async Task InitializeAsync() => _relay = await TestRelay.StartAsync();
-
-    public async Task DisposeAsync() => await _relay.DisposeAsync();
 
     private static IEnumerable<Op> Ops(IEnumerable<Wire.PullResponse> items) =>
         items.Where(i => i.ItemCase == Wire.PullResponse.ItemOneofCase.Op).Select(i => OpCodec.FromMessage(i.Op));
@@ -24,8 +19,8 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task Pushed_ops_are_stored_and_reach_another_device()
     {
-        var dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
-        var other = await _relay.DeviceAsync("otto", DeviceRoleKind.Dispatcher);
+        var dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        var other = await Relay.DeviceAsync("otto", DeviceRoleKind.Dispatcher);
         var board = new Device("board-1", "dina");
         var ops = new[] { board.CreateCustomer("c1"), board.CreateOrder("wo-1", "tom", customer: "c1") };
 
@@ -43,7 +38,7 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task Re_pushing_after_a_lost_acknowledgement_stores_nothing_twice()
     {
-        var dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        var dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
         var board = new Device("board-1", "dina");
         var first = new[] { board.CreateOrder("wo-1", "tom"), board.Set(Device.Order("wo-1"), WorkOrderFields.Priority, "high") };
         var firstAck = await dispatcher.PushAsync(first);
@@ -52,7 +47,7 @@ public sealed class SyncTests : IAsyncLifetime
         var again = await dispatcher.PushAsync([.. first, board.Set(Device.Order("wo-1"), WorkOrderFields.Priority, "urgent")]);
 
         Assert.Equal((1u, 2u), (again.Stored, again.Duplicates));
-        var log = await _relay.Host.Store.ReadLogAsync("default", 0, 100);
+        var log = await Relay.Host.Store.ReadLogAsync("default", 0, 100);
         Assert.Equal(3, log.Count);
         Assert.Equal(3, log.Select(e => (e.Replica, e.Sequence)).Distinct().Count());
         Assert.True(again.Cursor > firstAck.Cursor);
@@ -63,11 +58,11 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task A_new_device_bootstraps_from_current_state_not_history()
     {
-        var dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        var dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
         var board = new Device("board-1", "dina");
         await dispatcher.PushAsync(board.CreateOrder("wo-1", "tom"));
         for (var i = 0; i < 30; i++) await dispatcher.PushAsync(board.Set(Device.Order("wo-1"), WorkOrderFields.Description, $"take {i}"));
-        var fresh = await _relay.DeviceAsync("newbie", DeviceRoleKind.Dispatcher);
+        var fresh = await Relay.DeviceAsync("newbie", DeviceRoleKind.Dispatcher);
 
         var pulled = await fresh.PullAsync(cursor: 0);
 
@@ -85,7 +80,7 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task Pulling_from_a_cursor_returns_exactly_the_later_ops_and_a_current_cursor_only_a_checkpoint()
     {
-        var dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        var dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
         var board = new Device("board-1", "dina");
         await dispatcher.PushAsync(board.CreateOrder("wo-1", "tom"));
         var cursor = CheckpointOf(await dispatcher.PullAsync());
@@ -103,7 +98,7 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task Pull_stops_at_max_items_and_says_more_remains()
     {
-        var dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        var dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
         var board = new Device("board-1", "dina");
         await dispatcher.PushAsync(Enumerable.Range(0, 10).Select(i => board.CreateOrder($"wo-{i}", "tom")).ToArray());
 
@@ -122,8 +117,8 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task Subscribe_streams_each_op_as_it_lands()
     {
-        var dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
-        var watcher = await _relay.DeviceAsync("wendy", DeviceRoleKind.Dispatcher);
+        var dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        var watcher = await Relay.DeviceAsync("wendy", DeviceRoleKind.Dispatcher);
         var board = new Device("board-1", "dina");
         await dispatcher.PushAsync(board.CreateOrder("wo-1", "tom"));
         var cursor = CheckpointOf(await watcher.PullAsync());
@@ -145,7 +140,7 @@ public sealed class SyncTests : IAsyncLifetime
     [Fact]
     public async Task The_relay_rebuilds_the_same_state_after_a_restart_and_continues_its_sequence()
     {
-        var dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        var dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
         var token = "unused";
         _ = token;
         var board = new Device("board-1", "dina");
@@ -153,8 +148,8 @@ public sealed class SyncTests : IAsyncLifetime
         var mutated = await dispatcher.MutateAsync("WorkOrder", "wo-1", 0, Set("priority", "high"));
         var before = await dispatcher.GetAsync("WorkOrder", "wo-1");
 
-        await _relay.RestartAsync();
-        var again = await _relay.DeviceAsync("dina2", DeviceRoleKind.Dispatcher);
+        await Relay.RestartAsync();
+        var again = await Relay.DeviceAsync("dina2", DeviceRoleKind.Dispatcher);
         var after = await again.GetAsync("WorkOrder", "wo-1");
         var next = await again.MutateAsync("WorkOrder", "wo-1", 0, Set("priority", "low"));
 

@@ -14,23 +14,19 @@ namespace Crdt.Relay.Tests.Transport;
 /// oversized and gzip-bomb messages, unknown methods, missing tokens and expired deadlines each get
 /// their status, and nothing of them is stored.
 /// </summary>
-public sealed class WireRefusalTests : IAsyncLifetime
+public sealed class WireRefusalTests : RelayTestBase
 {
     private const string PushPath = "/crdtfieldstore.v1.Sync/Push";
-    private TestRelay _relay = null!;
     private RelayClient _dispatcher = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _relay = await TestRelay.StartAsync();
-        _dispatcher = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        _dispatcher = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
     }
-
-    public async Task DisposeAsync() => await _relay.DisposeAsync();
 
     private async Task AssertNothingStoredAsync()
     {
-        var log = await _relay.Host.Store.ReadLogAsync("default", 0, 10);
+        var log = await Relay.Host.Store.ReadLogAsync("default", 0, 10);
         Assert.Empty(log);
     }
 
@@ -47,7 +43,7 @@ public sealed class WireRefusalTests : IAsyncLifetime
     [InlineData("\u0000\u0000\u0000\u0000\u0003\u00ff\u00ff\u00ff")] // not a protobuf message
     public async Task A_malformed_push_is_refused_with_an_error_status_and_stores_nothing(string body)
     {
-        var raw = await RawGrpc.SendAsync(_relay.Host.Address, PushPath, body.Select(c => (byte)c).ToArray(), _dispatcher.Token);
+        var raw = await RawGrpc.SendAsync(Relay.Host.Address, PushPath, body.Select(c => (byte)c).ToArray(), _dispatcher.Token);
 
         Assert.Contains(raw.GrpcStatus, new[] { "13", "2" });
         await AssertNothingStoredAsync();
@@ -77,7 +73,7 @@ public sealed class WireRefusalTests : IAsyncLifetime
         using (var gzip = new GZipStream(packed, CompressionLevel.SmallestSize, leaveOpen: true)) gzip.Write(inflated);
         var compressed = packed.ToArray();
 
-        var raw = await RawGrpc.SendAsync(_relay.Host.Address, PushPath, RawGrpc.Frame(compressed, flag: 1), _dispatcher.Token,
+        var raw = await RawGrpc.SendAsync(Relay.Host.Address, PushPath, RawGrpc.Frame(compressed, flag: 1), _dispatcher.Token,
             [("grpc-encoding", "gzip")]);
 
         Assert.True(compressed.Length < 64 * 1024, $"the bomb is small on the wire ({compressed.Length} bytes)");
@@ -94,11 +90,11 @@ public sealed class WireRefusalTests : IAsyncLifetime
         using var packed = new MemoryStream();
         using (var gzip = new GZipStream(packed, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(request.ToByteArray());
 
-        var raw = await RawGrpc.SendAsync(_relay.Host.Address, PushPath, RawGrpc.Frame(packed.ToArray(), flag: 1), _dispatcher.Token,
+        var raw = await RawGrpc.SendAsync(Relay.Host.Address, PushPath, RawGrpc.Frame(packed.ToArray(), flag: 1), _dispatcher.Token,
             [("grpc-encoding", "gzip")]);
 
         Assert.Equal("0", raw.GrpcStatus);
-        Assert.Single(await _relay.Host.Store.ReadLogAsync("default", 0, 10));
+        Assert.Single(await Relay.Host.Store.ReadLogAsync("default", 0, 10));
     }
 
     [Theory]
@@ -106,7 +102,7 @@ public sealed class WireRefusalTests : IAsyncLifetime
     [InlineData("/crdtfieldstore.v1.NoSuchService/Push")]
     public async Task Unknown_methods_and_services_are_UNIMPLEMENTED(string path)
     {
-        var raw = await RawGrpc.SendAsync(_relay.Host.Address, path, RawGrpc.Frame([]), _dispatcher.Token);
+        var raw = await RawGrpc.SendAsync(Relay.Host.Address, path, RawGrpc.Frame([]), _dispatcher.Token);
 
         Assert.Equal("12", raw.GrpcStatus);
     }
@@ -118,7 +114,7 @@ public sealed class WireRefusalTests : IAsyncLifetime
         var request = new Wire.PushRequest();
         request.Ops.Add(OpCodec.ToMessage(device.CreatePart("p-anon")));
 
-        var raw = await RawGrpc.SendAsync(_relay.Host.Address, PushPath, RawGrpc.Frame(request.ToByteArray()), token: null);
+        var raw = await RawGrpc.SendAsync(Relay.Host.Address, PushPath, RawGrpc.Frame(request.ToByteArray()), token: null);
 
         Assert.Equal("16", raw.GrpcStatus);
         Assert.Contains("authorization", raw.GrpcMessage);
@@ -131,7 +127,7 @@ public sealed class WireRefusalTests : IAsyncLifetime
         var header = new byte[5];
         BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(1), uint.MaxValue);
 
-        var raw = await RawGrpc.SendAsync(_relay.Host.Address, PushPath, header, _dispatcher.Token);
+        var raw = await RawGrpc.SendAsync(Relay.Host.Address, PushPath, header, _dispatcher.Token);
 
         Assert.Contains(raw.GrpcStatus, new[] { "8", "2" });
         await AssertNothingStoredAsync();

@@ -14,7 +14,7 @@ namespace Crdt.Relay.Tests.Trust;
 /// thing deciding it is the role's rights; the expected answer is read from
 /// <see cref="RolePolicy.Table"/>, and the defaults the issue asks for are pinned separately.
 /// </summary>
-public sealed class RolePolicyTests : IAsyncLifetime
+public sealed class RolePolicyTests : RelayTestBase
 {
     private const string App = "Inspection";
 
@@ -27,25 +27,23 @@ public sealed class RolePolicyTests : IAsyncLifetime
     private static readonly DeviceRoleKind[] Roles = [DeviceRoleKind.Technician, DeviceRoleKind.Dispatcher, DeviceRoleKind.Admin];
     private static readonly string[] Collections = [WorkOrderFields.Collection, CustomerFields.Collection, AssetFields.Collection, PartFields.Collection, App];
 
-    private TestRelay _relay = null!;
     private RelayClient _office = null!;
     private readonly Dictionary<DeviceRoleKind, RelayClient> _callers = [];
     private int _next;
 
-    public async Task InitializeAsync()
+    protected override RelayOptions Configure(RelayOptions o) => new RelayOptions
     {
-        _relay = await TestRelay.StartAsync(o => new RelayOptions
-        {
-            DataDirectory = o.DataDirectory, Listen = o.Listen, DurableCommits = false, ConfigureLogging = o.ConfigureLogging,
-            DevicePollInterval = o.DevicePollInterval, Schemas = SchemaRegistry.CreateDefault().Register(Inspection),
-        });
-        _office = await _relay.DeviceAsync("office", DeviceRoleKind.Dispatcher);
-        _callers[DeviceRoleKind.Technician] = await _relay.DeviceAsync("tom", DeviceRoleKind.Technician);
-        _callers[DeviceRoleKind.Dispatcher] = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
-        _callers[DeviceRoleKind.Admin] = await _relay.DeviceAsync("root", DeviceRoleKind.Admin);
-    }
+        DataDirectory = o.DataDirectory, Listen = o.Listen, DurableCommits = false, ConfigureLogging = o.ConfigureLogging,
+        DevicePollInterval = o.DevicePollInterval, Schemas = SchemaRegistry.CreateDefault().Register(Inspection),
+    };
 
-    public async Task DisposeAsync() => await _relay.DisposeAsync();
+    protected override async Task SetUpAsync()
+    {
+        _office = await Relay.DeviceAsync("office", DeviceRoleKind.Dispatcher);
+        _callers[DeviceRoleKind.Technician] = await Relay.DeviceAsync("tom", DeviceRoleKind.Technician);
+        _callers[DeviceRoleKind.Dispatcher] = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        _callers[DeviceRoleKind.Admin] = await Relay.DeviceAsync("root", DeviceRoleKind.Admin);
+    }
 
     private enum Rpc { Push, Mutate }
 

@@ -11,9 +11,8 @@ namespace Crdt.Relay.Tests.Trust;
 /// it against a real relay: each attempt is refused with the right status, names what is wrong,
 /// and leaves nothing of itself behind.
 /// </summary>
-public sealed class TrustHoleTests : IAsyncLifetime
+public sealed class TrustHoleTests : RelayTestBase
 {
-    private TestRelay _relay = null!;
     private RelayClient _dina = null!;
     private RelayClient _ana = null!;
     private RelayClient _ben = null!;
@@ -21,12 +20,11 @@ public sealed class TrustHoleTests : IAsyncLifetime
     private readonly Device _anaPhone = new("ana-phone", "ana");
     private Op _createWoAna = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _relay = await TestRelay.StartAsync();
-        _dina = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
-        _ana = await _relay.DeviceAsync("ana", DeviceRoleKind.Technician);
-        _ben = await _relay.DeviceAsync("ben", DeviceRoleKind.Technician);
+        _dina = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        _ana = await Relay.DeviceAsync("ana", DeviceRoleKind.Technician);
+        _ben = await Relay.DeviceAsync("ben", DeviceRoleKind.Technician);
         var setup = new[]
         {
             _board.CreateCustomer("c-ana"), _board.CreateCustomer("c-ben", "Ben's customer"), _board.CreatePart("p-1"),
@@ -35,19 +33,6 @@ public sealed class TrustHoleTests : IAsyncLifetime
         };
         await _dina.PushAsync(setup);
         _anaPhone.Receive(setup);
-    }
-
-    public async Task DisposeAsync() => await _relay.DisposeAsync();
-
-    private static Wire.Mutation Set(string field, Wire.FieldValue value) => new() { SetField = new Wire.SetField { Field = field, Value = value } };
-    private static Wire.FieldValue Text(string value) => new() { StringValue = value };
-
-    private static async Task<RpcException> Refused(StatusCode code, Func<Task> call, params string[] mentions)
-    {
-        var error = await Assert.ThrowsAsync<RpcException>(call);
-        Assert.Equal(code, error.StatusCode);
-        foreach (var mention in mentions) Assert.Contains(mention, error.Status.Detail);
-        return error;
     }
 
     private async Task<ulong> Head() => (await _dina.PullAsync())[^1].Checkpoint.Cursor;
@@ -247,7 +232,7 @@ public sealed class TrustHoleTests : IAsyncLifetime
         Assert.Contains("encoded state", full.Status.Detail);
         Assert.InRange(accepted, 5, 12);
         // A new device bootstraps: the order's snapshot fits in a message.
-        var newcomer = await _relay.DeviceAsync("dora", DeviceRoleKind.Dispatcher);
+        var newcomer = await Relay.DeviceAsync("dora", DeviceRoleKind.Dispatcher);
         var pulled = await newcomer.PullAsync();
         var snapshot = Assert.Single(pulled, p => p.Document is { Collection: "WorkOrder", Id: "wo-ana" });
         Assert.InRange(snapshot.CalculateSize(), accepted * photo.Length, Crdt.Core.ValueRules.MaxDocumentStateBytes);

@@ -10,27 +10,15 @@ namespace Crdt.Relay.Tests.Trust;
 
 /// <summary>The weaknesses of issue 10 on the relay side: each bad input is answered with a clear
 /// INVALID_ARGUMENT or PERMISSION_DENIED (never UNKNOWN), and nothing of it is stored.</summary>
-public sealed class WeaknessTests : IAsyncLifetime
+public sealed class WeaknessTests : RelayTestBase
 {
-    private TestRelay _relay = null!;
     private RelayClient _dina = null!;
     private readonly Device _board = new("board-1", "dina");
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _relay = await TestRelay.StartAsync();
-        _dina = await _relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        _dina = await Relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
         await _dina.PushAsync(_board.CreateOrder("wo-1", "tom"));
-    }
-
-    public async Task DisposeAsync() => await _relay.DisposeAsync();
-
-    private static async Task<RpcException> Refused(StatusCode code, Func<Task> call, params string[] mentions)
-    {
-        var error = await Assert.ThrowsAsync<RpcException>(call);
-        Assert.Equal(code, error.StatusCode);
-        foreach (var mention in mentions) Assert.Contains(mention, error.Status.Detail);
-        return error;
     }
 
     private async Task<ulong> Head() => (await _dina.PullAsync())[^1].Checkpoint.Cursor;
@@ -104,12 +92,12 @@ public sealed class WeaknessTests : IAsyncLifetime
     [Fact]
     public async Task A_tenant_admin_cannot_create_other_tenants()
     {
-        var admin = await _relay.DeviceAsync("root", DeviceRoleKind.Admin);
+        var admin = await Relay.DeviceAsync("root", DeviceRoleKind.Admin);
 
         await Refused(StatusCode.PermissionDenied, () => admin.CreateTenantAsync("rival-co"), "operator");
         var own = await admin.CreateTenantAsync("default");
 
         Assert.Equal("default", own.Tenant.Name);
-        Assert.DoesNotContain(await _relay.Host.Store.ListTenantsAsync(), t => t.Name == "rival-co");
+        Assert.DoesNotContain(await Relay.Host.Store.ListTenantsAsync(), t => t.Name == "rival-co");
     }
 }

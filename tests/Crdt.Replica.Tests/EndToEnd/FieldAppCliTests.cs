@@ -9,7 +9,7 @@ namespace Crdt.Replica.Tests.EndToEnd;
 /// </summary>
 public sealed class FieldAppCliTests
 {
-    private static Task<ProcessRunner.Result> FieldApp(params string[] args) => ProcessRunner.RunAsync(RepoPaths.FieldAppDll, args);
+    private static Task<Crdt.Testing.ProcessResult> FieldApp(params string[] args) => ProcessRunner.RunAsync(RepoPaths.FieldAppDll, args);
 
     [Theory]
     [InlineData("unknown command 'sycn'; did you mean 'sync'?", "sycn")]

@@ -15,7 +15,7 @@ public sealed class LoginTests : IClassFixture<RelayFixture>
 
     public LoginTests(RelayFixture relay) => this.relay = relay;
 
-    private static Task<ProcessRunner.Result> FieldApp(params string[] args) => ProcessRunner.RunAsync(RepoPaths.FieldAppDll, args);
+    private static Task<Crdt.Testing.ProcessResult> FieldApp(params string[] args) => ProcessRunner.RunAsync(RepoPaths.FieldAppDll, args);
 
     private static async Task<string?> SignedInUser(string db)
     {

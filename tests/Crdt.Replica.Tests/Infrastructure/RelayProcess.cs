@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text.RegularExpressions;
+using Crdt.Testing;
 
 namespace Crdt.Replica.Tests.Infrastructure;
 
@@ -7,10 +6,10 @@ namespace Crdt.Replica.Tests.Infrastructure;
 /// A real relay process (the built Crdt.Relay.dll) serving h2c on 127.0.0.1, with its own data
 /// folder. It can be killed hard and started again on the same port and data.
 /// </summary>
-internal sealed partial class RelayProcess : IAsyncDisposable
+internal sealed class RelayProcess : IAsyncDisposable
 {
     private readonly string dataDirectory;
-    private Process? process;
+    private RelayServeProcess? process;
 
     private RelayProcess(string dataDirectory) => this.dataDirectory = dataDirectory;
 
@@ -40,12 +39,8 @@ internal sealed partial class RelayProcess : IAsyncDisposable
     /// <summary>SIGKILL: no graceful shutdown, whatever was in flight is cut.</summary>
     public void Kill()
     {
-        if (process is { HasExited: false })
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-        }
-        process?.Dispose();
+        // Disposing kills the process and waits for it to exit.
+        process?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         process = null;
     }
 
@@ -60,43 +55,21 @@ internal sealed partial class RelayProcess : IAsyncDisposable
     {
         for (var attempt = 0; ; attempt++)
         {
-            var started = ProcessRunner.Start(RepoPaths.RelayDll, ["serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{port}", "--web-listen", "none"]);
-            var stderr = started.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            string? line;
             try
             {
-                while ((line = await started.StandardOutput.ReadLineAsync(timeout.Token)) is not null)
-                {
-                    var match = ServingLine().Match(line);
-                    if (match.Success)
-                    {
-                        Port = int.Parse(match.Groups[1].Value);
-                        process = started;
-                        // Keep draining stdout so the relay never blocks on a full pipe.
-                        _ = started.StandardOutput.ReadToEndAsync();
-                        return;
-                    }
-                }
+                process = await RelayServeProcess.StartAsync(
+                    ProcessRunner.StartInfo(RepoPaths.RelayDll, ["serve", "--data", dataDirectory, "--listen", $"127.0.0.1:{port}", "--web-listen", "none"]),
+                    TimeSpan.FromSeconds(30));
+                Port = process.Address.Port;
+                return;
             }
-            catch (OperationCanceledException)
+            catch (InvalidOperationException) when (attempt < 20)
             {
+                // Right after a kill the port may still be held for a moment: retry a few times.
+                await Task.Delay(250);
             }
-            started.Kill(entireProcessTree: true);
-            await started.WaitForExitAsync();
-            var error = await stderr;
-            started.Dispose();
-            // Right after a kill the port may still be held for a moment: retry a few times.
-            if (attempt >= 20)
-            {
-                throw new InvalidOperationException($"the relay did not start on port {port}: {error}");
-            }
-            await Task.Delay(250);
         }
     }
-
-    [GeneratedRegex(@"relay serving https?://[^:]+:(\d+)")]
-    private static partial Regex ServingLine();
 
     public ValueTask DisposeAsync()
     {

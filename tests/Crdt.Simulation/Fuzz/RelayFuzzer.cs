@@ -1,4 +1,5 @@
 using Crdt.Relay.Auth;
+using Crdt.Relay.Services;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Sync;
 using Crdt.Simulation.Relay;
@@ -68,9 +69,11 @@ public static class RelayFuzzer
                 }
                 catch (RelayRefusal refusal)
                 {
-                    var status = refusal.Code.ToString();
+                    // The status the service edge answers the refusal with, as a device would see it.
+                    var code = RefusalStatus.CodeOf(refusal);
+                    var status = code.ToString();
                     report.RefusedByStatus[status] = report.RefusedByStatus.GetValueOrDefault(status) + 1;
-                    if ((int)refusal.Code is 2 or 13)
+                    if (code is Grpc.Core.StatusCode.Unknown or Grpc.Core.StatusCode.Internal)
                         report.Found($"{kind}: refused with {status}", $"{inputs.Label} by {caller.Name}: {refusal.Message}");
                 }
                 catch (Exception e)

@@ -1,4 +1,5 @@
 using Crdt.Relay.Auth;
+using Crdt.Relay.Services;
 using Crdt.Relay.Sync;
 using Crdt.Replica.Internal.Transport;
 using Crdt.Simulation.Relay;
@@ -90,7 +91,7 @@ internal sealed class SimNetwork(Random random, InProcessRelay relay, Action<str
         }
         catch (RelayRefusal refusal)
         {
-            var finding = $"relay refused a valid push of {device} ({request.Ops.Count} op(s)): {refusal.Code}: {refusal.Message}";
+            var finding = $"relay refused a valid push of {device} ({request.Ops.Count} op(s)): {RefusalStatus.CodeOf(refusal)}: {refusal.Message}";
             if (IsClockSkewRefusal(refusal.Message))
             {
                 trace($"net: {device}'s push refused for clock skew: {refusal.Message}");
@@ -119,7 +120,7 @@ internal sealed class SimNetwork(Random random, InProcessRelay relay, Action<str
         }
         catch (RelayRefusal refusal)
         {
-            var finding = $"relay refused {device}'s pull from cursor {cursor}: {refusal.Code}: {refusal.Message}";
+            var finding = $"relay refused {device}'s pull from cursor {cursor}: {RefusalStatus.CodeOf(refusal)}: {refusal.Message}";
             Refusals.Add(finding);
             throw new RelayRefusedException(finding, false, refusal);
         }
@@ -149,7 +150,7 @@ internal sealed class SimNetwork(Random random, InProcessRelay relay, Action<str
         }
         catch (RelayRefusal refusal)
         {
-            throw new RelayRefusedException($"{refusal.Code}: {refusal.Message}", false, refusal);
+            throw new RelayRefusedException($"{RefusalStatus.CodeOf(refusal)}: {refusal.Message}", false, refusal);
         }
     }
 

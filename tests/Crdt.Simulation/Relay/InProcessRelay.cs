@@ -93,7 +93,7 @@ internal sealed class InProcessRelay : IAsyncDisposable
     public async Task<List<Wire.PullResponse>> PullAsync(CallerIdentity caller, ulong cursor, uint maxItems)
     {
         var writer = new CollectingStreamWriter();
-        await new OpStreamer(Engine, caller, writer).RunAsync(cursor, maxItems, live: false, CancellationToken.None);
+        await new OpStreamer(Engine, Engine.Store, caller, writer).RunAsync(cursor, maxItems, live: false, CancellationToken.None);
         return writer.Items;
     }
 
@@ -106,14 +106,12 @@ internal sealed class InProcessRelay : IAsyncDisposable
         var key = WireViews.Key(request.Document);
         var (op, _) = await Engine.MutateAsync(caller, key, request.Mutations, request.ExpectedVersion, allowResolve: false, CancellationToken.None);
         var tenant = await Engine.TenantAsync(caller.Tenant);
-        lock (tenant.Gate)
+        var document = tenant.ViewOf(key);
+        return new Wire.MutateResponse
         {
-            return new Wire.MutateResponse
-            {
-                Document = WireViews.ToWire(tenant.Documents.View(key), tenant.VersionOf(key)),
-                Dot = new Wire.Dot { Replica = op.Dot.Replica.Value, Seq = (ulong)op.Dot.Seq },
-            };
-        }
+            Document = WireViews.ToWire(document.View, document.Version),
+            Dot = new Wire.Dot { Replica = op.Dot.Replica.Value, Seq = (ulong)op.Dot.Seq },
+        };
     }
 
     public Task<TenantState> TenantAsync() => Engine.TenantAsync(Tenant);

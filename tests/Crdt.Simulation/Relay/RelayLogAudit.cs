@@ -36,17 +36,18 @@ internal static class RelayLogAudit
         }
 
         var tenant = await relay.TenantAsync();
-        lock (tenant.Gate)
+        tenant.Inspect(documents =>
         {
-            var live = tenant.Documents.Keys.ToHashSet();
+            var live = documents.Keys.ToHashSet();
             foreach (var key in live.Union(replay.Keys).OrderBy(k => k))
             {
-                var inMemory = live.Contains(key) ? Render(tenant.Documents, key) : "(absent)";
+                var inMemory = live.Contains(key) ? Render(documents, key) : "(absent)";
                 var replayed = replay.Exists(key) ? Render(replay, key) : "(absent)";
                 if (inMemory != replayed)
                     problems.Add($"{key}: the relay's state differs from a replay of its log{Difference(inMemory, replayed)}");
             }
-        }
+            return true;
+        });
         return problems;
     }
 

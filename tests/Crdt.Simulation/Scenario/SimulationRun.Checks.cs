@@ -34,13 +34,8 @@ internal sealed partial class SimulationRun
     {
         await CheckStepAsync(full: true);
         var tenant = await relay.TenantAsync();
-        lock (tenant.Gate)
-        {
-            foreach (var edit in ledger.Edits)
-            {
-                if (Ledger.Missing(edit, tenant.Documents.Get(edit.Key), "the relay") is { } lost) Problem(lost);
-            }
-        }
+        var missing = tenant.Inspect(documents => ledger.Edits.Select(edit => Ledger.Missing(edit, documents.Get(edit.Key), "the relay")).OfType<string>().ToList());
+        foreach (var lost in missing) Problem(lost);
         var log = await relay.ReadLogAsync();
         Result.RelayOps = log.Count;
 
@@ -55,11 +50,7 @@ internal sealed partial class SimulationRun
             foreach (var key in held.Except(scope).Order()) Problem($"{device.Name} holds {key}, which is not in its scope at the relay");
             foreach (var key in scope.Intersect(held).Order())
             {
-                string expected;
-                lock (tenant.Gate)
-                {
-                    expected = RelayLogAudit.Render(tenant.Documents, key);
-                }
+                var expected = tenant.Inspect(documents => RelayLogAudit.Render(documents, key));
                 var actual = device.Replica.Get(key)?.ToJson(includeTotalsAndFlags: true) ?? "(absent)";
                 if (actual != expected) Problem($"{device.Name} did not converge on {key}:{RelayLogAudit.Difference(actual, expected).Replace("state:", "device:").Replace("replay:", "relay:")}");
             }
