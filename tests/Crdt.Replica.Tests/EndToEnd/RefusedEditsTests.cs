@@ -14,7 +14,7 @@ public sealed class RefusedEditsTests(RelayFixture relay) : IClassFixture<RelayF
 {
     private static DocumentKey Order(string id) => new(WorkOrderFields.Collection, id);
 
-    private async Task<Replica> TechnicianWithOrderAsync(string orderId)
+    private async Task<DeviceReplica> TechnicianWithOrderAsync(string orderId)
     {
         await using (var dispatch = await relay.DeviceAsync("dispatch"))
         {
@@ -32,7 +32,7 @@ public sealed class RefusedEditsTests(RelayFixture relay) : IClassFixture<RelayF
     }
 
     /// <summary>An order ana may not create: it is assigned to ben.</summary>
-    private static Task<DocumentView> CreateOrderForBenAsync(Replica ana, string id) =>
+    private static Task<DocumentView> CreateOrderForBenAsync(DeviceReplica ana, string id) =>
         ana.Create(WorkOrderFields.Collection, id)
             .Set(WorkOrderFields.Status, WorkOrderStatus.Scheduled)
             .Set(WorkOrderFields.Title, "Not mine to create")
@@ -71,7 +71,7 @@ public sealed class RefusedEditsTests(RelayFixture relay) : IClassFixture<RelayF
         // The refused list is in the replica file, not only in memory.
         var path = ana.Path;
         ana.Dispose();
-        await using var reopened = await Replica.OpenAsync(path);
+        await using var reopened = await DeviceReplica.OpenAsync(path);
         Assert.Equal(refused, Assert.Single(reopened.RefusedEdits()));
     }
 

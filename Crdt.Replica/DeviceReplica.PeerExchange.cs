@@ -7,7 +7,7 @@ using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Replica;
 
-public sealed partial class Replica
+public sealed partial class DeviceReplica
 {
     /// <summary>
     /// Device-to-device exchange with no relay in between (the benchmark's W2/W3 and tests): the

@@ -3,10 +3,10 @@ using Crdt.Replica.Internal.Transport;
 
 namespace Crdt.Replica;
 
-public sealed partial class Replica
+public sealed partial class DeviceReplica
 {
     // Set for the live loop's own async flow: events it raises are marked as raised by the loop.
-    private static readonly AsyncLocal<Replica?> LiveLoopRunning = new();
+    private static readonly AsyncLocal<DeviceReplica?> LiveLoopRunning = new();
     private readonly object liveLock = new();
     private CancellationTokenSource? liveStop;
     private CancellationTokenSource wake = new();

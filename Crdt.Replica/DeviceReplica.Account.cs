@@ -2,7 +2,7 @@ using Crdt.Replica.Internal.Storage;
 
 namespace Crdt.Replica;
 
-public sealed partial class Replica
+public sealed partial class DeviceReplica
 {
     private string? currentUser;
 

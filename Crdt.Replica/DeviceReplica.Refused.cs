@@ -17,7 +17,7 @@ namespace Crdt.Replica;
 /// Nothing typed is deleted without the user's say: a refused edit stays in its document until
 /// the user discards it.
 /// </summary>
-public sealed partial class Replica
+public sealed partial class DeviceReplica
 {
     /// <summary>The relay refused edits for good (see <see cref="RefusedEdits"/>): tell the user.</summary>
     public event EventHandler<EditsRefusedEventArgs>? EditsRefused;

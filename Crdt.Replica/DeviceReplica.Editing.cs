@@ -3,7 +3,7 @@ using Crdt.Replica.Internal.Storage;
 
 namespace Crdt.Replica;
 
-public sealed partial class Replica
+public sealed partial class DeviceReplica
 {
     /// <summary>Starts creating a document (the id is generated when null). Save it with <see cref="DocumentEdit.SaveAsync"/>.</summary>
     public DocumentEdit Create(string collection, string? id = null) =>

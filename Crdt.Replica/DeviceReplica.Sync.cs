@@ -6,7 +6,7 @@ using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Replica;
 
-public sealed partial class Replica
+public sealed partial class DeviceReplica
 {
     private readonly SemaphoreSlim syncGate = new(1, 1);
 
