@@ -110,8 +110,8 @@ public sealed partial class DeviceReplica
             return true;
         }, cancellationToken).ConfigureAwait(false);
         currentUser = userName;
-        machine.RequestSync();
-        WakeLiveSync();
+        sync.RequestSync();
+        sync.Wake();
     }
 
     /// <summary>
@@ -180,13 +180,13 @@ public sealed partial class DeviceReplica
         Path,
         currentUser,
         CurrentCredentials()?.RelayUrl,
-        machine.Connectivity,
-        machine.WorkOffline,
+        sync.Connectivity,
+        sync.WorkOffline,
         store.PendingCount(),
         store.PendingByUser(),
         store.DocumentKeys().GroupBy(key => key.Collection).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
         store.Flags(Crdt.Core.FlagState.Open.ToString()).Count,
-        machine.LastError,
+        sync.LastError,
         store.FormatVersion));
 
     private StoredCredentials? CurrentCredentials() =>

@@ -78,13 +78,13 @@ public sealed partial class DeviceReplica
     private void AfterLocalCommit(IReadOnlyList<DocumentKey> keys, IReadOnlyList<Flag> newFlags)
     {
         var pending = PendingCount;
-        machine.OnLocalEdit(pending);
+        sync.OnLocalEdit(pending);
         Raise(DocumentsChanged, new DocumentsChangedEventArgs(keys, fromRelay: false));
         if (newFlags.Count > 0)
         {
             Raise(FlagsRaised, new FlagsRaisedEventArgs(newFlags));
         }
-        WakeLiveSync();
+        sync.Wake();
     }
 
     private HashSet<string> FlagIds(IEnumerable<DocumentKey> keys) =>

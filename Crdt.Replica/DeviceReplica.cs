@@ -23,7 +23,7 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
     private readonly ReplicaOptions options;
     private readonly ReplicaStore store;
     private readonly DocumentMemory memory;
-    private readonly SyncMachine machine;
+    private readonly SyncDriver sync;
     private LocalEditor editor;
     private bool disposed;
     private readonly RelayChannels channels;
@@ -38,7 +38,7 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
         editor = new LocalEditor(id, memory.Set, new HlcClock(id, lastHlc), store.LastLocalSeq(id.Value) + 1) { Authority = options.StatusAuthority };
         currentUser = store.GetSetting(SettingKeys.CurrentUser);
         var workOffline = store.GetSetting(SettingKeys.WorkOffline) == "true";
-        machine = new SyncMachine(Backoff.Default, workOffline, live: false);
+        sync = new SyncDriver(this, options, workOffline);
         channels = new RelayChannels(options.ConnectTimeout);
         ConnectionFactory = (url, token) => new GrpcRelayConnection(channels.For(url), url, token, replicaKey, options.CallTimeout);
     }
@@ -192,7 +192,7 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
     {
         if (handler is not null)
         {
-            InvokeHandler(handler, args);
+            sync.InvokeHandler(handler, args);
         }
     }
 
@@ -202,7 +202,7 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
         {
             return;
         }
-        StopLiveSync();
+        sync.StopLiveSync();
         gate.Wait();
         try
         {

@@ -24,7 +24,7 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     {
         this.relayUrl = relayUrl;
         this.callTimeout = callTimeout;
-        client = new Crdt.Core.Wire.Sync.SyncClient(channel);
+        client = new Crdt.Core.Wire.Sync.SyncClient(new OpBytesKeepingInvoker(channel.CreateCallInvoker()));
         // The replica key lets the relay accept this install's replica id from every person's
         // token on a shared device (see the relay's replica ownership rule).
         headers = new Metadata { { "authorization", "Bearer " + token }, { "x-crdt-replica-key", replicaKey } };
