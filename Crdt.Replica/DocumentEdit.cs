@@ -9,10 +9,10 @@ namespace Crdt.Replica;
 /// </summary>
 public sealed class DocumentEdit
 {
-    private readonly Replica replica;
+    private readonly DeviceReplica replica;
     private readonly MutationBuilder mutations = new();
 
-    internal DocumentEdit(Replica replica, DocumentKey key, bool creates)
+    internal DocumentEdit(DeviceReplica replica, DocumentKey key, bool creates)
     {
         this.replica = replica;
         Key = key;

@@ -8,11 +8,7 @@ using Crdt.Relay.Storage;
 using Crdt.Relay.Storage.Sqlite;
 using Crdt.Replica;
 
-namespace Crdt.Load
-{
-// Inside Crdt.*, the name Replica would otherwise mean the namespace Crdt.Replica.
-using Replica = Crdt.Replica.Replica;
-
+namespace Crdt.Load;
 
 /// <summary>
 /// The device replica's figures (issue 5), measured on real files and a real relay on loopback:
@@ -53,7 +49,7 @@ public static class ReplicaMeasurements
         }
     }
 
-    private static DocumentEdit NewOrder(Replica replica, int i, string assignee = "bench") =>
+    private static DocumentEdit NewOrder(DeviceReplica replica, int i, string assignee = "bench") =>
         replica.Create(WorkOrderFields.Collection, $"WO-{i:D6}")
             .Set(WorkOrderFields.Status, WorkOrderStatus.Scheduled)
             .Set(WorkOrderFields.Title, $"Order {i}")
@@ -61,7 +57,7 @@ public static class ReplicaMeasurements
             .Set(WorkOrderFields.Assignee, assignee)
             .Set(WorkOrderFields.Address, $"{i} Main Street");
 
-    private static async Task CreateOrdersAsync(Replica replica, int count, CancellationToken ct)
+    private static async Task CreateOrdersAsync(DeviceReplica replica, int count, CancellationToken ct)
     {
         for (var start = 0; start < count; start += 1_000)
         {
@@ -72,7 +68,7 @@ public static class ReplicaMeasurements
     /// <summary>Each edit its own durable transaction, as a technician makes them.</summary>
     private static async Task SingleEditsAsync(TextWriter output, string root, int edits, ReplicaDurability durability, CancellationToken ct)
     {
-        await using var replica = await Replica.OpenAsync(Path.Combine(root, $"single-{durability}.db"), new ReplicaOptions { Durability = durability }, ct);
+        await using var replica = await DeviceReplica.OpenAsync(Path.Combine(root, $"single-{durability}.db"), new ReplicaOptions { Durability = durability }, ct);
         await CreateOrdersAsync(replica, 100, ct);
         // Warm-up edits first, so the figures are the steady state rather than the JIT compiling the path.
         for (var i = 0; i < Math.Min(1_000, edits); i++)
@@ -100,7 +96,7 @@ public static class ReplicaMeasurements
     /// <summary>Many edits per transaction (SaveAllAsync), as a bulk import or a multi-field form does; same edits as the single case.</summary>
     private static async Task BatchedEditsAsync(TextWriter output, string root, int edits, int batch, CancellationToken ct)
     {
-        await using var replica = await Replica.OpenAsync(Path.Combine(root, "batched.db"), cancellationToken: ct);
+        await using var replica = await DeviceReplica.OpenAsync(Path.Combine(root, "batched.db"), cancellationToken: ct);
         await CreateOrdersAsync(replica, 100, ct);
         var clock = Stopwatch.StartNew();
         for (var start = 0; start < edits; start += batch)
@@ -117,19 +113,19 @@ public static class ReplicaMeasurements
     private static async Task OpenAsync(TextWriter output, string root, int orders, CancellationToken ct)
     {
         var path = Path.Combine(root, "open.db");
-        await using (var replica = await Replica.OpenAsync(path, cancellationToken: ct))
+        await using (var replica = await DeviceReplica.OpenAsync(path, cancellationToken: ct))
         {
             await CreateOrdersAsync(replica, orders, ct);
             await replica.EditWorkOrder("WO-000000").AddHours(1).SaveAsync(ct);
         }
         // Warm the code paths once on another file, so the figure is the file's cost, not JIT.
-        await using (var warm = await Replica.OpenAsync(Path.Combine(root, "warm.db"), cancellationToken: ct))
+        await using (var warm = await DeviceReplica.OpenAsync(Path.Combine(root, "warm.db"), cancellationToken: ct))
         {
             await NewOrder(warm, 1).SaveAsync(ct);
             _ = warm.WorkOrders().Count;
         }
         var clock = Stopwatch.StartNew();
-        await using var opened = await Replica.OpenAsync(path, cancellationToken: ct);
+        await using var opened = await DeviceReplica.OpenAsync(path, cancellationToken: ct);
         var first = opened.GetWorkOrder("WO-000000")!;
         var openMs = clock.Elapsed.TotalMilliseconds;
         var all = opened.WorkOrders();
@@ -154,8 +150,8 @@ public static class ReplicaMeasurements
         }
         await using var relay = await RelayHost.StartAsync(new RelayOptions { DataDirectory = data, Listen = new IPEndPoint(IPAddress.Loopback, 0) }, ct);
         var url = relay.Address.ToString().TrimEnd('/');
-        await using var a = await Replica.OpenAsync(Path.Combine(root, "sync-a.db"), cancellationToken: ct);
-        await using var b = await Replica.OpenAsync(Path.Combine(root, "sync-b.db"), cancellationToken: ct);
+        await using var a = await DeviceReplica.OpenAsync(Path.Combine(root, "sync-a.db"), cancellationToken: ct);
+        await using var b = await DeviceReplica.OpenAsync(Path.Combine(root, "sync-b.db"), cancellationToken: ct);
         await a.SignInAsync(url, tokenA, "bench-a", cancellationToken: ct);
         await b.SignInAsync(url, tokenB, "bench-b", cancellationToken: ct);
         const int Orders = 1_000;
@@ -185,5 +181,4 @@ public static class ReplicaMeasurements
         }
         output.WriteLine($"sync {ops} offline ops: push {upMs:F0} ms ({up.BytesSent / 1024} KiB), pull on a second device {totalMs - upMs:F0} ms ({down.BytesReceived / 1024} KiB), round trip {totalMs:F0} ms");
     }
-}
 }

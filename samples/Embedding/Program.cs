@@ -13,7 +13,7 @@ if (args.Length < 2)
 var (relayUrl, token) = (args[0], args[1]);
 var file = args.Length > 2 ? args[2] : "embedding.db";
 
-await using var replica = await Replica.OpenAsync(file);        // creates or migrates the file
+await using var replica = await DeviceReplica.OpenAsync(file);  // creates or migrates the file
 await replica.SignInAsync(relayUrl, token);                      // the relay knows who the token is
 
 var id = "WO-" + Guid.NewGuid().ToString("N")[..6];

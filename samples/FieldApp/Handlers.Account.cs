@@ -61,8 +61,8 @@ internal static partial class Handlers
     {
         if (!File.Exists(session.DatabasePath))
         {
-            var summary = await Replica.InspectBackupAsync(file, ct);
-            await using var restored = await Replica.RestoreAsync(session.DatabasePath, file, cancellationToken: ct);
+            var summary = await DeviceReplica.InspectBackupAsync(file, ct);
+            await using var restored = await DeviceReplica.RestoreAsync(session.DatabasePath, file, cancellationToken: ct);
             return Backup(session, $"restored device {restored.Id} into {session.DatabasePath} from", summary);
         }
         await using var replica = await session.OpenAsync(ct);

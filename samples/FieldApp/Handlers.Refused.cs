@@ -18,7 +18,7 @@ internal static partial class Handlers
                 foreach (var edit in edits)
                 {
                     json.WriteStartObject();
-                    Replica.WriteRefusedEdit(json, edit);
+                    DeviceReplica.WriteRefusedEdit(json, edit);
                     json.WriteEndObject();
                 }
                 json.WriteEndArray();

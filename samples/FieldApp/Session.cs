@@ -15,8 +15,8 @@ internal sealed class Session(string databasePath, bool json, TextWriter output,
     /// <summary>Field (a technician) unless --dispatcher: which status moves this device's edits may make.</summary>
     public StatusAuthority Authority { get; } = authority;
 
-    public Task<Replica> OpenAsync(CancellationToken cancellationToken) =>
-        Replica.OpenAsync(DatabasePath, new ReplicaOptions { StatusAuthority = Authority }, cancellationToken);
+    public Task<DeviceReplica> OpenAsync(CancellationToken cancellationToken) =>
+        DeviceReplica.OpenAsync(DatabasePath, new ReplicaOptions { StatusAuthority = Authority }, cancellationToken);
 
     /// <summary>Prints <paramref name="text"/> unless --json, where <paramref name="json"/> writes the object.</summary>
     public void Print(string text, Action<System.Text.Json.Utf8JsonWriter> json)

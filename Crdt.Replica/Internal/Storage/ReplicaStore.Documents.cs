@@ -31,25 +31,11 @@ internal sealed partial class ReplicaStore
     public IReadOnlyList<(string Collection, string DocId)> DocumentKeys()
     {
         using var command = database.Command("SELECT collection, doc_id FROM documents ORDER BY collection, doc_id");
-        var keys = new List<(string, string)>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            keys.Add((reader.GetString(0), reader.GetString(1)));
-        }
-        return keys;
+        return command.ReadAll(SqliteRows.DocumentKey);
     }
 
-    private static List<StoredDocument> ReadDocuments(SqliteCommand command)
-    {
-        var documents = new List<StoredDocument>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            documents.Add(new StoredDocument(reader.GetString(0), reader.GetString(1), (byte[])reader[2], reader.GetString(3)));
-        }
-        return documents;
-    }
+    private static List<StoredDocument> ReadDocuments(SqliteCommand command) =>
+        command.ReadAll(reader => new StoredDocument(reader.GetString(0), reader.GetString(1), (byte[])reader[2], reader.GetString(3)));
 
     private void SaveDocument(DocumentChange change, SqliteTransaction tx)
     {
@@ -101,13 +87,8 @@ internal sealed partial class ReplicaStore
         {
             command.Parameters.AddWithValue("$s", state);
         }
-        var flags = new List<StoredFlag>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            flags.Add(new StoredFlag(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5)));
-        }
-        return flags;
+        return command.ReadAll(reader =>
+            new StoredFlag(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5)));
     }
 
     public void Pin(string collection, string docId) => Write("pin document", tx =>
@@ -136,12 +117,6 @@ internal sealed partial class ReplicaStore
         using var command = database.Command(unsentOnly
             ? "SELECT collection, doc_id FROM pinned WHERE sent = 0 ORDER BY collection, doc_id"
             : "SELECT collection, doc_id FROM pinned ORDER BY collection, doc_id");
-        var keys = new List<(string, string)>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            keys.Add((reader.GetString(0), reader.GetString(1)));
-        }
-        return keys;
+        return command.ReadAll(SqliteRows.DocumentKey);
     }
 }

@@ -31,7 +31,7 @@ internal sealed partial class ReplicaStore
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            var op = new StoredOp(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), (byte[])reader[4]);
+            var op = SqliteRows.Op(reader);
             if (batch.Count > 0 && bytes + op.Bytes.Length > maxBytes)
             {
                 break;
@@ -84,26 +84,15 @@ internal sealed partial class ReplicaStore
     public IReadOnlyDictionary<string, long> PendingByUser()
     {
         using var command = database.Command("SELECT user_name, COUNT(*) FROM outbox GROUP BY user_name");
-        var result = new Dictionary<string, long>(StringComparer.Ordinal);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            result[reader.GetString(0)] = reader.GetInt64(1);
-        }
-        return result;
+        return command.ReadAll(reader => (User: reader.GetString(0), Count: reader.GetInt64(1)))
+            .ToDictionary(row => row.User, row => row.Count, StringComparer.Ordinal);
     }
 
     /// <summary>Dots still in the outbox, with who made them (tests and backups).</summary>
     public IReadOnlyList<PendingDot> OutboxDots()
     {
         using var command = database.Command("SELECT replica, seq, user_name FROM outbox ORDER BY replica, seq");
-        var dots = new List<PendingDot>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            dots.Add(new PendingDot(reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
-        }
-        return dots;
+        return command.ReadAll(reader => new PendingDot(reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
     }
 
     /// <summary>
@@ -129,7 +118,7 @@ internal sealed partial class ReplicaStore
 
     private List<(string Collection, string DocId)> DropLeftDocumentsWithoutPending(SqliteTransaction tx)
     {
-        var dropped = new List<(string, string)>();
+        List<(string Collection, string DocId)> dropped;
         using (var select = database.Command(
             """
             SELECT d.collection, d.doc_id FROM documents d
@@ -140,12 +129,8 @@ internal sealed partial class ReplicaStore
               -- A refused edit stays until the user discards it: its document is not dropped under it.
               AND NOT EXISTS (SELECT 1 FROM refused r WHERE r.collection = d.collection AND r.doc_id = d.doc_id)
             """, tx))
-        using (var reader = select.ExecuteReader())
         {
-            while (reader.Read())
-            {
-                dropped.Add((reader.GetString(0), reader.GetString(1)));
-            }
+            dropped = select.ReadAll(SqliteRows.DocumentKey);
         }
         if (dropped.Count > 0)
         {

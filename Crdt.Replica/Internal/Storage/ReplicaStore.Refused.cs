@@ -33,14 +33,8 @@ internal sealed partial class ReplicaStore
     {
         using var command = database.Command(
             "SELECT replica, seq, user_name, collection, doc_id, status, reason, refused_at FROM refused ORDER BY replica, seq");
-        var result = new List<StoredRefusal>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            result.Add(new StoredRefusal(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
-                reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetInt64(7)));
-        }
-        return result;
+        return command.ReadAll(reader => new StoredRefusal(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
+            reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetInt64(7)));
     }
 
     public long RefusedCount()

@@ -48,14 +48,8 @@ internal sealed partial class ReplicaStore
     public IReadOnlyList<StoredCredentials> AllCredentials()
     {
         using var command = database.Command("SELECT user_name, relay_url, token FROM credentials ORDER BY user_name");
-        var result = new List<StoredCredentials>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            result.Add(new StoredCredentials(reader.GetString(0), reader.GetString(1),
-                secrets.Unprotect(reader.GetString(2), SecretText.TokenPurpose, $"the saved sign-in of '{reader.GetString(0)}'; sign in again")));
-        }
-        return result;
+        return command.ReadAll(reader => new StoredCredentials(reader.GetString(0), reader.GetString(1),
+            secrets.Unprotect(reader.GetString(2), SecretText.TokenPurpose, $"the saved sign-in of '{reader.GetString(0)}'; sign in again")));
     }
 
     /// <summary>Saves a user's credentials and makes them the current user, in one transaction.</summary>
@@ -136,17 +130,11 @@ internal sealed partial class ReplicaStore
                 SetSetting(SettingKeys.ReplicaKey, secrets.Protect(key, SecretText.ReplicaKeyPurpose), tx);
                 count++;
             }
-            var plain = new List<(string User, string Token)>();
+            List<(string User, string Token)> plain;
             using (var select = database.Command("SELECT user_name, token FROM credentials", tx))
-            using (var reader = select.ExecuteReader())
             {
-                while (reader.Read())
-                {
-                    if (!SecretText.IsProtected(reader.GetString(1)))
-                    {
-                        plain.Add((reader.GetString(0), reader.GetString(1)));
-                    }
-                }
+                plain = select.ReadAll(reader => (User: reader.GetString(0), Token: reader.GetString(1)))
+                    .Where(row => !SecretText.IsProtected(row.Token)).ToList();
             }
             foreach (var (user, token) in plain)
             {

@@ -177,11 +177,7 @@ internal sealed partial class ReplicaStore : IDisposable
             using var authors = database.Command("SELECT DISTINCT replica FROM op_log WHERE collection = $c AND doc_id = $d", tx);
             authors.Parameters.AddWithValue("$c", collection);
             authors.Parameters.AddWithValue("$d", docId);
-            using var reader = authors.ExecuteReader();
-            while (reader.Read())
-            {
-                replicas.Add(reader.GetString(0));
-            }
+            replicas.UnionWith(authors.ReadAll(reader => reader.GetString(0)));
         }
         var own = GetSetting(SettingKeys.DeviceId, tx);
         foreach (var replica in replicas)
@@ -243,16 +239,7 @@ internal sealed partial class ReplicaStore : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private static List<StoredOp> ReadOps(SqliteCommand command)
-    {
-        var ops = new List<StoredOp>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            ops.Add(new StoredOp(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), (byte[])reader[4]));
-        }
-        return ops;
-    }
+    private static List<StoredOp> ReadOps(SqliteCommand command) => command.ReadAll(SqliteRows.Op);
 
     /// <summary>Runs <paramref name="body"/> in one IMMEDIATE transaction; any failure rolls everything back.</summary>
     private void Write(string action, Action<SqliteTransaction> body)

@@ -6,7 +6,8 @@ namespace Crdt.Replica.Internal.Sync;
 /// <summary>What a pull stream delivered since the last checkpoint, applied together.</summary>
 internal sealed class ReceivedBatch
 {
-    public List<Wire.Op> Ops { get; } = [];
+    /// <summary>The ops, each with the bytes it arrived as when the transport kept them (else null).</summary>
+    public List<ReceivedOp> Ops { get; } = [];
 
     public List<Wire.DocumentSnapshot> Snapshots { get; } = [];
 
@@ -23,7 +24,7 @@ internal sealed class ReceivedBatch
         switch (item.ItemCase)
         {
             case Wire.PullResponse.ItemOneofCase.Op:
-                Ops.Add(item.Op);
+                Ops.Add(new ReceivedOp(item.Op, item.ReceivedOpBytes));
                 return null;
             case Wire.PullResponse.ItemOneofCase.Document:
                 Snapshots.Add(item.Document);
@@ -44,7 +45,7 @@ internal sealed class ReceivedBatch
     public List<DocumentKey> Keys()
     {
         var keys = new HashSet<DocumentKey>();
-        foreach (var op in Ops)
+        foreach (var (op, _) in Ops)
         {
             if (op.Document is { } key && DocumentKey.IsValid(key.Collection, key.Id, out _))
             {
@@ -61,3 +62,6 @@ internal sealed class ReceivedBatch
         return [.. keys];
     }
 }
+
+/// <summary>A received op: the parsed message and, when known, its bytes exactly as received.</summary>
+internal readonly record struct ReceivedOp(Wire.Op Message, byte[]? Bytes);

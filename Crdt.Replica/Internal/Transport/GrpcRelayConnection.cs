@@ -24,7 +24,7 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     {
         this.relayUrl = relayUrl;
         this.callTimeout = callTimeout;
-        client = new Crdt.Core.Wire.Sync.SyncClient(channel);
+        client = new Crdt.Core.Wire.Sync.SyncClient(new OpBytesKeepingInvoker(channel.CreateCallInvoker()));
         // The replica key lets the relay accept this install's replica id from every person's
         // token on a shared device (see the relay's replica ownership rule).
         headers = new Metadata { { "authorization", "Bearer " + token }, { "x-crdt-replica-key", replicaKey } };
@@ -111,12 +111,17 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     private CallOptions Options(CancellationToken cancellationToken, TimeSpan? timeout) =>
         new(headers, timeout is { } t ? DateTime.UtcNow + t : null, cancellationToken);
 
-    /// <summary>Sorts a failure; null lets it through unchanged (our own cancellation).</summary>
+    /// <summary>
+    /// Sorts a failure; null lets it through unchanged. Our own cancellation always leaves as an
+    /// <see cref="OperationCanceledException"/>: Grpc.Net.Client reports it as an RpcException
+    /// (Cancelled, or the relay's answer when that raced the cancellation), which the live loop,
+    /// woken by an edit saved during a push, did not catch and so ended for good.
+    /// </summary>
     private Exception? Classify(Exception ex, CancellationToken cancellationToken, string action)
     {
         if (cancellationToken.IsCancellationRequested)
         {
-            return null;
+            return ex as OperationCanceledException ?? new OperationCanceledException($"{action} to {relayUrl} cancelled by this device", ex, cancellationToken);
         }
         var where = $"{action} to {relayUrl}";
         return ex switch

@@ -6,21 +6,21 @@ using Crdt.Replica;
 namespace Crdt.Bench.Replica;
 
 /// <summary>
-/// One device of the replica target: a <see cref="Crdt.Replica.Replica"/> on its own SQLite file,
+/// One device of the replica target: a <see cref="Crdt.Replica.DeviceReplica"/> on its own SQLite file,
 /// speaking the workloads' language (docs by index, generated ops). Every edit is saved on its
 /// own and is durable when the call returns; exchanges use the replica's own push messages and
 /// its pull ingestion path.
 /// </summary>
 internal sealed class ReplicaDevice : IAsyncDisposable
 {
-    private readonly Crdt.Replica.Replica _replica;
+    private readonly Crdt.Replica.DeviceReplica _replica;
 
-    private ReplicaDevice(Crdt.Replica.Replica replica) => _replica = replica;
+    private ReplicaDevice(Crdt.Replica.DeviceReplica replica) => _replica = replica;
 
     public string Path => _replica.Path;
 
     public static async Task<ReplicaDevice> OpenAsync(string path, ReplicaDurability durability) =>
-        new(await Crdt.Replica.Replica.OpenAsync(path, new ReplicaOptions { Schemas = BenchCollection.Registry(), Durability = durability }));
+        new(await Crdt.Replica.DeviceReplica.OpenAsync(path, new ReplicaOptions { Schemas = BenchCollection.Registry(), Durability = durability }));
 
     /// <summary>Creates doc <paramref name="doc"/> with its 10 fields in one durable edit.</summary>
     public async Task CreateAsync(int doc, string[] fieldValues)

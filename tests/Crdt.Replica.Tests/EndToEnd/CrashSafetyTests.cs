@@ -59,7 +59,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
             Assert.True(child.ExitCode != 0, $"round {round}: the child finished instead of being killed: {await stderr}");
             killedMidRun++;
 
-            await using var reopened = await Replica.OpenAsync(path);
+            await using var reopened = await DeviceReplica.OpenAsync(path);
             var order = reopened.GetWorkOrder("WO-K1") ?? throw new Xunit.Sdk.XunitException($"round {round}: the order is gone");
             var present = order.TimeEntries.Select(e => e.Id).ToHashSet();
             Assert.Empty(confirmed.Except(present));
@@ -70,7 +70,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
             Assert.Equal(present.Count + 1, outbox.Count);
         }
 
-        await using var device = await Replica.OpenAsync(path);
+        await using var device = await DeviceReplica.OpenAsync(path);
         await device.SignInAsync(relay.Url, relay.Tokens["dispatch"], "dispatch");
         var ops = device.Store.OpCount();
         await device.SyncAsync();

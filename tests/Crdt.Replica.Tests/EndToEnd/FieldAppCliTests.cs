@@ -43,7 +43,7 @@ public sealed class FieldAppCliTests
 
         Assert.Equal(0, restored.ExitCode);
         using var json = System.Text.Json.JsonDocument.Parse(restored.Stdout);
-        var summary = await Replica.InspectBackupAsync(backup);
+        var summary = await DeviceReplica.InspectBackupAsync(backup);
         Assert.Equal(3, summary.Ops);
         Assert.Equal(summary.Ops, json.RootElement.GetProperty("ops").GetInt32());
         Assert.Equal(summary.Pending, json.RootElement.GetProperty("pending").GetInt32());

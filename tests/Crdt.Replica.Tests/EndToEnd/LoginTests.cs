@@ -19,7 +19,7 @@ public sealed class LoginTests : IClassFixture<RelayFixture>
 
     private static async Task<string?> SignedInUser(string db)
     {
-        await using var replica = await Replica.OpenAsync(db);
+        await using var replica = await DeviceReplica.OpenAsync(db);
         return replica.CurrentUser;
     }
 

@@ -12,7 +12,7 @@ public sealed class ScenarioTests(RelayFixture relay) : IClassFixture<RelayFixtu
 {
     private static DocumentKey Order(string id) => new(WorkOrderFields.Collection, id);
 
-    private static async Task CreateOrderAsync(Replica dispatcher, string id, string assignee)
+    private static async Task CreateOrderAsync(DeviceReplica dispatcher, string id, string assignee)
     {
         await dispatcher.Create(WorkOrderFields.Collection, id)
             .Set(WorkOrderFields.Status, WorkOrderStatus.Scheduled)
@@ -24,7 +24,7 @@ public sealed class ScenarioTests(RelayFixture relay) : IClassFixture<RelayFixtu
     }
 
     /// <summary>Every device holding the order shows exactly what a fresh device pulled from the relay shows.</summary>
-    private async Task<DocumentView> AssertConvergedAsync(string id, params Replica[] devices)
+    private async Task<DocumentView> AssertConvergedAsync(string id, params DeviceReplica[] devices)
     {
         foreach (var device in devices)
         {

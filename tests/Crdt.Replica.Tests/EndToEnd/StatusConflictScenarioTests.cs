@@ -15,7 +15,7 @@ public sealed class StatusConflictScenarioTests(RelayFixture relay) : IClassFixt
     private static DocumentKey Order(string id) => new(WorkOrderFields.Collection, id);
 
     /// <summary>Syncs every device (the one with pending changes first), then checks each shows what a fresh device pulled from the relay shows.</summary>
-    private async Task<DocumentView> ConvergedAsync(string id, params Replica[] devices)
+    private async Task<DocumentView> ConvergedAsync(string id, params DeviceReplica[] devices)
     {
         foreach (var device in devices)
         {

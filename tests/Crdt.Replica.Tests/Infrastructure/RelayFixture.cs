@@ -28,9 +28,9 @@ public sealed class RelayFixture : IAsyncLifetime
     }
 
     /// <summary>Opens a fresh replica file signed in as <paramref name="user"/>.</summary>
-    internal async Task<Replica> DeviceAsync(string user, ReplicaOptions? options = null)
+    internal async Task<DeviceReplica> DeviceAsync(string user, ReplicaOptions? options = null)
     {
-        var replica = await Replica.OpenAsync(directory.File($"{user}-{Guid.NewGuid():N}.db"), options);
+        var replica = await DeviceReplica.OpenAsync(directory.File($"{user}-{Guid.NewGuid():N}.db"), options);
         await replica.SignInAsync(Url, Tokens[user], user);
         return replica;
     }

@@ -21,12 +21,12 @@ public sealed class ClockAcrossRestartsTests
     private static readonly DateTimeOffset Noon = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
 
     /// <summary>Every op in the file with its sequence and stamp, read as the relay would receive them.</summary>
-    private static List<Wire.Op> Ops(Replica replica) =>
+    private static List<Wire.Op> Ops(DeviceReplica replica) =>
         replica.Store.AllOps().Select(op => Wire.Op.Parser.ParseFrom(op.Bytes)).Where(op => op.Dot.Replica == replica.Id.Value).ToList();
 
     private static (long Wall, uint Counter) Stamp(Wire.Op op) => (op.Hlc.WallMs, op.Hlc.Counter);
 
-    private static DocumentEdit NewOrder(Replica replica, string id, string title) =>
+    private static DocumentEdit NewOrder(DeviceReplica replica, string id, string title) =>
         replica.Create(WorkOrderFields.Collection, id).Set(WorkOrderFields.Status, WorkOrderStatus.Open).Set(WorkOrderFields.Title, title);
 
     [Fact]
@@ -36,7 +36,7 @@ public sealed class ClockAcrossRestartsTests
         var path = dir.File("r.db");
         var time = new SettableTime(Noon);
         (long, uint) lastStamp;
-        await using (var replica = await Replica.OpenAsync(path, new ReplicaOptions { TimeProvider = time }))
+        await using (var replica = await DeviceReplica.OpenAsync(path, new ReplicaOptions { TimeProvider = time }))
         {
             await NewOrder(replica, "WO-1", "Pump").SaveAsync();
             await replica.EditWorkOrder("WO-1").Set(WorkOrderFields.Title, "Pump seal").SaveAsync();
@@ -44,7 +44,7 @@ public sealed class ClockAcrossRestartsTests
         }
 
         time.Now = Noon.AddHours(-1);
-        await using var reopened = await Replica.OpenAsync(path, new ReplicaOptions { TimeProvider = time });
+        await using var reopened = await DeviceReplica.OpenAsync(path, new ReplicaOptions { TimeProvider = time });
         await reopened.EditWorkOrder("WO-1").Set(WorkOrderFields.Title, "Pump seal and gasket").SaveAsync();
 
         var newest = Ops(reopened).MaxBy(op => op.Dot.Seq)!;
@@ -60,7 +60,7 @@ public sealed class ClockAcrossRestartsTests
         var path = dir.File("r.db");
         var time = new SettableTime(Noon);
         (long, uint) lastStamp;
-        await using (var replica = await Replica.OpenAsync(path, new ReplicaOptions { TimeProvider = time }))
+        await using (var replica = await DeviceReplica.OpenAsync(path, new ReplicaOptions { TimeProvider = time }))
         {
             await NewOrder(replica, "WO-1", "Stays").SaveAsync();
             await NewOrder(replica, "WO-2", "Leaves").SaveAsync();
@@ -72,7 +72,7 @@ public sealed class ClockAcrossRestartsTests
         }
 
         time.Now = Noon.AddHours(-1);
-        await using var reopened = await Replica.OpenAsync(path, new ReplicaOptions { TimeProvider = time });
+        await using var reopened = await DeviceReplica.OpenAsync(path, new ReplicaOptions { TimeProvider = time });
         await reopened.EditWorkOrder("WO-1").Set(WorkOrderFields.Title, "Still here").SaveAsync();
 
         var newest = Ops(reopened).MaxBy(op => op.Dot.Seq)!;

@@ -11,7 +11,7 @@ namespace Crdt.Replica.Tests.Library;
 /// </summary>
 public sealed class PeerExchangeTests
 {
-    private static async Task MakeOrdersAsync(Replica replica, int orders)
+    private static async Task MakeOrdersAsync(DeviceReplica replica, int orders)
     {
         for (var i = 0; i < orders; i++)
         {
@@ -23,7 +23,7 @@ public sealed class PeerExchangeTests
         }
     }
 
-    private static string Json(Replica replica, int i) =>
+    private static string Json(DeviceReplica replica, int i) =>
         replica.Get(WorkOrderFields.Collection, $"WO-{i}")!.ToJson(includeTotalsAndFlags: true);
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class PeerExchangeTests
     {
         using var dir = new TempDirectory();
         var receiverPath = dir.File("b.db");
-        await using var sender = await Replica.OpenAsync(dir.File("a.db"), new ReplicaOptions { PushBatchOps = 3 });
+        await using var sender = await DeviceReplica.OpenAsync(dir.File("a.db"), new ReplicaOptions { PushBatchOps = 3 });
         await MakeOrdersAsync(sender, 4);
 
         var messages = sender.OutboxPushMessages();
@@ -41,7 +41,7 @@ public sealed class PeerExchangeTests
         var dots = messages.SelectMany(m => Wire.PushRequest.Parser.ParseFrom(m).Ops).Select(op => (long)op.Dot.Seq).ToList();
         Assert.Equal(Enumerable.Range(1, 8).Select(s => (long)s), dots);
         Assert.Equal(8, sender.PendingCount);
-        await using (var receiver = await Replica.OpenAsync(receiverPath))
+        await using (var receiver = await DeviceReplica.OpenAsync(receiverPath))
         {
             foreach (var message in messages)
             {
@@ -49,7 +49,7 @@ public sealed class PeerExchangeTests
             }
             Assert.Equal(0, receiver.PendingCount);
         }
-        await using var reopened = await Replica.OpenAsync(receiverPath);
+        await using var reopened = await DeviceReplica.OpenAsync(receiverPath);
         for (var i = 0; i < 4; i++)
         {
             Assert.Equal(Json(sender, i), Json(reopened, i));
@@ -62,8 +62,8 @@ public sealed class PeerExchangeTests
     public async Task Messages_taken_in_twice_change_nothing_and_own_ops_coming_back_are_skipped()
     {
         using var dir = new TempDirectory();
-        await using var a = await Replica.OpenAsync(dir.File("a.db"));
-        await using var b = await Replica.OpenAsync(dir.File("b.db"));
+        await using var a = await DeviceReplica.OpenAsync(dir.File("a.db"));
+        await using var b = await DeviceReplica.OpenAsync(dir.File("b.db"));
         await MakeOrdersAsync(a, 2);
         var fromA = a.OutboxPushMessages();
         foreach (var message in fromA) await b.ApplyPushMessageAsync(message);
@@ -88,8 +88,8 @@ public sealed class PeerExchangeTests
     public async Task A_message_with_one_invalid_op_is_refused_whole_naming_the_op()
     {
         using var dir = new TempDirectory();
-        await using var a = await Replica.OpenAsync(dir.File("a.db"));
-        await using var b = await Replica.OpenAsync(dir.File("b.db"));
+        await using var a = await DeviceReplica.OpenAsync(dir.File("a.db"));
+        await using var b = await DeviceReplica.OpenAsync(dir.File("b.db"));
         await MakeOrdersAsync(a, 2);
         var request = Wire.PushRequest.Parser.ParseFrom(a.OutboxPushMessages().Single());
         request.Ops[3].Hlc = null;

@@ -6,7 +6,7 @@ namespace Crdt.Replica.Tests.Library;
 /// <summary>Guards the promise that an edit whose call returned is on disk, and a refused edit leaves no trace.</summary>
 public sealed class ReplicaEditingTests
 {
-    private static DocumentEdit NewOrder(Replica replica, string id) =>
+    private static DocumentEdit NewOrder(DeviceReplica replica, string id) =>
         replica.Create(WorkOrderFields.Collection, id)
             .Set(WorkOrderFields.Status, WorkOrderStatus.Open)
             .Set(WorkOrderFields.Title, "Pump service")
@@ -18,7 +18,7 @@ public sealed class ReplicaEditingTests
         using var dir = new TempDirectory();
         var path = dir.File("r.db");
         string json;
-        await using (var replica = await Replica.OpenAsync(path))
+        await using (var replica = await DeviceReplica.OpenAsync(path))
         {
             await NewOrder(replica, "WO-1").SaveAsync();
             await replica.EditWorkOrder("WO-1").AddHours(1.5m, "seal").SaveAsync();
@@ -26,7 +26,7 @@ public sealed class ReplicaEditingTests
             json = replica.Get(WorkOrderFields.Collection, "WO-1")!.ToJson(includeTotalsAndFlags: true);
         }
 
-        await using var reopened = await Replica.OpenAsync(path);
+        await using var reopened = await DeviceReplica.OpenAsync(path);
         var order = reopened.GetWorkOrder("WO-1")!;
 
         Assert.Equal(json, order.View.ToJson(includeTotalsAndFlags: true));
@@ -40,7 +40,7 @@ public sealed class ReplicaEditingTests
     public async Task Work_on_an_order_this_device_sees_completed_is_refused_and_changes_nothing()
     {
         using var dir = new TempDirectory();
-        await using var replica = await Replica.OpenAsync(dir.File("r.db"));
+        await using var replica = await DeviceReplica.OpenAsync(dir.File("r.db"));
         await NewOrder(replica, "WO-1").SaveAsync();
         await replica.EditWorkOrder("WO-1").Complete().SaveAsync();
         var before = replica.Get(WorkOrderFields.Collection, "WO-1")!.ToJson(true);
@@ -58,7 +58,7 @@ public sealed class ReplicaEditingTests
     {
         using var dir = new TempDirectory();
         var path = dir.File("r.db");
-        await using (var replica = await Replica.OpenAsync(path))
+        await using (var replica = await DeviceReplica.OpenAsync(path))
         {
             await NewOrder(replica, "WO-1").SaveAsync();
 
@@ -71,7 +71,7 @@ public sealed class ReplicaEditingTests
             Assert.Null(replica.GetWorkOrder("WO-1")!.Priority);
             Assert.Equal(1, replica.PendingCount);
         }
-        await using var reopened = await Replica.OpenAsync(path);
+        await using var reopened = await DeviceReplica.OpenAsync(path);
         Assert.Null(reopened.GetWorkOrder("WO-1")!.Priority);
         Assert.Equal(1, reopened.Store.OpCount());
     }
@@ -81,11 +81,11 @@ public sealed class ReplicaEditingTests
     {
         using var dir = new TempDirectory();
         var path = dir.File("r.db");
-        await using (var replica = await Replica.OpenAsync(path))
+        await using (var replica = await DeviceReplica.OpenAsync(path))
         {
             await NewOrder(replica, "WO-1").SaveAsync();
         }
-        await using var reopened = await Replica.OpenAsync(path);
+        await using var reopened = await DeviceReplica.OpenAsync(path);
         await reopened.EditWorkOrder("WO-1").AddHours(1).SaveAsync();
 
         Assert.Equal([1L, 2L], reopened.Store.OutboxDots().Select(d => d.Seq));
@@ -96,7 +96,7 @@ public sealed class ReplicaEditingTests
     public async Task Saving_raises_documents_changed_after_the_commit()
     {
         using var dir = new TempDirectory();
-        await using var replica = await Replica.OpenAsync(dir.File("r.db"));
+        await using var replica = await DeviceReplica.OpenAsync(dir.File("r.db"));
         var seen = new List<(DocumentKey Key, long Pending)>();
         replica.DocumentsChanged += (_, e) => seen.AddRange(e.Documents.Select(k => (k, replica.PendingCount)));
 
@@ -109,7 +109,7 @@ public sealed class ReplicaEditingTests
     public async Task Any_collection_is_reachable_by_name()
     {
         using var dir = new TempDirectory();
-        await using var replica = await Replica.OpenAsync(dir.File("r.db"));
+        await using var replica = await DeviceReplica.OpenAsync(dir.File("r.db"));
         await replica.Create(CustomerFields.Collection, "C-1").Set(CustomerFields.Name, "Acme").SaveAsync();
         await replica.Create(CustomerFields.Collection, "C-2").Set(CustomerFields.Name, "Globex").SaveAsync();
 

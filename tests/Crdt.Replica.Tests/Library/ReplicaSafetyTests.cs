@@ -9,9 +9,9 @@ public sealed class ReplicaSafetyTests
     // Nothing listens here: sign-in does not contact the relay, and syncs fail fast.
     private const string DeadRelay = "http://127.0.0.1:9";
 
-    private static async Task<Replica> WithPendingWork(string path)
+    private static async Task<DeviceReplica> WithPendingWork(string path)
     {
-        var replica = await Replica.OpenAsync(path);
+        var replica = await DeviceReplica.OpenAsync(path);
         await replica.SignInAsync(DeadRelay, "token-ana", "ana");
         await replica.Create(WorkOrderFields.Collection, "WO-1")
             .Set(WorkOrderFields.Status, WorkOrderStatus.Open).Set(WorkOrderFields.Title, "Boiler").SaveAsync();
@@ -61,7 +61,7 @@ public sealed class ReplicaSafetyTests
 
         Assert.False(File.Exists(path));
         Assert.Equal(dir.File("wipe.crdtbak"), backup);
-        await using var restored = await Replica.RestoreAsync(path, backup!);
+        await using var restored = await DeviceReplica.RestoreAsync(path, backup!);
         Assert.Equal(id, restored.Id);
         Assert.Equal(json, restored.Get(WorkOrderFields.Collection, "WO-1")!.ToJson(true));
         Assert.Equal(dots, restored.Store.OutboxDots());
@@ -166,7 +166,7 @@ public sealed class ReplicaSafetyTests
             await replica.SetWorkOfflineAsync(true);
             Assert.Equal([ConnectivityState.WorkOffline], changes);
         }
-        await using var reopened = await Replica.OpenAsync(path);
+        await using var reopened = await DeviceReplica.OpenAsync(path);
 
         var moved = await reopened.SyncAsync();
 

@@ -18,7 +18,7 @@ public sealed class DamagedReplicaFileTests : IDisposable
     private async Task<string> FileWithPartsAsync(int parts)
     {
         var path = directory.File($"device-{Guid.NewGuid():N}.db");
-        await using (var replica = await Replica.OpenAsync(path))
+        await using (var replica = await DeviceReplica.OpenAsync(path))
         {
             for (var i = 0; i < parts; i++)
             {
@@ -61,7 +61,7 @@ public sealed class DamagedReplicaFileTests : IDisposable
     {
         var path = await FileWithPartsAsync(300);
         DamageRootPage(path, "documents");
-        await using var replica = await Replica.OpenAsync(path);
+        await using var replica = await DeviceReplica.OpenAsync(path);
         var backup = directory.File("backup.crdtbak");
 
         var export = await Assert.ThrowsAsync<ReplicaStorageException>(() => replica.ExportBackupAsync(backup));
@@ -80,7 +80,7 @@ public sealed class DamagedReplicaFileTests : IDisposable
         var path = await FileWithPartsAsync(5);
         DamageRootPage(path, "settings");
 
-        var error = await Assert.ThrowsAsync<ReplicaStorageException>(() => Replica.OpenAsync(path));
+        var error = await Assert.ThrowsAsync<ReplicaStorageException>(() => DeviceReplica.OpenAsync(path));
 
         AssertTellsWhatToDo(error, path);
     }
@@ -96,7 +96,7 @@ public sealed class DamagedReplicaFileTests : IDisposable
             command.CommandText = "UPDATE documents SET snapshot = x'0affffffff0f01' WHERE doc_id = 'P-0001'";
             Assert.Equal(1, command.ExecuteNonQuery());
         }
-        await using var replica = await Replica.OpenAsync(path);
+        await using var replica = await DeviceReplica.OpenAsync(path);
 
         var read = Assert.Throws<ReplicaStorageException>(() => replica.Get(PartFields.Collection, "P-0001"));
         var export = await Assert.ThrowsAsync<ReplicaStorageException>(() => replica.ExportBackupAsync(directory.File("b.crdtbak")));

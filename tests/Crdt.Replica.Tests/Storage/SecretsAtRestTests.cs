@@ -55,7 +55,7 @@ public sealed class SecretsAtRestTests : IDisposable
         return (string)command.ExecuteScalar()!;
     }
 
-    private static async Task EditAsync(Replica replica, string id) =>
+    private static async Task EditAsync(DeviceReplica replica, string id) =>
         await replica.Create(PartFields.Collection, id).Set(PartFields.Sku, "SKU-" + id).Set(PartFields.Name, "Seal").SaveAsync();
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class SecretsAtRestTests : IDisposable
         var folder = directory.File("made-by-the-replica");
         var path = Path.Combine(folder, "device.db");
 
-        await using (var replica = await Replica.OpenAsync(path))
+        await using (var replica = await DeviceReplica.OpenAsync(path))
         {
             await replica.SignInAsync(Relay, NewToken(), "ana");
             await EditAsync(replica, "P-PERM");
@@ -83,10 +83,10 @@ public sealed class SecretsAtRestTests : IDisposable
     public async Task A_replica_file_left_readable_by_others_is_narrowed_to_owner_only_when_opened()
     {
         var path = directory.File("old.db");
-        await (await Replica.OpenAsync(path)).DisposeAsync();
+        await (await DeviceReplica.OpenAsync(path)).DisposeAsync();
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-        await using var replica = await Replica.OpenAsync(path);
+        await using var replica = await DeviceReplica.OpenAsync(path);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
     }
@@ -97,7 +97,7 @@ public sealed class SecretsAtRestTests : IDisposable
         var path = directory.File("device.db");
         var token = NewToken();
         string replicaKey;
-        await using (var replica = await Replica.OpenAsync(path))
+        await using (var replica = await DeviceReplica.OpenAsync(path))
         {
             await replica.SignInAsync(Relay, token, "ana");
             await EditAsync(replica, "P-SEC1");
@@ -109,7 +109,7 @@ public sealed class SecretsAtRestTests : IDisposable
         var stored = RawSetting(path, "SELECT token FROM credentials");
         Assert.StartsWith("protected:v1:", stored);
 
-        await using (var replica = await Replica.OpenAsync(path))
+        await using (var replica = await DeviceReplica.OpenAsync(path))
         {
             Assert.Equal("ana", replica.CurrentUser);
             await replica.SignOutAsync(force: true, backupPath: directory.File("signout.crdtbak"));
@@ -126,7 +126,7 @@ public sealed class SecretsAtRestTests : IDisposable
         var path = directory.File("plain.db");
         var token = NewToken();
         var options = new ReplicaOptions { SecretProtector = new PlainProtector() };
-        await using var replica = await Replica.OpenAsync(path, options);
+        await using var replica = await DeviceReplica.OpenAsync(path, options);
         await replica.SignInAsync(Relay, token, "ana");
         await EditAsync(replica, "P-SEC2");
         replica.Store.Checkpoint();
@@ -146,7 +146,7 @@ public sealed class SecretsAtRestTests : IDisposable
         var path = directory.File("legacy.db");
         var token = NewToken();
         var replicaKey = "legacy-key-" + Guid.NewGuid().ToString("N");
-        await using (var replica = await Replica.OpenAsync(path))
+        await using (var replica = await DeviceReplica.OpenAsync(path))
         {
             await replica.SignInAsync(Relay, NewToken(), "ana");
         }
@@ -160,7 +160,7 @@ public sealed class SecretsAtRestTests : IDisposable
         }
         Assert.True(FilesHold(path, token));
 
-        await using (var replica = await Replica.OpenAsync(path))
+        await using (var replica = await DeviceReplica.OpenAsync(path))
         {
             Assert.Equal(token, replica.Store.AllCredentials().Single().Token);
             Assert.Equal(replicaKey, replica.Store.GetReplicaKey());
@@ -173,10 +173,10 @@ public sealed class SecretsAtRestTests : IDisposable
     public async Task A_missing_key_file_is_a_clear_storage_error_naming_the_file_and_what_to_do()
     {
         var path = directory.File("lost-key.db");
-        await (await Replica.OpenAsync(path)).DisposeAsync();
+        await (await DeviceReplica.OpenAsync(path)).DisposeAsync();
         File.Delete(path + ".key");
 
-        var error = await Assert.ThrowsAsync<ReplicaStorageException>(() => Replica.OpenAsync(path));
+        var error = await Assert.ThrowsAsync<ReplicaStorageException>(() => DeviceReplica.OpenAsync(path));
 
         Assert.Contains(path, error.Message);
         Assert.Contains("replica key", error.Message);

@@ -38,7 +38,7 @@ internal sealed class SimDevice
     public string Path { get; }
     public SimClock Clock { get; }
     public CallerIdentity Caller { get; }
-    public Crdt.Replica.Replica Replica { get; private set; } = null!;
+    public Crdt.Replica.DeviceReplica Replica { get; private set; } = null!;
     public bool IsTechnician => Role == DeviceRoleKind.Technician;
     public int Crashes { get; private set; }
 
@@ -58,7 +58,7 @@ internal sealed class SimDevice
 
     private async Task OpenAsync()
     {
-        Replica = await Crdt.Replica.Replica.OpenAsync(Path, new ReplicaOptions
+        Replica = await Crdt.Replica.DeviceReplica.OpenAsync(Path, new ReplicaOptions
         {
             TimeProvider = Clock,
             Random = random.NextDouble,

@@ -17,18 +17,18 @@ namespace Crdt.Replica;
 /// </para>
 /// Split by concern: documents, editing, flags, sync, account, backup in partial files.
 /// </summary>
-public sealed partial class Replica : IAsyncDisposable, IDisposable
+public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly ReplicaOptions options;
     private readonly ReplicaStore store;
     private readonly DocumentMemory memory;
-    private readonly SyncMachine machine;
+    private readonly SyncDriver sync;
     private LocalEditor editor;
     private bool disposed;
     private readonly RelayChannels channels;
 
-    private Replica(string path, ReplicaOptions options, ReplicaStore store, ReplicaId id, string replicaKey, Hlc lastHlc)
+    private DeviceReplica(string path, ReplicaOptions options, ReplicaStore store, ReplicaId id, string replicaKey, Hlc lastHlc)
     {
         Path = path;
         this.options = options;
@@ -38,7 +38,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
         editor = new LocalEditor(id, memory.Set, new HlcClock(id, lastHlc), store.LastLocalSeq(id.Value) + 1) { Authority = options.StatusAuthority };
         currentUser = store.GetSetting(SettingKeys.CurrentUser);
         var workOffline = store.GetSetting(SettingKeys.WorkOffline) == "true";
-        machine = new SyncMachine(Backoff.Default, workOffline, live: false);
+        sync = new SyncDriver(this, options, workOffline);
         channels = new RelayChannels(options.ConnectTimeout);
         ConnectionFactory = (url, token) => new GrpcRelayConnection(channels.For(url), url, token, replicaKey, options.CallTimeout);
     }
@@ -50,7 +50,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
     public ReplicaId Id { get; }
 
     /// <summary>Opens (creating if needed) the replica in the SQLite file at <paramref name="path"/>.</summary>
-    public static Task<Replica> OpenAsync(string path, ReplicaOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<DeviceReplica> OpenAsync(string path, ReplicaOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         cancellationToken.ThrowIfCancellationRequested();
@@ -70,7 +70,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
                 replicaKey = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
                 store.SetReplicaKey(replicaKey);
             }
-            return Task.FromResult(new Replica(path, options, store, new ReplicaId(id), replicaKey, store.LastLocalStamp(id)));
+            return Task.FromResult(new DeviceReplica(path, options, store, new ReplicaId(id), replicaKey, store.LastLocalStamp(id)));
         }
         catch (Microsoft.Data.Sqlite.SqliteException ex)
         {
@@ -192,7 +192,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
     {
         if (handler is not null)
         {
-            InvokeHandler(handler, args);
+            sync.InvokeHandler(handler, args);
         }
     }
 
@@ -202,7 +202,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
         {
             return;
         }
-        StopLiveSync();
+        sync.StopLiveSync();
         gate.Wait();
         try
         {

@@ -2,7 +2,7 @@ using Crdt.Core;
 
 namespace Crdt.Replica;
 
-public sealed partial class Replica
+public sealed partial class DeviceReplica
 {
     /// <summary>The flags inbox: open flags (and resolved ones when asked), by document then id.</summary>
     public IReadOnlyList<Flag> Flags(bool includeResolved = false) => Locked(() =>

@@ -12,12 +12,12 @@ namespace Crdt.Replica;
 
 /// <summary>
 /// Edits the relay refused for good. A batch the relay refuses is narrowed down to the op at fault
-/// (the one the relay names, checked by sending it alone; op by op when it names none), which
+/// by the sync driver (SyncDriver.Refused.cs), which
 /// leaves the outbox for the refused list with the relay's reason; the other ops are sent as usual.
 /// Nothing typed is deleted without the user's say: a refused edit stays in its document until
 /// the user discards it.
 /// </summary>
-public sealed partial class Replica
+public sealed partial class DeviceReplica
 {
     /// <summary>The relay refused edits for good (see <see cref="RefusedEdits"/>): tell the user.</summary>
     public event EventHandler<EditsRefusedEventArgs>? EditsRefused;
@@ -36,8 +36,8 @@ public sealed partial class Replica
         var moved = await LockedAsync(() => store.RetryRefused(replica, seq), cancellationToken).ConfigureAwait(false);
         if (moved)
         {
-            machine.RequestSync();
-            WakeLiveSync();
+            sync.RequestSync();
+            sync.Wake();
         }
         return moved;
     }
@@ -70,9 +70,9 @@ public sealed partial class Replica
         {
             return false;
         }
-        machine.RequestSync();
+        sync.RequestSync();
         Raise(DocumentsChanged, new DocumentsChangedEventArgs([discarded], fromRelay: false));
-        WakeLiveSync();
+        sync.Wake();
         return true;
     }
 
@@ -126,71 +126,6 @@ public sealed partial class Replica
         json.WriteString("status", edit.Status);
         json.WriteString("reason", edit.Reason);
         json.WriteString("refusedAt", edit.RefusedAt.ToString("O", CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>
-    /// The relay refused <paramref name="batch"/> for good. Finds the op at fault: the one the
-    /// relay named, after sending the ops before it as one batch; else op by op from the start.
-    /// An op is set aside only when the relay refuses it sent alone. The ops after it wait for the
-    /// next push, which runs at once.
-    /// </summary>
-    private async Task SetAsideRefusedAsync(IRelayConnection connection, string user, IReadOnlyList<StoredOp> batch,
-        RelayRefusedException refusal, CancellationToken cancellationToken)
-    {
-        RefusedEdit? refused = null;
-        try
-        {
-            if (batch.Count == 1)
-            {
-                refused = SetAside(batch[0], refusal);
-                return;
-            }
-            var start = 0;
-            if (RefusalHint.NamedOp(refusal.Detail, batch.Count) is { } named && named > 0)
-            {
-                try
-                {
-                    await PushBatchAsync(connection, user, batch.Take(named).ToList(), cancellationToken).ConfigureAwait(false);
-                    start = named;
-                }
-                catch (RelayRefusedException again) when (again.RefusedForGood)
-                {
-                    // The hint was wrong (or the relay words its refusals otherwise): go op by op.
-                }
-            }
-            for (var i = start; i < batch.Count; i++)
-            {
-                try
-                {
-                    await PushBatchAsync(connection, user, [batch[i]], cancellationToken).ConfigureAwait(false);
-                }
-                catch (RelayRefusedException alone) when (alone.RefusedForGood)
-                {
-                    refused = SetAside(batch[i], alone);
-                    return;
-                }
-            }
-        }
-        finally
-        {
-            if (refused is not null)
-            {
-                Raise(EditsRefused, new EditsRefusedEventArgs([refused]));
-            }
-        }
-    }
-
-    private RefusedEdit SetAside(StoredOp op, RelayRefusedException refusal)
-    {
-        var (edit, pending) = Locked(() =>
-        {
-            store.MoveToRefused(op, refusal.Status ?? "Unknown", refusal.Detail ?? refusal.Message, WallMs);
-            var stored = store.Refusals().First(r => r.Replica == op.Replica && r.Seq == op.Seq);
-            return (ToRefusedEdit(stored), store.PendingCount(stored.UserName));
-        });
-        // The relay answered: the device is online, and the ops behind this one go next.
-        machine.OnPushAcknowledged(0, 0, pending);
-        return edit;
     }
 
     /// <summary>A document as the ops still in the log make it (null when none are left).</summary>

@@ -2,7 +2,7 @@ using Crdt.Core;
 
 namespace Crdt.Replica;
 
-public sealed partial class Replica
+public sealed partial class DeviceReplica
 {
     /// <summary>The schemas this replica validates edits against.</summary>
     public SchemaRegistry Schemas => memory.Schemas;

@@ -2,7 +2,7 @@ using Crdt.Replica.Internal.Storage;
 
 namespace Crdt.Replica;
 
-public sealed partial class Replica
+public sealed partial class DeviceReplica
 {
     private string? currentUser;
 
@@ -110,8 +110,8 @@ public sealed partial class Replica
             return true;
         }, cancellationToken).ConfigureAwait(false);
         currentUser = userName;
-        machine.RequestSync();
-        WakeLiveSync();
+        sync.RequestSync();
+        sync.Wake();
     }
 
     /// <summary>
@@ -180,13 +180,13 @@ public sealed partial class Replica
         Path,
         currentUser,
         CurrentCredentials()?.RelayUrl,
-        machine.Connectivity,
-        machine.WorkOffline,
+        sync.Connectivity,
+        sync.WorkOffline,
         store.PendingCount(),
         store.PendingByUser(),
         store.DocumentKeys().GroupBy(key => key.Collection).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
         store.Flags(Crdt.Core.FlagState.Open.ToString()).Count,
-        machine.LastError,
+        sync.LastError,
         store.FormatVersion));
 
     private StoredCredentials? CurrentCredentials() =>

@@ -3,7 +3,7 @@ using Crdt.Replica.Internal.Storage;
 
 namespace Crdt.Replica;
 
-public sealed partial class Replica
+public sealed partial class DeviceReplica
 {
     /// <summary>Starts creating a document (the id is generated when null). Save it with <see cref="DocumentEdit.SaveAsync"/>.</summary>
     public DocumentEdit Create(string collection, string? id = null) =>
@@ -78,13 +78,13 @@ public sealed partial class Replica
     private void AfterLocalCommit(IReadOnlyList<DocumentKey> keys, IReadOnlyList<Flag> newFlags)
     {
         var pending = PendingCount;
-        machine.OnLocalEdit(pending);
+        sync.OnLocalEdit(pending);
         Raise(DocumentsChanged, new DocumentsChangedEventArgs(keys, fromRelay: false));
         if (newFlags.Count > 0)
         {
             Raise(FlagsRaised, new FlagsRaisedEventArgs(newFlags));
         }
-        WakeLiveSync();
+        sync.Wake();
     }
 
     private HashSet<string> FlagIds(IEnumerable<DocumentKey> keys) =>

@@ -1,12 +1,15 @@
-using Crdt.Replica.Internal.Sync;
 using Crdt.Replica.Internal.Transport;
 
-namespace Crdt.Replica;
+namespace Crdt.Replica.Internal.Sync;
 
-public sealed partial class Replica
+/// <summary>
+/// Live sync: a background loop that pushes edits as they are saved, pulls, then holds the live
+/// stream open and applies ops as they land, backing off while the relay is unreachable.
+/// </summary>
+internal sealed partial class SyncDriver
 {
     // Set for the live loop's own async flow: events it raises are marked as raised by the loop.
-    private static readonly AsyncLocal<Replica?> LiveLoopRunning = new();
+    private static readonly AsyncLocal<SyncDriver?> LiveLoopRunning = new();
     private readonly object liveLock = new();
     private CancellationTokenSource? liveStop;
     private CancellationTokenSource wake = new();
@@ -17,13 +20,9 @@ public sealed partial class Replica
     private int threadRaisingForLoop;
 
     /// <summary>How long <see cref="StopLiveSync"/> waits for the loop to end.</summary>
-    internal TimeSpan LiveStopWait { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan LiveStopWait { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// Starts syncing in the background: pushes edits as they are saved, pulls, then holds the
-    /// live stream open and applies ops as they land. While the relay is unreachable it retries
-    /// with exponential backoff and jitter; it stops sending while WorkOffline is on.
-    /// </summary>
+    /// <summary>Starts the background loop (see <see cref="DeviceReplica.StartLiveSync"/>); a second call does nothing.</summary>
     public void StartLiveSync()
     {
         lock (liveLock)
@@ -39,11 +38,7 @@ public sealed partial class Replica
         }
     }
 
-    /// <summary>
-    /// Stops background sync and waits for the loop to end. Called from a handler of an event
-    /// that live sync raised (which runs on the loop), it cannot wait for the loop: it stops it,
-    /// and the loop ends once it has raised the rest of that delivery's events.
-    /// </summary>
+    /// <summary>Stops the loop and waits for it to end, unless called from a handler the loop raised (see <see cref="DeviceReplica.StopLiveSync"/>).</summary>
     public void StopLiveSync()
     {
         Task? loop;
@@ -70,7 +65,7 @@ public sealed partial class Replica
     }
 
     /// <summary>Interrupts a wait or a live stream so the loop looks at the state again.</summary>
-    private void WakeLiveSync()
+    public void Wake()
     {
         lock (liveLock)
         {
@@ -102,14 +97,14 @@ public sealed partial class Replica
             {
                 var woken = NextWakeToken();
                 using var both = CancellationTokenSource.CreateLinkedTokenSource(stop, woken);
-                var credentials = Locked(CurrentCredentials);
+                var credentials = replica.SignedInCredentials();
                 if (credentials?.UserName != connectedAs)
                 {
                     connection?.Dispose();
-                    connection = credentials is null ? null : ConnectionFactory(credentials.RelayUrl, credentials.Token);
+                    connection = credentials is null ? null : replica.ConnectionFactory(credentials.RelayUrl, credentials.Token);
                     connectedAs = credentials?.UserName;
                 }
-                var pending = credentials is null ? 0 : Locked(() => store.PendingCount(credentials.UserName));
+                var pending = credentials is null ? 0 : replica.PendingOf(credentials.UserName);
                 var step = machine.Next(options.TimeProvider.GetUtcNow(), credentials?.UserName, pending);
                 try
                 {
@@ -151,18 +146,18 @@ public sealed partial class Replica
         }
     }
 
-    /// <summary>Invokes a handler, marking this thread as running it for the live loop when the loop raised it.</summary>
-    private void InvokeHandler<T>(EventHandler<T> handler, T args)
+    /// <summary>Invokes a replica's event handler, marking this thread as running it for the live loop when the loop raised it.</summary>
+    public void InvokeHandler<T>(EventHandler<T> handler, T args)
     {
         if (LiveLoopRunning.Value != this)
         {
-            handler(this, args);
+            handler(replica, args);
             return;
         }
         var outer = Interlocked.Exchange(ref threadRaisingForLoop, Environment.CurrentManagedThreadId);
         try
         {
-            handler(this, args);
+            handler(replica, args);
         }
         finally
         {
@@ -176,20 +171,20 @@ public sealed partial class Replica
         var before = machine.Connectivity;
         try
         {
-            var cursor = Locked(() => store.GetCursor(user));
+            var cursor = replica.PullPosition(user).Cursor;
             var batch = new ReceivedBatch();
             await foreach (var item in connection.SubscribeAsync(cursor, cancellationToken).ConfigureAwait(false))
             {
                 if (batch.Add(item) is { } checkpoint)
                 {
                     var received = batch;
-                    await ApplyReceivedAsync(batch, user, checkpoint.Cursor, cancellationToken, committed: () =>
+                    await replica.ApplyReceivedAsync(batch, user, checkpoint.Cursor, cancellationToken, committed: () =>
                     {
-                        machine.OnLiveOps(received.Items, received.Bytes, PendingCount);
+                        machine.OnLiveOps(received.Items, received.Bytes, replica.PendingCount);
                         RaiseConnectivity(before, null);
                         before = machine.Connectivity;
                     }).ConfigureAwait(false);
-                    Raise(SyncProgressChanged, machine.Progress);
+                    replica.RaiseSyncProgress(machine.Progress);
                     batch = new ReceivedBatch();
                 }
             }

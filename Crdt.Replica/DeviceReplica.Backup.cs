@@ -3,7 +3,7 @@ using Crdt.Replica.Internal.Backup;
 
 namespace Crdt.Replica;
 
-public sealed partial class Replica
+public sealed partial class DeviceReplica
 {
     /// <summary>
     /// Writes a backup file: every document, every op, which changes are still pending (and
@@ -72,7 +72,7 @@ public sealed partial class Replica
     /// device's identity (so its pending changes keep their dots and the relay deduplicates
     /// anything already sent). Refused when <paramref name="path"/> exists or the backup is bad.
     /// </summary>
-    public static async Task<Replica> RestoreAsync(string path, string backupFile, ReplicaOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<DeviceReplica> RestoreAsync(string path, string backupFile, ReplicaOptions? options = null, CancellationToken cancellationToken = default)
     {
         var backup = await ReadBackupFileAsync(backupFile, cancellationToken).ConfigureAwait(false);
         if (File.Exists(path))
@@ -114,7 +114,7 @@ public sealed partial class Replica
             {
                 throw new ReplicaBackupException(
                     $"'{file}' is a backup of device {backup.DeviceId}, not of this replica (device {Id}); " +
-                    "restore it into a new replica file instead (Replica.RestoreAsync), which takes on that device's identity");
+                    "restore it into a new replica file instead (DeviceReplica.RestoreAsync), which takes on that device's identity");
             }
             var keys = backup.Documents.Select(d => new DocumentKey(d.Collection, d.DocId))
                 .Concat(backup.Ops.Select(o => new DocumentKey(o.Collection, o.DocId))).Distinct().ToList();
