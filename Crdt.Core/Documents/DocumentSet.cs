@@ -1,4 +1,7 @@
-using Crdt.Core.Internal;
+using Crdt.Core.Codec;
+using Crdt.Core.Flags;
+using Crdt.Core.Merge;
+using Crdt.Core.Views;
 using Google.Protobuf;
 using Wire = Crdt.Core.Wire;
 

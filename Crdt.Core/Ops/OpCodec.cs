@@ -1,3 +1,4 @@
+using Crdt.Core.Codec;
 using Google.Protobuf;
 using Wire = Crdt.Core.Wire;
 

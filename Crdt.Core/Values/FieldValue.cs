@@ -1,4 +1,5 @@
 using System.Globalization;
+using Crdt.Core.Codec;
 using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Core;

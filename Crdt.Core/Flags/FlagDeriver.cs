@@ -1,4 +1,6 @@
-namespace Crdt.Core.Internal;
+using Crdt.Core.Merge;
+
+namespace Crdt.Core.Flags;
 
 /// <summary>
 /// Derives a document's flags from its state alone (a pure function of its op set), sorted by

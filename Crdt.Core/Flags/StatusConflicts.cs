@@ -1,4 +1,6 @@
-namespace Crdt.Core.Internal;
+using Crdt.Core.Merge;
+
+namespace Crdt.Core.Flags;
 
 /// <summary>
 /// StatusConflict flags and the status they make the read model show (issue 17). Among a
