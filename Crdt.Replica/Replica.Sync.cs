@@ -273,7 +273,7 @@ public sealed partial class Replica
                 var wall = WallMs;
                 foreach (var snapshot in batch.Snapshots)
                 {
-                    if (memory.Set.MergeSnapshot(snapshot))
+                    if (Wire.CoreMessages.MergeSnapshot(memory.Set, snapshot))
                     {
                         touched.Add(new DocumentKey(snapshot.Collection, snapshot.Id));
                     }
@@ -285,7 +285,7 @@ public sealed partial class Replica
                         // Our own op coming back from the relay: already applied and stored here.
                         continue;
                     }
-                    var op = OpCodec.FromMessage(message);
+                    var op = Wire.CoreMessages.ToOp(message);
                     if (editor.ApplyRemote(op, wall))
                     {
                         touched.Add(op.Document);

@@ -36,7 +36,7 @@ internal sealed partial class RelayEngine
                 throw RelayRefusal.TooLarge($"op #{i} on {Describe(wire.Document)} is {size} bytes; at most {MaxOpBytes} per op");
             try
             {
-                ops[i] = OpCodec.FromMessage(wire);
+                ops[i] = Wire.CoreMessages.ToOp(wire);
             }
             catch (OpDecodeException e)
             {
@@ -48,7 +48,7 @@ internal sealed partial class RelayEngine
             if (ops[i].Author.Length == 0)
             {
                 wire.Author = caller.Name;
-                ops[i] = OpCodec.FromMessage(wire);
+                ops[i] = Wire.CoreMessages.ToOp(wire);
             }
             // Before anything formats the op: a clock past year 9999 cannot even be shown as a date.
             if (ValueRules.CheckEnvelope(ops[i]) is { } envelope)
@@ -190,12 +190,12 @@ internal sealed partial class RelayEngine
                         "read it again and retry");
                 var stamp = Tick();
                 var context = tenant.Documents.VersionOf(key);
-                wire = OpCodec.ToMessage(new Op(new Dot(Replica, tenant.NextRelaySequence), stamp, caller.Name, key, context, [DeleteDocument.Instance]));
+                wire = Wire.CoreMessages.ToMessage(new Op(new Dot(Replica, tenant.NextRelaySequence), stamp, caller.Name, key, context, [DeleteDocument.Instance]));
                 wire.Mutations.Clear();
                 wire.Mutations.AddRange(mutations);
                 try
                 {
-                    op = OpCodec.FromMessage(wire);
+                    op = Wire.CoreMessages.ToOp(wire);
                 }
                 catch (OpDecodeException e)
                 {

@@ -89,7 +89,7 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas)
     /// <summary>The document's merged state for a device, with its version.</summary>
     public Wire.DocumentSnapshot Snapshot(DocumentKey key)
     {
-        var snapshot = Documents.ToSnapshotMessage(key);
+        var snapshot = Wire.CoreMessages.SnapshotMessage(Documents, key);
         snapshot.Version = (ulong)VersionOf(key);
         return snapshot;
     }

@@ -60,7 +60,7 @@ public sealed class WireRefusalTests : IAsyncLifetime
         var op = device.CreatePart("p-big");
         var request = new Wire.PushRequest();
         // Many copies of one op: over 4 MiB in one message (the relay would dedupe them, but never reads them).
-        var wire = OpCodec.ToMessage(op);
+        var wire = Wire.CoreMessages.ToMessage(op);
         request.Ops.Add(Enumerable.Repeat(wire, 4 * 1024 * 1024 / wire.CalculateSize() + 1));
 
         var error = await Assert.ThrowsAsync<RpcException>(() => _dispatcher.PushAsync(request));
@@ -90,7 +90,7 @@ public sealed class WireRefusalTests : IAsyncLifetime
     {
         var device = new Device("gzip-device", "dina");
         var request = new Wire.PushRequest();
-        request.Ops.Add(OpCodec.ToMessage(device.CreatePart("p-gz")));
+        request.Ops.Add(Wire.CoreMessages.ToMessage(device.CreatePart("p-gz")));
         using var packed = new MemoryStream();
         using (var gzip = new GZipStream(packed, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(request.ToByteArray());
 
@@ -116,7 +116,7 @@ public sealed class WireRefusalTests : IAsyncLifetime
     {
         var device = new Device("anon-device", "nobody");
         var request = new Wire.PushRequest();
-        request.Ops.Add(OpCodec.ToMessage(device.CreatePart("p-anon")));
+        request.Ops.Add(Wire.CoreMessages.ToMessage(device.CreatePart("p-anon")));
 
         var raw = await RawGrpc.SendAsync(_relay.Host.Address, PushPath, RawGrpc.Frame(request.ToByteArray()), token: null);
 
