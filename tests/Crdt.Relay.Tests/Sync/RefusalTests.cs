@@ -63,7 +63,7 @@ public sealed class RefusalTests : IAsyncLifetime
         var error = await RefusedPush(StatusCode.InvalidArgument, WithSet(Good(), "priority", new Wire.FieldValue { IntegerValue = 3 }));
 
         Assert.Contains("'priority'", error.Status.Detail);
-        Assert.Contains("string", error.Status.Detail);
+        Assert.Contains("wrong type: expected String, got Integer", error.Status.Detail);
     }
 
     [Fact]
