@@ -2,6 +2,7 @@ using Crdt.Core;
 using Crdt.Replica.Internal.Storage;
 using Crdt.Replica.Internal.Sync;
 using Crdt.Replica.Internal.Transport;
+using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Replica;
 
@@ -84,7 +85,7 @@ public sealed partial class DeviceReplica
                 var wall = WallMs;
                 foreach (var snapshot in batch.Snapshots)
                 {
-                    if (memory.Set.MergeSnapshot(snapshot))
+                    if (Wire.CoreMessages.MergeSnapshot(memory.Set, snapshot))
                     {
                         touched.Add(new DocumentKey(snapshot.Collection, snapshot.Id));
                     }
@@ -96,7 +97,7 @@ public sealed partial class DeviceReplica
                         // Our own op coming back from the relay: already applied and stored here.
                         continue;
                     }
-                    var op = OpCodec.FromMessage(message);
+                    var op = Wire.CoreMessages.ToOp(message);
                     if (editor.ApplyRemote(op, wall))
                     {
                         touched.Add(op.Document);

@@ -1,5 +1,6 @@
+using Crdt.Core.Codec;
 using Crdt.Core.Compaction;
-using Crdt.Core.Internal;
+using Crdt.Core.Merge;
 
 namespace Crdt.Core;
 

@@ -1,4 +1,7 @@
-using Crdt.Core.Internal;
+using Crdt.Core.Codec;
+using Crdt.Core.Flags;
+using Crdt.Core.Merge;
+using Crdt.Core.Views;
 using Google.Protobuf;
 using Wire = Crdt.Core.Wire;
 
@@ -175,7 +178,7 @@ public sealed partial class DocumentSet
     public byte[] EncodeDelta(DocumentKey key, VersionVector peerVersion) => ToSnapshotMessage(key, peerVersion).ToByteArray();
 
     /// <summary>The snapshot (or, with <paramref name="peerVersion"/>, the delta) as a protobuf message.</summary>
-    public Wire.DocumentSnapshot ToSnapshotMessage(DocumentKey key, VersionVector? peerVersion = null) =>
+    internal Wire.DocumentSnapshot ToSnapshotMessage(DocumentKey key, VersionVector? peerVersion = null) =>
         _documents.TryGetValue(key, out var state)
             ? SnapshotCodec.Encode(state, peerVersion)
             : throw new KeyNotFoundException($"document {key} is not in this set");
@@ -188,7 +191,7 @@ public sealed partial class DocumentSet
     public bool MergeSnapshot(ReadOnlySpan<byte> bytes) => MergeSnapshot(SnapshotCodec.Parse(bytes));
 
     /// <summary>Merges a snapshot message (see <see cref="MergeSnapshot(ReadOnlySpan{byte})"/>).</summary>
-    public bool MergeSnapshot(Wire.DocumentSnapshot message)
+    internal bool MergeSnapshot(Wire.DocumentSnapshot message)
     {
         ArgumentNullException.ThrowIfNull(message);
         var parsed = SnapshotCodec.Validate(message);

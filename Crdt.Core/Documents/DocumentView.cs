@@ -65,7 +65,7 @@ public sealed class DocumentView
     /// A deleted document has <c>"deleted":true</c>. With <paramref name="includeTotalsAndFlags"/>,
     /// "totals" and "flags" are added for people.
     /// </summary>
-    public string ToJson(bool includeTotalsAndFlags = false) => Internal.JsonRender.Render(this, includeTotalsAndFlags);
+    public string ToJson(bool includeTotalsAndFlags = false) => Views.JsonRender.Render(this, includeTotalsAndFlags);
 
     /// <inheritdoc />
     public override string ToString() => ToJson();

@@ -1,4 +1,5 @@
-using Crdt.Core.Internal;
+using Crdt.Core.Merge;
+
 
 namespace Crdt.Core;
 
@@ -8,7 +9,8 @@ namespace Crdt.Core;
 /// allowed values, a missing required field on create, a status move its workflow does not allow
 /// from the status the author sees, work added to a closed order, edits of a missing or deleted
 /// document, unknown flags, and the bounds of <see cref="ValueRules"/> (per-field limits, strict
-/// text, element counts, the document state cap). Used by <see cref="LocalEditor"/>, and by the
+/// text, element counts, the document state cap). The rules that read only the schema are
+/// <see cref="SchemaCheck"/>'s, shared with the relay; this adds those that read the document. Used by <see cref="LocalEditor"/>, and by the
 /// relay for edits it stamps on a caller's behalf.
 /// </summary>
 public static class EditValidator
@@ -66,13 +68,7 @@ public static class EditValidator
             {
                 case SetField set:
                 {
-                    var field = LwwField(schema, key, set.Field);
-                    CheckValue(key, set.Field, field.ValueKind, set.Value, field.AllowedValues);
-                    CheckLimits(key, set.Field, field.Limits, set.Value);
-                    if (set.Value.IsNull && field.RequiredOnCreate)
-                    {
-                        throw new ValidationException(key, set.Field, "the field is required and cannot be cleared");
-                    }
+                    Check(schema, key, set);
                     if (!create && set.Value is { Kind: FieldValueKind.String } to && schema.WorkflowOf(set.Field) is { } workflow)
                     {
                         CheckStep(documents, state, key, workflow, setHere, to.AsString(), authority);
@@ -85,15 +81,11 @@ public static class EditValidator
                 }
                 case AddElement add:
                 {
-                    var field = SetField(schema, key, add.Field);
-                    RequireId(key, add.Field, add.ElementId);
+                    Check(schema, key, add);
+                    var field = schema.Fields[add.Field];
                     if (state is not null && state.Sets.TryGetValue(add.Field, out var elements) && elements.TryGetValue(add.ElementId, out var existing) && existing.IsLive)
                     {
                         throw new ValidationException(key, add.Field, $"element '{add.ElementId}' already exists");
-                    }
-                    foreach (var (name, value) in add.Values)
-                    {
-                        CheckElementValue(key, field, name, value);
                     }
                     addedHere = (addedHere ?? new Dictionary<string, int>(StringComparer.Ordinal));
                     addedHere[add.Field] = addedHere.GetValueOrDefault(add.Field) + 1;
@@ -101,30 +93,18 @@ public static class EditValidator
                     {
                         throw new ValidationException(key, add.Field, $"the set may be given at most {field.MaxElements} elements (removed ones count too)");
                     }
-                    foreach (var element in field.ElementFields.Values)
-                    {
-                        if (element.RequiredOnAdd && (!add.Values.TryGetValue(element.Name, out var value) || value.IsNull))
-                        {
-                            throw new ValidationException(key, add.Field, $"element field '{element.Name}' is required when adding an element");
-                        }
-                    }
                     CheckNotClosed(documents, schema, state, key, add.Field, setHere, "cannot take new entries");
                     break;
                 }
                 case SetElementField setElement:
                 {
-                    var field = SetField(schema, key, setElement.Field);
-                    CheckElementValue(key, field, setElement.ElementField, setElement.Value);
-                    if (setElement.Value.IsNull && field.ElementFields[setElement.ElementField].RequiredOnAdd)
-                    {
-                        throw new ValidationException(key, setElement.Field, $"element field '{setElement.ElementField}' is required and cannot be cleared");
-                    }
+                    Check(schema, key, setElement);
                     RequireLiveElement(state, key, setElement.Field, setElement.ElementId, mutations);
                     CheckNotClosed(documents, schema, state, key, setElement.Field, setHere, "cannot have its entries changed");
                     break;
                 }
                 case RemoveElement remove:
-                    SetField(schema, key, remove.Field);
+                    Check(schema, key, remove);
                     RequireLiveElement(state, key, remove.Field, remove.ElementId, mutations);
                     break;
                 case DeleteDocument:
@@ -137,12 +117,9 @@ public static class EditValidator
                 {
                     var flag = documents.Flags(key).FirstOrDefault(f => f.Id == resolve.FlagId)
                         ?? throw new ValidationException(key, null, $"there is no flag '{resolve.FlagId}' on this document");
-                    var allowed = flag.Kind == FlagKind.WorkOnClosedOrder
-                        ? resolve.Resolution is Resolution.Accept or Resolution.Discard
-                        : resolve.Resolution is Resolution.KeepMine or Resolution.KeepTheirs;
-                    if (!allowed)
+                    if (SchemaCheck.OfResolution(flag.Kind, resolve.Resolution, flag.Field) is { } misfit)
                     {
-                        throw new ValidationException(key, flag.Field, $"{resolve.Resolution} does not resolve a {flag.Kind} flag (use {(flag.Kind == FlagKind.WorkOnClosedOrder ? "Accept or Discard" : "KeepMine or KeepTheirs")})");
+                        throw new ValidationException(key, misfit);
                     }
                     CheckStatusResolution(schema, key, flag, resolve.Resolution, authority);
                     break;
@@ -157,15 +134,9 @@ public static class EditValidator
             throw new ValidationException(key, null, tooBig);
         }
 
-        if (create)
+        if (create && SchemaCheck.OfCreate(schema, mutations) is { } missing)
         {
-            foreach (var field in schema.Fields.Values)
-            {
-                if (field.RequiredOnCreate && (setHere is null || !setHere.TryGetValue(field.Name, out var value) || value.IsNull))
-                {
-                    throw new ValidationException(key, field.Name, "the field is required when creating the document");
-                }
-            }
+            throw new ValidationException(key, missing);
         }
         return state;
     }
@@ -182,62 +153,12 @@ public static class EditValidator
         return true;
     }
 
-    private static FieldSchema LwwField(CollectionSchema schema, DocumentKey key, string name)
+    /// <summary>The schema rules (<see cref="SchemaCheck"/>), the same the relay applies.</summary>
+    private static void Check(CollectionSchema schema, DocumentKey key, Mutation mutation)
     {
-        if (!schema.TryGetField(name, out var field))
+        if (SchemaCheck.OfMutation(schema, mutation) is { } violation)
         {
-            throw new ValidationException(key, name, $"unknown field (collection '{schema.Name}' has no field '{name}')");
-        }
-        return field.Kind == FieldKind.Lww ? field : throw new ValidationException(key, name, "the field is an OR-set: add, change or remove elements instead of setting it");
-    }
-
-    private static FieldSchema SetField(CollectionSchema schema, DocumentKey key, string name)
-    {
-        if (!schema.TryGetField(name, out var field))
-        {
-            throw new ValidationException(key, name, $"unknown field (collection '{schema.Name}' has no field '{name}')");
-        }
-        return field.Kind == FieldKind.OrSet ? field : throw new ValidationException(key, name, "the field is a single value (LWW): set it instead");
-    }
-
-    private static void CheckValue(DocumentKey key, string field, FieldValueKind declared, FieldValue value, IReadOnlyList<string>? allowed)
-    {
-        if (!FieldSchema.Accepts(declared, value))
-        {
-            throw new ValidationException(key, field, $"wrong type: expected {declared}, got {value.Kind}");
-        }
-        if (allowed is not null && value.Kind == FieldValueKind.String && !allowed.Contains(value.AsString(), StringComparer.Ordinal))
-        {
-            throw new ValidationException(key, field, $"'{value.AsString()}' is not one of {string.Join(", ", allowed)}");
-        }
-    }
-
-    private static void CheckElementValue(DocumentKey key, FieldSchema set, string name, FieldValue value)
-    {
-        if (!set.ElementFields.TryGetValue(name, out var element))
-        {
-            throw new ValidationException(key, set.Name, $"unknown element field '{name}'");
-        }
-        if (!FieldSchema.Accepts(element.ValueKind, value))
-        {
-            throw new ValidationException(key, set.Name, $"element field '{name}' has the wrong type: expected {element.ValueKind}, got {value.Kind}");
-        }
-        CheckLimits(key, $"{set.Name}.{name}", element.Limits, value);
-    }
-
-    private static void CheckLimits(DocumentKey key, string field, ValueLimits limits, FieldValue value)
-    {
-        if (limits.Check(value) is { } problem)
-        {
-            throw new ValidationException(key, field, problem);
-        }
-    }
-
-    private static void RequireId(DocumentKey key, string field, string id)
-    {
-        if (string.IsNullOrEmpty(id) || id.Length > DocumentKey.MaxLength)
-        {
-            throw new ValidationException(key, field, $"element id must be 1 to {DocumentKey.MaxLength} characters");
+            throw new ValidationException(key, violation);
         }
     }
 

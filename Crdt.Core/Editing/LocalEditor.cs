@@ -1,4 +1,5 @@
-using Crdt.Core.Internal;
+using Crdt.Core.Merge;
+
 
 namespace Crdt.Core;
 

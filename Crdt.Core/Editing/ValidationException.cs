@@ -16,6 +16,13 @@ public sealed class ValidationException : Exception
         Reason = reason;
     }
 
+    /// <summary>Creates the error for a broken schema rule (<see cref="SchemaCheck"/>).</summary>
+    public ValidationException(DocumentKey document, SchemaViolation violation)
+        : this(document, (violation ?? throw new ArgumentNullException(nameof(violation))).Field, violation.Message)
+    {
+        Rule = violation.Rule;
+    }
+
     private static string Describe(DocumentKey document, string? field, string reason)
     {
         var where = document.Collection is null ? "" : $"{document}: ";
@@ -30,4 +37,7 @@ public sealed class ValidationException : Exception
 
     /// <summary>Why the edit was refused.</summary>
     public string Reason { get; }
+
+    /// <summary>The schema rule the edit broke, or null when the refusal is about the document's state.</summary>
+    public EditRule? Rule { get; }
 }

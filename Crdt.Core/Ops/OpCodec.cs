@@ -1,3 +1,4 @@
+using Crdt.Core.Codec;
 using Google.Protobuf;
 using Wire = Crdt.Core.Wire;
 
@@ -37,7 +38,7 @@ public static class OpCodec
     }
 
     /// <summary>The protobuf message for <paramref name="op"/>.</summary>
-    public static Wire.Op ToMessage(Op op)
+    internal static Wire.Op ToMessage(Op op)
     {
         ArgumentNullException.ThrowIfNull(op);
         var message = new Wire.Op
@@ -56,7 +57,7 @@ public static class OpCodec
     }
 
     /// <summary>Validates a protobuf op and converts it; throws <see cref="OpDecodeException"/> naming the bad part.</summary>
-    public static Op FromMessage(Wire.Op message)
+    internal static Op FromMessage(Wire.Op message)
     {
         ArgumentNullException.ThrowIfNull(message);
         var dot = WireConvert.FromMessage(message.Dot, "op dot");

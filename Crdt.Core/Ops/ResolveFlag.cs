@@ -8,5 +8,5 @@ public sealed record ResolveFlag(string FlagId, Resolution Resolution) : Mutatio
 
     /// <summary>The kind of flag resolved, read from the id's prefix (ids are derived the same way on every
     /// replica, so the prefix cannot lie about the flag it names); null for an id no flag can have.</summary>
-    public FlagKind? TargetKind => Internal.FlagIds.KindOf(FlagId);
+    public FlagKind? TargetKind => Flags.FlagIds.KindOf(FlagId);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Crdt.Core.Codec;
 using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Core;
@@ -142,7 +143,7 @@ public sealed class FieldValue : IEquatable<FieldValue>
 
     /// <inheritdoc />
     /// <summary>The value as its <c>crdtfieldstore.v1.FieldValue</c> message (for services that build wire views).</summary>
-    public Wire.FieldValue ToMessage() => WireConvert.ToMessage(this);
+    internal Wire.FieldValue ToMessage() => WireConvert.ToMessage(this);
 
     public override string ToString() => Kind switch
     {

@@ -19,7 +19,7 @@ internal static class WireViews
 
     public static Wire.DocumentKey ToWire(DocumentKey key) => new() { Collection = key.Collection, Id = key.Id };
 
-    public static Wire.FieldValue ToWire(FieldValue value) => value.ToMessage();
+    public static Wire.FieldValue ToWire(FieldValue value) => Wire.CoreMessages.ToMessage(value);
 
     public static Wire.DocumentView ToWire(DocumentView view, long version)
     {

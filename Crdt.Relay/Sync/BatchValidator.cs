@@ -6,9 +6,8 @@ namespace Crdt.Relay.Sync;
 
 /// <summary>
 /// Checks the ops of one batch, in order, against a tenant's merged state plus the batch's own
-/// earlier ops (an op may create an order that the next op edits): schema (known collection and
-/// fields, field kinds, value types, allowed values, required fields on create, required element
-/// fields), write scope, and the two write-time rules that depend on what the author had seen —
+/// earlier ops (an op may create an order that the next op edits): schema (Core's
+/// <see cref="SchemaCheck"/>, the rules and words the device used), write scope, and the two write-time rules that depend on what the author had seen —
 /// adding work to an order its author saw closed, and editing a document its author saw deleted.
 /// The same edits made concurrently are accepted: they become flags, not refusals.
 /// Trust nothing the device claims: the author must be the caller; the role's rights come from
@@ -141,104 +140,31 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         pending[add.Field] = pending.GetValueOrDefault(add.Field) + 1;
     }
 
+    /// <summary>The schema rules, Core's <see cref="SchemaCheck"/> (the device checked the same, in the
+    /// same words); only the place in the batch is the relay's.</summary>
     private static void CheckMutation(OpPlace where, CollectionSchema schema, Mutation mutation)
     {
-        switch (mutation)
+        if (mutation is ResolveFlag resolve)
         {
-            case SetField set:
-                {
-                    var field = Field(where, schema, set.Field, FieldKind.Lww);
-                    CheckValue(where, set.Field, null, field.ValueKind, set.Value);
-                    CheckLimits(where, set.Field, field.Limits, set.Value);
-                    if (set.Value.IsNull && field.RequiredOnCreate)
-                        throw RelayRefusal.Invalid($"{where}, field '{set.Field}': required, so it cannot be cleared");
-                    if (field.AllowedValues is { } allowed && set.Value is { Kind: FieldValueKind.String } text
-                        && !allowed.Contains(text.AsString(), StringComparer.Ordinal))
-                    {
-                        throw RelayRefusal.Invalid($"{where}, field '{set.Field}': '{text.AsString()}' is not one of {string.Join(", ", allowed)}");
-                    }
-                    break;
-                }
-            case AddElement add:
-                {
-                    var field = Field(where, schema, add.Field, FieldKind.OrSet);
-                    foreach (var (name, value) in add.Values)
-                    {
-                        var element = ElementField(where, field, name);
-                        CheckValue(where, add.Field, name, element.ValueKind, value);
-                        CheckLimits(where, $"{add.Field}.{name}", element.Limits, value);
-                    }
-                    foreach (var required in field.ElementFields.Values.Where(f => f.RequiredOnAdd))
-                    {
-                        if (!add.Values.TryGetValue(required.Name, out var value) || value.IsNull)
-                            throw RelayRefusal.Invalid($"{where}, field '{add.Field}.{required.Name}': required when adding an element");
-                    }
-                    break;
-                }
-            case SetElementField setElement:
-                {
-                    var field = Field(where, schema, setElement.Field, FieldKind.OrSet);
-                    var element = ElementField(where, field, setElement.ElementField);
-                    CheckValue(where, setElement.Field, setElement.ElementField, element.ValueKind, setElement.Value);
-                    CheckLimits(where, $"{setElement.Field}.{setElement.ElementField}", element.Limits, setElement.Value);
-                    if (setElement.Value.IsNull && element.RequiredOnAdd)
-                        throw RelayRefusal.Invalid($"{where}, field '{setElement.Field}.{setElement.ElementField}': required, so it cannot be cleared");
-                    break;
-                }
-            case RemoveElement remove:
-                Field(where, schema, remove.Field, FieldKind.OrSet);
-                break;
-            case ResolveFlag resolve:
-                {
-                    var fits = resolve.TargetKind switch
-                    {
-                        FlagKind.WorkOnClosedOrder => resolve.Resolution is Resolution.Accept or Resolution.Discard,
-                        FlagKind.ConcurrentEdit or FlagKind.EditOnDeleted or FlagKind.StatusConflict => resolve.Resolution is Resolution.KeepMine or Resolution.KeepTheirs,
-                        _ => throw RelayRefusal.Invalid($"{where}, flag '{Shorten(resolve.FlagId)}': not a flag id (wc-, ce-, ed- or sc- and 16 hex digits)"),
-                    };
-                    if (!fits)
-                        throw RelayRefusal.Invalid($"{where}, flag '{resolve.FlagId}': {resolve.Resolution} does not resolve a {resolve.TargetKind} flag");
-                    break;
-                }
+            // The relay knows the flag's kind from its id alone (the device looked the flag up).
+            if (resolve.TargetKind is not { } kind)
+                throw RelayRefusal.Invalid($"{where}, flag '{Shorten(resolve.FlagId)}': not a flag id (wc-, ce-, ed- or sc- and 16 hex digits)");
+            if (SchemaCheck.OfResolution(kind, resolve.Resolution, null) is { } misfit)
+                throw RelayRefusal.Invalid($"{where}, flag '{resolve.FlagId}': {misfit.Message}");
+            return;
         }
-    }
-
-    private static void CheckLimits(OpPlace where, string field, ValueLimits limits, FieldValue value)
-    {
-        if (limits.Check(value) is { } problem)
-            throw RelayRefusal.Invalid($"{where}, field '{field}': {problem}");
-    }
-
-    private static FieldSchema Field(OpPlace where, CollectionSchema schema, string name, FieldKind kind)
-    {
-        if (!schema.TryGetField(name, out var field))
-            throw RelayRefusal.Invalid($"{where}, field '{name}': no such field in collection '{schema.Name}'");
-        if (field.Kind != kind)
-            throw RelayRefusal.Invalid($"{where}, field '{name}': is {(field.Kind == FieldKind.Lww ? "a register" : "an OR-set")}, " +
-                $"not {(kind == FieldKind.Lww ? "a register" : "an OR-set")}");
-        return field;
-    }
-
-    private static ElementFieldSchema ElementField(OpPlace where, FieldSchema set, string name) =>
-        set.ElementFields.TryGetValue(name, out var element)
-            ? element
-            : throw RelayRefusal.Invalid($"{where}, field '{set.Name}.{name}': no such element field");
-
-    private static void CheckValue(OpPlace where, string field, string? elementField, FieldValueKind declared, FieldValue value)
-    {
-        if (!FieldSchema.Accepts(declared, value))
-            throw RelayRefusal.Invalid($"{where}, field '{(elementField is null ? field : $"{field}.{elementField}")}': expects {declared.ToString().ToLowerInvariant()}, got {value.Kind.ToString().ToLowerInvariant()}");
+        if (SchemaCheck.OfMutation(schema, mutation) is { } violation)
+            throw Refusal(where, violation);
     }
 
     private static void CheckRequiredOnCreate(OpPlace where, CollectionSchema schema, Op op)
     {
-        foreach (var required in schema.Fields.Values.Where(f => f.RequiredOnCreate))
-        {
-            var set = op.Mutations.OfType<SetField>().LastOrDefault(m => m.Field == required.Name);
-            if (set is null || set.Value.IsNull)
-                throw RelayRefusal.Invalid($"{where}, field '{required.Name}': required when creating a {schema.Name}");
-        }
+        if (SchemaCheck.OfCreate(schema, op.Mutations) is { } missing)
+            throw Refusal(where, missing);
     }
+
+    private static RelayRefusal Refusal(OpPlace where, SchemaViolation violation) =>
+        RelayRefusal.Invalid(violation.Field is null ? $"{where}: {violation.Message}" : $"{where}, field '{violation.Field}': {violation.Message}");
 
     private void CheckClosedState(OpPlace where, CollectionSchema schema, Op op, BatchFacts facts)
     {

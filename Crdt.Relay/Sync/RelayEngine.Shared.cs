@@ -69,7 +69,7 @@ internal sealed partial class RelayEngine
             {
                 if (entry.Position > stop) break;
                 var wire = Wire.Op.Parser.ParseFrom(entry.Payload);
-                var op = OpCodec.FromMessage(wire);
+                var op = Wire.CoreMessages.ToOp(wire);
                 ops.Add(new CommittedOp(entry.Position, op, wire, entry.Payload));
             }
             if (ops.Count == 0) return; // nothing more committed yet

@@ -36,7 +36,7 @@ internal sealed partial class RelayEngine
                 throw RelayRefusal.TooLarge($"op #{i} on {Describe(wire.Document)} is {size} bytes; at most {MaxOpBytes} per op");
             try
             {
-                ops[i] = OpCodec.FromMessage(wire);
+                ops[i] = Wire.CoreMessages.ToOp(wire);
             }
             catch (OpDecodeException e)
             {
@@ -48,7 +48,7 @@ internal sealed partial class RelayEngine
             if (ops[i].Author.Length == 0)
             {
                 wire.Author = caller.Name;
-                ops[i] = OpCodec.FromMessage(wire);
+                ops[i] = Wire.CoreMessages.ToOp(wire);
             }
             // Before anything formats the op: a clock past year 9999 cannot even be shown as a date.
             if (ValueRules.CheckEnvelope(ops[i]) is { } envelope)
@@ -165,13 +165,13 @@ internal sealed partial class RelayEngine
             if (expectedVersion != 0 && (ulong)current != expectedVersion)
                 throw RelayRefusal.Precondition($"{key}: expected version {expectedVersion}, but the document is at version {current}; " +
                     "read it again and retry");
-            var wire = OpCodec.ToMessage(new Op(new Dot(Replica, sequence), Tick(), caller.Name, key, context, [DeleteDocument.Instance]));
+            var wire = Wire.CoreMessages.ToMessage(new Op(new Dot(Replica, sequence), Tick(), caller.Name, key, context, [DeleteDocument.Instance]));
             wire.Mutations.Clear();
             wire.Mutations.AddRange(mutations);
             Op op;
             try
             {
-                op = OpCodec.FromMessage(wire);
+                op = Wire.CoreMessages.ToOp(wire);
             }
             catch (OpDecodeException e)
             {

@@ -132,7 +132,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
                 try
                 {
                     wire = Wire.Op.Parser.ParseFrom(entry.Payload);
-                    op = OpCodec.FromMessage(wire);
+                    op = Wire.CoreMessages.ToOp(wire);
                 }
                 catch (Exception e) when (e is Google.Protobuf.InvalidProtocolBufferException or OpDecodeException)
                 {

@@ -102,7 +102,7 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas, R
     /// <summary>The document's merged state for a device, with its version (under the gate).</summary>
     private Wire.DocumentSnapshot SnapshotLocked(DocumentKey key)
     {
-        var snapshot = Documents.ToSnapshotMessage(key);
+        var snapshot = Wire.CoreMessages.SnapshotMessage(Documents, key);
         snapshot.Version = (ulong)VersionOf(key);
         return snapshot;
     }

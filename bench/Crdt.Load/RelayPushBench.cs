@@ -89,13 +89,13 @@ public static class RelayPushBench
         var orders = Math.Min(5, count);
         for (var o = 0; o < orders; o++)
         {
-            ops.Add(OpCodec.ToMessage(editor.Create(new DocumentKey(WorkOrderFields.Collection, $"{name}-wo-{o}"), name, now, m => m
+            ops.Add(Wire.CoreMessages.ToMessage(editor.Create(new DocumentKey(WorkOrderFields.Collection, $"{name}-wo-{o}"), name, now, m => m
                 .Set(WorkOrderFields.Title, $"Order {o} of {name}").Set(WorkOrderFields.Status, WorkOrderStatus.Open).Set(WorkOrderFields.Assignee, name))));
         }
         for (var i = orders; i < count; i++)
         {
             var key = new DocumentKey(WorkOrderFields.Collection, $"{name}-wo-{i % orders}");
-            ops.Add(OpCodec.ToMessage(i % 3 == 0
+            ops.Add(Wire.CoreMessages.ToMessage(i % 3 == 0
                 ? editor.Edit(key, name, now + i, m => m.Add(WorkOrderFields.TimeEntries, $"t{i}", (TimeEntryFields.Hours, 0.25m)))
                 : editor.Edit(key, name, now + i, m => m.Set(WorkOrderFields.Description, $"note {i}"))));
         }
@@ -147,13 +147,13 @@ public static class RelayPushBench
         for (var o = 0; o < orders; o++)
         {
             var customer = new DocumentKey(CustomerFields.Collection, $"boot-c-{o}");
-            request.Ops.Add(OpCodec.ToMessage(board.Create(customer, "dispatcher", now, m => m.Set(CustomerFields.Name, $"Customer {o}"))));
+            request.Ops.Add(Wire.CoreMessages.ToMessage(board.Create(customer, "dispatcher", now, m => m.Set(CustomerFields.Name, $"Customer {o}"))));
             var order = new DocumentKey(WorkOrderFields.Collection, $"boot-wo-{o}");
-            request.Ops.Add(OpCodec.ToMessage(board.Create(order, "dispatcher", now, m => m
+            request.Ops.Add(Wire.CoreMessages.ToMessage(board.Create(order, "dispatcher", now, m => m
                 .Set(WorkOrderFields.Title, $"Boot order {o}").Set(WorkOrderFields.Status, WorkOrderStatus.Scheduled)
                 .Set(WorkOrderFields.Assignee, "boot-tech").Set(WorkOrderFields.Customer, customer)
                 .Set(WorkOrderFields.Description, "Replace the filter and check the pressure").Set(WorkOrderFields.Address, "1 Main St"))));
-            request.Ops.Add(OpCodec.ToMessage(board.Edit(order, "dispatcher", now + 1, m => m
+            request.Ops.Add(Wire.CoreMessages.ToMessage(board.Edit(order, "dispatcher", now + 1, m => m
                 .Add(WorkOrderFields.Checklist, "c1", (ChecklistFields.Text, "Isolate power")).Set(WorkOrderFields.Priority, "high"))));
             if (request.Ops.Count >= 3000)
             {
@@ -170,7 +170,7 @@ public static class RelayPushBench
         await foreach (var item in call.ResponseStream.ReadAllAsync()) items.Add(item);
         var pulled = Stopwatch.GetElapsedTime(started);
         var replica = new DocumentSet(SchemaRegistry.CreateDefault());
-        foreach (var item in items.Where(i => i.Document is not null)) replica.MergeSnapshot(item.Document);
+        foreach (var item in items.Where(i => i.Document is not null)) Wire.CoreMessages.MergeSnapshot(replica, item.Document);
         var merged = Stopwatch.GetElapsedTime(started);
         if (replica.Count != 2 * orders) throw new InvalidOperationException($"bootstrap gave {replica.Count} documents, expected {2 * orders}");
         return (items.Count - 1, items.Sum(i => (long)i.CalculateSize()), pulled, merged);

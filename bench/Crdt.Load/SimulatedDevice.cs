@@ -137,7 +137,7 @@ internal sealed class SimulatedDevice : IDisposable
         int items = 0;
         await foreach (var item in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (item.Op is { } op) _documents.Apply(OpCodec.FromMessage(op));
+            if (item.Op is { } op) _documents.Apply(Wire.CoreMessages.ToOp(op));
             items++;
         }
         return items;

@@ -1,4 +1,4 @@
-using Crdt.Core.Internal;
+using Crdt.Core.Codec;
 using FsCheck;
 using FsCheck.Fluent;
 

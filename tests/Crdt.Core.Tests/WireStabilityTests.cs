@@ -98,7 +98,7 @@ public sealed class WireStabilityTests
             "status priority title description assignee customer asset scheduledStart scheduledEnd address timeEntries partsUsed notes checklist " +
             "attachments signatures hours tech note startedAt part sku qty text author createdAt done name contentType size sha256 data signer " +
             "signedAt image signature publicKey device phone email serialNumber model manufacturer location installedAt unitPrice unit active",
-            string.Join(' ', Crdt.Core.Internal.KnownNames.Table));
+            string.Join(' ', Crdt.Core.Codec.KnownNames.Table));
     }
 
     [Fact]

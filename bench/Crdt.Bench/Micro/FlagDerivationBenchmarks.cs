@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Crdt.Core;
-using Crdt.Core.Internal;
+using Crdt.Core.Flags;
+using Crdt.Core.Views;
 
 namespace Crdt.Bench.Micro;
 

@@ -91,7 +91,7 @@ internal sealed class RelaySession : IAsyncDisposable
             do
             {
                 var request = new Wire.PushRequest();
-                for (int end = Math.Min(i + PushBatch, ops.Count); i < end; i++) request.Ops.Add(OpCodec.ToMessage(ops[i]));
+                for (int end = Math.Min(i + PushBatch, ops.Count); i < end; i++) request.Ops.Add(Wire.CoreMessages.ToMessage(ops[i]));
                 var answer = await _sync.PushAsync(request, _auth);
                 session.MessageBytes += request.CalculateSize() + answer.CalculateSize();
                 stored += answer.Stored;
@@ -115,12 +115,12 @@ internal sealed class RelaySession : IAsyncDisposable
                     session.MessageBytes += item.CalculateSize();
                     if (item.Op is { } op)
                     {
-                        replica.ApplyRemote(OpCodec.FromMessage(op));
+                        replica.ApplyRemote(Wire.CoreMessages.ToOp(op));
                         received++;
                     }
                     else if (item.Document is { } snapshot)
                     {
-                        replica.Documents.MergeSnapshot(snapshot);
+                        Wire.CoreMessages.MergeSnapshot(replica.Documents, snapshot);
                         received++;
                     }
                     else if (item.Checkpoint is { } checkpoint)

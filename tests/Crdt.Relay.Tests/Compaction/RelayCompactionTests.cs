@@ -89,10 +89,10 @@ public sealed class RelayCompactionTests : IAsyncDisposable
                 switch (item.ItemCase)
                 {
                     case Wire.PullResponse.ItemOneofCase.Document:
-                        Editor.Documents.MergeSnapshot(item.Document);
+                        Wire.CoreMessages.MergeSnapshot(Editor.Documents, item.Document);
                         break;
                     case Wire.PullResponse.ItemOneofCase.Op:
-                        Editor.Editor.ApplyRemote(OpCodec.FromMessage(item.Op), Support.Device.Now);
+                        Editor.Editor.ApplyRemote(Wire.CoreMessages.ToOp(item.Op), Support.Device.Now);
                         break;
                     case Wire.PullResponse.ItemOneofCase.Checkpoint:
                         Cursor = item.Checkpoint.Cursor;

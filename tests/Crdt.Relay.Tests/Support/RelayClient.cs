@@ -42,7 +42,7 @@ public sealed class RelayClient : IDisposable
     public Task<PushResponse> PushAsync(params Crdt.Core.Op[] ops)
     {
         var request = new PushRequest();
-        request.Ops.AddRange(ops.Select(Crdt.Core.OpCodec.ToMessage));
+        request.Ops.AddRange(ops.Select(CoreMessages.ToMessage));
         return PushAsync(request);
     }
 
@@ -52,7 +52,7 @@ public sealed class RelayClient : IDisposable
     public Task<PushResponse> PushWithKeyAsync(string replicaKey, params Crdt.Core.Op[] ops)
     {
         var request = new PushRequest();
-        request.Ops.AddRange(ops.Select(Crdt.Core.OpCodec.ToMessage));
+        request.Ops.AddRange(ops.Select(CoreMessages.ToMessage));
         var headers = Headers();
         headers.Add("x-crdt-replica-key", replicaKey);
         return Sync.PushAsync(request, new CallOptions(headers, DateTime.UtcNow.AddSeconds(30))).ResponseAsync;

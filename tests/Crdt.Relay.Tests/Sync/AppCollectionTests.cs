@@ -41,12 +41,12 @@ public sealed class AppCollectionTests
         var tablet = new LocalEditor(new ReplicaId("tablet-2"), new DocumentSet(AppSchemas()));
         foreach (var item in await dave.PullAsync(before))
         {
-            if (item.Op is { } op) tablet.ApplyRemote(OpCodec.FromMessage(op), Device.Now);
+            if (item.Op is { } op) tablet.ApplyRemote(Crdt.Core.Wire.CoreMessages.ToOp(op), Device.Now);
         }
         var fresh = new DocumentSet(AppSchemas());
         foreach (var item in await dave.PullAsync(0))
         {
-            if (item.Document is { } snapshot) fresh.MergeSnapshot(snapshot);
+            if (item.Document is { } snapshot) Crdt.Core.Wire.CoreMessages.MergeSnapshot(fresh, snapshot);
         }
         foreach (var set in new[] { tablet.Documents, fresh })
         {

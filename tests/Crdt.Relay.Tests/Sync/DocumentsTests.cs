@@ -37,7 +37,7 @@ public sealed class DocumentsTests : RelayTestBase
         Assert.Equal("Job wo-1", created.Document.Fields["title"].StringValue);
         var snapshot = pulled.Single(p => p.Document is not null).Document;
         var replica = new DocumentSet(SchemaRegistry.CreateDefault());
-        replica.MergeSnapshot(snapshot);
+        Wire.CoreMessages.MergeSnapshot(replica, snapshot);
         Assert.Equal("tom", replica.View(Device.Order("wo-1"))[WorkOrderFields.Assignee]!.AsString());
         Assert.Equal(created.Document.Version, snapshot.Version);
         Assert.StartsWith("relay-", created.Dot.Replica);

@@ -36,7 +36,7 @@ public sealed class RefusalTests : RelayTestBase
         return error;
     }
 
-    private Wire.Op Good() => OpCodec.ToMessage(_board.Set(Device.Order("wo-1"), WorkOrderFields.Priority, "high"));
+    private Wire.Op Good() => Wire.CoreMessages.ToMessage(_board.Set(Device.Order("wo-1"), WorkOrderFields.Priority, "high"));
 
     private static Wire.Op WithSet(Wire.Op op, string field, Wire.FieldValue value)
     {
@@ -61,7 +61,7 @@ public sealed class RefusalTests : RelayTestBase
         var error = await RefusedPush(StatusCode.InvalidArgument, WithSet(Good(), "priority", new Wire.FieldValue { IntegerValue = 3 }));
 
         Assert.Contains("'priority'", error.Status.Detail);
-        Assert.Contains("string", error.Status.Detail);
+        Assert.Contains("wrong type: expected String, got Integer", error.Status.Detail);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class RefusalTests : RelayTestBase
     public async Task Creating_a_document_without_its_required_fields_is_refused()
     {
         var replica = new ReplicaId("board-1");
-        var op = OpCodec.ToMessage(new Op(new Dot(replica, 500), new Hlc(Device.Now, 0, replica), "dina", Device.Order("wo-2"), new VersionVector(),
+        var op = Wire.CoreMessages.ToMessage(new Op(new Dot(replica, 500), new Hlc(Device.Now, 0, replica), "dina", Device.Order("wo-2"), new VersionVector(),
             [new SetField(WorkOrderFields.Title, "No status")]));
 
         var error = await RefusedPush(StatusCode.InvalidArgument, op);
@@ -144,15 +144,15 @@ public sealed class RefusalTests : RelayTestBase
         var technician = await Relay.DeviceAsync("tom", DeviceRoleKind.Technician);
         var truck = new Device("truck-1", "tom");
         var bootstrap = await technician.PullAsync();
-        foreach (var item in bootstrap.Where(i => i.Document is not null)) truck.Documents.MergeSnapshot(item.Document);
+        foreach (var item in bootstrap.Where(i => i.Document is not null)) Wire.CoreMessages.MergeSnapshot(truck.Documents, item.Document);
         // The technician adds hours offline while the dispatcher completes the order: concurrent.
         var offlineHours = truck.AddHours("wo-1", "t1", 2.5m);
         await _dispatcher.PushAsync(_board.Set(Device.Order("wo-1"), WorkOrderFields.Status, WorkOrderStatus.Completed));
 
         var accepted = await technician.PushAsync(offlineHours);
         var completed = await technician.PullAsync(bootstrap[^1].Checkpoint.Cursor);
-        truck.Receive(completed.Where(i => i.Op is not null).Select(i => OpCodec.FromMessage(i.Op)));
-        var afterSeeingIt = OpCodec.ToMessage(new Op(new Dot(new ReplicaId("truck-1"), 99), new Hlc(Device.Now, 0, new ReplicaId("truck-1")), "tom",
+        truck.Receive(completed.Where(i => i.Op is not null).Select(i => Wire.CoreMessages.ToOp(i.Op)));
+        var afterSeeingIt = Wire.CoreMessages.ToMessage(new Op(new Dot(new ReplicaId("truck-1"), 99), new Hlc(Device.Now, 0, new ReplicaId("truck-1")), "tom",
             Device.Order("wo-1"), truck.Documents.VersionOf(Device.Order("wo-1")),
             [new AddElement(WorkOrderFields.TimeEntries, "t2", new Dictionary<string, FieldValue> { ["hours"] = 1m })]));
         var error = await Assert.ThrowsAsync<RpcException>(() => technician.PushAsync(new Wire.PushRequest { Ops = { afterSeeingIt } }));

@@ -85,7 +85,7 @@ public sealed class ScopeTests : RelayTestBase
         var received = new List<Wire.PullResponse>();
         while (received.Count(r => r.Checkpoint is not null) < 2 && await call.ResponseStream.MoveNext(cancel.Token))
             received.Add(call.ResponseStream.Current);
-        Assert.Equal([mine.Dot], received.Where(r => r.Op is not null).Select(r => OpCodec.FromMessage(r.Op).Dot));
+        Assert.Equal([mine.Dot], received.Where(r => r.Op is not null).Select(r => Wire.CoreMessages.ToOp(r.Op).Dot));
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public sealed class ScopeTests : RelayTestBase
     {
         var truck = new Device("truck-1", "tom");
         var cursor = (await _tom.PullAsync())[^1].Checkpoint.Cursor;
-        foreach (var item in await _tom.PullAsync()) if (item.Document is not null) truck.Documents.MergeSnapshot(item.Document);
+        foreach (var item in await _tom.PullAsync()) if (item.Document is not null) Wire.CoreMessages.MergeSnapshot(truck.Documents, item.Document);
         var offline = truck.Set(Device.Order("wo-tom"), WorkOrderFields.Priority, "urgent");
         var delete = _board.Editor.Delete(Device.Order("wo-tom"), "dina", Device.Now);
         await _dispatcher.PushAsync(delete);
@@ -169,7 +169,7 @@ public sealed class ScopeTests : RelayTestBase
         await _tom.PushAsync(offline);
         var pulled = await _tom.PullAsync(cursor);
 
-        Assert.Contains(delete.Dot, pulled.Where(p => p.Op is not null).Select(p => OpCodec.FromMessage(p.Op).Dot));
+        Assert.Contains(delete.Dot, pulled.Where(p => p.Op is not null).Select(p => Wire.CoreMessages.ToOp(p.Op).Dot));
         var view = await _tom.GetAsync("WorkOrder", "wo-tom");
         Assert.True(view.Deleted);
         var flags = await _tom.ListFlagsAsync(new Wire.ListFlagsRequest());

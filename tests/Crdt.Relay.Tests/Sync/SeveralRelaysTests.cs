@@ -20,7 +20,7 @@ namespace Crdt.Relay.Tests.Sync;
 public sealed class SeveralRelaysTests
 {
     private static IEnumerable<Op> Ops(IEnumerable<Wire.PullResponse> items) =>
-        items.Where(i => i.ItemCase == Wire.PullResponse.ItemOneofCase.Op).Select(i => OpCodec.FromMessage(i.Op));
+        items.Where(i => i.ItemCase == Wire.PullResponse.ItemOneofCase.Op).Select(i => Wire.CoreMessages.ToOp(i.Op));
 
     [Fact]
     public async Task An_op_pushed_through_one_node_reaches_subscribe_and_watch_streams_on_the_other()
@@ -48,7 +48,7 @@ public sealed class SeveralRelaysTests
             item = subscription.ResponseStream.Current;
         }
         while (item.ItemCase != Wire.PullResponse.ItemOneofCase.Op);
-        Assert.Equal(edit.Dot, OpCodec.FromMessage(item.Op).Dot);
+        Assert.Equal(edit.Dot, Wire.CoreMessages.ToOp(item.Op).Dot);
         Assert.True(await subscription.ResponseStream.MoveNext(cancel.Token));
         Assert.Equal(pushed.Cursor, subscription.ResponseStream.Current.Checkpoint.Cursor);
         Assert.True(await watch.ResponseStream.MoveNext(cancel.Token));
@@ -77,7 +77,7 @@ public sealed class SeveralRelaysTests
         await pusher.PushAsync(created);
 
         Assert.True(await subscription.ResponseStream.MoveNext(cancel.Token));
-        Assert.Equal(created.Dot, OpCodec.FromMessage(subscription.ResponseStream.Current.Op).Dot);
+        Assert.Equal(created.Dot, Wire.CoreMessages.ToOp(subscription.ResponseStream.Current.Op).Dot);
         Assert.Equal(0, await Crdt.Relay.Cli.RelayCli.RunAsync(["device", "revoke", "dina", "--postgres", database.ConnectionString], TextWriter.Null, TextWriter.Null));
         var ended = await Assert.ThrowsAsync<RpcException>(async () => { while (await subscription.ResponseStream.MoveNext(cancel.Token)) { } });
         // The stream ends (before the 30 s token): UNAUTHENTICATED as a rule; under load the server
@@ -125,7 +125,7 @@ public sealed class SeveralRelaysTests
         var received = new List<Dot>();
         while (received.Count < ops.Length && await subscription.ResponseStream.MoveNext(cancel.Token))
         {
-            if (subscription.ResponseStream.Current.Op is { } op) received.Add(OpCodec.FromMessage(op).Dot);
+            if (subscription.ResponseStream.Current.Op is { } op) received.Add(Wire.CoreMessages.ToOp(op).Dot);
         }
         Assert.Equal(ops.Select(o => o.Dot), received);
     }

@@ -12,7 +12,7 @@ public sealed class SyncTests : RelayTestBase
 {
 
     private static IEnumerable<Op> Ops(IEnumerable<Wire.PullResponse> items) =>
-        items.Where(i => i.ItemCase == Wire.PullResponse.ItemOneofCase.Op).Select(i => OpCodec.FromMessage(i.Op));
+        items.Where(i => i.ItemCase == Wire.PullResponse.ItemOneofCase.Op).Select(i => Wire.CoreMessages.ToOp(i.Op));
 
     private static ulong CheckpointOf(List<Wire.PullResponse> items) => items[^1].Checkpoint.Cursor;
 
@@ -30,7 +30,7 @@ public sealed class SyncTests : RelayTestBase
         Assert.Equal((2u, 0u), (pushed.Stored, pushed.Duplicates));
         Assert.Equal(Wire.PullResponse.ItemOneofCase.Checkpoint, pulled[^1].ItemCase);
         var replica = new DocumentSet(SchemaRegistry.CreateDefault());
-        foreach (var item in pulled.Where(i => i.ItemCase == Wire.PullResponse.ItemOneofCase.Document)) replica.MergeSnapshot(item.Document);
+        foreach (var item in pulled.Where(i => i.ItemCase == Wire.PullResponse.ItemOneofCase.Document)) Wire.CoreMessages.MergeSnapshot(replica, item.Document);
         Assert.Equal("Fix the pump", replica.View(Device.Order("wo-1"))[WorkOrderFields.Title]!.AsString());
         Assert.Equal(pushed.Cursor, CheckpointOf(pulled));
     }
@@ -71,7 +71,7 @@ public sealed class SyncTests : RelayTestBase
         Assert.Equal(("WorkOrder", "wo-1"), (snapshot.Collection, snapshot.Id));
         Assert.Empty(snapshot.Ops);
         var replica = new DocumentSet(SchemaRegistry.CreateDefault());
-        replica.MergeSnapshot(snapshot);
+        Wire.CoreMessages.MergeSnapshot(replica, snapshot);
         Assert.Equal("take 29", replica.View(Device.Order("wo-1"))[WorkOrderFields.Description]!.AsString());
         Assert.Equal(snapshot.Version, CheckpointOf(pulled));
         Assert.True(snapshot.CalculateSize() < 2000, $"snapshot of 31 edits is {snapshot.CalculateSize()} bytes; overwritten values must be left out");
@@ -132,7 +132,7 @@ public sealed class SyncTests : RelayTestBase
         await dispatcher.PushAsync(edit);
 
         Assert.True(await stream.MoveNext(cancel.Token));
-        Assert.Equal(edit.Dot, OpCodec.FromMessage(stream.Current.Op).Dot);
+        Assert.Equal(edit.Dot, Wire.CoreMessages.ToOp(stream.Current.Op).Dot);
         Assert.True(await stream.MoveNext(cancel.Token));
         Assert.True(stream.Current.Checkpoint.Cursor > cursor);
     }

@@ -56,7 +56,7 @@ public sealed class WireRefusalTests : RelayTestBase
         var op = device.CreatePart("p-big");
         var request = new Wire.PushRequest();
         // Many copies of one op: over 4 MiB in one message (the relay would dedupe them, but never reads them).
-        var wire = OpCodec.ToMessage(op);
+        var wire = Wire.CoreMessages.ToMessage(op);
         request.Ops.Add(Enumerable.Repeat(wire, 4 * 1024 * 1024 / wire.CalculateSize() + 1));
 
         var error = await Assert.ThrowsAsync<RpcException>(() => _dispatcher.PushAsync(request));
@@ -86,7 +86,7 @@ public sealed class WireRefusalTests : RelayTestBase
     {
         var device = new Device("gzip-device", "dina");
         var request = new Wire.PushRequest();
-        request.Ops.Add(OpCodec.ToMessage(device.CreatePart("p-gz")));
+        request.Ops.Add(Wire.CoreMessages.ToMessage(device.CreatePart("p-gz")));
         using var packed = new MemoryStream();
         using (var gzip = new GZipStream(packed, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(request.ToByteArray());
 
@@ -112,7 +112,7 @@ public sealed class WireRefusalTests : RelayTestBase
     {
         var device = new Device("anon-device", "nobody");
         var request = new Wire.PushRequest();
-        request.Ops.Add(OpCodec.ToMessage(device.CreatePart("p-anon")));
+        request.Ops.Add(Wire.CoreMessages.ToMessage(device.CreatePart("p-anon")));
 
         var raw = await RawGrpc.SendAsync(Relay.Host.Address, PushPath, RawGrpc.Frame(request.ToByteArray()), token: null);
 

@@ -156,7 +156,7 @@ public sealed class RolePolicyTests : RelayTestBase
         var op = RawOps.Make(caller.Name, new DocumentKey(collection, id), null, mutations);
         return await OutcomeAsync(() => rpc == Rpc.Push
             ? caller.PushAsync(op)
-            : caller.MutateAsync(collection, id, 0, [.. OpCodec.ToMessage(op).Mutations]));
+            : caller.MutateAsync(collection, id, 0, [.. Wire.CoreMessages.ToMessage(op).Mutations]));
     }
 
     private static async Task<StatusCode> OutcomeAsync(Func<Task> call)

@@ -23,7 +23,7 @@ internal static class RelayLogAudit
             Op op;
             try
             {
-                op = OpCodec.FromMessage(Wire.Op.Parser.ParseFrom(entry.Payload));
+                op = Wire.CoreMessages.ToOp(Wire.Op.Parser.ParseFrom(entry.Payload));
             }
             catch (Exception e)
             {

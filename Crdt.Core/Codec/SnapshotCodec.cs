@@ -1,7 +1,8 @@
+using Crdt.Core.Merge;
 using Google.Protobuf;
 using Wire = Crdt.Core.Wire;
 
-namespace Crdt.Core.Internal;
+namespace Crdt.Core.Codec;
 
 /// <summary>
 /// Writes a document's state as a <c>DocumentSnapshot</c> (optionally only what a peer with a

@@ -1,4 +1,6 @@
-namespace Crdt.Core.Internal;
+using Crdt.Core.Merge;
+
+namespace Crdt.Core.Flags;
 
 /// <summary>
 /// StatusConflict flags and the status they make the read model show (issue 17). Among a
@@ -118,30 +120,10 @@ internal static class StatusConflicts
 
     private static Flag Flag(DocumentState state, StatusWorkflow workflow, in Write shown, in Write other)
     {
-        var id = FlagIds.For(FlagKind.StatusConflict, state.Key, workflow.StatusField, null, other.Dot);
-        var resolution = FlagDeriver.Resolved(state, id);
-        return new Flag
-        {
-            Id = id,
-            Kind = FlagKind.StatusConflict,
-            Document = state.Key,
-            Field = workflow.StatusField,
-            Dots = FlagDeriver.Sorted([shown.Dot, other.Dot]),
-            WinnerDot = shown.Dot,
-            LoserDot = other.Dot,
-            WinnerValue = shown.Value,
-            LoserValue = other.Value,
-            WinnerAuthor = shown.Causal.Author,
-            LoserAuthor = other.Causal.Author,
-            WinnerAt = shown.Hlc.WallTime,
-            LoserAt = other.Hlc.WallTime,
-            Message = $"{FlagDeriver.Who(shown.Causal.Author)} set '{workflow.StatusField}' to '{FlagDeriver.Preview(shown.Value)}' at {When(shown)} and " +
-                      $"{FlagDeriver.Who(other.Causal.Author)} to '{FlagDeriver.Preview(other.Value)}' at {When(other)}, neither seeing the other: " +
-                      $"'{FlagDeriver.Preview(shown.Value)}' is shown until resolved; keep-mine applies '{FlagDeriver.Preview(other.Value)}', keep-theirs keeps '{FlagDeriver.Preview(shown.Value)}'.",
-            Resolution = resolution?.Resolution,
-            ResolvedBy = resolution?.Causal.Dot,
-            ResolvedByAuthor = resolution?.Causal.Author,
-        };
+        return FlagDeriver.BetweenWrites(state, FlagKind.StatusConflict, workflow.StatusField, shown, other,
+            $"{FlagDeriver.Who(shown.Causal.Author)} set '{workflow.StatusField}' to '{FlagDeriver.Preview(shown.Value)}' at {When(shown)} and " +
+            $"{FlagDeriver.Who(other.Causal.Author)} to '{FlagDeriver.Preview(other.Value)}' at {When(other)}, neither seeing the other: " +
+            $"'{FlagDeriver.Preview(shown.Value)}' is shown until resolved; keep-mine applies '{FlagDeriver.Preview(other.Value)}', keep-theirs keeps '{FlagDeriver.Preview(shown.Value)}'.");
     }
 
     private static string When(in Write write) => write.Hlc.WallTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);

@@ -1,4 +1,4 @@
-namespace Crdt.Core;
+namespace Crdt.Core.Codec;
 
 /// <summary>
 /// Where in a message a decode error happened. Formatted only when an error is thrown, so the

@@ -1,4 +1,4 @@
-namespace Crdt.Core.Internal;
+namespace Crdt.Core.Merge;
 
 /// <summary>
 /// The causal records of every op folded into a document, stored as runs of consecutive ops that

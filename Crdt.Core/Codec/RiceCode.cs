@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Crdt.Core.Internal;
+namespace Crdt.Core.Codec;
 
 /// <summary>
 /// Golomb-Rice code for lists of positive integers whose size is about known (an op run's sequence

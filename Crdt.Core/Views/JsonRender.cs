@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Crdt.Core.Internal;
+namespace Crdt.Core.Views;
 
 /// <summary>Canonical JSON of a document view (see <see cref="DocumentView.ToJson"/>).</summary>
 internal static class JsonRender

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 
-namespace Crdt.Core;
+namespace Crdt.Core.Codec;
 
 /// <summary>
 /// Writes an <see cref="Op"/> as the protobuf <c>crdtfieldstore.v1.Op</c> straight into one byte

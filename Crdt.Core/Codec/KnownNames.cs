@@ -1,4 +1,4 @@
-namespace Crdt.Core.Internal;
+namespace Crdt.Core.Codec;
 
 /// <summary>
 /// A fixed table of the field names of the built-in schemas (WorkOrder, Customer, Asset, Part and their

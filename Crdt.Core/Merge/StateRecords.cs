@@ -1,4 +1,4 @@
-namespace Crdt.Core.Internal;
+namespace Crdt.Core.Merge;
 
 /// <summary>What an op did, for flag derivation. Numbers match ops.proto's OpRunKind (persisted).</summary>
 internal enum OpKind

@@ -1,4 +1,4 @@
-namespace Crdt.Core.Internal;
+namespace Crdt.Core.Merge;
 
 /// <summary>
 /// The merged state of one document: a pure function of the set of ops folded into it, so

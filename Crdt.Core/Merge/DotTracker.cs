@@ -1,4 +1,4 @@
-namespace Crdt.Core.Internal;
+namespace Crdt.Core.Merge;
 
 /// <summary>
 /// The exact set of op dots folded into a DocumentSet. Per replica: a contiguous prefix

@@ -1,8 +1,9 @@
 using System.Globalization;
+using Crdt.Core.Merge;
 using Google.Protobuf.Collections;
 using Wire = Crdt.Core.Wire;
 
-namespace Crdt.Core.Internal;
+namespace Crdt.Core.Codec;
 
 /// <summary>
 /// Writes a document's state (or what a peer with a given version vector lacks) as a compact

@@ -1,4 +1,6 @@
-namespace Crdt.Core.Internal;
+using Crdt.Core.Merge;
+
+namespace Crdt.Core.Flags;
 
 /// <summary>
 /// Derives a document's flags from its state alone (a pure function of its op set), sorted by
@@ -64,29 +66,9 @@ internal static class FlagDeriver
                 {
                     continue;
                 }
-                var id = FlagIds.For(FlagKind.ConcurrentEdit, state.Key, field.Name, null, loser.Dot);
-                var resolution = Resolved(state, id);
-                flags.Add(new Flag
-                {
-                    Id = id,
-                    Kind = FlagKind.ConcurrentEdit,
-                    Document = state.Key,
-                    Field = field.Name,
-                    Dots = Sorted([winner.Dot, loser.Dot]),
-                    WinnerDot = winner.Dot,
-                    LoserDot = loser.Dot,
-                    WinnerValue = winner.Value,
-                    LoserValue = loser.Value,
-                    WinnerAuthor = winner.Causal.Author,
-                    LoserAuthor = loser.Causal.Author,
-                    WinnerAt = winner.Hlc.WallTime,
-                    LoserAt = loser.Hlc.WallTime,
-                    Message = $"{Who(winner.Causal.Author)} and {Who(loser.Causal.Author)} changed '{field.Name}' at the same time: " +
-                              $"'{Preview(winner.Value)}' is shown, '{Preview(loser.Value)}' is kept here; keep-mine restores it, keep-theirs drops it.",
-                    Resolution = resolution?.Resolution,
-                    ResolvedBy = resolution?.Causal.Dot,
-                    ResolvedByAuthor = resolution?.Causal.Author,
-                });
+                flags.Add(BetweenWrites(state, FlagKind.ConcurrentEdit, field.Name, winner, loser,
+                    $"{Who(winner.Causal.Author)} and {Who(loser.Causal.Author)} changed '{field.Name}' at the same time: " +
+                    $"'{Preview(winner.Value)}' is shown, '{Preview(loser.Value)}' is kept here; keep-mine restores it, keep-theirs drops it."));
             }
         }
     }
@@ -253,6 +235,37 @@ internal static class FlagDeriver
                 ResolvedByAuthor = resolution?.Causal.Author,
             });
         }
+    }
+
+    /// <summary>
+    /// A flag between two writes of one field: the one shown (<paramref name="winner"/>) and the one
+    /// kept aside, identified by the kept one's dot, with its resolution when one was made.
+    /// Concurrent edits and status conflicts are both such flags.
+    /// </summary>
+    internal static Flag BetweenWrites(DocumentState state, FlagKind kind, string field, in Write winner, in Write loser, string message)
+    {
+        var id = FlagIds.For(kind, state.Key, field, null, loser.Dot);
+        var resolution = Resolved(state, id);
+        return new Flag
+        {
+            Id = id,
+            Kind = kind,
+            Document = state.Key,
+            Field = field,
+            Dots = Sorted([winner.Dot, loser.Dot]),
+            WinnerDot = winner.Dot,
+            LoserDot = loser.Dot,
+            WinnerValue = winner.Value,
+            LoserValue = loser.Value,
+            WinnerAuthor = winner.Causal.Author,
+            LoserAuthor = loser.Causal.Author,
+            WinnerAt = winner.Hlc.WallTime,
+            LoserAt = loser.Hlc.WallTime,
+            Message = message,
+            Resolution = resolution?.Resolution,
+            ResolvedBy = resolution?.Causal.Dot,
+            ResolvedByAuthor = resolution?.Causal.Author,
+        };
     }
 
     internal static ResolutionState? Resolved(DocumentState state, string id) =>

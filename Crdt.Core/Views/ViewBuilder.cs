@@ -1,4 +1,7 @@
-namespace Crdt.Core.Internal;
+using Crdt.Core.Flags;
+using Crdt.Core.Merge;
+
+namespace Crdt.Core.Views;
 
 /// <summary>Builds the read model of a document from its state and its derived flags.</summary>
 internal static class ViewBuilder

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Crdt.Core.Internal;
+namespace Crdt.Core.Flags;
 
 /// <summary>
 /// Deterministic flag ids: a kind prefix and 16 hex digits of the SHA-256 of what identifies the

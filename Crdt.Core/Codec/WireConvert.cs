@@ -2,7 +2,7 @@ using System.Globalization;
 using Google.Protobuf;
 using Wire = Crdt.Core.Wire;
 
-namespace Crdt.Core;
+namespace Crdt.Core.Codec;
 
 /// <summary>Conversions between Crdt.Core types and the generated protobuf messages; the FromMessage side validates.</summary>
 internal static class WireConvert
