@@ -22,6 +22,14 @@ internal sealed class SnapshotEncoder
     private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _stamped = [];
     private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _list = [];
     private readonly List<(Wire.ElementState Message, Hlc Hlc)> _records = [];
+    // Hlcs of the write columns' entries that carry a stamp, in column order (filled in by Stamp).
+    private readonly List<Hlc> _columnStamps = [];
+    private uint _columnPreviousOp;
+    private Hlc _columnPreviousHlc;
+    private bool _columnIndexes;
+    private bool _columnKinds;
+    // The string pool, in the order the reader takes it (see DocumentSnapshot.string_lengths).
+    private readonly List<string> _pool = [];
 
     private SnapshotEncoder(DocumentState state, VersionVector? peer)
     {
@@ -35,6 +43,7 @@ internal sealed class SnapshotEncoder
         encoder.EncodeRuns(state.Ops);
         encoder.EncodeState(state);
         encoder.Stamp();
+        encoder.WritePool();
         if (state.Base is { } compactedBase)
         {
             encoder._snapshot.CompactedBase = WireConvert.ToMessage(compactedBase);
@@ -84,7 +93,7 @@ internal sealed class SnapshotEncoder
         {
             case FieldValueKind.String:
                 element.RecordStringNames.Add(NameCode(name));
-                element.RecordStrings.Add(value.AsString());
+                _pool.Add(value.AsString());
                 return true;
             case FieldValueKind.Decimal:
                 element.RecordDecimalNames.Add(NameCode(name));
@@ -193,14 +202,18 @@ internal sealed class SnapshotEncoder
     {
         foreach (var (name, register) in state.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
-            AddRegister(name, register);
+            AddTopLevel(name, register);
         }
+        FinishColumns();
         FlushList(_snapshot.Fields);
         foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             foreach (var element in elements.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
             {
-                var message = new Wire.ElementState { ElementId = element.Id };
+                // The id goes to the string pool (element_id stays empty); taken back below if the element is not written.
+                var message = new Wire.ElementState();
+                _pool.Add(element.Id);
+                var poolCount = _pool.Count;
                 Name(message, set);
                 foreach (var add in element.Adds)
                 {
@@ -246,6 +259,10 @@ internal sealed class SnapshotEncoder
                 if (message.AddRefs.Count + message.RemoveRefs.Count + message.Fields.Count > 0 || recordHlc is not null)
                 {
                     _snapshot.Elements.Add(message);
+                }
+                else if (_pool.Count == poolCount)
+                {
+                    _pool.RemoveAt(poolCount - 1);
                 }
             }
         }
@@ -357,6 +374,11 @@ internal sealed class SnapshotEncoder
             min = Math.Min(min, hlc.WallMs);
             maxCounter = Math.Max(maxCounter, hlc.Counter);
         }
+        foreach (var hlc in _columnStamps)
+        {
+            min = Math.Min(min, hlc.WallMs);
+            maxCounter = Math.Max(maxCounter, hlc.Counter);
+        }
         foreach (var resolution in _snapshot.Resolutions)
         {
             min = Math.Min(min, resolution.Hlc.WallMs);
@@ -387,11 +409,124 @@ internal sealed class SnapshotEncoder
             var offset = hlc.WallMs - baseMs;
             message.RecordStamp = offset is >= 0 and < 1L << 46
                 ? ((ulong)offset << shift) | (uint)hlc.Counter
-                : throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: element '{message.ElementId}' has an Hlc a record stamp cannot hold");
+                : throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: an element has an Hlc a record stamp cannot hold");
+        }
+        // Column stamps were chosen with wall times in [0, 2^46), and the base is at most each of them.
+        _snapshot.WriteStamps.Capacity = _columnStamps.Count;
+        foreach (var hlc in _columnStamps)
+        {
+            _snapshot.WriteStamps.Add(((ulong)(hlc.WallMs - baseMs) << shift) | (uint)hlc.Counter);
         }
         foreach (var resolution in _snapshot.Resolutions)
         {
             resolution.Hlc.WallMs -= baseMs;
         }
+    }
+
+    /// <summary>A top-level register's writes: into the write columns when their values and stamps fit, else as RegisterWrite messages.</summary>
+    private void AddTopLevel(string name, Register register)
+    {
+        if (register.History is { } history)
+        {
+            foreach (var write in history)
+            {
+                if (_wanted(write.Dot))
+                {
+                    AddColumnWrite(name, write);
+                }
+            }
+        }
+        else if (register.HasWinner && _wanted(register.Winner.Dot))
+        {
+            AddColumnWrite(name, register.Winner);
+        }
+    }
+
+    private void AddColumnWrite(string name, in Write write)
+    {
+        var kind = write.Value.Kind switch
+        {
+            FieldValueKind.String => 0u,
+            FieldValueKind.Decimal => 1u,
+            FieldValueKind.Integer => 2u,
+            _ => uint.MaxValue,
+        };
+        if (kind == uint.MaxValue || write.Hlc.WallMs is < 0 or >= 1L << 46)
+        {
+            _list.Add((WriteMessage(name, write), write.Hlc));
+            return;
+        }
+        var snapshot = _snapshot;
+        snapshot.WriteNames.Add(NameCode(name));
+        var op = OpRef(write.Dot);
+        if (op == _columnPreviousOp && write.Hlc == _columnPreviousHlc)
+        {
+            snapshot.WriteOps.Add(0);
+        }
+        else
+        {
+            snapshot.WriteOps.Add(op);
+            _columnStamps.Add(write.Hlc);
+            _columnPreviousOp = op;
+            _columnPreviousHlc = write.Hlc;
+        }
+        // Index and kind columns stay empty while every entry is 0 (filled in by FinishColumns otherwise).
+        _columnIndexes |= write.Index != 0;
+        _columnKinds |= kind != 0;
+        _columnIndexList.Add((uint)write.Index);
+        _columnKindList.Add(kind);
+        switch (kind)
+        {
+            case 0:
+                _pool.Add(write.Value.AsString());
+                break;
+            case 1:
+                snapshot.WriteDecimals.Add(write.Value.AsDecimal().ToString(CultureInfo.InvariantCulture));
+                break;
+            default:
+                snapshot.WriteIntegers.Add(write.Value.AsInteger());
+                break;
+        }
+    }
+
+    private readonly List<uint> _columnIndexList = [];
+    private readonly List<uint> _columnKindList = [];
+
+    private void FinishColumns()
+    {
+        if (_columnIndexes)
+        {
+            _snapshot.WriteIndexes.AddRange(_columnIndexList);
+        }
+        if (_columnKinds)
+        {
+            _snapshot.WriteKinds.AddRange(_columnKindList);
+        }
+    }
+
+    /// <summary>The string pool as one byte string and a column of lengths.</summary>
+    private void WritePool()
+    {
+        if (_pool.Count == 0)
+        {
+            return;
+        }
+        var lengths = _snapshot.StringLengths;
+        lengths.Capacity = _pool.Count;
+        var total = 0;
+        foreach (var text in _pool)
+        {
+            // Written as protobuf writes a string field (a lone surrogate becomes U+FFFD).
+            var length = System.Text.Encoding.UTF8.GetByteCount(text);
+            lengths.Add((uint)length);
+            total += length;
+        }
+        var bytes = new byte[total];
+        var at = 0;
+        foreach (var text in _pool)
+        {
+            at += System.Text.Encoding.UTF8.GetBytes(text, bytes.AsSpan(at));
+        }
+        _snapshot.StringBytes = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes);
     }
 }

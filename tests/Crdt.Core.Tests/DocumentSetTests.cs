@@ -126,37 +126,44 @@ public sealed class DocumentSetTests
                 new Dictionary<string, FieldValue> { [ChecklistFields.Text] = FieldValue.String("valve"), [ChecklistFields.Done] = FieldValue.Bool(true) })));
         var message = documents.ToSnapshotMessage(Order);
         Assert.Equal(2, message.Elements.Count);
+        // Every string value and element id is in the string pool, in the order the reader takes them:
+        // the top-level writes, then per element (checklist before timeEntries) its id and its record strings.
+        Assert.Equal(new[] { "open", "t", "c1", "valve", "te", "n", "a" }, SnapshotForms.PoolOf(message));
+        Assert.All(message.Elements, e => Assert.True(e.ElementId == "" && e.RecordStrings.Count == 0));
+        // Top-level writes are columns: both made by the create op, so the second's op is 0 and one stamp is written.
+        Assert.Empty(message.Fields);
+        Assert.Equal(new uint[] { 1, 0 }, message.WriteOps);
+        Assert.Single(message.WriteStamps);
+        Assert.True(message.WriteIndexes.SequenceEqual(new uint[] { 0, 1 }) && message.WriteKinds.Count == 0);   // all strings: no kind column
         // Values an element's add wrote are record columns: names and values by kind, one stamp, the add's op.
-        var entry = message.Elements.Single(e => e.ElementId == "te");
+        var item = message.Elements[0];
+        var entry = message.Elements[1];
         Assert.Empty(entry.Fields);
-        Assert.Equal(new[] { "n", "a" }, entry.RecordStrings);
+        Assert.Equal(2, entry.RecordStringNames.Count);
         Assert.Equal(new[] { "1" }, entry.RecordDecimals);
         Assert.Equal(0u, entry.RecordIndex);
         // A bool is not a record column: it is a write whose op is left out (the element's first add) and whose stamp is written.
-        var item = message.Elements.Single(e => e.ElementId == "c1");
-        Assert.Equal(new[] { "valve" }, item.RecordStrings);
+        Assert.Single(item.RecordStringNames);
         Assert.Equal(1u, item.RecordIndex);
         var done = Assert.Single(item.Fields);
         Assert.True(done.OpRef == 0 && done.Stamp > 0 && done.Value.BoolValue);
-        Assert.Equal(1, message.Fields.Count(f => f.OpRef > 0));
-        Assert.All(message.Fields.Concat(done is null ? [] : [done]), f => Assert.True(f.Dot is null && f.Hlc is null));
+        Assert.True(done.Dot is null && done.Hlc is null);
 
         var copy = new DocumentSet(SchemaRegistry.CreateDefault());
         copy.MergeSnapshot(documents.EncodeSnapshot(Order));
         Assert.Equal(documents.View(Order).ToJson(true), copy.View(Order).ToJson(true));
 
-        message.Fields[0].OpRef = 0;
-        message.Fields[0].Stamp = 0;
+        message.WriteOps[0] = 0;
         var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
-        Assert.Contains("no previous write", error.Message);
+        Assert.Contains("no op and no previous write", error.Message);
 
         // Record columns of unequal lengths, or without an add to take their op from, are refused.
         message = documents.ToSnapshotMessage(Order);
-        message.Elements[0].RecordStrings.Add("extra");
+        message.Elements[1].RecordStrings.Add("extra");
         error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("unequal lengths", error.Message);
         message = documents.ToSnapshotMessage(Order);
-        message.Elements.Single(e => e.ElementId == "te").AddRefs.Clear();
+        message.Elements[1].AddRefs.Clear();
         error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("no add_refs", error.Message);
     }
@@ -188,8 +195,8 @@ public sealed class DocumentSetTests
         // Built-in names are referenced by number in the fixed table; a number past its end is refused.
         message = documents.ToSnapshotMessage(Order);
         Assert.Equal(new[] { "r1" }, message.Names);   // only the author is not a built-in name
-        Assert.All(message.Fields, w => Assert.True(w.Field == "" && w.FieldRef == 0 && w.KnownField > 0));
-        message.Fields[0].KnownField = 1000;
+        Assert.All(message.WriteNames, code => Assert.True(code % 2 == 0 && code > 0));   // 2n: built-in name n
+        message.WriteNames[0] = 1000 * 2;
         error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("built-in name table", error.Message);
     }
