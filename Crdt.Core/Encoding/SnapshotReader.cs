@@ -273,7 +273,6 @@ internal sealed partial class SnapshotReader
             throw new OpDecodeException($"{_where}: the write columns have unequal lengths ({names.Count} names, {ops.Count} ops, {indexes.Count} indexes, {kinds.Count} kinds)");
         }
         var stampAt = 0;
-        var decimalAt = 0;
         var integerAt = 0;
         Write? previous = null;
         for (var i = 0; i < names.Count; i++)
@@ -311,9 +310,7 @@ internal sealed partial class SnapshotReader
                     value = FieldValue.String(_pool.Take("field", field));
                     break;
                 case 1:
-                    value = decimalAt < _message.WriteDecimals.Count
-                        ? WireConvert.DecimalFrom(_message.WriteDecimals[decimalAt++], Where.InSnapshot(_key, "field", field))
-                        : throw new OpDecodeException($"{_where}: field '{field}' has no decimal left in the write columns");
+                    value = WireConvert.DecimalFrom(_pool.Take("field", field), Where.InSnapshot(_key, "field", field));
                     break;
                 case 2:
                     value = integerAt < _message.WriteIntegers.Count
@@ -327,7 +324,7 @@ internal sealed partial class SnapshotReader
             previous = write;
             into.Add((field, write));
         }
-        if (stampAt != stamps.Count || decimalAt != _message.WriteDecimals.Count || integerAt != _message.WriteIntegers.Count)
+        if (stampAt != stamps.Count || integerAt != _message.WriteIntegers.Count)
         {
             throw new OpDecodeException($"{_where}: the write columns have values or stamps left over");
         }
@@ -394,7 +391,8 @@ internal sealed partial class SnapshotReader
 
     private List<(string Set, string Id, List<CausalRecord> Adds, List<CausalRecord> Removes, List<(string Field, Write Write)> Fields)> ReadElements()
     {
-        var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>(_message.Elements.Count);
+        var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>(_message.ElementShapeRefs.Count + _message.Elements.Count);
+        ReadElementColumns(elements);
         foreach (var element in _message.Elements)
         {
             // An element id left empty is the next string of the pool.
@@ -416,6 +414,96 @@ internal sealed partial class SnapshotReader
                 writes));
         }
         return elements;
+    }
+
+    /// <summary>One element shape of DocumentSnapshot.element_shapes: its OR-set field and its values' names and kinds.</summary>
+    private readonly record struct ElementShape(string Set, string[] Names, uint[] Kinds);
+
+    private List<ElementShape> ReadElementShapes()
+    {
+        var codes = _message.ElementShapes;
+        var shapes = new List<ElementShape>();
+        for (var at = 0; at < codes.Count;)
+        {
+            if (at + 2 > codes.Count || codes[at + 1] > (uint)(codes.Count - at - 2) / 2)
+            {
+                throw new OpDecodeException($"{_where}: element shape {shapes.Count + 1} is cut off ({codes.Count} numbers in element_shapes)");
+            }
+            var set = NameFromCode(codes[at], "element shape", null);
+            var count = (int)codes[at + 1];
+            var names = new string[count];
+            var kinds = new uint[count];
+            at += 2;
+            for (var i = 0; i < count; i++, at += 2)
+            {
+                names[i] = NameFromCode(codes[at], "element shape value", set);
+                kinds[i] = codes[at + 1] <= 2 ? codes[at + 1] : throw new OpDecodeException($"{_where}: element shape of '{set}' has unknown value kind {codes[at + 1]}");
+            }
+            shapes.Add(new ElementShape(set, names, kinds));
+        }
+        return shapes;
+    }
+
+    /// <summary>
+    /// The column elements (DocumentSnapshot.element_shape_refs and the columns beside it): each added
+    /// once by the op that wrote all its values, with no removes.
+    /// </summary>
+    private void ReadElementColumns(List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)> into)
+    {
+        var refs = _message.ElementShapeRefs;
+        var adds = _message.ElementAdds;
+        var stamps = _message.ElementStamps;
+        var indexes = _message.ElementIndexes;
+        if (adds.Count != refs.Count || stamps.Count != refs.Count || (indexes.Count != 0 && indexes.Count != refs.Count))
+        {
+            throw new OpDecodeException($"{_where}: the element columns have unequal lengths ({refs.Count} shapes, {adds.Count} adds, {stamps.Count} stamps, {indexes.Count} indexes)");
+        }
+        if (refs.Count == 0 && _message.ElementShapes.Count == 0 && _message.ElementIntegers.Count == 0)
+        {
+            return;
+        }
+        var shapes = ReadElementShapes();
+        var integers = _message.ElementIntegers;
+        var integerAt = 0;
+        for (var i = 0; i < refs.Count; i++)
+        {
+            var id = _pool.Take("an element", "of the element columns");
+            if (id.Length == 0)
+            {
+                throw new OpDecodeException($"{_where}: an element has no id");
+            }
+            if (refs[i] >= (uint)shapes.Count)
+            {
+                throw new OpDecodeException($"{_where}: element '{id}' names shape {refs[i]} of {shapes.Count}");
+            }
+            var shape = shapes[(int)refs[i]];
+            var add = OpAt(adds[i], "element add", id);
+            var hlc = StampOf(stamps[i], add.Dot, "element record of", id);
+            var index = indexes.Count == 0 ? 0u : indexes[i];
+            if (index > int.MaxValue)
+            {
+                throw new OpDecodeException($"{_where}: element '{id}' has an invalid index");
+            }
+            var writes = new List<(string, Write)>(shape.Names.Length);
+            for (var v = 0; v < shape.Names.Length; v++)
+            {
+                var name = shape.Names[v];
+                var value = shape.Kinds[v] switch
+                {
+                    0 => FieldValue.String(_pool.Take("element field", name)),
+                    1 => WireConvert.DecimalFrom(_pool.Take("element field", name), Where.InSnapshot(_key, "element field", name)),
+                    _ => integerAt < integers.Count
+                        ? FieldValue.Integer(integers[integerAt++])
+                        : throw new OpDecodeException($"{_where}: element field '{name}' has no integer left in the element columns"),
+                };
+                writes.Add((name, new Write(add, hlc, (int)index, value)));
+            }
+            into.Add((shape.Set, id, [add], [], writes));
+        }
+        if (integerAt != integers.Count)
+        {
+            throw new OpDecodeException($"{_where}: the element columns have {integers.Count - integerAt} integers left over");
+        }
     }
 
     private List<CausalRecord> ReadCausals(RepeatedField<Wire.StateDot> dots, RepeatedField<uint> refs, string what, Wire.ElementState element, string id)

@@ -28,8 +28,18 @@ internal sealed class SnapshotEncoder
     private Hlc _columnPreviousHlc;
     private bool _columnIndexes;
     private bool _columnKinds;
-    // The string pool, in the order the reader takes it (see DocumentSnapshot.string_lengths).
+    // The string pool, in the order the reader takes it (see DocumentSnapshot.string_lengths): the write
+    // columns' and column elements' strings, then the ElementState messages' (_messagePool).
     private readonly List<string> _pool = [];
+    private readonly List<string> _messagePool = [];
+    // The id and record strings of the element being written.
+    private readonly List<string> _elementStrings = [];
+    // Element shapes written so far, each as its numbers in element_shapes (start, length).
+    private readonly List<(int Start, int Length)> _shapes = [];
+    private readonly List<uint> _shape = [];
+    private readonly List<Hlc> _elementStamps = [];
+    private bool _elementIndexes;
+    private readonly List<uint> _elementIndexList = [];
 
     private SnapshotEncoder(DocumentState state, VersionVector? peer)
     {
@@ -93,7 +103,7 @@ internal sealed class SnapshotEncoder
         {
             case FieldValueKind.String:
                 element.RecordStringNames.Add(NameCode(name));
-                _pool.Add(value.AsString());
+                _elementStrings.Add(value.AsString());
                 return true;
             case FieldValueKind.Decimal:
                 element.RecordDecimalNames.Add(NameCode(name));
@@ -210,10 +220,10 @@ internal sealed class SnapshotEncoder
         {
             foreach (var element in elements.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
             {
-                // The id goes to the string pool (element_id stays empty); taken back below if the element is not written.
+                // The id goes to the string pool (element_id stays empty), with the record strings after it.
                 var message = new Wire.ElementState();
-                _pool.Add(element.Id);
-                var poolCount = _pool.Count;
+                _elementStrings.Clear();
+                _elementStrings.Add(element.Id);
                 Name(message, set);
                 foreach (var add in element.Adds)
                 {
@@ -252,17 +262,21 @@ internal sealed class SnapshotEncoder
                     {
                         recordHlc = register.Winner.Hlc;
                         message.RecordIndex = (uint)register.Winner.Index;
-                        _records.Add((message, register.Winner.Hlc));
                     }
                 }
                 FlushList(message.Fields, message.AddRefs.Count > 0 ? message.AddRefs[0] : 0);
-                if (message.AddRefs.Count + message.RemoveRefs.Count + message.Fields.Count > 0 || recordHlc is not null)
+                if (recordHlc is { } hlc && message.AddRefs.Count == 1 && message.RemoveRefs.Count == 0 && message.Fields.Count == 0)
                 {
-                    _snapshot.Elements.Add(message);
+                    AddColumnElement(message, hlc);
                 }
-                else if (_pool.Count == poolCount)
+                else if (message.AddRefs.Count + message.RemoveRefs.Count + message.Fields.Count > 0 || recordHlc is not null)
                 {
-                    _pool.RemoveAt(poolCount - 1);
+                    if (recordHlc is { } stamp)
+                    {
+                        _records.Add((message, stamp));
+                    }
+                    _snapshot.Elements.Add(message);
+                    _messagePool.AddRange(_elementStrings);
                 }
             }
         }
@@ -379,6 +393,11 @@ internal sealed class SnapshotEncoder
             min = Math.Min(min, hlc.WallMs);
             maxCounter = Math.Max(maxCounter, hlc.Counter);
         }
+        foreach (var hlc in _elementStamps)
+        {
+            min = Math.Min(min, hlc.WallMs);
+            maxCounter = Math.Max(maxCounter, hlc.Counter);
+        }
         foreach (var resolution in _snapshot.Resolutions)
         {
             min = Math.Min(min, resolution.Hlc.WallMs);
@@ -416,6 +435,11 @@ internal sealed class SnapshotEncoder
         foreach (var hlc in _columnStamps)
         {
             _snapshot.WriteStamps.Add(((ulong)(hlc.WallMs - baseMs) << shift) | (uint)hlc.Counter);
+        }
+        _snapshot.ElementStamps.Capacity = _elementStamps.Count;
+        foreach (var hlc in _elementStamps)
+        {
+            _snapshot.ElementStamps.Add(((ulong)(hlc.WallMs - baseMs) << shift) | (uint)hlc.Counter);
         }
         foreach (var resolution in _snapshot.Resolutions)
         {
@@ -481,7 +505,7 @@ internal sealed class SnapshotEncoder
                 _pool.Add(write.Value.AsString());
                 break;
             case 1:
-                snapshot.WriteDecimals.Add(write.Value.AsDecimal().ToString(CultureInfo.InvariantCulture));
+                _pool.Add(write.Value.AsDecimal().ToString(CultureInfo.InvariantCulture));
                 break;
             default:
                 snapshot.WriteIntegers.Add(write.Value.AsInteger());
@@ -504,9 +528,71 @@ internal sealed class SnapshotEncoder
         }
     }
 
+    /// <summary>
+    /// An element added once, never removed, all of whose values that add wrote: its shape (set, names
+    /// and kinds) by reference, its add, stamp and index in columns, its id and values in the pool.
+    /// </summary>
+    private void AddColumnElement(Wire.ElementState message, Hlc hlc)
+    {
+        var shape = _shape;
+        shape.Clear();
+        shape.Add(message.KnownField > 0 ? message.KnownField * 2 : message.FieldRef * 2 + 1);
+        shape.Add((uint)(message.RecordStringNames.Count + message.RecordDecimalNames.Count + message.RecordIntegerNames.Count));
+        foreach (var code in message.RecordStringNames)
+        {
+            shape.Add(code);
+            shape.Add(0);
+        }
+        foreach (var code in message.RecordDecimalNames)
+        {
+            shape.Add(code);
+            shape.Add(1);
+        }
+        foreach (var code in message.RecordIntegerNames)
+        {
+            shape.Add(code);
+            shape.Add(2);
+        }
+        var shapes = _snapshot.ElementShapes;
+        var reference = -1;
+        for (var i = 0; i < _shapes.Count && reference < 0; i++)
+        {
+            var (start, length) = _shapes[i];
+            if (length != shape.Count)
+            {
+                continue;
+            }
+            var same = true;
+            for (var j = 0; j < length && same; j++)
+            {
+                same = shapes[start + j] == shape[j];
+            }
+            reference = same ? i : -1;
+        }
+        if (reference < 0)
+        {
+            reference = _shapes.Count;
+            _shapes.Add((shapes.Count, shape.Count));
+            shapes.AddRange(shape);
+        }
+        _snapshot.ElementShapeRefs.Add((uint)reference);
+        _snapshot.ElementAdds.Add(message.AddRefs[0]);
+        _elementStamps.Add(hlc);
+        _elementIndexes |= message.RecordIndex != 0;
+        _elementIndexList.Add(message.RecordIndex);
+        _pool.AddRange(_elementStrings);
+        _pool.AddRange(message.RecordDecimals);
+        _snapshot.ElementIntegers.AddRange(message.RecordIntegers);
+    }
+
     /// <summary>The string pool as one byte string and a column of lengths.</summary>
     private void WritePool()
     {
+        if (_elementIndexes)
+        {
+            _snapshot.ElementIndexes.AddRange(_elementIndexList);
+        }
+        _pool.AddRange(_messagePool);
         if (_pool.Count == 0)
         {
             return;
