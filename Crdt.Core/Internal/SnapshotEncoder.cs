@@ -221,7 +221,8 @@ internal sealed class SnapshotEncoder
             foreach (var element in elements.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
             {
                 // The id goes to the string pool (element_id stays empty), with the record strings after it.
-                var message = new Wire.ElementState();
+                // Most elements end up in the columns: their message is a scratch one, reused.
+                var message = _scratch ??= new Wire.ElementState();
                 _elementStrings.Clear();
                 _elementStrings.Add(element.Id);
                 Name(message, set);
@@ -268,15 +269,22 @@ internal sealed class SnapshotEncoder
                 if (recordHlc is { } hlc && message.AddRefs.Count == 1 && message.RemoveRefs.Count == 0 && message.Fields.Count == 0)
                 {
                     AddColumnElement(message, hlc);
+                    ClearScratch(message);
+                    continue;
                 }
-                else if (message.AddRefs.Count + message.RemoveRefs.Count + message.Fields.Count > 0 || recordHlc is not null)
+                if (message.AddRefs.Count + message.RemoveRefs.Count + message.Fields.Count > 0 || recordHlc is not null)
                 {
+                    _scratch = null;
                     if (recordHlc is { } stamp)
                     {
                         _records.Add((message, stamp));
                     }
                     _snapshot.Elements.Add(message);
                     _messagePool.AddRange(_elementStrings);
+                }
+                else
+                {
+                    ClearScratch(message);
                 }
             }
         }
@@ -583,6 +591,24 @@ internal sealed class SnapshotEncoder
         _pool.AddRange(_elementStrings);
         _pool.AddRange(message.RecordDecimals);
         _snapshot.ElementIntegers.AddRange(message.RecordIntegers);
+    }
+
+    private Wire.ElementState? _scratch;
+
+    private static void ClearScratch(Wire.ElementState message)
+    {
+        message.KnownField = 0;
+        message.FieldRef = 0;
+        message.AddRefs.Clear();
+        message.RemoveRefs.Clear();
+        message.Fields.Clear();
+        message.RecordStringNames.Clear();
+        message.RecordDecimalNames.Clear();
+        message.RecordDecimals.Clear();
+        message.RecordIntegerNames.Clear();
+        message.RecordIntegers.Clear();
+        message.RecordIndex = 0;
+        message.RecordStamp = 0;
     }
 
     /// <summary>The string pool as one byte string and a column of lengths.</summary>
