@@ -23,6 +23,24 @@ internal sealed class SnapshotEncoder
     private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _stamped = [];
     private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _list = [];
     private readonly List<(Wire.ElementState Message, Hlc Hlc)> _records = [];
+    // Hlcs of the write columns' entries that carry a stamp, in column order (filled in by Stamp).
+    private readonly List<Hlc> _columnStamps = [];
+    private uint _columnPreviousOp;
+    private Hlc _columnPreviousHlc;
+    private bool _columnIndexes;
+    private bool _columnKinds;
+    // The string pool, in the order the reader takes it (see DocumentSnapshot.string_lengths): the write
+    // columns' and column elements' strings, then the ElementState messages' (_messagePool).
+    private readonly List<string> _pool = [];
+    private readonly List<string> _messagePool = [];
+    // The id and record strings of the element being written.
+    private readonly List<string> _elementStrings = [];
+    // Element shapes written so far, each as its numbers in element_shapes (start, length).
+    private readonly List<(int Start, int Length)> _shapes = [];
+    private readonly List<uint> _shape = [];
+    private readonly List<Hlc> _elementStamps = [];
+    private bool _elementIndexes;
+    private readonly List<uint> _elementIndexList = [];
 
     private SnapshotEncoder(DocumentState state, VersionVector? peer)
     {
@@ -36,6 +54,7 @@ internal sealed class SnapshotEncoder
         encoder.EncodeRuns(state.Ops);
         encoder.EncodeState(state);
         encoder.Stamp();
+        encoder.WritePool();
         if (state.Base is { } compactedBase)
         {
             encoder._snapshot.CompactedBase = WireConvert.ToMessage(compactedBase);
@@ -85,7 +104,7 @@ internal sealed class SnapshotEncoder
         {
             case FieldValueKind.String:
                 element.RecordStringNames.Add(NameCode(name));
-                element.RecordStrings.Add(value.AsString());
+                _elementStrings.Add(value.AsString());
                 return true;
             case FieldValueKind.Decimal:
                 element.RecordDecimalNames.Add(NameCode(name));
@@ -194,14 +213,19 @@ internal sealed class SnapshotEncoder
     {
         foreach (var (name, register) in state.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
-            AddRegister(name, register);
+            AddTopLevel(name, register);
         }
+        FinishColumns();
         FlushList(_snapshot.Fields);
         foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             foreach (var element in elements.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
             {
-                var message = new Wire.ElementState { ElementId = element.Id };
+                // The id goes to the string pool (element_id stays empty), with the record strings after it.
+                // Most elements end up in the columns: their message is a scratch one, reused.
+                var message = _scratch ??= new Wire.ElementState();
+                _elementStrings.Clear();
+                _elementStrings.Add(element.Id);
                 Name(message, set);
                 foreach (var add in element.Adds)
                 {
@@ -240,13 +264,28 @@ internal sealed class SnapshotEncoder
                     {
                         recordHlc = register.Winner.Hlc;
                         message.RecordIndex = (uint)register.Winner.Index;
-                        _records.Add((message, register.Winner.Hlc));
                     }
                 }
                 FlushList(message.Fields, message.AddRefs.Count > 0 ? message.AddRefs[0] : 0);
+                if (recordHlc is { } hlc && message.AddRefs.Count == 1 && message.RemoveRefs.Count == 0 && message.Fields.Count == 0)
+                {
+                    AddColumnElement(message, hlc);
+                    ClearScratch(message);
+                    continue;
+                }
                 if (message.AddRefs.Count + message.RemoveRefs.Count + message.Fields.Count > 0 || recordHlc is not null)
                 {
+                    _scratch = null;
+                    if (recordHlc is { } stamp)
+                    {
+                        _records.Add((message, stamp));
+                    }
                     _snapshot.Elements.Add(message);
+                    _messagePool.AddRange(_elementStrings);
+                }
+                else
+                {
+                    ClearScratch(message);
                 }
             }
         }
@@ -358,6 +397,16 @@ internal sealed class SnapshotEncoder
             min = Math.Min(min, hlc.WallMs);
             maxCounter = Math.Max(maxCounter, hlc.Counter);
         }
+        foreach (var hlc in _columnStamps)
+        {
+            min = Math.Min(min, hlc.WallMs);
+            maxCounter = Math.Max(maxCounter, hlc.Counter);
+        }
+        foreach (var hlc in _elementStamps)
+        {
+            min = Math.Min(min, hlc.WallMs);
+            maxCounter = Math.Max(maxCounter, hlc.Counter);
+        }
         foreach (var resolution in _snapshot.Resolutions)
         {
             min = Math.Min(min, resolution.Hlc.WallMs);
@@ -388,11 +437,209 @@ internal sealed class SnapshotEncoder
             var offset = hlc.WallMs - baseMs;
             message.RecordStamp = offset is >= 0 and < 1L << 46
                 ? ((ulong)offset << shift) | (uint)hlc.Counter
-                : throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: element '{message.ElementId}' has an Hlc a record stamp cannot hold");
+                : throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: an element has an Hlc a record stamp cannot hold");
+        }
+        // Column stamps were chosen with wall times in [0, 2^46), and the base is at most each of them.
+        _snapshot.WriteStamps.Capacity = _columnStamps.Count;
+        foreach (var hlc in _columnStamps)
+        {
+            _snapshot.WriteStamps.Add(((ulong)(hlc.WallMs - baseMs) << shift) | (uint)hlc.Counter);
+        }
+        _snapshot.ElementStamps.Capacity = _elementStamps.Count;
+        foreach (var hlc in _elementStamps)
+        {
+            _snapshot.ElementStamps.Add(((ulong)(hlc.WallMs - baseMs) << shift) | (uint)hlc.Counter);
         }
         foreach (var resolution in _snapshot.Resolutions)
         {
             resolution.Hlc.WallMs -= baseMs;
         }
+    }
+
+    /// <summary>A top-level register's writes: into the write columns when their values and stamps fit, else as RegisterWrite messages.</summary>
+    private void AddTopLevel(string name, Register register)
+    {
+        if (register.History is { } history)
+        {
+            foreach (var write in history)
+            {
+                if (_wanted(write.Dot))
+                {
+                    AddColumnWrite(name, write);
+                }
+            }
+        }
+        else if (register.HasWinner && _wanted(register.Winner.Dot))
+        {
+            AddColumnWrite(name, register.Winner);
+        }
+    }
+
+    private void AddColumnWrite(string name, in Write write)
+    {
+        var kind = write.Value.Kind switch
+        {
+            FieldValueKind.String => 0u,
+            FieldValueKind.Decimal => 1u,
+            FieldValueKind.Integer => 2u,
+            _ => uint.MaxValue,
+        };
+        if (kind == uint.MaxValue || write.Hlc.WallMs is < 0 or >= 1L << 46)
+        {
+            _list.Add((WriteMessage(name, write), write.Hlc));
+            return;
+        }
+        var snapshot = _snapshot;
+        snapshot.WriteNames.Add(NameCode(name));
+        var op = OpRef(write.Dot);
+        if (op == _columnPreviousOp && write.Hlc == _columnPreviousHlc)
+        {
+            snapshot.WriteOps.Add(0);
+        }
+        else
+        {
+            snapshot.WriteOps.Add(op);
+            _columnStamps.Add(write.Hlc);
+            _columnPreviousOp = op;
+            _columnPreviousHlc = write.Hlc;
+        }
+        // Index and kind columns stay empty while every entry is 0 (filled in by FinishColumns otherwise).
+        _columnIndexes |= write.Index != 0;
+        _columnKinds |= kind != 0;
+        _columnIndexList.Add((uint)write.Index);
+        _columnKindList.Add(kind);
+        switch (kind)
+        {
+            case 0:
+                _pool.Add(write.Value.AsString());
+                break;
+            case 1:
+                _pool.Add(write.Value.AsDecimal().ToString(CultureInfo.InvariantCulture));
+                break;
+            default:
+                snapshot.WriteIntegers.Add(write.Value.AsInteger());
+                break;
+        }
+    }
+
+    private readonly List<uint> _columnIndexList = [];
+    private readonly List<uint> _columnKindList = [];
+
+    private void FinishColumns()
+    {
+        if (_columnIndexes)
+        {
+            _snapshot.WriteIndexes.AddRange(_columnIndexList);
+        }
+        if (_columnKinds)
+        {
+            _snapshot.WriteKinds.AddRange(_columnKindList);
+        }
+    }
+
+    /// <summary>
+    /// An element added once, never removed, all of whose values that add wrote: its shape (set, names
+    /// and kinds) by reference, its add, stamp and index in columns, its id and values in the pool.
+    /// </summary>
+    private void AddColumnElement(Wire.ElementState message, Hlc hlc)
+    {
+        var shape = _shape;
+        shape.Clear();
+        shape.Add(message.KnownField > 0 ? message.KnownField * 2 : message.FieldRef * 2 + 1);
+        shape.Add((uint)(message.RecordStringNames.Count + message.RecordDecimalNames.Count + message.RecordIntegerNames.Count));
+        foreach (var code in message.RecordStringNames)
+        {
+            shape.Add(code);
+            shape.Add(0);
+        }
+        foreach (var code in message.RecordDecimalNames)
+        {
+            shape.Add(code);
+            shape.Add(1);
+        }
+        foreach (var code in message.RecordIntegerNames)
+        {
+            shape.Add(code);
+            shape.Add(2);
+        }
+        var shapes = _snapshot.ElementShapes;
+        var reference = -1;
+        for (var i = 0; i < _shapes.Count && reference < 0; i++)
+        {
+            var (start, length) = _shapes[i];
+            if (length != shape.Count)
+            {
+                continue;
+            }
+            var same = true;
+            for (var j = 0; j < length && same; j++)
+            {
+                same = shapes[start + j] == shape[j];
+            }
+            reference = same ? i : -1;
+        }
+        if (reference < 0)
+        {
+            reference = _shapes.Count;
+            _shapes.Add((shapes.Count, shape.Count));
+            shapes.AddRange(shape);
+        }
+        _snapshot.ElementShapeRefs.Add((uint)reference);
+        _snapshot.ElementAdds.Add(message.AddRefs[0]);
+        _elementStamps.Add(hlc);
+        _elementIndexes |= message.RecordIndex != 0;
+        _elementIndexList.Add(message.RecordIndex);
+        _pool.AddRange(_elementStrings);
+        _pool.AddRange(message.RecordDecimals);
+        _snapshot.ElementIntegers.AddRange(message.RecordIntegers);
+    }
+
+    private Wire.ElementState? _scratch;
+
+    private static void ClearScratch(Wire.ElementState message)
+    {
+        message.KnownField = 0;
+        message.FieldRef = 0;
+        message.AddRefs.Clear();
+        message.RemoveRefs.Clear();
+        message.Fields.Clear();
+        message.RecordStringNames.Clear();
+        message.RecordDecimalNames.Clear();
+        message.RecordDecimals.Clear();
+        message.RecordIntegerNames.Clear();
+        message.RecordIntegers.Clear();
+        message.RecordIndex = 0;
+        message.RecordStamp = 0;
+    }
+
+    /// <summary>The string pool as one byte string and a column of lengths.</summary>
+    private void WritePool()
+    {
+        if (_elementIndexes)
+        {
+            _snapshot.ElementIndexes.AddRange(_elementIndexList);
+        }
+        _pool.AddRange(_messagePool);
+        if (_pool.Count == 0)
+        {
+            return;
+        }
+        var lengths = _snapshot.StringLengths;
+        lengths.Capacity = _pool.Count;
+        var total = 0;
+        foreach (var text in _pool)
+        {
+            // Written as protobuf writes a string field (a lone surrogate becomes U+FFFD).
+            var length = System.Text.Encoding.UTF8.GetByteCount(text);
+            lengths.Add((uint)length);
+            total += length;
+        }
+        var bytes = new byte[total];
+        var at = 0;
+        foreach (var text in _pool)
+        {
+            at += System.Text.Encoding.UTF8.GetBytes(text, bytes.AsSpan(at));
+        }
+        _snapshot.StringBytes = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes);
     }
 }

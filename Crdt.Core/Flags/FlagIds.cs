@@ -28,7 +28,7 @@ internal static class FlagIds
         };
         var text = $"{(int)kind}\n{document.Collection}\n{document.Id}\n{field}\n{element}\n{dot.Replica.Value}\n{dot.Seq}";
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
+        SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text), hash);
         return prefix + Convert.ToHexStringLower(hash[..8]);
     }
 }

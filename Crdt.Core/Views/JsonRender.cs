@@ -71,7 +71,7 @@ internal static class JsonRender
             }
             writer.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private static void WriteFields(Utf8JsonWriter writer, IReadOnlyDictionary<string, FieldValue> fields)

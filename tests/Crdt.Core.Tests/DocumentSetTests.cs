@@ -125,40 +125,54 @@ public sealed class DocumentSetTests
             new AddElement(WorkOrderFields.Checklist, "c1",
                 new Dictionary<string, FieldValue> { [ChecklistFields.Text] = FieldValue.String("valve"), [ChecklistFields.Done] = FieldValue.Bool(true) })));
         var message = documents.ToSnapshotMessage(Order);
-        Assert.Equal(2, message.Elements.Count);
-        // Values an element's add wrote are record columns: names and values by kind, one stamp, the add's op.
-        var entry = message.Elements.Single(e => e.ElementId == "te");
-        Assert.Empty(entry.Fields);
-        Assert.Equal(new[] { "n", "a" }, entry.RecordStrings);
-        Assert.Equal(new[] { "1" }, entry.RecordDecimals);
-        Assert.Equal(0u, entry.RecordIndex);
-        // A bool is not a record column: it is a write whose op is left out (the element's first add) and whose stamp is written.
-        var item = message.Elements.Single(e => e.ElementId == "c1");
-        Assert.Equal(new[] { "valve" }, item.RecordStrings);
+        // Every string value, decimal and element id is in the string pool, in the order the reader takes them:
+        // the top-level writes, the column elements (id, strings, decimals), then the ElementState messages (id, record strings).
+        Assert.Equal(new[] { "open", "t", "te", "n", "a", "1", "c1", "valve" }, SnapshotForms.PoolOf(message));
+        // Top-level writes are columns: both made by the create op, so the second's op is 0 and one stamp is written.
+        Assert.Empty(message.Fields);
+        Assert.Equal(new uint[] { 1, 0 }, message.WriteOps);
+        Assert.Single(message.WriteStamps);
+        Assert.True(message.WriteIndexes.SequenceEqual(new uint[] { 0, 1 }) && message.WriteKinds.Count == 0);   // all strings: no kind column
+        // The time entry (one add, which wrote all its values) is a column element: its shape (set, then each value's name and kind) once, its add and stamp.
+        Assert.Equal(new uint[] { 0 }, message.ElementShapeRefs);
+        Assert.Equal(new uint[] { 3, 0, 0, 1 }, new[] { message.ElementShapes[1], message.ElementShapes[3], message.ElementShapes[5], message.ElementShapes[7] });
+        Assert.Equal(new uint[] { 2 }, message.ElementAdds);
+        Assert.Single(message.ElementStamps);
+        Assert.Empty(message.ElementIndexes);   // its add is mutation 0
+        // The checklist item has a bool, which no column holds: an ElementState whose record columns hold the string,
+        // the bool a write whose op is left out (the element's first add) and whose stamp is written.
+        var item = Assert.Single(message.Elements);
+        Assert.True(item.ElementId == "" && item.RecordStrings.Count == 0 && item.RecordStringNames.Count == 1);
         Assert.Equal(1u, item.RecordIndex);
         var done = Assert.Single(item.Fields);
         Assert.True(done.OpRef == 0 && done.Stamp > 0 && done.Value.BoolValue);
-        Assert.Equal(1, message.Fields.Count(f => f.OpRef > 0));
-        Assert.All(message.Fields.Concat(done is null ? [] : [done]), f => Assert.True(f.Dot is null && f.Hlc is null));
+        Assert.True(done.Dot is null && done.Hlc is null);
 
         var copy = new DocumentSet(SchemaRegistry.CreateDefault());
         copy.MergeSnapshot(documents.EncodeSnapshot(Order));
         Assert.Equal(documents.View(Order).ToJson(true), copy.View(Order).ToJson(true));
 
-        message.Fields[0].OpRef = 0;
-        message.Fields[0].Stamp = 0;
+        message.WriteOps[0] = 0;
         var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
-        Assert.Contains("no previous write", error.Message);
+        Assert.Contains("no op and no previous write", error.Message);
 
-        // Record columns of unequal lengths, or without an add to take their op from, are refused.
+        // Record columns of unequal lengths, a shape that is not there, a pool string left over are refused.
         message = documents.ToSnapshotMessage(Order);
-        message.Elements[0].RecordStrings.Add("extra");
+        message.Elements[0].RecordStrings.Add(["extra", "more"]);
         error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("unequal lengths", error.Message);
         message = documents.ToSnapshotMessage(Order);
-        message.Elements.Single(e => e.ElementId == "te").AddRefs.Clear();
+        message.ElementShapeRefs[0] = 5;
         error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
-        Assert.Contains("no add_refs", error.Message);
+        Assert.Contains("names shape 5 of 1", error.Message);
+        message = documents.ToSnapshotMessage(Order);
+        message.StringLengths.Add(0);
+        error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
+        Assert.Contains("1 strings of the string pool are left over", error.Message);
+        message = documents.ToSnapshotMessage(Order);
+        message.StringLengths[0] += 1;
+        error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
+        Assert.Contains("past the", error.Message);
     }
 
     [Fact]
@@ -172,24 +186,25 @@ public sealed class DocumentSetTests
             new Dictionary<string, FieldValue> { [TimeEntryFields.Hours] = FieldValue.Decimal(2m), [TimeEntryFields.Tech] = FieldValue.String("b") })));
         var message = documents.ToSnapshotMessage(Order);
         Assert.Equal(message.Names.Count, message.Names.Distinct().Count());
-        Assert.All(message.Elements, e => Assert.Equal("", e.Field));
+        Assert.Empty(message.Elements);
+        Assert.Equal(new uint[] { 0, 0 }, message.ElementShapeRefs);   // one shape for both time entries
         Assert.Equal(100, message.HlcBaseMs);
-        Assert.Contains(message.Elements, e => e.RecordStamp >> (int)message.StampShift == 200 - 100);
+        Assert.Contains(message.ElementStamps, stamp => stamp >> (int)message.StampShift == 200 - 100);
 
         var copy = new DocumentSet(SchemaRegistry.CreateDefault());
         copy.MergeSnapshot(documents.EncodeSnapshot(Order));
         Assert.Equal(documents.View(Order).ToJson(true), copy.View(Order).ToJson(true));
         Assert.Equal(documents.MaxHlcOf(Order), copy.MaxHlcOf(Order));
 
-        message.Elements[0].RecordStringNames[0] = ((uint)message.Names.Count + 1) * 2 + 1;
+        message.ElementShapes[2] = ((uint)message.Names.Count + 1) * 2 + 1;   // the first value's name
         var error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("name table", error.Message);
 
         // Built-in names are referenced by number in the fixed table; a number past its end is refused.
         message = documents.ToSnapshotMessage(Order);
         Assert.Equal(new[] { "r1" }, message.Names);   // only the author is not a built-in name
-        Assert.All(message.Fields, w => Assert.True(w.Field == "" && w.FieldRef == 0 && w.KnownField > 0));
-        message.Fields[0].KnownField = 1000;
+        Assert.All(message.WriteNames, code => Assert.True(code % 2 == 0 && code > 0));   // 2n: built-in name n
+        message.WriteNames[0] = 1000 * 2;
         error = Assert.Throws<OpDecodeException>(() => new DocumentSet(SchemaRegistry.CreateDefault()).MergeSnapshot(message));
         Assert.Contains("built-in name table", error.Message);
     }

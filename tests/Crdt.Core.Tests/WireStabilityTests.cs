@@ -36,7 +36,7 @@ public sealed class WireStabilityTests
             AddElement: field=1 element_id=2 values=3
             DeleteDocument:
             DocumentKey: collection=1 id=2
-            DocumentSnapshot: collection=1 id=2 ops=3 version=4 runs=5 fields=6 elements=7 resolutions=8 replicas=9 names=10 hlc_base_ms=11 stamp_shift=12 compacted_base=13 compacted_max_hlc=14 delta_peer_version=15
+            DocumentSnapshot: collection=1 id=2 ops=3 version=4 runs=5 fields=6 elements=7 resolutions=8 replicas=9 names=10 hlc_base_ms=11 stamp_shift=12 compacted_base=13 compacted_max_hlc=14 delta_peer_version=15 write_names=16 write_ops=17 write_stamps=18 write_indexes=19 write_kinds=20 write_integers=22 string_lengths=23 string_bytes=24 element_shapes=25 element_shape_refs=26 element_adds=27 element_stamps=28 element_indexes=29 element_integers=30
             Dot: replica=1 seq=2
             ElementFieldValue: field=1 value=2
             ElementState: field=1 element_id=2 adds=3 removes=4 fields=5 field_ref=6 add_refs=7 remove_refs=8 known_field=9 record_stamp=10 record_string_names=11 record_strings=12 record_decimal_names=13 record_decimals=14 record_integer_names=15 record_integers=16 record_index=17
