@@ -8,7 +8,7 @@ namespace Crdt.Core.Codec;
 /// Writes a document's state as a <c>DocumentSnapshot</c> (optionally only what a peer with a
 /// given version vector lacks; see <see cref="SnapshotEncoder"/>) and reads one back, in the
 /// current compact form or the older one (dots, Hlc and FieldValue messages per write), through
-/// <see cref="Encoding.SnapshotReader"/>. Merging validates the whole message first and changes
+/// <see cref="SnapshotReader"/>. Merging validates the whole message first and changes
 /// nothing when any part is invalid.
 /// </summary>
 internal static class SnapshotCodec
@@ -44,6 +44,6 @@ internal static class SnapshotCodec
         public VersionVector? DeltaPeer { get; init; }
     }
 
-    /// <summary>Reads and validates the whole message (see <see cref="Encoding.SnapshotReader"/>); throws before anything is merged.</summary>
-    public static Parsed Validate(Wire.DocumentSnapshot message) => Encoding.SnapshotReader.Read(message);
+    /// <summary>Reads and validates the whole message (see <see cref="SnapshotReader"/>); throws before anything is merged.</summary>
+    public static Parsed Validate(Wire.DocumentSnapshot message) => SnapshotReader.Read(message);
 }

@@ -1,8 +1,8 @@
-using Crdt.Core.Internal;
+using Crdt.Core.Merge;
 using Google.Protobuf.Collections;
 using Wire = Crdt.Core.Wire;
 
-namespace Crdt.Core.Encoding;
+namespace Crdt.Core.Codec;
 
 /// <summary>
 /// Reads a <c>DocumentSnapshot</c> into a <see cref="SnapshotCodec.Parsed"/>, one method per section

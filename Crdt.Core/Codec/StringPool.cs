@@ -1,8 +1,8 @@
 using System.Text;
-using Crdt.Core.Internal;
+using Crdt.Core.Merge;
 using Google.Protobuf.Collections;
 
-namespace Crdt.Core.Encoding;
+namespace Crdt.Core.Codec;
 
 /// <summary>
 /// A snapshot's string pool (DocumentSnapshot.string_lengths and string_bytes): the UTF-8 bytes of

@@ -1,8 +1,8 @@
-using Crdt.Core.Internal;
+using Crdt.Core.Merge;
 using Google.Protobuf.Collections;
 using Wire = Crdt.Core.Wire;
 
-namespace Crdt.Core.Encoding;
+namespace Crdt.Core.Codec;
 
 /// <summary>
 /// The parts of the older snapshot form, which the writer no longer produces but stored snapshots
