@@ -193,8 +193,8 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
                     var fits = resolve.TargetKind switch
                     {
                         FlagKind.WorkOnClosedOrder => resolve.Resolution is Resolution.Accept or Resolution.Discard,
-                        FlagKind.ConcurrentEdit or FlagKind.EditOnDeleted or FlagKind.StatusConflict => resolve.Resolution is Resolution.KeepMine or Resolution.KeepTheirs,
-                        _ => throw RelayRefusal.Invalid($"{where}, flag '{Shorten(resolve.FlagId)}': not a flag id (wc-, ce-, ed- or sc- and 16 hex digits)"),
+                        FlagKind.ConcurrentEdit or FlagKind.EditOnDeleted or FlagKind.StatusConflict or FlagKind.SignedContentChanged => resolve.Resolution is Resolution.KeepMine or Resolution.KeepTheirs,
+                        _ => throw RelayRefusal.Invalid($"{where}, flag '{Shorten(resolve.FlagId)}': not a flag id (wc-, ce-, ed-, sc- or sg- and 16 hex digits)"),
                     };
                     if (!fits)
                         throw RelayRefusal.Invalid($"{where}, flag '{resolve.FlagId}': {resolve.Resolution} does not resolve a {resolve.TargetKind} flag");

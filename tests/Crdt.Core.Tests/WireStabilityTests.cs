@@ -110,7 +110,7 @@ public sealed class WireStabilityTests
         Assert.Equal(
             new[] { "Null=1", "String=2", "Integer=3", "Decimal=4", "Bool=5", "Timestamp=6", "Bytes=7", "Reference=8" },
             Enum.GetValues<FieldValueKind>().Select(v => $"{v}={(int)v}"));
-        Assert.Equal(new[] { "WorkOnClosedOrder=1", "ConcurrentEdit=2", "EditOnDeleted=3", "StatusConflict=4" }, Enum.GetValues<FlagKind>().Select(v => $"{v}={(int)v}"));
+        Assert.Equal(new[] { "WorkOnClosedOrder=1", "ConcurrentEdit=2", "EditOnDeleted=3", "StatusConflict=4", "SignedContentChanged=5" }, Enum.GetValues<FlagKind>().Select(v => $"{v}={(int)v}"));
         // Every C# flag kind has the wire value of the same name and number (documents.proto FlagKind).
         foreach (var kind in Enum.GetValues<FlagKind>())
         {
