@@ -41,6 +41,9 @@ internal sealed class SyncService(RelayEngine engine) : Crdt.Core.Wire.Sync.Sync
             Tenant = caller.Tenant,
         }));
 
+    public override Task<RegisterSigningKeyResponse> RegisterSigningKey(RegisterSigningKeyRequest request, ServerCallContext context) =>
+        CallGuard.RunAsync(engine, context, caller => engine.RegisterSigningKeyAsync(caller, request, context.CancellationToken));
+
     public override Task<PinResponse> Pin(PinRequest request, ServerCallContext context) =>
         CallGuard.RunAsync(engine, context, caller => engine.PinAsync(caller, request, context.CancellationToken));
 }
