@@ -175,6 +175,7 @@ public sealed partial class Replica
 
     private async Task PushOnceAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
     {
+        await EnsureSigningKeyRegisteredAsync(connection, user, cancellationToken).ConfigureAwait(false);
         var batch = Locked(() => store.OutboxBatch(user, options.PushBatchOps, options.PushBatchBytes));
         try
         {
