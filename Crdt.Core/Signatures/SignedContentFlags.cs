@@ -22,6 +22,8 @@ internal static class SignedContentFlags
             if (!element.IsLive || !element.Fields.TryGetValue(SignatureFields.Covered, out var coveredRegister)
                 || !coveredRegister.HasWinner || coveredRegister.Winner.Value.Kind != FieldValueKind.String) continue;
             var covered = coveredRegister.Winner.Value.AsString();
+            // Text that is not a covered statement claims nothing to compare (the relay refuses such signatures anyway).
+            if (!covered.StartsWith(SignedContent.Header + "\n", StringComparison.Ordinal)) continue;
             now ??= SignedContent.Of(state);
             nowWork ??= SignedContent.WorkOf(now);
             if (SignedContent.WorkOf(covered) == nowWork) continue;

@@ -67,7 +67,7 @@ public sealed class WireStabilityTests
     {
         var flagKind = Wire.DocumentsReflection.Descriptor.EnumTypes.Single(e => e.Name == "FlagKind");
         Assert.Equal(
-            "FLAG_KIND_UNSPECIFIED=0 FLAG_KIND_WORK_ON_CLOSED_ORDER=1 FLAG_KIND_CONCURRENT_EDIT=2 FLAG_KIND_EDIT_ON_DELETED=3 FLAG_KIND_STATUS_CONFLICT=4",
+            "FLAG_KIND_UNSPECIFIED=0 FLAG_KIND_WORK_ON_CLOSED_ORDER=1 FLAG_KIND_CONCURRENT_EDIT=2 FLAG_KIND_EDIT_ON_DELETED=3 FLAG_KIND_STATUS_CONFLICT=4 FLAG_KIND_SIGNED_CONTENT_CHANGED=5",
             string.Join(' ', flagKind.Values.Select(v => $"{v.Name}={v.Number}")));
         var flagView = Wire.DocumentsReflection.Descriptor.MessageTypes.Single(m => m.Name == "FlagView");
         Assert.Equal(

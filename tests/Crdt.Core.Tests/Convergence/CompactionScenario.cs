@@ -283,6 +283,19 @@ internal sealed class CompactionScenario
         var flags = documents.Flags(key);
         var sets = schema.Fields.Values.Where(f => f.Kind == FieldKind.OrSet).ToList();
         var kind = view.IsDeleted && _choices.Chance(70) ? 99 : _choices.Next(100);
+        if (key.Collection == WorkOrderFields.Collection && !view.IsDeleted && _choices.Chance(8))
+        {
+            // A customer signature over what this replica shows: SignedContentChanged must survive compaction too.
+            var id = $"e{_elementIds.Count}";
+            _elementIds.Add(id);
+            lock (SigningKey)
+            {
+                // An ECDsa instance is not thread-safe, and properties run in parallel.
+                m.Add(WorkOrderFields.Signatures, id, CustomerSignatures.Create(key, id, $"customer{_choices.Next(3)}",
+                    DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), [1, 2, 3], documents.SignedContentOf(key)!, SigningKey, "compaction-scenario"));
+            }
+            return;
+        }
         if (kind < 30)
         {
             // Review and status fields most often: their history is what compaction must prune with care.
@@ -332,6 +345,8 @@ internal sealed class CompactionScenario
             m.Add(new ResolveFlag(flag.Id, _choices.Pick(valid)));
         }
     }
+
+    private static readonly System.Security.Cryptography.ECDsa SigningKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
 
     private (FieldSchema Set, string Id)? Live(DocumentView view, List<FieldSchema> sets)
     {
