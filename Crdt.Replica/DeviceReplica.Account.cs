@@ -107,6 +107,7 @@ public sealed partial class DeviceReplica
             store.SignIn(new StoredCredentials(userName, relayUrl, token));
             // Edits made before anyone signed in belong to the first person who does.
             store.AdoptUnattributed(userName);
+            EnsureSigningKey();
             return true;
         }, cancellationToken).ConfigureAwait(false);
         currentUser = userName;

@@ -26,6 +26,7 @@ internal static class FlagDeriver
             ConcurrentEdits(state, schema, flags);
             WorkOnClosedOrders(state, schema, flags);
             StatusConflicts.Derive(state, schema, flags);
+            Signatures.SignedContentFlags.Derive(state, flags);
         }
         EditsOnDeleted(state, flags);
         flags.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));

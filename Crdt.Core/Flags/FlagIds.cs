@@ -15,6 +15,7 @@ internal static class FlagIds
         : flagId.StartsWith("ce-", StringComparison.Ordinal) ? FlagKind.ConcurrentEdit
         : flagId.StartsWith("ed-", StringComparison.Ordinal) ? FlagKind.EditOnDeleted
         : flagId.StartsWith("sc-", StringComparison.Ordinal) ? FlagKind.StatusConflict
+        : flagId.StartsWith("sg-", StringComparison.Ordinal) ? FlagKind.SignedContentChanged
         : null;
 
     public static string For(FlagKind kind, DocumentKey document, string? field, string? element, Dot dot)
@@ -24,6 +25,7 @@ internal static class FlagIds
             FlagKind.WorkOnClosedOrder => "wc-",
             FlagKind.ConcurrentEdit => "ce-",
             FlagKind.StatusConflict => "sc-",
+            FlagKind.SignedContentChanged => "sg-",
             _ => "ed-",
         };
         var text = $"{(int)kind}\n{document.Collection}\n{document.Id}\n{field}\n{element}\n{dot.Replica.Value}\n{dot.Seq}";

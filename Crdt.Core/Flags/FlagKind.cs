@@ -15,4 +15,10 @@ public enum FlagKind
     /// (keep-mine applies the held-back state, keep-theirs keeps the shown one). Severity review.
     /// </summary>
     StatusConflict = 4,
+    /// <summary>
+    /// The time entries or parts used of an order differ from what a customer's signature covered
+    /// (changed after signing, or concurrently with it). Severity review: the office checks what the
+    /// customer signed for against what the order now shows, and resolves (keep-mine or keep-theirs: both acknowledge).
+    /// </summary>
+    SignedContentChanged = 5,
 }

@@ -15,4 +15,10 @@ public static class SignatureFields
     public const string PublicKey = "publicKey";
     /// <summary>String: the signing device's replica id.</summary>
     public const string Device = "device";
+    /// <summary>String: the signing key's id, <see cref="SigningKeyId.Of"/> of <see cref="PublicKey"/>; the relay holds it registered to the signing device.</summary>
+    public const string KeyId = "keyId";
+    /// <summary>String: lowercase hex SHA-256 of <see cref="Image"/>, as signed.</summary>
+    public const string ImageSha256 = "imageSha256";
+    /// <summary>String: what the customer signed for, as the device saw it (docs/protocol.md "Signatures": status, time entries, parts used, totals).</summary>
+    public const string Covered = "covered";
 }

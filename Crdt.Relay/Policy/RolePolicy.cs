@@ -58,7 +58,7 @@ internal static class RolePolicy
     /// <summary>The row for collections the table does not name (an application's own).</summary>
     public const string OtherCollections = "*";
 
-    private static readonly IReadOnlySet<FlagKind> AllFlags = new HashSet<FlagKind> { FlagKind.WorkOnClosedOrder, FlagKind.ConcurrentEdit, FlagKind.EditOnDeleted, FlagKind.StatusConflict };
+    private static readonly IReadOnlySet<FlagKind> AllFlags = new HashSet<FlagKind> { FlagKind.WorkOnClosedOrder, FlagKind.ConcurrentEdit, FlagKind.EditOnDeleted, FlagKind.StatusConflict, FlagKind.SignedContentChanged };
     private static readonly IReadOnlySet<FlagKind> ReviewFlags = new HashSet<FlagKind> { FlagKind.ConcurrentEdit, FlagKind.EditOnDeleted };
     private static readonly IReadOnlySet<FlagKind> NoFlags = new HashSet<FlagKind>();
 
@@ -117,7 +117,8 @@ internal static class RolePolicy
                     throw RelayRefusal.Denied($"{where}: a {role} may not delete {op.Document.Collection} documents ({caller})");
                 case ResolveFlag resolve when resolve.TargetKind is { } kind && !rights.Resolve.Contains(kind):
                     throw RelayRefusal.Denied($"{where}, flag '{resolve.FlagId}': a {role} may not resolve {kind} flags" +
-                        (kind == FlagKind.WorkOnClosedOrder ? " (held-back work is accepted or discarded by the office)" : "") + $" ({caller})");
+                        (kind == FlagKind.WorkOnClosedOrder ? " (held-back work is accepted or discarded by the office)"
+                            : kind == FlagKind.SignedContentChanged ? " (the office acknowledges work changed after the customer signed)" : "") + $" ({caller})");
             }
         }
     }

@@ -15,6 +15,7 @@ internal static class RefusalStatus
         RefusalKind.NotFound => StatusCode.NotFound,
         RefusalKind.DataLoss => StatusCode.DataLoss,
         RefusalKind.Unavailable => StatusCode.Unavailable,
+        RefusalKind.Unsupported => StatusCode.Unimplemented,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a refusal kind with no gRPC status"),
     };
 

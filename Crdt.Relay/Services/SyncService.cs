@@ -43,6 +43,9 @@ internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMe
             Tenant = caller.Tenant,
         }));
 
+    public override Task<RegisterSigningKeyResponse> RegisterSigningKey(RegisterSigningKeyRequest request, ServerCallContext context) =>
+        guard.RunAsync(context, caller => engine.RegisterSigningKeyAsync(caller, request, context.CancellationToken));
+
     public override Task<PinResponse> Pin(PinRequest request, ServerCallContext context) =>
         guard.RunAsync(context, caller => engine.PinAsync(caller, request, context.CancellationToken));
 }

@@ -66,6 +66,7 @@ internal static class WireViews
                 FlagKind.ConcurrentEdit => Wire.FlagKind.ConcurrentEdit,
                 FlagKind.EditOnDeleted => Wire.FlagKind.EditOnDeleted,
                 FlagKind.StatusConflict => Wire.FlagKind.StatusConflict,
+                FlagKind.SignedContentChanged => Wire.FlagKind.SignedContentChanged,
                 _ => Wire.FlagKind.Unspecified,
             },
             Severity = flag.Severity == FlagSeverity.Error ? "error" : "review",

@@ -148,7 +148,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         {
             // The relay knows the flag's kind from its id alone (the device looked the flag up).
             if (resolve.TargetKind is not { } kind)
-                throw RelayRefusal.Invalid($"{where}, flag '{Shorten(resolve.FlagId)}': not a flag id (wc-, ce-, ed- or sc- and 16 hex digits)");
+                throw RelayRefusal.Invalid($"{where}, flag '{Shorten(resolve.FlagId)}': not a flag id (wc-, ce-, ed-, sc- or sg- and 16 hex digits)");
             if (SchemaCheck.OfResolution(kind, resolve.Resolution, null) is { } misfit)
                 throw RelayRefusal.Invalid($"{where}, flag '{resolve.FlagId}': {misfit.Message}");
             return;

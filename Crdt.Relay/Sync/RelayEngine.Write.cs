@@ -66,6 +66,7 @@ internal sealed partial class RelayEngine
             return new Wire.PushResponse { Cursor = (ulong)emptyTenant.Head };
         }
 
+        await SignatureCheck.CheckAsync(Store, caller, ops, cancellationToken).ConfigureAwait(false);
         var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         var pins = ScopePolicy.PinsMatter(ops) ? await PinsAsync(caller, cancellationToken).ConfigureAwait(false) : NoPins;
         var result = await tenant.WriteExclusiveAsync(
@@ -177,6 +178,7 @@ internal sealed partial class RelayEngine
             {
                 throw RelayRefusal.Invalid($"{key}: {e.Message}");
             }
+            await SignatureCheck.CheckAsync(Store, caller, [op], cancellationToken).ConfigureAwait(false);
             // Applying the op advances the tenant's next relay sequence past it.
             var result = await CommitLockedAsync(tenant, caller, [op], [wire], pins, validateDuplicates: true, replicaOwner: null).ConfigureAwait(false);
             Metrics.OpsStored(result.StoredCount, result.DuplicateCount);

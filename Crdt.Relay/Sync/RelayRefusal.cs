@@ -24,6 +24,9 @@ internal enum RefusalKind
 
     /// <summary>The store cannot serve now; nothing was applied, retry later (UNAVAILABLE).</summary>
     Unavailable,
+
+    /// <summary>This relay does not offer what was asked, whatever is retried (UNIMPLEMENTED).</summary>
+    Unsupported,
 }
 
 /// <summary>A request the relay refuses, with its kind and a message naming the document, field

@@ -133,6 +133,8 @@ internal static class FieldAppCommands
         resolve.SetAction((r, ct) => Handlers.ResolveAsync(S(r), r.GetValue(flagId)!, r.GetValue(choice)!, ct));
         yield return resolve;
 
+        foreach (var command in SignatureCommands.Build(S)) yield return command;
+
         var exportFile = new Argument<string>("FILE");
         var export = new Command("export", "Write a backup file.") { exportFile };
         export.SetAction((r, ct) => Handlers.BackupExportAsync(S(r), r.GetValue(exportFile)!, ct));

@@ -64,7 +64,9 @@ public sealed class ConvergenceProperties(ITestOutputHelper output)
             Assert.True(coverage.GetValueOrDefault(kind) > 100, $"only {coverage.GetValueOrDefault(kind)} {kind} mutations were generated");
         }
         Assert.True(coverage.GetValueOrDefault("StatusConflict shown while open") > 20, "too few documents showed an open StatusConflict");
-        foreach (var kind in Enum.GetValues<FlagKind>())
+        // SignedContentChanged is generated here too, but needs a signature, later work and an acknowledgement on
+        // the one work order: SignedContentProperties plays longer work-order scenarios and holds its coverage bar.
+        foreach (var kind in Enum.GetValues<FlagKind>().Where(k => k != FlagKind.SignedContentChanged))
         {
             Assert.True(coverage.GetValueOrDefault($"{kind}/Open") > 20, $"only {coverage.GetValueOrDefault($"{kind}/Open")} open {kind} flags were derived");
             // Resolved WorkOnClosedOrder flags are rare (an Accept/Discard must hit an open one): about 5-10

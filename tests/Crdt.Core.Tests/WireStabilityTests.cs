@@ -67,7 +67,7 @@ public sealed class WireStabilityTests
     {
         var flagKind = Wire.DocumentsReflection.Descriptor.EnumTypes.Single(e => e.Name == "FlagKind");
         Assert.Equal(
-            "FLAG_KIND_UNSPECIFIED=0 FLAG_KIND_WORK_ON_CLOSED_ORDER=1 FLAG_KIND_CONCURRENT_EDIT=2 FLAG_KIND_EDIT_ON_DELETED=3 FLAG_KIND_STATUS_CONFLICT=4",
+            "FLAG_KIND_UNSPECIFIED=0 FLAG_KIND_WORK_ON_CLOSED_ORDER=1 FLAG_KIND_CONCURRENT_EDIT=2 FLAG_KIND_EDIT_ON_DELETED=3 FLAG_KIND_STATUS_CONFLICT=4 FLAG_KIND_SIGNED_CONTENT_CHANGED=5",
             string.Join(' ', flagKind.Values.Select(v => $"{v.Name}={v.Number}")));
         var flagView = Wire.DocumentsReflection.Descriptor.MessageTypes.Single(m => m.Name == "FlagView");
         Assert.Equal(
@@ -110,7 +110,7 @@ public sealed class WireStabilityTests
         Assert.Equal(
             new[] { "Null=1", "String=2", "Integer=3", "Decimal=4", "Bool=5", "Timestamp=6", "Bytes=7", "Reference=8" },
             Enum.GetValues<FieldValueKind>().Select(v => $"{v}={(int)v}"));
-        Assert.Equal(new[] { "WorkOnClosedOrder=1", "ConcurrentEdit=2", "EditOnDeleted=3", "StatusConflict=4" }, Enum.GetValues<FlagKind>().Select(v => $"{v}={(int)v}"));
+        Assert.Equal(new[] { "WorkOnClosedOrder=1", "ConcurrentEdit=2", "EditOnDeleted=3", "StatusConflict=4", "SignedContentChanged=5" }, Enum.GetValues<FlagKind>().Select(v => $"{v}={(int)v}"));
         // Every C# flag kind has the wire value of the same name and number (documents.proto FlagKind).
         foreach (var kind in Enum.GetValues<FlagKind>())
         {

@@ -168,6 +168,8 @@ internal sealed partial class SyncDriver
 
     private async Task PushOnceAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
     {
+        // A signature in the batch verifies on the relay only once this device's key is registered.
+        await replica.EnsureSigningKeyRegisteredAsync(connection, user, cancellationToken).ConfigureAwait(false);
         var batch = replica.OutboxBatch(user);
         try
         {

@@ -66,6 +66,18 @@ internal sealed class GrpcRelayConnection : IRelayConnection
         }
     }
 
+    public async Task<RegisterSigningKeyResponse> RegisterSigningKeyAsync(RegisterSigningKeyRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.RegisterSigningKeyAsync(request, Options(cancellationToken, callTimeout)).ResponseAsync.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Classify(ex, cancellationToken, "signing key registration") is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
     public IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, string replica, ulong madeThrough, CancellationToken cancellationToken) =>
         Stream(options => client.Pull(new PullRequest { Cursor = cursor, MaxItems = maxItems, Replica = replica, MadeThrough = madeThrough }, options), "pull", callTimeout, cancellationToken);
 

@@ -23,4 +23,7 @@ internal interface IRelayConnection : IDisposable
 
     /// <summary>Who the token belongs to (Sync.WhoAmI).</summary>
     Task<WhoAmIResponse> WhoAmIAsync(CancellationToken cancellationToken);
+
+    /// <summary>Registers the install's signing key for the token's registration (Sync.RegisterSigningKey).</summary>
+    Task<RegisterSigningKeyResponse> RegisterSigningKeyAsync(RegisterSigningKeyRequest request, CancellationToken cancellationToken);
 }

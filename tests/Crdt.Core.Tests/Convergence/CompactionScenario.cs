@@ -283,6 +283,20 @@ internal sealed class CompactionScenario
         var flags = documents.Flags(key);
         var sets = schema.Fields.Values.Where(f => f.Kind == FieldKind.OrSet).ToList();
         var kind = view.IsDeleted && _choices.Chance(70) ? 99 : _choices.Next(100);
+        // Every sixth work-order edit also captures a signature, decided without drawing from the choices so the
+        // rest of the scenario (and the compaction coverage bars) stays what it was.
+        if (key.Collection == WorkOrderFields.Collection && !view.IsDeleted && ++_workOrderEdits % 6 == 0)
+        {
+            // A customer signature over what this replica shows: SignedContentChanged must survive compaction too.
+            var id = $"e{_elementIds.Count}";
+            _elementIds.Add(id);
+            lock (SigningKey)
+            {
+                // An ECDsa instance is not thread-safe, and properties run in parallel.
+                m.Add(WorkOrderFields.Signatures, id, CustomerSignatures.Create(key, id, $"customer{_workOrderEdits % 3}",
+                    DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), [1, 2, 3], documents.SignedContentOf(key)!, SigningKey, "compaction-scenario"));
+            }
+        }
         if (kind < 30)
         {
             // Review and status fields most often: their history is what compaction must prune with care.
@@ -332,6 +346,10 @@ internal sealed class CompactionScenario
             m.Add(new ResolveFlag(flag.Id, _choices.Pick(valid)));
         }
     }
+
+    private int _workOrderEdits;
+
+    private static readonly System.Security.Cryptography.ECDsa SigningKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
 
     private (FieldSchema Set, string Id)? Live(DocumentView view, List<FieldSchema> sets)
     {

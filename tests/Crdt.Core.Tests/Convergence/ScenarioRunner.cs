@@ -20,7 +20,8 @@ internal sealed class ScenarioRunner
     private readonly DocumentKey[] _keys;
     private int _elementCounter;
 
-    public ScenarioRunner(int replicaCount, int schemaBits, int[] choices)
+    /// <param name="keys">The documents edited (default: two of the random collection and one work order).</param>
+    public ScenarioRunner(int replicaCount, int schemaBits, int[] choices, DocumentKey[]? keys = null)
     {
         _choices = new ChoiceStream(choices);
         _schemas = RandomSchemas.Create(schemaBits);
@@ -32,7 +33,7 @@ internal sealed class ScenarioRunner
         _replicas[0].Editor.Authority = StatusAuthority.Dispatch;
         _partitioned = new bool[replicaCount];
         _wall = Enumerable.Range(0, replicaCount).Select(i => 1_700_000_000_000L + i * 1_500L).ToArray();
-        _keys = [new(RandomSchemas.Collection, "j1"), new(RandomSchemas.Collection, "j2"), new(WorkOrderFields.Collection, "w1")];
+        _keys = keys ?? [new(RandomSchemas.Collection, "j1"), new(RandomSchemas.Collection, "j2"), new(WorkOrderFields.Collection, "w1")];
         Shuffler = new Random(choices.Aggregate(17, (h, c) => unchecked(h * 31 + c)));
     }
 
@@ -163,6 +164,13 @@ internal sealed class ScenarioRunner
         var flags = device.Documents.Flags(key);
         var sets = schema.Fields.Values.Where(f => f.Kind == FieldKind.OrSet).ToList();
         var kind = view.IsDeleted && _choices.Chance(70) ? 99 : _choices.Next(100);
+        // The office acknowledges work changed after a customer signed soon after it shows (a SignedContentChanged
+        // id moves with the order's labour and parts, so a resolution left for later rarely meets its flag).
+        if (flags.FirstOrDefault(f => f.Kind == FlagKind.SignedContentChanged && f.State == FlagState.Open) is { } changed && _choices.Chance(40))
+        {
+            m.Add(new ResolveFlag(changed.Id, _choices.Pick(new[] { Resolution.KeepMine, Resolution.KeepTheirs })));
+            return;
+        }
         if (kind < 12 && schema.Workflows.Count > 0)
         {
             // Status races: mostly moves the author's view allows, often to a closing state.
@@ -181,13 +189,28 @@ internal sealed class ScenarioRunner
         }
         else if (kind < 50)
         {
-            var set = _choices.Chance(60) ? _choices.Pick(sets.Where(s => schema.ClosedStateRules.Any(r => r.WorkFields.Contains(s.Name))).ToList()) : _choices.Pick(sets);
+            // On the work order, a customer signature now and then (SignedContentChanged needs one before labour changes).
+            var set = key.Collection == WorkOrderFields.Collection && _choices.Chance(50) ? schema.Fields[WorkOrderFields.Signatures]
+                : _choices.Chance(60) ? _choices.Pick(sets.Where(s => schema.ClosedStateRules.Any(r => r.WorkFields.Contains(s.Name))).ToList()) : _choices.Pick(sets);
             var values = new Dictionary<string, FieldValue>();
             foreach (var element in set.ElementFields.Values.Where(e => e.RequiredOnAdd || _choices.Chance(50)))
             {
                 values[element.Name] = RandomSchemas.RandomValue(_choices, element.ValueKind, allowNull: !element.RequiredOnAdd);
             }
-            m.Add(set.Name, $"e{_elementCounter++}", values);
+            var elementId = $"e{_elementCounter++}";
+            if (key.Collection == WorkOrderFields.Collection && set.Name == WorkOrderFields.Signatures)
+            {
+                // A real customer signature over what this replica shows now: later (or concurrent) labour and
+                // parts edits on any replica make SignedContentChanged appear.
+                var signer = $"customer{_choices.Next(3)}";
+                // Properties run in parallel and an ECDsa instance is not thread-safe.
+                lock (SigningKeys)
+                {
+                    values = CustomerSignatures.Create(key, elementId, signer, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000),
+                        [1, 2, 3], device.Documents.SignedContentOf(key)!, SigningKeys[device.Editor.Replica.Value], device.Editor.Replica.Value);
+                }
+            }
+            m.Add(set.Name, elementId, values);
         }
         else if (kind < 80 && Live(view, sets) is { } target)
         {
@@ -215,6 +238,10 @@ internal sealed class ScenarioRunner
             m.Add(new ResolveFlag(flag.Id, _choices.Chance(85) ? _choices.Pick(valid) : (Resolution)(1 + _choices.Next(4))));
         }
     }
+
+    /// <summary>One signing key per replica name, made once: ECDSA key generation is the slow part of signing.</summary>
+    private static readonly Dictionary<string, System.Security.Cryptography.ECDsa> SigningKeys =
+        Enumerable.Range(0, 5).ToDictionary(i => $"r{i}", _ => System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256));
 
     private (FieldSchema Set, string Id)? Live(DocumentView view, List<FieldSchema> sets)
     {

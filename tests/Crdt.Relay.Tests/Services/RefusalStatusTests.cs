@@ -17,6 +17,7 @@ public sealed class RefusalStatusTests
     [InlineData((int)RefusalKind.NotFound, StatusCode.NotFound)]
     [InlineData((int)RefusalKind.DataLoss, StatusCode.DataLoss)]
     [InlineData((int)RefusalKind.Unavailable, StatusCode.Unavailable)]
+    [InlineData((int)RefusalKind.Unsupported, StatusCode.Unimplemented)]
     public void Each_refusal_kind_is_answered_with_its_status(int kind, StatusCode expected) =>
         Assert.Equal(expected, RefusalStatus.CodeOf(new RelayRefusal((RefusalKind)kind, "why")));
 

@@ -9,7 +9,7 @@ namespace Crdt.Relay.Tests.Storage;
 /// Guards against lost or duplicated ops, half-written batches, readers skipping ops that
 /// commit late, tenants leaking into each other, and tokens or revocations going astray.
 /// </summary>
-public abstract class RelayStoreConformance : IAsyncLifetime
+public abstract partial class RelayStoreConformance : IAsyncLifetime
 {
     private IRelayStore? _store;
 

@@ -31,5 +31,8 @@ internal sealed class EditDuringFirstPush(IRelayConnection inner, Func<Task> dur
 
     public Task<WhoAmIResponse> WhoAmIAsync(CancellationToken cancellationToken) => inner.WhoAmIAsync(cancellationToken);
 
+    public Task<RegisterSigningKeyResponse> RegisterSigningKeyAsync(RegisterSigningKeyRequest request, CancellationToken cancellationToken) =>
+        inner.RegisterSigningKeyAsync(request, cancellationToken);
+
     public void Dispose() => inner.Dispose();
 }

@@ -138,6 +138,20 @@ internal sealed class SimNetwork(Random random, InProcessRelay relay, Action<str
         }
     }
 
+    public async Task<Wire.RegisterSigningKeyResponse> RegisterSigningKeyAsync(string device, CallerIdentity caller, Wire.RegisterSigningKeyRequest request)
+    {
+        // Not dropped: it happens once per device, and rolling for it would shift every seed's random stream.
+        Reach(device, "register signing key");
+        try
+        {
+            return await relay.Engine.RegisterSigningKeyAsync(caller, request, CancellationToken.None);
+        }
+        catch (RelayRefusal refusal)
+        {
+            throw new RelayRefusedException($"{RefusalStatus.CodeOf(refusal)}: {refusal.Message}", false, refusal);
+        }
+    }
+
     public async Task<Wire.PinResponse> PinAsync(string device, CallerIdentity caller, Wire.PinRequest request)
     {
         Reach(device, "pin");

@@ -27,6 +27,9 @@ internal sealed class SimRelayConnection(SimNetwork network, string device, Call
     public Task<Wire.WhoAmIResponse> WhoAmIAsync(CancellationToken cancellationToken) =>
         Task.FromResult(new Wire.WhoAmIResponse { Name = caller.Name, Role = caller.Role.ToString().ToLowerInvariant(), Tenant = caller.Tenant });
 
+    public Task<Wire.RegisterSigningKeyResponse> RegisterSigningKeyAsync(Wire.RegisterSigningKeyRequest request, CancellationToken cancellationToken) =>
+        network.RegisterSigningKeyAsync(device, caller, request);
+
     public void Dispose()
     {
     }
