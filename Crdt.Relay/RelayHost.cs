@@ -5,6 +5,7 @@ using Crdt.Relay.Diagnostics;
 using Crdt.Relay.Services;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Storage.Sqlite;
+using Crdt.Relay.Storage.Blobs;
 using Crdt.Relay.Sync;
 using Grpc.AspNetCore.Web;
 using Grpc.Health.V1;
@@ -107,7 +108,9 @@ public sealed class RelayHost : IAsyncDisposable
             builder.Services.AddSingleton(health);
             builder.Services.AddSingleton(new SyncService(engine));
             builder.Services.AddSingleton(new DocumentsService(engine));
-            builder.Services.AddSingleton(new AdminService(engine.Store, engine.Devices, engine.Metrics, options.Time));
+            var blobs = BlobStores.For(store, options);
+            builder.Services.AddSingleton(new AdminService(engine.Store, engine.Devices, engine.Metrics, options.Time, blobs));
+            builder.Services.AddSingleton(new AttachmentsService(engine, blobs));
 
             app = builder.Build();
             app.UseRouting();
@@ -116,6 +119,7 @@ public sealed class RelayHost : IAsyncDisposable
             app.MapGrpcService<SyncService>();
             app.MapGrpcService<DocumentsService>();
             app.MapGrpcService<AdminService>();
+            app.MapGrpcService<AttachmentsService>();
             app.MapGrpcService<HealthServiceImpl>();
             app.MapGrpcReflectionService();
 
@@ -162,7 +166,7 @@ public sealed class RelayHost : IAsyncDisposable
     /// <summary>The whole server ("") and each of our services.</summary>
     private static void SetHealth(HealthServiceImpl health, HealthCheckResponse.Types.ServingStatus status)
     {
-        foreach (var service in new[] { "", Core.Wire.Sync.Descriptor.FullName, Core.Wire.Documents.Descriptor.FullName, Core.Wire.Admin.Descriptor.FullName })
+        foreach (var service in new[] { "", Core.Wire.Sync.Descriptor.FullName, Core.Wire.Documents.Descriptor.FullName, Core.Wire.Admin.Descriptor.FullName, Core.Wire.Attachments.Descriptor.FullName })
         {
             health.SetStatus(service, status);
         }
