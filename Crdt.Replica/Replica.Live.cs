@@ -123,6 +123,7 @@ public sealed partial class Replica
                             await Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, options.TimeProvider, both.Token).ConfigureAwait(false);
                             break;
                         case SyncStep.Listen:
+                            StartAttachmentUploads();
                             await ListenAsync(connection!, credentials!.UserName, both.Token).ConfigureAwait(false);
                             break;
                         default:

@@ -65,6 +65,7 @@ public sealed partial class Replica
                     case SyncStep.Idle idle when machine.CredentialsRejected:
                         throw new ReplicaSyncException(idle.Reason, pending, unreachable: false);
                     case SyncStep.Idle or SyncStep.Listen:
+                        await UploadAttachmentsAfterSyncAsync(cancellationToken).ConfigureAwait(false);
                         return Delta(start, machine.Progress);
                     case var step:
                         await RunStepAsync(step, connection, credentials.UserName, cancellationToken).ConfigureAwait(false);
@@ -88,6 +89,7 @@ public sealed partial class Replica
     {
         await SendPinsAsync(cancellationToken).ConfigureAwait(false);
         var moved = await SyncAsync(progress, cancellationToken).ConfigureAwait(false);
+        await PredownloadAttachmentsAsync(cancellationToken).ConfigureAwait(false);
         return new AgendaSummary(WorkOrders(), DocumentCounts(), moved);
     }
 

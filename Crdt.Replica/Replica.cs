@@ -203,6 +203,7 @@ public sealed partial class Replica : IAsyncDisposable, IDisposable
             return;
         }
         StopLiveSync();
+        attachmentStop.Cancel();
         gate.Wait();
         try
         {
