@@ -141,9 +141,8 @@ public sealed partial class Replica
             {
                 try
                 {
-                    long resumedFrom = -1;
-                    resumedFrom = await transport.UploadAsync(item.Sha256, item.Size, item.ContentType, LocalFile(item.Sha256),
-                        sent => Raise(AttachmentProgressChanged, new AttachmentProgress(item.Sha256, true, sent, item.Size, Math.Max(resumedFrom, 0))), cancellationToken).ConfigureAwait(false);
+                    await transport.UploadAsync(item.Sha256, item.Size, item.ContentType, LocalFile(item.Sha256),
+                        (sent, from) => Raise(AttachmentProgressChanged, new AttachmentProgress(item.Sha256, true, sent, item.Size, from)), cancellationToken).ConfigureAwait(false);
                     Locked(() => { store.Uploaded(item.Sha256); return true; });
                     uploaded++;
                 }

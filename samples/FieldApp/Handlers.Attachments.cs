@@ -72,8 +72,10 @@ internal static partial class Handlers
     {
         await using var replica = await session.OpenAsync(ct);
         var paused = false;
+        var told = new HashSet<string>();
         replica.AttachmentProgressChanged += (_, progress) =>
         {
+            if (progress.Upload && told.Add(progress.Sha256)) session.Output.WriteLine($"uploading {progress.Sha256} from offset {progress.ResumedFrom}");
             if (!progress.Upload || paused || pauseAfter <= 0 || progress.Bytes < pauseAfter) return;
             paused = true;
             session.Output.WriteLine($"paused at {progress.Bytes} (resumed from {progress.ResumedFrom})");

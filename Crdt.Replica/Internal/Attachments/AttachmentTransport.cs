@@ -25,15 +25,15 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
     public Task<AttachmentPolicy> PolicyAsync(CancellationToken cancellationToken) =>
         Guard("attachment policy", cancellationToken, () => client.GetPolicyAsync(new GetAttachmentPolicyRequest(), Options(cancellationToken)).ResponseAsync);
 
-    /// <summary>Uploads <paramref name="file"/> from the offset the relay acknowledged; reports bytes
-    /// the relay holds as they go. Returns the offset it resumed from.</summary>
-    public async Task<long> UploadAsync(string sha256, long size, string contentType, string file, Action<long> progress, CancellationToken cancellationToken)
+    /// <summary>Uploads <paramref name="file"/> from the offset the relay acknowledged, reporting
+    /// (bytes sent, offset resumed from) as it goes. Returns the offset it resumed from.</summary>
+    public async Task<long> UploadAsync(string sha256, long size, string contentType, string file, Action<long, long> progress, CancellationToken cancellationToken)
     {
         var status = await Guard("upload status", cancellationToken, () => client.UploadStatusAsync(
             new UploadStatusRequest { Sha256 = sha256, Size = size, ContentType = contentType }, Options(cancellationToken)).ResponseAsync).ConfigureAwait(false);
         if (status.Complete)
         {
-            progress(size);
+            progress(size, size);
             return size;
         }
         var from = status.Offset;
@@ -52,7 +52,7 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
                 await call.RequestStream.WriteAsync(new UploadRequest { Header = first ? header : null, Data = UnsafeByteOperations.UnsafeWrap(buffer) }, cancellationToken).ConfigureAwait(false);
                 first = false;
                 sent += buffer.Length;
-                progress(sent);
+                progress(sent, from);
             }
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             var response = await call.ResponseAsync.ConfigureAwait(false);
