@@ -60,6 +60,7 @@ internal static class AttachmentCalls
     public static Task<MutateResponse> CreateOrderWithAttachmentAsync(RelayClient dispatcher, string id, string assignee, string sha, long size) =>
         dispatcher.MutateAsync("WorkOrder", id, 0,
             new Mutation { SetField = new SetField { Field = "title", Value = new FieldValue { StringValue = "Pump" } } },
+            new Mutation { SetField = new SetField { Field = "status", Value = new FieldValue { StringValue = "open" } } },
             new Mutation { SetField = new SetField { Field = "assignee", Value = new FieldValue { StringValue = assignee } } },
             new Mutation
             {
