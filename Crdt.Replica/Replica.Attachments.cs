@@ -104,7 +104,7 @@ public sealed partial class Replica
         }
         catch (RelayRefusedException e) when (e.Status == "NotFound")
         {
-            throw new AttachmentNotAvailableException($"attachment {sha256} is not downloaded yet: the device that attached it has not uploaded it yet", e);
+            throw new AttachmentNotAvailableException($"attachment {sha256} is not downloaded yet: it is not uploaded yet by the device that attached it", e);
         }
         catch (RelayUnreachableException e)
         {

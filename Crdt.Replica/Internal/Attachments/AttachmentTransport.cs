@@ -29,6 +29,22 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
     /// (bytes sent, offset resumed from) as it goes. Returns the offset it resumed from.</summary>
     public async Task<long> UploadAsync(string sha256, long size, string contentType, string file, Action<long, long> progress, CancellationToken cancellationToken)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await UploadOnceAsync(sha256, size, contentType, file, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RelayRefusedException e) when (e.Status == "FailedPrecondition" && attempt < 3)
+            {
+                // The relay's offset moved between the status and the upload (a broken call of ours
+                // was still being written down): ask again.
+            }
+        }
+    }
+
+    private async Task<long> UploadOnceAsync(string sha256, long size, string contentType, string file, Action<long, long> progress, CancellationToken cancellationToken)
+    {
         var status = await Guard("upload status", cancellationToken, () => client.UploadStatusAsync(
             new UploadStatusRequest { Sha256 = sha256, Size = size, ContentType = contentType }, Options(cancellationToken)).ResponseAsync).ConfigureAwait(false);
         if (status.Complete)
