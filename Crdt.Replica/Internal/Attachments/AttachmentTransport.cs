@@ -61,16 +61,25 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
             var header = new UploadHeader { Sha256 = sha256, Size = size, ContentType = contentType, Offset = from };
             var sent = from;
             var first = true;
-            while (first || sent < size)
+            try
             {
-                var buffer = new byte[(int)Math.Min(ChunkBytes, size - sent)];
-                await content.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
-                await call.RequestStream.WriteAsync(new UploadRequest { Header = first ? header : null, Data = UnsafeByteOperations.UnsafeWrap(buffer) }, cancellationToken).ConfigureAwait(false);
-                first = false;
-                sent += buffer.Length;
-                progress(sent, from);
+                while (first || sent < size)
+                {
+                    var buffer = new byte[(int)Math.Min(ChunkBytes, size - sent)];
+                    await content.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    await call.RequestStream.WriteAsync(new UploadRequest { Header = first ? header : null, Data = UnsafeByteOperations.UnsafeWrap(buffer) }, cancellationToken).ConfigureAwait(false);
+                    first = false;
+                    sent += buffer.Length;
+                    progress(sent, from);
+                }
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             }
-            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            catch (Exception e) when (e is not RpcException and not OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // The relay may have answered before reading everything (a refusal, or "complete"
+                // because another device uploaded the same bytes meanwhile): the response says
+                // which; a broken connection surfaces from it as UNAVAILABLE or INTERNAL.
+            }
             var response = await call.ResponseAsync.ConfigureAwait(false);
             if (!response.Complete)
                 throw new RelayUnreachableException($"upload to {relayUrl}: the relay holds {response.Offset} of {size} bytes of {sha256}", new IOException("upload incomplete"));

@@ -31,17 +31,25 @@ internal static class AttachmentCalls
         using var call = Client(device).Upload(device.Options());
         var end = until ?? bytes.Length;
         var first = true;
-        for (var at = from; first || at < end; at += 64 * 1024)
+        try
         {
-            var count = (int)Math.Min(64 * 1024, end - at);
-            await call.RequestStream.WriteAsync(new UploadRequest
+            for (var at = from; first || at < end; at += 64 * 1024)
             {
-                Header = first ? new UploadHeader { Sha256 = sha, Size = size ?? bytes.Length, ContentType = type, Offset = from } : null,
-                Data = ByteString.CopyFrom(bytes, (int)at, Math.Max(count, 0)),
-            });
-            first = false;
+                var count = (int)Math.Min(64 * 1024, end - at);
+                await call.RequestStream.WriteAsync(new UploadRequest
+                {
+                    Header = first ? new UploadHeader { Sha256 = sha, Size = size ?? bytes.Length, ContentType = type, Offset = from } : null,
+                    Data = ByteString.CopyFrom(bytes, (int)at, Math.Max(count, 0)),
+                });
+                first = false;
+            }
+            await call.RequestStream.CompleteAsync();
         }
-        await call.RequestStream.CompleteAsync();
+        catch (Exception e) when (e is not RpcException)
+        {
+            // The relay answered before reading everything (a refusal, or "complete" for bytes it
+            // already has) and the stream closed under the writes: its answer is in the response.
+        }
         return await call.ResponseAsync;
     }
 
