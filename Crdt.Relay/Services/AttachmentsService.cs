@@ -60,8 +60,15 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs) :
     {
         var sha = header.Sha256;
         var progress = await blobs.ProgressAsync(caller.Tenant, sha, cancellationToken).ConfigureAwait(false);
-        // Same bytes stored once: someone uploaded them already.
-        if (progress.Complete) return new Wire.UploadResponse { Complete = true, Offset = header.Size };
+        if (progress.Complete)
+        {
+            // Same bytes stored once: someone uploaded them already. The rest of the stream is read
+            // and dropped, so the client's writes end normally rather than on a closed stream.
+            while (await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+            }
+            return new Wire.UploadResponse { Complete = true, Offset = header.Size };
+        }
         if (header.Offset != progress.Offset) throw ResumeFrom(sha, header.Offset, progress.Offset);
         IBlobWriter writer;
         try

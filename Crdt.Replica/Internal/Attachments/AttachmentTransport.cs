@@ -61,25 +61,21 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
             var header = new UploadHeader { Sha256 = sha256, Size = size, ContentType = contentType, Offset = from };
             var sent = from;
             var first = true;
-            try
+            // The relay may answer before reading everything (a refusal, or "complete" because
+            // another device uploaded the same bytes meanwhile): a failed write then stops the
+            // sending, and the response says which it was (a broken connection surfaces from it
+            // as UNAVAILABLE or INTERNAL). A failure to read the local file is not caught here.
+            var written = true;
+            while (written && (first || sent < size))
             {
-                while (first || sent < size)
-                {
-                    var buffer = new byte[(int)Math.Min(ChunkBytes, size - sent)];
-                    await content.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
-                    await call.RequestStream.WriteAsync(new UploadRequest { Header = first ? header : null, Data = UnsafeByteOperations.UnsafeWrap(buffer) }, cancellationToken).ConfigureAwait(false);
-                    first = false;
-                    sent += buffer.Length;
-                    progress(sent, from);
-                }
-                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                var buffer = new byte[(int)Math.Min(ChunkBytes, size - sent)];
+                await content.ReadExactlyAsync(buffer, cancellationToken).ConfigureAwait(false);
+                written = await WrittenAsync(() => call.RequestStream.WriteAsync(new UploadRequest { Header = first ? header : null, Data = UnsafeByteOperations.UnsafeWrap(buffer) }, cancellationToken), cancellationToken).ConfigureAwait(false);
+                first = false;
+                sent += buffer.Length;
+                if (written) progress(sent, from);
             }
-            catch (Exception e) when (e is not RpcException and not OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                // The relay may have answered before reading everything (a refusal, or "complete"
-                // because another device uploaded the same bytes meanwhile): the response says
-                // which; a broken connection surfaces from it as UNAVAILABLE or INTERNAL.
-            }
+            if (written) await WrittenAsync(() => call.RequestStream.CompleteAsync(), cancellationToken).ConfigureAwait(false);
             var response = await call.ResponseAsync.ConfigureAwait(false);
             if (!response.Complete)
                 throw new RelayUnreachableException($"upload to {relayUrl}: the relay holds {response.Offset} of {size} bytes of {sha256}", new IOException("upload incomplete"));
@@ -106,6 +102,19 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
             output.Flush(flushToDisk: true);
             return true;
         });
+
+    private static async Task<bool> WrittenAsync(Func<Task> write, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await write().ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
 
     private CallOptions Options(CancellationToken cancellationToken) => new(headers, cancellationToken: cancellationToken);
 

@@ -45,7 +45,7 @@ internal static class AttachmentCalls
             }
             await call.RequestStream.CompleteAsync();
         }
-        catch (Exception e) when (e is not RpcException)
+        catch (Exception)
         {
             // The relay answered before reading everything (a refusal, or "complete" for bytes it
             // already has) and the stream closed under the writes: its answer is in the response.
