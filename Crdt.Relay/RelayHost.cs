@@ -6,6 +6,7 @@ using Crdt.Relay.Diagnostics;
 using Crdt.Relay.Services;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Storage.Sqlite;
+using Crdt.Relay.Storage.Blobs;
 using Crdt.Relay.Sync;
 using Grpc.AspNetCore.Web;
 using Grpc.Health.V1;
@@ -117,6 +118,8 @@ public sealed class RelayHost : IAsyncDisposable
             builder.Services.AddSingleton<SyncService>();
             builder.Services.AddSingleton<DocumentsService>();
             builder.Services.AddSingleton<AdminService>();
+            builder.Services.AddSingleton(BlobStores.For(store, options));
+            builder.Services.AddSingleton<AttachmentsService>();
 
             app = builder.Build();
             app.UseNoStoreForApiResponses();
@@ -126,6 +129,7 @@ public sealed class RelayHost : IAsyncDisposable
             app.MapGrpcService<SyncService>();
             app.MapGrpcService<DocumentsService>();
             app.MapGrpcService<AdminService>();
+            app.MapGrpcService<AttachmentsService>();
             app.MapGrpcService<HealthServiceImpl>();
             app.MapGrpcReflectionService();
             app.MapDispatcherBoard();
@@ -173,7 +177,7 @@ public sealed class RelayHost : IAsyncDisposable
     /// <summary>The whole server ("") and each of our services.</summary>
     private static void SetHealth(HealthServiceImpl health, HealthCheckResponse.Types.ServingStatus status)
     {
-        foreach (var service in new[] { "", Core.Wire.Sync.Descriptor.FullName, Core.Wire.Documents.Descriptor.FullName, Core.Wire.Admin.Descriptor.FullName })
+        foreach (var service in new[] { "", Core.Wire.Sync.Descriptor.FullName, Core.Wire.Documents.Descriptor.FullName, Core.Wire.Admin.Descriptor.FullName, Core.Wire.Attachments.Descriptor.FullName })
         {
             health.SetStatus(service, status);
         }

@@ -43,7 +43,8 @@ public sealed partial class DeviceReplica
     /// outbox and materialised documents in one transaction. Any failure leaves the file as it
     /// was and memory reloaded from it. Caller holds the lock.
     /// </summary>
-    private (IReadOnlyList<DocumentView> Views, IReadOnlyList<Flag> NewFlags) CommitLocal(IReadOnlyList<(DocumentKey Key, Func<LocalEditor, Op> Make)> edits)
+    private (IReadOnlyList<DocumentView> Views, IReadOnlyList<Flag> NewFlags) CommitLocal(IReadOnlyList<(DocumentKey Key, Func<LocalEditor, Op> Make)> edits,
+        Action<Microsoft.Data.Sqlite.SqliteTransaction>? alsoInTransaction = null)
     {
         var keys = edits.Select(edit => edit.Key).Distinct().ToList();
         foreach (var key in keys)
@@ -60,7 +61,7 @@ public sealed partial class DeviceReplica
                 ops.Add(make(editor));
             }
             var changes = keys.Select(key => memory.Materialise(key, rowsBefore[key])).ToList();
-            store.CommitLocalEdits(ops.Select(ToStored).ToList(), currentUser ?? string.Empty, changes);
+            store.CommitLocalEdits(ops.Select(ToStored).ToList(), currentUser ?? string.Empty, changes, alsoInTransaction);
         }
         catch
         {

@@ -45,6 +45,7 @@ public sealed partial class DeviceReplica
     {
         await sync.SendPinsAsync(cancellationToken).ConfigureAwait(false);
         var moved = await SyncAsync(progress, cancellationToken).ConfigureAwait(false);
+        await PredownloadAttachmentsAsync(cancellationToken).ConfigureAwait(false);
         return new AgendaSummary(WorkOrders(), DocumentCounts(), moved);
     }
 }

@@ -203,6 +203,7 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
             return;
         }
         sync.StopLiveSync();
+        attachmentStop.Cancel();
         gate.Wait();
         try
         {

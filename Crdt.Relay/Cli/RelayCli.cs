@@ -4,7 +4,7 @@ using System.CommandLine.Help;
 namespace Crdt.Relay.Cli;
 
 /// <summary>
-/// The relay executable's command line: <c>serve</c>, <c>device add|list|revoke</c> and <c>compact</c>.
+/// The relay executable's command line: <c>serve</c>, <c>device add|list|revoke</c>, <c>compact</c> and <c>attachments-policy</c>.
 /// Bad arguments print one line to stderr and exit with 2; <c>--help</c> works on every command.
 /// </summary>
 public static class RelayCli
@@ -22,6 +22,7 @@ public static class RelayCli
             ServeCommand.Create(),
             DeviceCommands.Create(output),
             CompactCommand.Create(output),
+            AttachmentsPolicyCommand.Create(output),
         };
         var parsed = root.Parse(args);
         if (parsed.Action is not HelpAction && parsed.Errors.Count > 0)

@@ -4,11 +4,12 @@ using Crdt.Relay.Auth;
 using Crdt.Relay.Devices;
 using Crdt.Relay.Diagnostics;
 using Crdt.Relay.Storage;
+using Crdt.Relay.Storage.Blobs;
 
 namespace Crdt.Relay.Services;
 
 /// <summary>admin.proto: devices and tenants, for callers with the admin role only.</summary>
-internal sealed class AdminService(IRelayStore store, DeviceDirectory devices, RelayMetrics metrics, TimeProvider time) : Admin.AdminBase
+internal sealed partial class AdminService(IRelayStore store, DeviceDirectory devices, RelayMetrics metrics, TimeProvider time, IBlobStore blobs) : Admin.AdminBase
 {
     public override async Task<RegisterDeviceResponse> RegisterDevice(RegisterDeviceRequest request, ServerCallContext context)
     {

@@ -8,6 +8,7 @@ using Crdt.Load;
 //   relay-push [--devices 100] [--ops 500] [--batch 500] [--orders 500] [--durable true|false]
 //   replica [SCALE]   durable local edits/s, opening 10,000 orders, 50,000-op sync round trip
 //   cross-node --postgres SERVER [--ops 300]   push on one relay -> Subscribe on another, one op at a time
+//   attachments [--mib 20] [--runs 3]   upload and download of one attachment: MB/s and CPU per MB each side
 if (args.Length > 0 && args[0] == "relay-push")
 {
     return await Crdt.Load.RelayBench.RelayPushBench.RunAsync(args[1..]);
@@ -15,6 +16,10 @@ if (args.Length > 0 && args[0] == "relay-push")
 if (args.Length > 0 && args[0] == "cross-node")
 {
     return await CrossNodeLatency.RunAsync(args[1..]);
+}
+if (args.Length > 0 && args[0] == "attachments")
+{
+    return await AttachmentTransferBench.RunAsync(args[1..]);
 }
 if (args.Length > 0 && args[0] == "replica")
 {

@@ -172,6 +172,32 @@ internal static class FieldAppCommands
         wipe.SetAction((r, ct) => Handlers.WipeAsync(S(r), r.GetValue(wipeForce), r.GetValue(wipeBackup), ct));
         yield return wipe;
 
+        var attachId = new Argument<string>("ID") { Description = "A work order id." };
+        var attachFile = new Argument<string>("FILE") { Description = "The file to attach (a photo, a PDF...)." };
+        var attachType = new Option<string?>("--type") { Description = "Its media type, e.g. image/jpeg (default: from the extension)." };
+        var attach = new Command("attach", "Attach a file to a work order (works offline; the bytes upload with the next sync).") { attachId, attachFile, attachType };
+        attach.SetAction((r, ct) => Handlers.AttachAsync(S(r), r.GetValue(attachId)!, r.GetValue(attachFile)!, r.GetValue(attachType), ct));
+        yield return attach;
+
+        var attachmentsId = new Argument<string>("ID") { Description = "A work order id." };
+        var attachments = new Command("attachments", "List a work order's attachments with the state of their bytes (not uploaded yet, not downloaded yet, available).") { attachmentsId };
+        attachments.SetAction((r, ct) => Handlers.AttachmentsAsync(S(r), r.GetValue(attachmentsId)!, ct));
+        yield return attachments;
+
+        var fetchId = new Argument<string>("ID") { Description = "A work order id." };
+        var fetchHash = new Argument<string>("HASH") { Description = "The attachment's sha256 (or a unique prefix), as `attachments` lists it." };
+        var fetchOut = new Option<string>("--out") { Description = "Where to write the bytes.", Required = true };
+        var fetch = new Command("fetch", "Write an attachment's bytes to a file, downloading them first when they are not on this device.") { fetchId, fetchHash, fetchOut };
+        fetch.SetAction((r, ct) => Handlers.FetchAsync(S(r), r.GetValue(fetchId)!, r.GetValue(fetchHash)!, r.GetValue(fetchOut)!, ct));
+        yield return fetch;
+
+        // For the crash-safety tests: uploads the attachment queue and stops mid-file to be killed.
+        var pauseAfter = new Option<long>("--pause-after") { Description = "Stop (and wait to be killed) once this many bytes are sent." };
+        var uploadAttachments = new Command("upload-attachments", "Test helper: upload the attachment queue.") { pauseAfter };
+        uploadAttachments.Hidden = true;
+        uploadAttachments.SetAction((r, ct) => Handlers.UploadAttachmentsAsync(S(r), r.GetValue(pauseAfter), ct));
+        yield return uploadAttachments;
+
         // For the crash-safety tests: edits in a loop, printing each edit once its call returned.
         var stressId = new Argument<string>("ID");
         var stressCount = new Argument<int>("COUNT");

@@ -51,6 +51,10 @@ internal static partial class Handlers
         var text = replica.WorkOffline
             ? $"work offline is on: nothing was sent or received ({moved.Pending} pending)"
             : $"sent {moved.OpsSent} ops ({moved.BytesSent} bytes), received {moved.OpsReceived} items ({moved.BytesReceived} bytes), {moved.Pending} pending";
+        if (replica.PendingAttachmentUploads is > 0 and var waiting)
+        {
+            text += $"; {waiting} attachment(s) not uploaded yet";
+        }
         var refused = replica.RefusedEdits().Count;
         if (refused > 0)
         {

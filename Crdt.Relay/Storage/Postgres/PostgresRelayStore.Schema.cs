@@ -5,7 +5,7 @@ namespace Crdt.Relay.Storage.Postgres;
 public sealed partial class PostgresRelayStore
 {
     /// <summary>The schema version this relay writes; recorded in <c>relay_schema</c>.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     // Any constant shared by every relay build: nodes that start together take turns migrating.
     private const long MigrationLockKey = 0x43_52_44_54_5f_4d_49_47; // "CRDT_MIG"
@@ -50,6 +50,22 @@ public sealed partial class PostgresRelayStore
             device text NOT NULL,
             key_hash bytea,
             PRIMARY KEY(tenant, replica));
+        """,
+        // 2: attachment bytes (PostgresBlobStore): chunks as rows, one row per complete attachment.
+        """
+        CREATE TABLE attachment_chunks(
+            tenant text NOT NULL,
+            sha256 text NOT NULL,
+            position bigint NOT NULL,
+            data bytea NOT NULL,
+            PRIMARY KEY(tenant, sha256, position));
+        CREATE TABLE attachments(
+            tenant text NOT NULL,
+            sha256 text NOT NULL,
+            size bigint NOT NULL,
+            completed_at bigint NOT NULL,
+            PRIMARY KEY(tenant, sha256));
+        CREATE TABLE attachment_policies(tenant text PRIMARY KEY, policy text NOT NULL);
         """,
     ];
 

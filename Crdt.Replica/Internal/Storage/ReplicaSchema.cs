@@ -114,5 +114,18 @@ internal static class ReplicaSchema
             refused_at INTEGER NOT NULL,
             PRIMARY KEY(replica, seq)) WITHOUT ROWID;
         """,
+
+        // v5: attachments whose bytes (kept in the folder beside this file) the relay does not have
+        // yet; a row is written in the transaction of the edit that adds the element, and leaves
+        // when the relay holds the whole attachment. Uploaded oldest first (queued_at, then hash).
+        """
+        CREATE TABLE attachment_uploads(
+            sha256       TEXT    NOT NULL PRIMARY KEY,
+            size         INTEGER NOT NULL,
+            content_type TEXT    NOT NULL,
+            name         TEXT    NOT NULL,
+            queued_at    INTEGER NOT NULL,
+            refused      TEXT) WITHOUT ROWID;
+        """,
     ];
 }

@@ -53,10 +53,15 @@ internal sealed partial class ReplicaStore : IDisposable
     /// and they are set aside only when ops leave the log (<see cref="RememberNewestOps"/>).
     /// </summary>
     /// <param name="userName">the person who made the edits: only their credentials may send them</param>
-    public void CommitLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes)
+    /// <param name="alsoInTransaction">more rows written in the same transaction (an attachment's upload queue entry)</param>
+    public void CommitLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes, Action<SqliteTransaction>? alsoInTransaction = null)
     {
         var pendingBefore = pendingTotal;
-        Write("save edit", tx => InsertLocalEdits(ops, userName, changes, tx));
+        Write("save edit", tx =>
+        {
+            InsertLocalEdits(ops, userName, changes, tx);
+            alsoInTransaction?.Invoke(tx);
+        });
         pendingTotal = pendingBefore + ops.Count;
     }
 

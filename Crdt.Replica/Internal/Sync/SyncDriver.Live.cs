@@ -118,6 +118,7 @@ internal sealed partial class SyncDriver
                             await Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, options.TimeProvider, both.Token).ConfigureAwait(false);
                             break;
                         case SyncStep.Listen:
+                            replica.StartAttachmentUploads();
                             await ListenAsync(connection!, credentials!.UserName, both.Token).ConfigureAwait(false);
                             break;
                         default:

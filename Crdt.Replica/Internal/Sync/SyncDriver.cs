@@ -74,6 +74,8 @@ internal sealed partial class SyncDriver
                     case SyncStep.Idle idle when machine.CredentialsRejected:
                         throw new ReplicaSyncException(idle.Reason, pending, unreachable: false);
                     case SyncStep.Idle or SyncStep.Listen:
+                        // Photos travel after the ops that name them, so other devices see the element first.
+                        await replica.UploadAttachmentsAfterSyncAsync(cancellationToken).ConfigureAwait(false);
                         return Delta(start, machine.Progress);
                     case var step:
                         await RunStepAsync(step, connection, credentials.UserName, cancellationToken).ConfigureAwait(false);
