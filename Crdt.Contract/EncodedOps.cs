@@ -18,7 +18,11 @@ internal static class EncodedField
         var list = payloads as IReadOnlyCollection<byte[]> ?? payloads.ToList();
         var tagSize = CodedOutputStream.ComputeTagSize(number);
         var size = 0;
-        foreach (var payload in list) size += tagSize + CodedOutputStream.ComputeLengthSize(payload.Length) + payload.Length;
+        foreach (var payload in list)
+        {
+            size += tagSize + CodedOutputStream.ComputeLengthSize(payload.Length) + payload.Length;
+        }
+
         var buffer = new byte[size];
         var output = new CodedOutputStream(buffer);
         foreach (var payload in list)

@@ -92,8 +92,14 @@ public sealed class RelayHost : IAsyncDisposable
                 // Operators raise or lower levels with the standard .NET keys in the environment,
                 // e.g. Logging__LogLevel__Default=Debug or Logging__LogLevel__Crdt.Relay=Warning.
                 logging.AddConfiguration(new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Logging"));
-                if (options.ConfigureLogging is { } configure) configure(logging);
-                else logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+                if (options.ConfigureLogging is { } configure)
+                {
+                    configure(logging);
+                }
+                else
+                {
+                    logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+                }
             });
             builder.Services.AddSingleton(loggerFactory);
             engine = await RelayEngine.OpenAsync(options, store, loggerFactory, cancellationToken).ConfigureAwait(false);
@@ -149,9 +155,17 @@ public sealed class RelayHost : IAsyncDisposable
             var watched = engine;
             void ReportEngineHealth()
             {
-                if (watched.ShutdownToken.IsCancellationRequested) return;
+                if (watched.ShutdownToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 SetHealth(health, HealthCheckResponse.Types.ServingStatus.Serving);
-                if (watched.IsFullyHealthy) return;
+                if (watched.IsFullyHealthy)
+                {
+                    return;
+                }
+
                 foreach (var service in new[] { "", Core.Wire.Sync.Descriptor.FullName, Core.Wire.Documents.Descriptor.FullName })
                 {
                     health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.NotServing);
@@ -165,9 +179,20 @@ public sealed class RelayHost : IAsyncDisposable
         }
         catch
         {
-            if (app is not null) await app.DisposeAsync().ConfigureAwait(false);
-            if (engine is not null) await engine.DisposeAsync().ConfigureAwait(false);
-            else await store.DisposeAsync().ConfigureAwait(false);
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (engine is not null)
+            {
+                await engine.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await store.DisposeAsync().ConfigureAwait(false);
+            }
+
             throw;
         }
     }

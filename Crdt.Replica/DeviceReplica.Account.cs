@@ -4,10 +4,10 @@ namespace Crdt.Replica;
 
 public sealed partial class DeviceReplica
 {
-    private string? currentUser;
+    private string? _currentUser;
 
     /// <summary>The person signed in now (their edits carry this name), or null.</summary>
-    public string? CurrentUser => currentUser;
+    public string? CurrentUser => _currentUser;
 
     /// <summary>The relay the signed-in person syncs with, or null.</summary>
     public string? RelayUrl => Locked(() => CurrentCredentials()?.RelayUrl);
@@ -73,10 +73,10 @@ public sealed partial class DeviceReplica
         CheckRelayUrlAndToken(relayUrl, token);
         // No name given: the relay says whose token it is (an edit's author must be that name).
         userName ??= (await CheckSignInAsync(relayUrl, token, cancellationToken).ConfigureAwait(false)).Name;
-        var previous = currentUser;
+        var previous = _currentUser;
         if (previous is not null && previous != userName)
         {
-            var pending = Locked(() => store.PendingCount(previous));
+            var pending = Locked(() => _store.PendingCount(previous));
             if (pending > 0 && policy == PendingEditsPolicy.SyncFirst)
             {
                 try
@@ -89,7 +89,7 @@ public sealed partial class DeviceReplica
                         $"{previous}'s {ex.Pending} unsynced change(s) could not be sent under {previous}'s own credentials ({ex.Message}); " +
                         "sync when online, or keep them for when they sign in again");
                 }
-                pending = Locked(() => store.PendingCount(previous));
+                pending = Locked(() => _store.PendingCount(previous));
                 if (pending > 0)
                 {
                     throw new PendingChangesException(pending, $"signing in as '{userName}'",
@@ -98,21 +98,21 @@ public sealed partial class DeviceReplica
             }
             Locked(() =>
             {
-                store.SignOut(previous);
+                _store.SignOut(previous);
                 return true;
             });
         }
         await LockedAsync(() =>
         {
-            store.SignIn(new StoredCredentials(userName, relayUrl, token));
+            _store.SignIn(new StoredCredentials(userName, relayUrl, token));
             // Edits made before anyone signed in belong to the first person who does.
-            store.AdoptUnattributed(userName);
+            _store.AdoptUnattributed(userName);
             EnsureSigningKey();
             return true;
         }, cancellationToken).ConfigureAwait(false);
-        currentUser = userName;
-        sync.RequestSync();
-        sync.Wake();
+        _currentUser = userName;
+        _sync.RequestSync();
+        _sync.Wake();
     }
 
     /// <summary>
@@ -123,8 +123,8 @@ public sealed partial class DeviceReplica
     /// </summary>
     public async Task<string?> SignOutAsync(bool force = false, string? backupPath = null, CancellationToken cancellationToken = default)
     {
-        var user = currentUser ?? throw new InvalidOperationException("nobody is signed in on this device");
-        var pending = Locked(() => store.PendingCount(user));
+        var user = _currentUser ?? throw new InvalidOperationException("nobody is signed in on this device");
+        var pending = Locked(() => _store.PendingCount(user));
         string? written = null;
         if (pending > 0)
         {
@@ -136,10 +136,10 @@ public sealed partial class DeviceReplica
         }
         Locked(() =>
         {
-            store.SignOut(user);
+            _store.SignOut(user);
             return true;
         });
-        currentUser = null;
+        _currentUser = null;
         return written;
     }
 
@@ -151,7 +151,7 @@ public sealed partial class DeviceReplica
     public async Task<string?> WipeAsync(bool force = false, string? backupPath = null, CancellationToken cancellationToken = default)
     {
         // Refused edits are deleted with the file too: they count, so a wipe never drops them unasked.
-        var pending = Locked(() => store.PendingCount() + store.RefusedCount());
+        var pending = Locked(() => _store.PendingCount() + _store.RefusedCount());
         string? written = null;
         if (pending > 0)
         {
@@ -167,7 +167,7 @@ public sealed partial class DeviceReplica
         {
             File.Delete(Path + suffix);
         }
-        if (options.SecretProtector is null)
+        if (_options.SecretProtector is null)
         {
             // The default protector's key served only this file.
             File.Delete(KeyFileSecretProtector.ForReplicaFile(Path).KeyFile);
@@ -179,20 +179,20 @@ public sealed partial class DeviceReplica
     public ReplicaStatus GetStatus() => Locked(() => new ReplicaStatus(
         Id,
         Path,
-        currentUser,
+        _currentUser,
         CurrentCredentials()?.RelayUrl,
-        sync.Connectivity,
-        sync.WorkOffline,
-        store.PendingCount(),
-        store.PendingByUser(),
-        store.DocumentKeys().GroupBy(key => key.Collection).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
-        store.Flags(Crdt.Core.FlagState.Open.ToString()).Count,
-        sync.LastError,
-        store.FormatVersion));
+        _sync.Connectivity,
+        _sync.WorkOffline,
+        _store.PendingCount(),
+        _store.PendingByUser(),
+        _store.DocumentKeys().GroupBy(key => key.Collection).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+        _store.Flags(Crdt.Core.FlagState.Open.ToString()).Count,
+        _sync.LastError,
+        _store.FormatVersion));
 
     private StoredCredentials? CurrentCredentials() =>
-        currentUser is null ? null : store.AllCredentials().FirstOrDefault(c => c.UserName == currentUser);
+        _currentUser is null ? null : _store.AllCredentials().FirstOrDefault(c => c.UserName == _currentUser);
 
     private string DefaultBackupPath(string reason) =>
-        $"{Path}.{reason}-{options.TimeProvider.GetUtcNow():yyyyMMdd-HHmmss}.crdtbak";
+        $"{Path}.{reason}-{_options.TimeProvider.GetUtcNow():yyyyMMdd-HHmmss}.crdtbak";
 }

@@ -17,8 +17,8 @@ namespace Crdt.Replica;
 /// </summary>
 public sealed partial class DeviceReplica
 {
-    private readonly SemaphoreSlim uploadGate = new(1, 1);
-    private readonly CancellationTokenSource attachmentStop = new();
+    private readonly SemaphoreSlim _uploadGate = new(1, 1);
+    private readonly CancellationTokenSource _attachmentStop = new();
 
     /// <summary>Upload or download progress of an attachment.</summary>
     public event EventHandler<AttachmentProgress>? AttachmentProgressChanged;
@@ -34,7 +34,11 @@ public sealed partial class DeviceReplica
     public async Task<AttachmentInfo> AttachAsync(string workOrderId, string file, string? contentType = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(file);
-        if (!File.Exists(file)) throw new FileNotFoundException($"attach: no such file '{file}'", file);
+        if (!File.Exists(file))
+        {
+            throw new FileNotFoundException($"attach: no such file '{file}'", file);
+        }
+
         contentType ??= MediaTypes.FromExtension(file);
         var (sha256, size) = await CopyInAsync(file, cancellationToken).ConfigureAwait(false);
         var name = System.IO.Path.GetFileName(file);
@@ -48,9 +52,9 @@ public sealed partial class DeviceReplica
         var queued = new QueuedUpload(sha256, size, contentType, name, WallMs, null);
         var (views, newFlags) = await LockedAsync(() =>
         {
-            var author = currentUser ?? string.Empty;
+            var author = _currentUser ?? string.Empty;
             var wall = WallMs;
-            return CommitLocal([(key, e => e.Edit(key, author, wall, mutations))], tx => store.QueueUpload(queued, tx));
+            return CommitLocal([(key, e => e.Edit(key, author, wall, mutations))], tx => _store.QueueUpload(queued, tx));
         }, cancellationToken).ConfigureAwait(false);
         AfterLocalCommit([key], newFlags);
         return Attachments(workOrderId).First(a => a.ElementId == elementId);
@@ -62,10 +66,14 @@ public sealed partial class DeviceReplica
         var key = new DocumentKey(WorkOrderFields.Collection, workOrderId);
         var (view, queue) = Locked(() =>
         {
-            memory.Load(key);
-            return (memory.Set.Get(key), store.QueuedUploads().ToDictionary(q => q.Sha256, StringComparer.Ordinal));
+            _memory.Load(key);
+            return (_memory.Set.Get(key), _store.QueuedUploads().ToDictionary(q => q.Sha256, StringComparer.Ordinal));
         });
-        if (view is null) return [];
+        if (view is null)
+        {
+            return [];
+        }
+
         var result = new List<AttachmentInfo>();
         foreach (var element in view.Elements(WorkOrderFields.Attachments))
         {
@@ -91,8 +99,16 @@ public sealed partial class DeviceReplica
     {
         var attachment = Attachments(workOrderId).FirstOrDefault(a => a.Sha256 == sha256)
             ?? throw new ArgumentException($"work order '{workOrderId}' has no attachment {sha256}", nameof(sha256));
-        if (attachment.LocalPath is { } here) return here;
-        if (sync.WorkOffline) throw new AttachmentNotAvailableException($"attachment {sha256} is not downloaded yet, and work offline is on");
+        if (attachment.LocalPath is { } here)
+        {
+            return here;
+        }
+
+        if (_sync.WorkOffline)
+        {
+            throw new AttachmentNotAvailableException($"attachment {sha256} is not downloaded yet, and work offline is on");
+        }
+
         var transport = Transport() ?? throw new AttachmentNotAvailableException($"attachment {sha256} is not downloaded yet, and nobody is signed in to download it");
         Directory.CreateDirectory(AttachmentFolder);
         var partial = LocalFile(sha256) + ".part";
@@ -130,12 +146,15 @@ public sealed partial class DeviceReplica
     /// </summary>
     public async Task<AttachmentUploadSummary> UploadAttachmentsAsync(CancellationToken cancellationToken = default)
     {
-        await uploadGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _uploadGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var queue = Locked(() => store.QueuedUploads()).Where(q => q.Refused is null).ToList();
-            if (queue.Count == 0 || sync.WorkOffline || Transport() is not { } transport)
+            var queue = Locked(() => _store.QueuedUploads()).Where(q => q.Refused is null).ToList();
+            if (queue.Count == 0 || _sync.WorkOffline || Transport() is not { } transport)
+            {
                 return new AttachmentUploadSummary(0, queue.Count, 0);
+            }
+
             int uploaded = 0, refused = 0;
             foreach (var item in queue)
             {
@@ -143,7 +162,7 @@ public sealed partial class DeviceReplica
                 {
                     await transport.UploadAsync(item.Sha256, item.Size, item.ContentType, LocalFile(item.Sha256),
                         (sent, from) => Raise(AttachmentProgressChanged, new AttachmentProgress(item.Sha256, true, sent, item.Size, from)), cancellationToken).ConfigureAwait(false);
-                    Locked(() => { store.Uploaded(item.Sha256); return true; });
+                    Locked(() => { _store.Uploaded(item.Sha256); return true; });
                     uploaded++;
                 }
                 catch (RelayUnreachableException)
@@ -152,7 +171,7 @@ public sealed partial class DeviceReplica
                 }
                 catch (RelayRefusedException e) when (!e.CredentialsRejected && e.Status is "InvalidArgument" or "ResourceExhausted" or "PermissionDenied")
                 {
-                    Locked(() => { store.UploadRefused(item.Sha256, e.Detail ?? e.Message); return true; });
+                    Locked(() => { _store.UploadRefused(item.Sha256, e.Detail ?? e.Message); return true; });
                     refused++;
                 }
                 catch (RelayRefusedException)
@@ -164,12 +183,12 @@ public sealed partial class DeviceReplica
         }
         finally
         {
-            uploadGate.Release();
+            _uploadGate.Release();
         }
     }
 
     /// <summary>Attachments queued on this device and not refused (waiting for the relay).</summary>
-    public int PendingAttachmentUploads => Locked(() => store.QueuedUploads().Count(q => q.Refused is null));
+    public int PendingAttachmentUploads => Locked(() => _store.QueuedUploads().Count(q => q.Refused is null));
 
     /// <summary>
     /// Downloads what the tenant's policy says the agenda check-out takes along (none, those up to
@@ -178,7 +197,11 @@ public sealed partial class DeviceReplica
     /// </summary>
     public async Task<int> PredownloadAttachmentsAsync(CancellationToken cancellationToken = default)
     {
-        if (sync.WorkOffline || Transport() is not { } transport) return 0;
+        if (_sync.WorkOffline || Transport() is not { } transport)
+        {
+            return 0;
+        }
+
         Wire.AttachmentPolicy policy;
         try
         {
@@ -188,7 +211,11 @@ public sealed partial class DeviceReplica
         {
             return 0;
         }
-        if (policy.Predownload is Wire.PredownloadMode.None or Wire.PredownloadMode.Unspecified) return 0;
+        if (policy.Predownload is Wire.PredownloadMode.None or Wire.PredownloadMode.Unspecified)
+        {
+            return 0;
+        }
+
         var limit = policy.Predownload == Wire.PredownloadMode.All ? long.MaxValue : policy.PredownloadMaxKib * 1024;
         var downloaded = 0;
         foreach (var order in WorkOrders())
@@ -213,12 +240,16 @@ public sealed partial class DeviceReplica
     /// caught up), unless one is running; failures leave the queue for the next pass.</summary>
     internal void StartAttachmentUploads()
     {
-        if (uploadGate.CurrentCount == 0 || attachmentStop.IsCancellationRequested) return;
+        if (_uploadGate.CurrentCount == 0 || _attachmentStop.IsCancellationRequested)
+        {
+            return;
+        }
+
         _ = Task.Run(async () =>
         {
             try
             {
-                await UploadAttachmentsAsync(attachmentStop.Token).ConfigureAwait(false);
+                await UploadAttachmentsAsync(_attachmentStop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or ReplicaStorageException or IOException)
             {
@@ -242,8 +273,8 @@ public sealed partial class DeviceReplica
 
     private AttachmentTransport? Transport()
     {
-        var (credentials, replicaKey) = Locked(() => (CurrentCredentials(), store.GetReplicaKey()));
-        return credentials is null ? null : new AttachmentTransport(channels.For(credentials.RelayUrl), credentials.RelayUrl, credentials.Token, replicaKey!);
+        var (credentials, replicaKey) = Locked(() => (CurrentCredentials(), _store.GetReplicaKey()));
+        return credentials is null ? null : new AttachmentTransport(_channels.For(credentials.RelayUrl), credentials.RelayUrl, credentials.Token, replicaKey!);
     }
 
     private string LocalFile(string sha256) => System.IO.Path.Combine(AttachmentFolder, sha256);
@@ -274,8 +305,15 @@ public sealed partial class DeviceReplica
                 size = output.Length;
             }
             var target = LocalFile(sha256);
-            if (File.Exists(target)) File.Delete(temp);
-            else File.Move(temp, target);
+            if (File.Exists(target))
+            {
+                File.Delete(temp);
+            }
+            else
+            {
+                File.Move(temp, target);
+            }
+
             return (sha256, size);
         }
         catch

@@ -17,14 +17,14 @@ public sealed partial class DeviceReplica
         var backup = await LockedAsync(() => new ReplicaBackup(
             Id.Value,
             // The file keeps milliseconds; the summary should say what the file says.
-            DateTimeOffset.FromUnixTimeMilliseconds(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
+            DateTimeOffset.FromUnixTimeMilliseconds(_options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
             // The file keeps only snapshots per edit; a backup carries the JSON rendering for tools.
-            store.LoadDocuments().Select(memory.WithJson).ToList(),
-            store.AllOps(),
+            _store.LoadDocuments().Select(_memory.WithJson).ToList(),
+            _store.AllOps(),
             // Refused edits go as pending: after a restore the relay refuses them again and they
             // are back in the refused list, rather than silently kept as if the relay had them.
-            store.OutboxDots().Concat(store.RefusedDots()).ToList(),
-            store.Pinned()), cancellationToken).ConfigureAwait(false);
+            _store.OutboxDots().Concat(_store.RefusedDots()).ToList(),
+            _store.Pinned()), cancellationToken).ConfigureAwait(false);
         var bytes = BackupCodec.Encode(backup);
         var full = System.IO.Path.GetFullPath(file);
         var temporary = full + ".partial";
@@ -120,7 +120,7 @@ public sealed partial class DeviceReplica
                 .Concat(backup.Ops.Select(o => new DocumentKey(o.Collection, o.DocId))).Distinct().ToList();
             foreach (var key in keys)
             {
-                memory.Load(key);
+                _memory.Load(key);
             }
             var before = FlagIds(keys);
             var touched = new HashSet<DocumentKey>();
@@ -128,7 +128,7 @@ public sealed partial class DeviceReplica
             {
                 foreach (var document in backup.Documents)
                 {
-                    if (memory.Set.MergeSnapshot(document.Snapshot))
+                    if (_memory.Set.MergeSnapshot(document.Snapshot))
                     {
                         touched.Add(new DocumentKey(document.Collection, document.DocId));
                     }
@@ -136,12 +136,12 @@ public sealed partial class DeviceReplica
                 foreach (var stored in backup.Ops)
                 {
                     var op = OpCodec.Decode(stored.Bytes);
-                    if (editor.ApplyRemote(op, WallMs))
+                    if (_editor.ApplyRemote(op, WallMs))
                     {
                         touched.Add(op.Document);
                     }
                 }
-                store.CommitImport(Id.Value, backup.Ops, backup.Pending, touched.Select(key => memory.Materialise(key)).ToList(), backup.Pins);
+                _store.CommitImport(Id.Value, backup.Ops, backup.Pending, touched.Select(key => _memory.Materialise(key)).ToList(), backup.Pins);
                 // Sequences this device used before the backup must never be reused.
                 ResetMemory();
             }

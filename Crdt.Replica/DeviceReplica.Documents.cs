@@ -5,13 +5,13 @@ namespace Crdt.Replica;
 public sealed partial class DeviceReplica
 {
     /// <summary>The schemas this replica validates edits against.</summary>
-    public SchemaRegistry Schemas => memory.Schemas;
+    public SchemaRegistry Schemas => _memory.Schemas;
 
     /// <summary>A document's merged state, or null when this device does not hold it.</summary>
     public DocumentView? Get(DocumentKey key) => Locked(() =>
     {
-        memory.Load(key);
-        return memory.Set.Get(key);
+        _memory.Load(key);
+        return _memory.Set.Get(key);
     });
 
     /// <summary>A document of any collection by collection name and id.</summary>
@@ -27,11 +27,11 @@ public sealed partial class DeviceReplica
     /// </summary>
     public IReadOnlyList<DocumentView> Query(string collection, Func<DocumentView, bool>? where = null, bool includeDeleted = false) => Locked(() =>
     {
-        memory.LoadCollection(collection);
-        return memory.Set.Keys
+        _memory.LoadCollection(collection);
+        return _memory.Set.Keys
             .Where(key => key.Collection == collection)
             .OrderBy(key => key.Id, StringComparer.Ordinal)
-            .Select(key => memory.Set.View(key))
+            .Select(key => _memory.Set.View(key))
             .Where(view => (includeDeleted || !view.IsDeleted) && (where is null || where(view)))
             .ToList();
     });
@@ -42,7 +42,7 @@ public sealed partial class DeviceReplica
 
     /// <summary>How many documents the file holds, per collection, without loading them.</summary>
     public IReadOnlyDictionary<string, int> DocumentCounts() => Locked(() =>
-        store.DocumentKeys().GroupBy(key => key.Collection).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
+        _store.DocumentKeys().GroupBy(key => key.Collection).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
 
     /// <summary>
     /// Marks a document the user opened as pinned: it stays available offline, and (for
@@ -52,11 +52,11 @@ public sealed partial class DeviceReplica
     public Task PinAsync(DocumentKey key, CancellationToken cancellationToken = default) =>
         LockedAsync(() =>
         {
-            store.Pin(key.Collection, key.Id);
+            _store.Pin(key.Collection, key.Id);
             return true;
         }, cancellationToken);
 
     /// <summary>The documents pinned on this device.</summary>
     public IReadOnlyList<DocumentKey> Pinned() =>
-        Locked(() => store.Pinned().Select(pin => new DocumentKey(pin.Collection, pin.DocId)).ToList());
+        Locked(() => _store.Pinned().Select(pin => new DocumentKey(pin.Collection, pin.DocId)).ToList());
 }

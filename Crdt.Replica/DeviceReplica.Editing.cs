@@ -28,7 +28,7 @@ public sealed partial class DeviceReplica
         }
         var (views, newFlags) = await LockedAsync(() =>
         {
-            var author = currentUser ?? string.Empty;
+            var author = _currentUser ?? string.Empty;
             var wall = WallMs;
             return CommitLocal(edits.Select(edit => (edit.Key, (Func<LocalEditor, Op>)(e => edit.Creates
                 ? e.Create(edit.Key, author, wall, edit.Mutations)
@@ -49,19 +49,19 @@ public sealed partial class DeviceReplica
         var keys = edits.Select(edit => edit.Key).Distinct().ToList();
         foreach (var key in keys)
         {
-            memory.Load(key);
+            _memory.Load(key);
         }
         var flagsBefore = FlagIds(keys);
-        var rowsBefore = keys.ToDictionary(key => key, memory.FlagRowsOf);
+        var rowsBefore = keys.ToDictionary(key => key, _memory.FlagRowsOf);
         var ops = new List<Op>(edits.Count);
         try
         {
             foreach (var (_, make) in edits)
             {
-                ops.Add(make(editor));
+                ops.Add(make(_editor));
             }
-            var changes = keys.Select(key => memory.Materialise(key, rowsBefore[key])).ToList();
-            store.CommitLocalEdits(ops.Select(ToStored).ToList(), currentUser ?? string.Empty, changes, alsoInTransaction);
+            var changes = keys.Select(key => _memory.Materialise(key, rowsBefore[key])).ToList();
+            _store.CommitLocalEdits(ops.Select(ToStored).ToList(), _currentUser ?? string.Empty, changes, alsoInTransaction);
         }
         catch
         {
@@ -72,27 +72,27 @@ public sealed partial class DeviceReplica
             }
             throw;
         }
-        var views = edits.Select(edit => memory.Set.View(edit.Key)).ToList();
+        var views = edits.Select(edit => _memory.Set.View(edit.Key)).ToList();
         return (views, NewFlags(keys, flagsBefore));
     }
 
     private void AfterLocalCommit(IReadOnlyList<DocumentKey> keys, IReadOnlyList<Flag> newFlags)
     {
         var pending = PendingCount;
-        sync.OnLocalEdit(pending);
+        _sync.OnLocalEdit(pending);
         Raise(DocumentsChanged, new DocumentsChangedEventArgs(keys, fromRelay: false));
         if (newFlags.Count > 0)
         {
             Raise(FlagsRaised, new FlagsRaisedEventArgs(newFlags));
         }
-        sync.Wake();
+        _sync.Wake();
     }
 
     private HashSet<string> FlagIds(IEnumerable<DocumentKey> keys) =>
-        keys.SelectMany(key => memory.Set.Flags(key)).Select(flag => flag.Id).ToHashSet(StringComparer.Ordinal);
+        keys.SelectMany(key => _memory.Set.Flags(key)).Select(flag => flag.Id).ToHashSet(StringComparer.Ordinal);
 
     private List<Flag> NewFlags(IEnumerable<DocumentKey> keys, HashSet<string> before) =>
-        keys.SelectMany(key => memory.Set.Flags(key)).Where(flag => !before.Contains(flag.Id)).ToList();
+        keys.SelectMany(key => _memory.Set.Flags(key)).Where(flag => !before.Contains(flag.Id)).ToList();
 
     private static StoredOp ToStored(Op op) =>
         new(op.Dot.Replica.Value, op.Dot.Seq, op.Document.Collection, op.Document.Id, OpCodec.Encode(op));

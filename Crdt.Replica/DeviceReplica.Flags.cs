@@ -7,12 +7,12 @@ public sealed partial class DeviceReplica
     /// <summary>The flags inbox: open flags (and resolved ones when asked), by document then id.</summary>
     public IReadOnlyList<Flag> Flags(bool includeResolved = false) => Locked(() =>
     {
-        var keys = store.Flags().Select(row => new DocumentKey(row.Collection, row.DocId)).Distinct().ToList();
+        var keys = _store.Flags().Select(row => new DocumentKey(row.Collection, row.DocId)).Distinct().ToList();
         foreach (var key in keys)
         {
-            memory.Load(key);
+            _memory.Load(key);
         }
-        return keys.SelectMany(key => memory.Set.Flags(key))
+        return keys.SelectMany(key => _memory.Set.Flags(key))
             .Where(flag => includeResolved || flag.State == FlagState.Open)
             .ToList();
     });
@@ -30,10 +30,10 @@ public sealed partial class DeviceReplica
         var (flag, newFlags) = await LockedAsync(() =>
         {
             var found = LoadFlag(flagId) ?? throw new ValidationException(default, null, $"there is no flag '{flagId}' on this device");
-            var author = currentUser ?? string.Empty;
+            var author = _currentUser ?? string.Empty;
             var wall = WallMs;
             var (_, raised) = CommitLocal([(found.Document, e => e.Resolve(flagId, resolution, author, wall))]);
-            return (memory.Set.FindFlag(flagId)!, raised);
+            return (_memory.Set.FindFlag(flagId)!, raised);
         }, cancellationToken).ConfigureAwait(false);
         AfterLocalCommit([flag.Document], newFlags);
         return flag;
@@ -41,12 +41,12 @@ public sealed partial class DeviceReplica
 
     private Flag? LoadFlag(string flagId)
     {
-        var row = store.Flags().FirstOrDefault(f => f.FlagId == flagId);
+        var row = _store.Flags().FirstOrDefault(f => f.FlagId == flagId);
         if (row is null)
         {
             return null;
         }
-        memory.Load(new DocumentKey(row.Collection, row.DocId));
-        return memory.Set.FindFlag(flagId);
+        _memory.Load(new DocumentKey(row.Collection, row.DocId));
+        return _memory.Set.FindFlag(flagId);
     }
 }

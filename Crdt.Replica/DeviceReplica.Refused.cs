@@ -23,7 +23,7 @@ public sealed partial class DeviceReplica
     public event EventHandler<EditsRefusedEventArgs>? EditsRefused;
 
     /// <summary>The edits the relay refused for good, oldest first.</summary>
-    public IReadOnlyList<RefusedEdit> RefusedEdits() => Locked(() => store.Refusals().Select(ToRefusedEdit).ToList());
+    public IReadOnlyList<RefusedEdit> RefusedEdits() => Locked(() => _store.Refusals().Select(ToRefusedEdit).ToList());
 
     /// <summary>
     /// Puts a refused edit back in the outbox, for when what made the relay refuse it changed (the
@@ -33,11 +33,11 @@ public sealed partial class DeviceReplica
     public async Task<bool> RetryRefusedAsync(string id, CancellationToken cancellationToken = default)
     {
         var (replica, seq) = ParseEditId(id);
-        var moved = await LockedAsync(() => store.RetryRefused(replica, seq), cancellationToken).ConfigureAwait(false);
+        var moved = await LockedAsync(() => _store.RetryRefused(replica, seq), cancellationToken).ConfigureAwait(false);
         if (moved)
         {
-            sync.RequestSync();
-            sync.Wake();
+            _sync.RequestSync();
+            _sync.Wake();
         }
         return moved;
     }
@@ -52,14 +52,14 @@ public sealed partial class DeviceReplica
         var (replica, seq) = ParseEditId(id);
         DocumentKey? key = await LockedAsync(() =>
         {
-            if (store.Refusals().FirstOrDefault(r => r.Replica == replica && r.Seq == seq) is not { } refusal)
+            if (_store.Refusals().FirstOrDefault(r => r.Replica == replica && r.Seq == seq) is not { } refusal)
             {
                 return (DocumentKey?)null;
             }
             var document = new DocumentKey(refusal.Collection, refusal.DocId);
             try
             {
-                return store.DiscardRefused(refusal, remaining => Rebuild(document, remaining)) ? document : null;
+                return _store.DiscardRefused(refusal, remaining => Rebuild(document, remaining)) ? document : null;
             }
             finally
             {
@@ -70,9 +70,9 @@ public sealed partial class DeviceReplica
         {
             return false;
         }
-        sync.RequestSync();
+        _sync.RequestSync();
         Raise(DocumentsChanged, new DocumentsChangedEventArgs([discarded], fromRelay: false));
-        sync.Wake();
+        _sync.Wake();
         return true;
     }
 
@@ -84,7 +84,7 @@ public sealed partial class DeviceReplica
     public async Task<int> ExportRefusedAsync(string file, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(file);
-        var edits = await LockedAsync(() => store.Refusals().Select(r => (Edit: ToRefusedEdit(r), Op: store.OpBytes(r.Replica, r.Seq))).ToList(),
+        var edits = await LockedAsync(() => _store.Refusals().Select(r => (Edit: ToRefusedEdit(r), Op: _store.OpBytes(r.Replica, r.Seq))).ToList(),
             cancellationToken).ConfigureAwait(false);
         var full = System.IO.Path.GetFullPath(file);
         var temporary = full + ".partial";
@@ -93,7 +93,7 @@ public sealed partial class DeviceReplica
             await using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
             json.WriteStartObject();
             json.WriteString("device", Id.Value);
-            json.WriteString("exportedAt", options.TimeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+            json.WriteString("exportedAt", _options.TimeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
             json.WritePropertyName("refused");
             json.WriteStartArray();
             foreach (var (edit, op) in edits)
@@ -131,7 +131,7 @@ public sealed partial class DeviceReplica
     /// <summary>A document as the ops still in the log make it (null when none are left).</summary>
     private DocumentChange? Rebuild(DocumentKey key, IReadOnlyList<StoredOp> ops)
     {
-        var set = new DocumentSet(memory.Schemas);
+        var set = new DocumentSet(_memory.Schemas);
         foreach (var op in ops)
         {
             set.Apply(OpCodec.Decode(op.Bytes));

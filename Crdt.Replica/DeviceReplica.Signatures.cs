@@ -26,14 +26,18 @@ public sealed partial class DeviceReplica
         ArgumentException.ThrowIfNullOrWhiteSpace(orderId);
         ArgumentException.ThrowIfNullOrWhiteSpace(signer);
         ArgumentNullException.ThrowIfNull(image);
-        if (image.Length == 0) throw new ArgumentException("the signature image is empty", nameof(image));
+        if (image.Length == 0)
+        {
+            throw new ArgumentException("the signature image is empty", nameof(image));
+        }
+
         var key = new DocumentKey(WorkOrderFields.Collection, orderId);
         var elementId = "sig-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var (_, newFlags) = await LockedAsync(() =>
         {
-            var author = currentUser ?? throw new InvalidOperationException("sign in before capturing a signature: it is signed with this install's key for the signed-in person");
-            memory.Load(key);
-            var covered = memory.Set.SignedContentOf(key) ?? throw new KeyNotFoundException($"work order '{orderId}' is not on this device");
+            var author = _currentUser ?? throw new InvalidOperationException("sign in before capturing a signature: it is signed with this install's key for the signed-in person");
+            _memory.Load(key);
+            var covered = _memory.Set.SignedContentOf(key) ?? throw new KeyNotFoundException($"work order '{orderId}' is not on this device");
             using var signingKey = SigningKey();
             var wall = WallMs;
             var fields = CustomerSignatures.Create(key, elementId, signer, DateTimeOffset.FromUnixTimeMilliseconds(wall), image, covered, signingKey, Id.Value);
@@ -52,26 +56,30 @@ public sealed partial class DeviceReplica
     public IReadOnlyList<SignatureVerification> VerifySignatures(string orderId) => Locked(() =>
     {
         var key = new DocumentKey(WorkOrderFields.Collection, orderId);
-        memory.Load(key);
-        return memory.Set.VerifySignatures(key);
+        _memory.Load(key);
+        return _memory.Set.VerifySignatures(key);
     });
 
     /// <summary>The id of this install's signing key, null before the first sign-in made it.</summary>
-    public string? SigningKeyId => Locked(() => store.GetSigningKey() is { } pkcs8 ? KeyIdOf(pkcs8) : null);
+    public string? SigningKeyId => Locked(() => _store.GetSigningKey() is { } pkcs8 ? KeyIdOf(pkcs8) : null);
 
     /// <summary>Makes the install's key at first sign-in (caller holds the lock).</summary>
     private void EnsureSigningKey()
     {
-        if (store.GetSigningKey() is not null) return;
+        if (_store.GetSigningKey() is not null)
+        {
+            return;
+        }
+
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        store.SetSigningKey(key.ExportPkcs8PrivateKey());
+        _store.SetSigningKey(key.ExportPkcs8PrivateKey());
     }
 
     private ECDsa SigningKey()
     {
         EnsureSigningKey();
         var key = ECDsa.Create();
-        key.ImportPkcs8PrivateKey(store.GetSigningKey()!, out _);
+        key.ImportPkcs8PrivateKey(_store.GetSigningKey()!, out _);
         return key;
     }
 
@@ -90,13 +98,21 @@ public sealed partial class DeviceReplica
     /// </summary>
     internal async Task EnsureSigningKeyRegisteredAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
     {
-        var (relayUrl, pkcs8) = Locked(() => (store.AllCredentials().FirstOrDefault(c => c.UserName == user)?.RelayUrl, store.GetSigningKey()));
-        if (relayUrl is null || pkcs8 is null) return;
+        var (relayUrl, pkcs8) = Locked(() => (_store.AllCredentials().FirstOrDefault(c => c.UserName == user)?.RelayUrl, _store.GetSigningKey()));
+        if (relayUrl is null || pkcs8 is null)
+        {
+            return;
+        }
+
         using var key = ECDsa.Create();
         key.ImportPkcs8PrivateKey(pkcs8, out _);
         var publicKey = key.ExportSubjectPublicKeyInfo();
         var keyId = Core.SigningKeyId.Of(publicKey);
-        if (Locked(() => store.RegisteredSigningKey(relayUrl, user)) == keyId) return;
+        if (Locked(() => _store.RegisteredSigningKey(relayUrl, user)) == keyId)
+        {
+            return;
+        }
+
         try
         {
             var account = await connection.WhoAmIAsync(cancellationToken).ConfigureAwait(false);
@@ -114,7 +130,7 @@ public sealed partial class DeviceReplica
         }
         Locked(() =>
         {
-            store.SetRegisteredSigningKey(relayUrl, user, keyId);
+            _store.SetRegisteredSigningKey(relayUrl, user, keyId);
             return true;
         });
     }

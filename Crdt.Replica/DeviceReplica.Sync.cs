@@ -5,13 +5,13 @@ namespace Crdt.Replica;
 public sealed partial class DeviceReplica
 {
     /// <summary>Online, Offline, or WorkOffline (the user's switch).</summary>
-    public ConnectivityState Connectivity => sync.Connectivity;
+    public ConnectivityState Connectivity => _sync.Connectivity;
 
     /// <summary>True while the user's WorkOffline switch is on: nothing is sent or received.</summary>
-    public bool WorkOffline => sync.WorkOffline;
+    public bool WorkOffline => _sync.WorkOffline;
 
     /// <summary>Totals since the replica was opened.</summary>
-    public SyncProgress Progress => sync.Progress;
+    public SyncProgress Progress => _sync.Progress;
 
     /// <summary>
     /// Switches WorkOffline on or off (remembered in the file). While on, nothing is sent, even
@@ -21,10 +21,10 @@ public sealed partial class DeviceReplica
     {
         await LockedAsync(() =>
         {
-            store.SetSetting(SettingKeys.WorkOffline, on ? "true" : null);
+            _store.SetSetting(SettingKeys.WorkOffline, on ? "true" : null);
             return true;
         }, cancellationToken).ConfigureAwait(false);
-        sync.SetWorkOffline(on);
+        _sync.SetWorkOffline(on);
     }
 
     /// <summary>
@@ -34,7 +34,7 @@ public sealed partial class DeviceReplica
     /// is lost either way. Returns what this call moved and what is still pending.
     /// </summary>
     public Task<SyncProgress> SyncAsync(IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        sync.SyncAsync(progress, cancellationToken);
+        _sync.SyncAsync(progress, cancellationToken);
 
     /// <summary>
     /// Checks out the day's agenda: tells the relay which documents the user pinned, then pulls
@@ -43,7 +43,7 @@ public sealed partial class DeviceReplica
     /// </summary>
     public async Task<AgendaSummary> CheckOutAgendaAsync(IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        await sync.SendPinsAsync(cancellationToken).ConfigureAwait(false);
+        await _sync.SendPinsAsync(cancellationToken).ConfigureAwait(false);
         var moved = await SyncAsync(progress, cancellationToken).ConfigureAwait(false);
         await PredownloadAttachmentsAsync(cancellationToken).ConfigureAwait(false);
         return new AgendaSummary(WorkOrders(), DocumentCounts(), moved);

@@ -14,40 +14,40 @@ public sealed partial class DeviceReplica
 {
     internal StoredCredentials? SignedInCredentials() => Locked(CurrentCredentials);
 
-    internal long PendingOf(string user) => Locked(() => store.PendingCount(user));
+    internal long PendingOf(string user) => Locked(() => _store.PendingCount(user));
 
     /// <summary>The next push batch of <paramref name="user"/>'s outbox (after <paramref name="after"/> when given).</summary>
     internal IReadOnlyList<StoredOp> OutboxBatch(string user, (string Replica, long Seq)? after = null) =>
-        Locked(() => store.OutboxBatch(user, options.PushBatchOps, options.PushBatchBytes, after));
+        Locked(() => _store.OutboxBatch(user, _options.PushBatchOps, _options.PushBatchBytes, after));
 
     /// <summary>Takes ops the relay stored out of the outbox; returns the documents dropped with them and what is still pending.</summary>
     internal (IReadOnlyList<(string Collection, string DocId)> Dropped, long Pending) Acknowledge(IReadOnlyList<StoredOp> batch, string user) => Locked(() =>
     {
-        var dropped = store.Acknowledge(batch);
+        var dropped = _store.Acknowledge(batch);
         if (dropped.Count > 0)
         {
             ResetMemory();
         }
-        return (dropped, store.PendingCount(user));
+        return (dropped, _store.PendingCount(user));
     });
 
     /// <summary>Where the next pull starts and the highest sequence made here (what the relay counts as acknowledged).</summary>
-    internal (ulong Cursor, long MadeThrough) PullPosition(string user) => Locked(() => (store.GetCursor(user), editor.NextSequence - 1));
+    internal (ulong Cursor, long MadeThrough) PullPosition(string user) => Locked(() => (_store.GetCursor(user), _editor.NextSequence - 1));
 
-    internal IReadOnlyList<(string Collection, string DocId)> UnsentPins() => Locked(() => store.Pinned(unsentOnly: true));
+    internal IReadOnlyList<(string Collection, string DocId)> UnsentPins() => Locked(() => _store.Pinned(unsentOnly: true));
 
     internal void MarkPinsSent(IReadOnlyList<(string Collection, string DocId)> sent) => Locked(() =>
     {
-        store.MarkPinsSent(sent);
+        _store.MarkPinsSent(sent);
         return true;
     });
 
     /// <summary>Moves an op the relay refused for good from the outbox to the refused list; returns it and what is still pending.</summary>
     internal (RefusedEdit Edit, long Pending) MoveToRefused(StoredOp op, string status, string reason) => Locked(() =>
     {
-        store.MoveToRefused(op, status, reason, WallMs);
-        var stored = store.Refusals().First(r => r.Replica == op.Replica && r.Seq == op.Seq);
-        return (ToRefusedEdit(stored), store.PendingCount(stored.UserName));
+        _store.MoveToRefused(op, status, reason, WallMs);
+        var stored = _store.Refusals().First(r => r.Replica == op.Replica && r.Seq == op.Seq);
+        return (ToRefusedEdit(stored), _store.PendingCount(stored.UserName));
     });
 
     internal void RaiseDocumentsChanged(IReadOnlyList<DocumentKey> documents, bool fromRelay) =>
@@ -75,38 +75,38 @@ public sealed partial class DeviceReplica
             var keys = batch.Keys();
             foreach (var key in keys)
             {
-                memory.Load(key);
+                _memory.Load(key);
             }
             var before = FlagIds(keys);
-            var rowsBefore = keys.Distinct().ToDictionary(key => key, memory.FlagRowsOf);
+            var rowsBefore = keys.Distinct().ToDictionary(key => key, _memory.FlagRowsOf);
             var stored = new List<StoredOp>();
             try
             {
                 var wall = WallMs;
                 foreach (var snapshot in batch.Snapshots)
                 {
-                    if (Wire.CoreMessages.MergeSnapshot(memory.Set, snapshot))
+                    if (Wire.CoreMessages.MergeSnapshot(_memory.Set, snapshot))
                     {
                         touched.Add(new DocumentKey(snapshot.Collection, snapshot.Id));
                     }
                 }
                 foreach (var (message, received) in batch.Ops)
                 {
-                    if (message.Dot?.Replica == Id.Value && store.HasOp(Id.Value, (long)message.Dot.Seq))
+                    if (message.Dot?.Replica == Id.Value && _store.HasOp(Id.Value, (long)message.Dot.Seq))
                     {
                         // Our own op coming back from the relay: already applied and stored here.
                         continue;
                     }
                     var op = Wire.CoreMessages.ToOp(message);
-                    if (editor.ApplyRemote(op, wall))
+                    if (_editor.ApplyRemote(op, wall))
                     {
                         touched.Add(op.Document);
                         // Stored as the bytes that arrived (the relay's stored form): one byte form per op.
                         stored.Add(new StoredOp(op.Dot.Replica.Value, op.Dot.Seq, op.Document.Collection, op.Document.Id, received ?? OpCodec.Encode(op)));
                     }
                 }
-                var changes = touched.Select(key => memory.Materialise(key, rowsBefore.GetValueOrDefault(key))).ToList();
-                var dropped = store.CommitReceived(stored, changes, user, cursor, batch.LeftScope);
+                var changes = touched.Select(key => _memory.Materialise(key, rowsBefore.GetValueOrDefault(key))).ToList();
+                var dropped = _store.CommitReceived(stored, changes, user, cursor, batch.LeftScope);
                 foreach (var (collection, id) in dropped)
                 {
                     touched.Add(new DocumentKey(collection, id));

@@ -19,28 +19,28 @@ namespace Crdt.Replica;
 /// </summary>
 public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
 {
-    private readonly SemaphoreSlim gate = new(1, 1);
-    private readonly ReplicaOptions options;
-    private readonly ReplicaStore store;
-    private readonly DocumentMemory memory;
-    private readonly SyncDriver sync;
-    private LocalEditor editor;
-    private bool disposed;
-    private readonly RelayChannels channels;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ReplicaOptions _options;
+    private readonly ReplicaStore _store;
+    private readonly DocumentMemory _memory;
+    private readonly SyncDriver _sync;
+    private LocalEditor _editor;
+    private bool _disposed;
+    private readonly RelayChannels _channels;
 
     private DeviceReplica(string path, ReplicaOptions options, ReplicaStore store, ReplicaId id, string replicaKey, Hlc lastHlc)
     {
         Path = path;
-        this.options = options;
-        this.store = store;
+        _options = options;
+        _store = store;
         Id = id;
-        memory = new DocumentMemory(store, options.Schemas ?? SchemaRegistry.CreateDefault());
-        editor = new LocalEditor(id, memory.Set, new HlcClock(id, lastHlc), store.LastLocalSeq(id.Value) + 1) { Authority = options.StatusAuthority };
-        currentUser = store.GetSetting(SettingKeys.CurrentUser);
-        var workOffline = store.GetSetting(SettingKeys.WorkOffline) == "true";
-        sync = new SyncDriver(this, options, workOffline);
-        channels = new RelayChannels(options.ConnectTimeout);
-        ConnectionFactory = (url, token) => new GrpcRelayConnection(channels.For(url), url, token, replicaKey, options.CallTimeout);
+        _memory = new DocumentMemory(_store, _options.Schemas ?? SchemaRegistry.CreateDefault());
+        _editor = new LocalEditor(id, _memory.Set, new HlcClock(id, lastHlc), _store.LastLocalSeq(id.Value) + 1) { Authority = _options.StatusAuthority };
+        _currentUser = _store.GetSetting(SettingKeys.CurrentUser);
+        var workOffline = _store.GetSetting(SettingKeys.WorkOffline) == "true";
+        _sync = new SyncDriver(this, _options, workOffline);
+        _channels = new RelayChannels(_options.ConnectTimeout);
+        ConnectionFactory = (url, token) => new GrpcRelayConnection(_channels.For(url), url, token, replicaKey, _options.CallTimeout);
     }
 
     /// <summary>The replica file.</summary>
@@ -87,13 +87,13 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
     /// <summary>Makes the relay connection for a user's credentials (tests may substitute it).</summary>
     internal Func<string, string, IRelayConnection> ConnectionFactory { get; set; }
 
-    internal ReplicaStore Store => store;
+    internal ReplicaStore Store => _store;
 
     /// <summary>Changes made on this device that the relay has not acknowledged yet (everyone's).</summary>
-    public long PendingCount => Locked(() => store.PendingCount());
+    public long PendingCount => Locked(() => _store.PendingCount());
 
     /// <summary>Pending changes per person who made them (a shared device may hold several people's).</summary>
-    public IReadOnlyDictionary<string, long> PendingByUser => Locked(() => store.PendingByUser());
+    public IReadOnlyDictionary<string, long> PendingByUser => Locked(() => _store.PendingByUser());
 
     /// <summary>The document was changed by a local edit or by ops from the relay.</summary>
     public event EventHandler<DocumentsChangedEventArgs>? DocumentsChanged;
@@ -114,8 +114,8 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
     /// </summary>
     private T Locked<T>(Func<T> body, [CallerMemberName] string action = "")
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        gate.Wait();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _gate.Wait();
         try
         {
             return body();
@@ -126,14 +126,14 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
     }
 
     private async Task<T> LockedAsync<T>(Func<T> body, CancellationToken cancellationToken, [CallerMemberName] string action = "")
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return body();
@@ -144,7 +144,7 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
     }
 
@@ -182,38 +182,38 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
     /// </summary>
     private void ResetMemory()
     {
-        memory.Reset();
-        editor = new LocalEditor(Id, memory.Set, editor.Clock, store.LastLocalSeq(Id.Value) + 1) { Authority = options.StatusAuthority };
+        _memory.Reset();
+        _editor = new LocalEditor(Id, _memory.Set, _editor.Clock, _store.LastLocalSeq(Id.Value) + 1) { Authority = _options.StatusAuthority };
     }
 
-    private long WallMs => options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+    private long WallMs => _options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
     private void Raise<T>(EventHandler<T>? handler, T args)
     {
         if (handler is not null)
         {
-            sync.InvokeHandler(handler, args);
+            _sync.InvokeHandler(handler, args);
         }
     }
 
     public void Dispose()
     {
-        if (disposed)
+        if (_disposed)
         {
             return;
         }
-        sync.StopLiveSync();
-        attachmentStop.Cancel();
-        gate.Wait();
+        _sync.StopLiveSync();
+        _attachmentStop.Cancel();
+        _gate.Wait();
         try
         {
-            disposed = true;
-            store.Dispose();
-            channels.Dispose();
+            _disposed = true;
+            _store.Dispose();
+            _channels.Dispose();
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
     }
 

@@ -9,12 +9,12 @@ namespace Crdt.Replica;
 /// </summary>
 public sealed class DocumentEdit
 {
-    private readonly DeviceReplica replica;
-    private readonly MutationBuilder mutations = new();
+    private readonly DeviceReplica _replica;
+    private readonly MutationBuilder _mutations = new();
 
     internal DocumentEdit(DeviceReplica replica, DocumentKey key, bool creates)
     {
-        this.replica = replica;
+        _replica = replica;
         Key = key;
         Creates = creates;
     }
@@ -25,40 +25,40 @@ public sealed class DocumentEdit
     /// <summary>True when saving creates the document.</summary>
     public bool Creates { get; }
 
-    internal IReadOnlyList<Mutation> Mutations => mutations.Mutations;
+    internal IReadOnlyList<Mutation> Mutations => _mutations.Mutations;
 
     /// <summary>Writes a field (a last-writer-wins register).</summary>
     public DocumentEdit Set(string field, FieldValue value)
     {
-        mutations.Set(field, value);
+        _mutations.Set(field, value);
         return this;
     }
 
     /// <summary>Adds an element (a time entry, a part, a note…) to an OR-set; the id is generated when null.</summary>
     public DocumentEdit Add(string set, string? elementId, params (string Field, FieldValue Value)[] values)
     {
-        mutations.Add(set, elementId ?? NewElementId(), values);
+        _mutations.Add(set, elementId ?? NewElementId(), values);
         return this;
     }
 
     /// <summary>Writes one field of an element (e.g. ticks a checklist item).</summary>
     public DocumentEdit SetElement(string set, string elementId, string field, FieldValue value)
     {
-        mutations.SetElement(set, elementId, field, value);
+        _mutations.SetElement(set, elementId, field, value);
         return this;
     }
 
     /// <summary>Removes an element (add-wins: a concurrent add elsewhere survives).</summary>
     public DocumentEdit Remove(string set, string elementId)
     {
-        mutations.Remove(set, elementId);
+        _mutations.Remove(set, elementId);
         return this;
     }
 
     /// <summary>Deletes the document.</summary>
     public DocumentEdit Delete()
     {
-        mutations.Delete();
+        _mutations.Delete();
         return this;
     }
 
@@ -66,7 +66,7 @@ public sealed class DocumentEdit
     public DocumentEdit AddHours(decimal hours, string? note = null, string? tech = null)
     {
         var values = new List<(string, FieldValue)> { (TimeEntryFields.Hours, FieldValue.Decimal(hours)) };
-        if ((tech ?? replica.CurrentUser) is { Length: > 0 } who)
+        if ((tech ?? _replica.CurrentUser) is { Length: > 0 } who)
         {
             values.Add((TimeEntryFields.Tech, FieldValue.String(who)));
         }
@@ -91,7 +91,7 @@ public sealed class DocumentEdit
 
     /// <summary>Validates, applies and durably saves the edit; returns the document's new merged state.</summary>
     public async Task<DocumentView> SaveAsync(CancellationToken cancellationToken = default) =>
-        (await replica.SaveAllAsync([this], cancellationToken).ConfigureAwait(false))[0];
+        (await _replica.SaveAllAsync([this], cancellationToken).ConfigureAwait(false))[0];
 
     private static string NewElementId() => Guid.NewGuid().ToString("N")[..16];
 }

@@ -21,8 +21,8 @@ public sealed class KeyFileSecretProtector : ISecretProtector
     private const int KeyBytes = 32;
     private const int NonceBytes = 12;
     private const int TagBytes = 16;
-    private readonly object keyLock = new();
-    private byte[]? key;
+    private readonly object _keyLock = new();
+    private byte[]? _key;
 
     /// <param name="keyFile">where the key is kept (created owner-only on first use when missing)</param>
     public KeyFileSecretProtector(string keyFile)
@@ -62,9 +62,9 @@ public sealed class KeyFileSecretProtector : ISecretProtector
 
     private byte[] Key(bool create)
     {
-        lock (keyLock)
+        lock (_keyLock)
         {
-            return key ??= Load(create);
+            return _key ??= Load(create);
         }
     }
 

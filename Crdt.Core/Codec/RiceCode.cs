@@ -55,7 +55,11 @@ internal static class RiceCode
             }
         }
         // No k fits: report a size no caller will choose over plain varints.
-        if (bestBits == long.MaxValue) return (0, Unusable);
+        if (bestBits == long.MaxValue)
+        {
+            return (0, Unusable);
+        }
+
         return (bestK, (int)((bestBits + 7) / 8));
     }
 

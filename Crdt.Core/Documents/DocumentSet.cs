@@ -87,7 +87,11 @@ public sealed partial class DocumentSet
         long size = 0;
         if (_documents.TryGetValue(key, out var state))
         {
-            if (state.MeasuredBytes + state.BytesSinceMeasure + addedBytes <= cap) return null;
+            if (state.MeasuredBytes + state.BytesSinceMeasure + addedBytes <= cap)
+            {
+                return null;
+            }
+
             state.MeasuredBytes = ToSnapshotMessage(key).CalculateSize();
             state.BytesSinceMeasure = 0;
             size = state.MeasuredBytes;

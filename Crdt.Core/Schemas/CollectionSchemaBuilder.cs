@@ -57,7 +57,11 @@ public sealed class CollectionSchemaBuilder
     /// given at most <paramref name="maxElements"/> elements ever.</summary>
     public CollectionSchemaBuilder OrSet(string name, Action<ElementSchemaBuilder>? elements = null, int maxElements = ValueRules.DefaultMaxElements)
     {
-        if (maxElements < 1) throw new ArgumentOutOfRangeException(nameof(maxElements), $"field '{name}' of '{_name}': at least one element");
+        if (maxElements < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxElements), $"field '{name}' of '{_name}': at least one element");
+        }
+
         var builder = new ElementSchemaBuilder(_name, name);
         elements?.Invoke(builder);
         return AddField(new FieldSchema(name, FieldKind.OrSet, FieldValueKind.Null, false, false, null, builder.Build(), null, maxElements));

@@ -41,8 +41,12 @@ public sealed record ValueLimits
             case FieldValueKind.String:
             {
                 var text = value.AsString();
-                if (text.Length > MaxLength) return $"the text is {text.Length} characters long; at most {MaxLength}";
-                return ValueRules.CheckText(text);
+                if (text.Length > MaxLength)
+                    {
+                        return $"the text is {text.Length} characters long; at most {MaxLength}";
+                    }
+
+                    return ValueRules.CheckText(text);
             }
             case FieldValueKind.Bytes:
             {

@@ -48,13 +48,20 @@ public static class ValueRules
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (c == '\uFFFD') return $"invalid UTF-8 at character {i} (U+FFFD, the mark of bytes that are not text)";
+            if (c == '\uFFFD')
+            {
+                return $"invalid UTF-8 at character {i} (U+FFFD, the mark of bytes that are not text)";
+            }
+
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
                 i++;
                 continue;
             }
-            if (char.IsSurrogate(c)) return $"invalid UTF-16 at character {i} (a lone surrogate cannot be encoded as UTF-8)";
+            if (char.IsSurrogate(c))
+            {
+                return $"invalid UTF-16 at character {i} (a lone surrogate cannot be encoded as UTF-8)";
+            }
         }
         return null;
     }
@@ -66,10 +73,26 @@ public static class ValueRules
     /// </summary>
     public static string? CheckEnvelope(Op op)
     {
-        if (op.Author.Length > MaxAuthorLength) return $"author: {op.Author.Length} characters; at most {MaxAuthorLength}";
-        if (CheckText(op.Author) is { } author) return $"author: {author}";
-        if (op.Hlc.WallMs is < 0 or > MaxTimestampMs) return $"hlc: wall time {op.Hlc.WallMs} ms is outside the years 1970 to 9999";
-        if ((CheckText(op.Document.Collection) ?? CheckText(op.Document.Id)) is { } key) return $"document: {key}";
+        if (op.Author.Length > MaxAuthorLength)
+        {
+            return $"author: {op.Author.Length} characters; at most {MaxAuthorLength}";
+        }
+
+        if (CheckText(op.Author) is { } author)
+        {
+            return $"author: {author}";
+        }
+
+        if (op.Hlc.WallMs is < 0 or > MaxTimestampMs)
+        {
+            return $"hlc: wall time {op.Hlc.WallMs} ms is outside the years 1970 to 9999";
+        }
+
+        if ((CheckText(op.Document.Collection) ?? CheckText(op.Document.Id)) is { } key)
+        {
+            return $"document: {key}";
+        }
+
         foreach (var mutation in op.Mutations)
         {
             var problem = mutation switch
@@ -81,7 +104,10 @@ public static class ValueRules
                 ResolveFlag resolve => resolve.FlagId.Length > MaxFlagIdLength ? $"flag id longer than {MaxFlagIdLength} characters" : CheckText(resolve.FlagId),
                 _ => null,
             };
-            if (problem is not null) return $"{mutation.TargetField ?? "mutation"}: {problem}";
+            if (problem is not null)
+            {
+                return $"{mutation.TargetField ?? "mutation"}: {problem}";
+            }
         }
         return null;
     }
@@ -110,7 +136,11 @@ public static class ValueRules
                     break;
                 case AddElement add:
                     bytes += add.Field.Length + add.ElementId.Length;
-                    foreach (var (name, value) in add.Values) bytes += 16 + name.Length + SizeOf(value);
+                    foreach (var (name, value) in add.Values)
+                    {
+                        bytes += 16 + name.Length + SizeOf(value);
+                    }
+
                     break;
                 case SetElementField element:
                     bytes += element.Field.Length + element.ElementId.Length + element.ElementField.Length + SizeOf(element.Value);

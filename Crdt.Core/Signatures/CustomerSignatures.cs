@@ -70,15 +70,27 @@ public static class CustomerSignatures
         }
         var statement = new SignatureStatement(document, elementId, signer!, signedAt!.Value, imageHash!, CanonicalText.Sha256Hex(covered!), keyId!);
         if (SigningKeyId.Of(publicKey!.Value.Span) != keyId)
+        {
             return Fail($"element field '{SignatureFields.KeyId}': '{Shorten(keyId!)}' does not name the element's public key ({SigningKeyId.Of(publicKey.Value.Span)})", statement);
+        }
+
         if (CanonicalText.Sha256Hex(image!.Value.Span) != imageHash)
+        {
             return Fail($"element field '{SignatureFields.Image}': the image's SHA-256 is not the signed '{SignatureFields.ImageSha256}' ({Shorten(imageHash!)})", statement);
+        }
+
         using var key = SigningKeyId.Import(publicKey.Value.Span, out var keyProblem);
         if (key is null)
+        {
             return Fail($"element field '{SignatureFields.PublicKey}': {keyProblem}", statement);
+        }
+
         if (!key.VerifyData(statement.ToBytes(), signature!.Value.Span, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
+        {
             return Fail($"element field '{SignatureFields.Signature}': does not verify with key {keyId} over the statement re-derived from the element " +
                 "(signer, signedAt, image, covered, document or element changed, or signed by another key)", statement);
+        }
+
         return new SignatureVerification(elementId, true, null, statement);
     }
 

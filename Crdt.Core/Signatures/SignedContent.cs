@@ -43,7 +43,10 @@ internal static class SignedContent
     {
         foreach (var line in covered.Split('\n'))
         {
-            if (line.StartsWith(name + " ", StringComparison.Ordinal)) return line[(name.Length + 1)..];
+            if (line.StartsWith(name + " ", StringComparison.Ordinal))
+            {
+                return line[(name.Length + 1)..];
+            }
         }
         return null;
     }
@@ -51,7 +54,11 @@ internal static class SignedContent
     private static decimal Lines(DocumentState state, StringBuilder text, string set, string tag, string amountField, string[] fields)
     {
         decimal total = 0;
-        if (!state.Sets.TryGetValue(set, out var elements)) return total;
+        if (!state.Sets.TryGetValue(set, out var elements))
+        {
+            return total;
+        }
+
         foreach (var element in elements.Values.Where(e => e.IsLive).OrderBy(e => e.Id, StringComparer.Ordinal))
         {
             text.Append(tag).Append(' ').Append(CanonicalText.Str(element.Id));

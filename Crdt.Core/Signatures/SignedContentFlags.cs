@@ -17,19 +17,34 @@ internal static class SignedContentFlags
 {
     public static void Derive(DocumentState state, List<Flag> flags)
     {
-        if (state.Key.Collection != WorkOrderFields.Collection || !state.Sets.TryGetValue(WorkOrderFields.Signatures, out var signatures)) return;
+        if (state.Key.Collection != WorkOrderFields.Collection || !state.Sets.TryGetValue(WorkOrderFields.Signatures, out var signatures))
+        {
+            return;
+        }
+
         string? now = null;
         string? nowWork = null;
         foreach (var element in signatures.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
         {
             if (!element.IsLive || !element.Fields.TryGetValue(SignatureFields.Covered, out var coveredRegister)
-                || !coveredRegister.HasWinner || coveredRegister.Winner.Value.Kind != FieldValueKind.String) continue;
+                || !coveredRegister.HasWinner || coveredRegister.Winner.Value.Kind != FieldValueKind.String)
+            {
+                continue;
+            }
+
             var covered = coveredRegister.Winner.Value.AsString();
             // Text that is not a covered statement claims nothing to compare (the relay refuses such signatures anyway).
-            if (!covered.StartsWith(SignedContent.Header + "\n", StringComparison.Ordinal)) continue;
+            if (!covered.StartsWith(SignedContent.Header + "\n", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             now ??= SignedContent.Of(state);
             nowWork ??= SignedContent.WorkOf(now);
-            if (SignedContent.WorkOf(covered) == nowWork) continue;
+            if (SignedContent.WorkOf(covered) == nowWork)
+            {
+                continue;
+            }
 
             var id = FlagIds.For(FlagKind.SignedContentChanged, state.Key, WorkOrderFields.Signatures,
                 element.Id + "\n" + CanonicalText.Sha256Hex(nowWork), default);

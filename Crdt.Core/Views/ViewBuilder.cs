@@ -98,8 +98,16 @@ internal static class ViewBuilder
     /// </summary>
     private static decimal SaturatingAdd(decimal sum, decimal amount)
     {
-        if (amount > 0 && sum > decimal.MaxValue - amount) return decimal.MaxValue;
-        if (amount < 0 && sum < decimal.MinValue - amount) return decimal.MinValue;
+        if (amount > 0 && sum > decimal.MaxValue - amount)
+        {
+            return decimal.MaxValue;
+        }
+
+        if (amount < 0 && sum < decimal.MinValue - amount)
+        {
+            return decimal.MinValue;
+        }
+
         return sum + amount;
     }
 

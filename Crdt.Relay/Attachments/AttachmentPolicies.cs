@@ -23,16 +23,27 @@ internal static class AttachmentPolicies
     public static string? Problem(AttachmentPolicy policy)
     {
         if (policy.MaxSizeBytes is < 1 or > LargestMaxSizeBytes)
+        {
             return $"max_size_bytes: {policy.MaxSizeBytes} is outside 1 byte to 2 GiB";
+        }
+
         foreach (var type in policy.AllowedMediaTypes)
         {
             if (!IsMediaTypePattern(type))
+            {
                 return $"allowed_media_types: '{type}' is not a media type such as image/jpeg or image/*";
+            }
         }
         if (policy.Predownload == PredownloadMode.Unspecified || !Enum.IsDefined(policy.Predownload))
+        {
             return "predownload: must be none, under or all";
+        }
+
         if (policy.Predownload == PredownloadMode.Under && policy.PredownloadMaxKib < 1)
+        {
             return "predownload_max_kib: must be at least 1 with predownload 'under'";
+        }
+
         return null;
     }
 
@@ -41,15 +52,29 @@ internal static class AttachmentPolicies
     public static void CheckUpload(AttachmentPolicy policy, string sha256, long size, string contentType)
     {
         if (!Sha256Hex.IsValid(sha256))
+        {
             throw RelayRefusal.Invalid($"sha256 '{Shorten(sha256)}': not 64 lowercase hex characters");
+        }
+
         if (size < 0)
+        {
             throw RelayRefusal.Invalid($"attachment {sha256}: size {size} is negative");
+        }
+
         if (size > policy.MaxSizeBytes)
+        {
             throw RelayRefusal.TooLarge($"attachment {sha256}: {size} bytes is over the tenant's limit of {policy.MaxSizeBytes} bytes");
+        }
+
         if (!IsMediaType(contentType))
+        {
             throw RelayRefusal.Invalid($"attachment {sha256}: content_type '{Shorten(contentType)}' is not a media type such as image/jpeg");
+        }
+
         if (policy.AllowedMediaTypes.Count > 0 && !policy.AllowedMediaTypes.Any(pattern => Matches(pattern, contentType)))
+        {
             throw RelayRefusal.Invalid($"attachment {sha256}: media type '{contentType}' is not allowed (the tenant accepts {string.Join(", ", policy.AllowedMediaTypes)})");
+        }
     }
 
     /// <summary>"image/*" matches any image type; otherwise the type must be equal (case-insensitive,
@@ -58,7 +83,10 @@ internal static class AttachmentPolicies
     {
         var type = contentType.Split(';')[0].Trim();
         if (pattern.EndsWith("/*", StringComparison.Ordinal))
+        {
             return type.StartsWith(pattern[..^1], StringComparison.OrdinalIgnoreCase);
+        }
+
         return string.Equals(pattern, type, StringComparison.OrdinalIgnoreCase);
     }
 

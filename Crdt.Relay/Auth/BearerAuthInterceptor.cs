@@ -46,7 +46,10 @@ internal sealed class BearerAuthInterceptor(DeviceDirectory devices, RelayMetric
 
     private async Task AuthenticateAsync(ServerCallContext context)
     {
-        if (context.Method.StartsWith("/grpc.", StringComparison.Ordinal)) return;
+        if (context.Method.StartsWith("/grpc.", StringComparison.Ordinal))
+        {
+            return;
+        }
 
         var header = context.RequestHeaders.GetValue("authorization");
         if (header is null || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) || header.Length == Scheme.Length)

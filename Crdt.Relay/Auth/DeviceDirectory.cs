@@ -56,7 +56,11 @@ internal sealed class DeviceDirectory : IAsyncDisposable
         var source = _revocations.GetOrAdd(key, _ => new CancellationTokenSource());
         // Revoked between authentication and here: the refresh that saw it may have run before
         // this source existed, so cancel it now.
-        if (_revoked.ContainsKey(key)) source.Cancel();
+        if (_revoked.ContainsKey(key))
+        {
+            source.Cancel();
+        }
+
         return source.Token;
     }
 
@@ -67,7 +71,11 @@ internal sealed class DeviceDirectory : IAsyncDisposable
         try
         {
             var epoch = await _store.GetDeviceEpochAsync(cancellationToken).ConfigureAwait(false);
-            if (epoch == Interlocked.Read(ref _epoch)) return;
+            if (epoch == Interlocked.Read(ref _epoch))
+            {
+                return;
+            }
+
             Interlocked.Exchange(ref _epoch, epoch);
             _byTokenHash.Clear();
             var revoked = (await _store.ListDevicesAsync(null, includeRevoked: true, cancellationToken).ConfigureAwait(false))

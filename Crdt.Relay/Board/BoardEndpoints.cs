@@ -55,7 +55,11 @@ internal static class BoardEndpoints
             // The files change only with the relay's version: revalidate, never serve a stale page.
             headers.CacheControl = "no-cache";
             headers.ContentLength = file.Bytes.Length;
-            if (HttpMethods.IsHead(context.Request.Method)) return;
+            if (HttpMethods.IsHead(context.Request.Method))
+            {
+                return;
+            }
+
             await context.Response.Body.WriteAsync(file.Bytes, context.RequestAborted).ConfigureAwait(false);
         });
     }
@@ -85,9 +89,17 @@ internal static class BoardEndpoints
         var files = new Dictionary<string, BoardFile>(StringComparer.Ordinal);
         foreach (var resource in assembly.GetManifestResourceNames())
         {
-            if (!resource.StartsWith(ResourcePrefix, StringComparison.Ordinal)) continue;
+            if (!resource.StartsWith(ResourcePrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var name = resource[ResourcePrefix.Length..];
-            if (!ContentTypes.TryGetValue(Path.GetExtension(name), out var contentType)) continue;
+            if (!ContentTypes.TryGetValue(Path.GetExtension(name), out var contentType))
+            {
+                continue;
+            }
+
             using var stream = assembly.GetManifestResourceStream(resource)!;
             using var copy = new MemoryStream();
             stream.CopyTo(copy);

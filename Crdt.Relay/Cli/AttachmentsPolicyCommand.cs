@@ -18,13 +18,19 @@ internal static class AttachmentsPolicyCommand
         var maxSize = new Option<string?>("--max-size") { Description = "Largest attachment accepted: bytes, or with KiB / MiB / GiB (e.g. 25MiB)." };
         maxSize.Validators.Add(r =>
         {
-            if (ParseSize(r.GetValueOrDefault<string?>()) is null) r.AddError($"--max-size '{r.GetValueOrDefault<string?>()}' is not a size such as 25MiB or 1048576");
+            if (ParseSize(r.GetValueOrDefault<string?>()) is null)
+            {
+                r.AddError($"--max-size '{r.GetValueOrDefault<string?>()}' is not a size such as 25MiB or 1048576");
+            }
         });
         var types = new Option<string?>("--types") { Description = "Media types accepted, comma-separated (image/*,application/pdf), or 'any'." };
         var predownload = new Option<string?>("--predownload") { Description = "What the agenda check-out downloads: none, all, or under:KIB (e.g. under:512)." };
         predownload.Validators.Add(r =>
         {
-            if (ParsePredownload(r.GetValueOrDefault<string?>()) is null) r.AddError($"--predownload '{r.GetValueOrDefault<string?>()}' is not none, all or under:KIB");
+            if (ParsePredownload(r.GetValueOrDefault<string?>()) is null)
+            {
+                r.AddError($"--predownload '{r.GetValueOrDefault<string?>()}' is not none, all or under:KIB");
+            }
         });
         var command = new Command("attachments-policy", "Show a tenant's attachment policy, or change the parts given (size limit, media types, agenda pre-download).")
         {
@@ -46,7 +52,11 @@ internal static class AttachmentsPolicyCommand
             if (parsed.GetValue(types) is { } list)
             {
                 policy.AllowedMediaTypes.Clear();
-                if (list.Trim() != "any") policy.AllowedMediaTypes.AddRange(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                if (list.Trim() != "any")
+                {
+                    policy.AllowedMediaTypes.AddRange(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                }
+
                 changes = true;
             }
             if (parsed.GetValue(predownload) is { } mode)
@@ -58,7 +68,11 @@ internal static class AttachmentsPolicyCommand
             }
             if (changes)
             {
-                if (AttachmentPolicies.Problem(policy) is { } problem) throw new CliUsageException(problem);
+                if (AttachmentPolicies.Problem(policy) is { } problem)
+                {
+                    throw new CliUsageException(problem);
+                }
+
                 await blobs.SetPolicyAsync(name, policy, cancellationToken);
             }
             output.WriteLine($"tenant '{name}': {AttachmentPolicies.Describe(policy)}");
@@ -69,7 +83,11 @@ internal static class AttachmentsPolicyCommand
 
     internal static long? ParseSize(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
         var value = text.Trim();
         long unit = 1;
         foreach (var (suffix, factor) in new[] { ("GiB", 1L << 30), ("MiB", 1L << 20), ("KiB", 1L << 10), ("B", 1L) })

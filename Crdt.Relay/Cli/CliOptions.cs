@@ -26,7 +26,10 @@ internal static class CliOptions
         };
         option.Validators.Add(result =>
         {
-            if (DeviceNames.CheckTenantName(result.GetValueOrDefault<string>()) is { } problem) result.AddError(problem);
+            if (DeviceNames.CheckTenantName(result.GetValueOrDefault<string>()) is { } problem)
+            {
+                result.AddError(problem);
+            }
         });
         return option;
     }
@@ -42,7 +45,9 @@ internal static class CliOptions
         {
             var value = result.GetValueOrDefault<string>();
             if (!IPEndPoint.TryParse(value ?? "", out var endpoint) || endpoint.Port is < 0 or > 65535 || !value!.Contains(':'))
+            {
                 result.AddError($"--listen '{value}' is not an address:port such as {DefaultListen}");
+            }
         });
         return option;
     }
@@ -58,9 +63,15 @@ internal static class CliOptions
         option.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<string>();
-            if (value == "none") return;
+            if (value == "none")
+            {
+                return;
+            }
+
             if (!IPEndPoint.TryParse(value ?? "", out var endpoint) || endpoint.Port is < 0 or > 65535 || !value!.Contains(':'))
+            {
                 result.AddError($"--web-listen '{value}' is not an address:port such as {DefaultWebListen}, nor 'none'");
+            }
         });
         return option;
     }
@@ -73,7 +84,10 @@ internal static class CliOptions
         option.Validators.Add(result =>
         {
             var path = result.GetValueOrDefault<string?>();
-            if (path is not null && !File.Exists(path)) result.AddError($"{name} '{path}': no such file");
+            if (path is not null && !File.Exists(path))
+            {
+                result.AddError($"{name} '{path}': no such file");
+            }
         });
         return option;
     }

@@ -26,7 +26,10 @@ internal static class CompactCommand
         {
             var folder = parsed.GetValue(data)!;
             if (!File.Exists(SqliteRelayStore.DatabasePath(folder)))
+            {
                 throw new CliUsageException($"--data '{folder}': no relay data there");
+            }
+
             var bytesBefore = StoreBytes(folder);
             var tenants = new List<TenantCompaction>();
             await using (var store = SqliteRelayStore.Open(folder))

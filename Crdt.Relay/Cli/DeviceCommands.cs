@@ -30,7 +30,10 @@ internal static class DeviceCommands
         };
         name.Validators.Add(r =>
         {
-            if (DeviceNames.CheckDeviceName(r.GetValueOrDefault<string>()) is { } problem) r.AddError(problem);
+            if (DeviceNames.CheckDeviceName(r.GetValueOrDefault<string>()) is { } problem)
+            {
+                r.AddError(problem);
+            }
         });
         var role = new Option<string>("--role") { Description = "technician, dispatcher or admin.", Required = true };
         role.AcceptOnlyFromAmong("technician", "dispatcher", "admin");

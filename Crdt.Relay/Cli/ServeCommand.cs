@@ -21,7 +21,10 @@ internal static class ServeCommand
         };
         skew.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() <= 0) r.AddError("--max-clock-skew-seconds must be positive");
+            if (r.GetValueOrDefault<int>() <= 0)
+            {
+                r.AddError("--max-clock-skew-seconds must be positive");
+            }
         });
         var command = new Command("serve", "Run the relay (SQLite storage in --data or PostgreSQL with --postgres, h2c or TLS on --listen).")
         {
@@ -30,7 +33,9 @@ internal static class ServeCommand
         command.Validators.Add(r =>
         {
             if ((r.GetValue(tlsCert) is null) != (r.GetValue(tlsKey) is null))
+            {
                 r.AddError("--tls-cert and --tls-key go together");
+            }
         });
         command.SetAction(async (parsed, cancellationToken) =>
         {

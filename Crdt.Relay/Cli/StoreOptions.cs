@@ -39,7 +39,11 @@ internal static class StoreOptions
         {
             if (!File.Exists(SqliteRelayStore.DatabasePath(dataDirectory)))
             {
-                if (mustExist) throw new CliUsageException($"--data '{dataDirectory}': no relay data there (run 'device add' or 'serve' to create one)");
+                if (mustExist)
+                {
+                    throw new CliUsageException($"--data '{dataDirectory}': no relay data there (run 'device add' or 'serve' to create one)");
+                }
+
                 created?.Invoke(Path.GetFullPath(dataDirectory));
             }
             return SqliteRelayStore.Open(dataDirectory, durableCommits);

@@ -46,7 +46,11 @@ public sealed class RelayCompactor(SqliteRelayStore store, SchemaRegistry schema
         while (true)
         {
             var page = await store.ReadLogAsync(tenant, cursor, ReadPage, cancellationToken).ConfigureAwait(false);
-            if (page.Count == 0) break;
+            if (page.Count == 0)
+            {
+                break;
+            }
+
             foreach (var entry in page)
             {
                 opsBefore++;
@@ -81,7 +85,10 @@ public sealed class RelayCompactor(SqliteRelayStore store, SchemaRegistry schema
         var stable = new VersionVector();
         foreach (var key in documents.Keys)
         {
-            if (documents.CompactedBaseOf(key) is { } compactedBase) stable.Merge(compactedBase);
+            if (documents.CompactedBaseOf(key) is { } compactedBase)
+            {
+                stable.Merge(compactedBase);
+            }
         }
         foreach (var (replica, seq) in below)
         {

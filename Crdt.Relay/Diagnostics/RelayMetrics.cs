@@ -37,8 +37,15 @@ public sealed class RelayMetrics : IDisposable
 
     public void OpsStored(int stored, int duplicates)
     {
-        if (stored > 0) _opsStored.Add(stored);
-        if (duplicates > 0) _opsDuplicate.Add(duplicates);
+        if (stored > 0)
+        {
+            _opsStored.Add(stored);
+        }
+
+        if (duplicates > 0)
+        {
+            _opsDuplicate.Add(duplicates);
+        }
     }
 
     public void Refused(string reason, string method) =>
@@ -66,7 +73,10 @@ public sealed class RelayMetrics : IDisposable
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0) release();
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                release();
+            }
         }
     }
 }

@@ -103,7 +103,10 @@ internal static class RolePolicy
         var role = caller.Role.ToString().ToLowerInvariant();
         var creates = !exists && op.Mutations.Any(m => m is not (ResolveFlag or DeleteDocument));
         if (creates && !rights.Create)
+        {
             throw RelayRefusal.Denied($"{where}: a {role} may not create {op.Document.Collection} documents ({caller})");
+        }
+
         foreach (var mutation in op.Mutations)
         {
             switch (mutation)
@@ -137,7 +140,9 @@ internal static class RolePolicy
             _ => false,
         };
         if (!allowed)
+        {
             throw RelayRefusal.Denied($"{key}: a {caller.Role.ToString().ToLowerInvariant()} may pin only documents its current work orders reference " +
                 $"or that the office shares with it ({caller})");
+        }
     }
 }

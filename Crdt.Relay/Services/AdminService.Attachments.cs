@@ -19,7 +19,11 @@ internal sealed partial class AdminService
         RequireAdmin(context);
         var tenant = TenantOf(request.Tenant, context);
         var policy = request.Policy ?? throw Refuse(context, StatusCode.InvalidArgument, "policy: missing");
-        if (AttachmentPolicies.Problem(policy) is { } problem) throw Refuse(context, StatusCode.InvalidArgument, $"policy.{problem}");
+        if (AttachmentPolicies.Problem(policy) is { } problem)
+        {
+            throw Refuse(context, StatusCode.InvalidArgument, $"policy.{problem}");
+        }
+
         await blobs.SetPolicyAsync(tenant, policy, context.CancellationToken).ConfigureAwait(false);
         return policy;
     }

@@ -15,9 +15,16 @@ internal sealed partial class AdminService(IRelayStore store, DeviceDirectory de
     {
         RequireAdmin(context);
         var tenant = TenantOf(request.Tenant, context);
-        if (DeviceNames.CheckDeviceName(request.Name) is { } problem) throw Refuse(context, StatusCode.InvalidArgument, $"name: {problem}");
+        if (DeviceNames.CheckDeviceName(request.Name) is { } problem)
+        {
+            throw Refuse(context, StatusCode.InvalidArgument, $"name: {problem}");
+        }
+
         if (request.Role == DeviceRole.Unspecified || !Enum.IsDefined(request.Role))
+        {
             throw Refuse(context, StatusCode.InvalidArgument, "role: must be technician, dispatcher or admin");
+        }
+
         var token = DeviceTokens.NewToken();
         try
         {
@@ -55,10 +62,16 @@ internal sealed partial class AdminService(IRelayStore store, DeviceDirectory de
     public override async Task<CreateTenantResponse> CreateTenant(CreateTenantRequest request, ServerCallContext context)
     {
         RequireAdmin(context);
-        if (DeviceNames.CheckTenantName(request.Name) is { } problem) throw Refuse(context, StatusCode.InvalidArgument, $"name: {problem}");
+        if (DeviceNames.CheckTenantName(request.Name) is { } problem)
+        {
+            throw Refuse(context, StatusCode.InvalidArgument, $"name: {problem}");
+        }
         // A tenant admin runs one company: new tenants are the relay operator's (`device add --tenant`).
         if (request.Name != context.Caller().Tenant)
+        {
             throw Refuse(context, StatusCode.PermissionDenied, $"tenant '{request.Name}': only the relay's operator creates tenants (crdt-relay device add --tenant ... on the relay host); {context.Caller()} manages only its own tenant");
+        }
+
         var tenant = await store.EnsureTenantAsync(request.Name, time.GetUtcNow(), context.CancellationToken).ConfigureAwait(false);
         return new CreateTenantResponse { Tenant = new Tenant { Name = tenant.Name, CreatedAtUnixMs = tenant.CreatedAt.ToUnixTimeMilliseconds() } };
     }
@@ -78,7 +91,9 @@ internal sealed partial class AdminService(IRelayStore store, DeviceDirectory de
     {
         var caller = context.Caller();
         if (caller.Role != DeviceRoleKind.Admin)
+        {
             throw Refuse(context, StatusCode.PermissionDenied, $"the Admin service needs the admin role; {caller} is not an admin");
+        }
     }
 
     // An admin device manages its own tenant only: tenants never see each other. The operator
@@ -87,9 +102,16 @@ internal sealed partial class AdminService(IRelayStore store, DeviceDirectory de
     {
         var caller = context.Caller();
         var tenant = requested.Length == 0 ? caller.Tenant : requested;
-        if (DeviceNames.CheckTenantName(tenant) is { } problem) throw Refuse(context, StatusCode.InvalidArgument, $"tenant: {problem}");
+        if (DeviceNames.CheckTenantName(tenant) is { } problem)
+        {
+            throw Refuse(context, StatusCode.InvalidArgument, $"tenant: {problem}");
+        }
+
         if (tenant != caller.Tenant)
+        {
             throw Refuse(context, StatusCode.PermissionDenied, $"tenant '{tenant}': {caller} may manage only its own tenant");
+        }
+
         return tenant;
     }
 

@@ -21,7 +21,7 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
 
     // One writer per attachment: a device that reconnects while its broken call is still being
     // torn down waits for it rather than racing it on the same partial file.
-    private readonly ConcurrentDictionary<(string Tenant, string Sha256), SemaphoreSlim> writers = new();
+    private readonly ConcurrentDictionary<(string Tenant, string Sha256), SemaphoreSlim> _writers = new();
 
     public override Task<Wire.AttachmentPolicy> GetPolicy(Wire.GetAttachmentPolicyRequest request, ServerCallContext context) =>
         guard.RunAsync(context, caller => PolicyAsync(blobs, caller.Tenant, context.CancellationToken));
@@ -40,11 +40,14 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
         {
             var cancellationToken = context.CancellationToken;
             if (!await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
                 throw RelayRefusal.Invalid("empty upload: the first message carries the header");
+            }
+
             var header = requests.Current.Header ?? throw RelayRefusal.Invalid("the first upload message carries no header");
             var policy = await PolicyAsync(blobs, caller.Tenant, cancellationToken).ConfigureAwait(false);
             AttachmentPolicies.CheckUpload(policy, header.Sha256, header.Size, header.ContentType);
-            var gate = writers.GetOrAdd((caller.Tenant, header.Sha256), _ => new SemaphoreSlim(1, 1));
+            var gate = _writers.GetOrAdd((caller.Tenant, header.Sha256), _ => new SemaphoreSlim(1, 1));
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
@@ -70,7 +73,11 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
             }
             return new Wire.UploadResponse { Complete = true, Offset = header.Size };
         }
-        if (header.Offset != progress.Offset) throw ResumeFrom(sha, header.Offset, progress.Offset);
+        if (header.Offset != progress.Offset)
+        {
+            throw ResumeFrom(sha, header.Offset, progress.Offset);
+        }
+
         IBlobWriter writer;
         try
         {
@@ -86,13 +93,30 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
             while (true)
             {
                 if (data.Length > MaxChunkBytes)
+                {
                     throw RelayRefusal.Invalid($"attachment {sha}: a message carries {data.Length} bytes; at most {MaxChunkBytes} per message");
+                }
+
                 if (writer.Offset + data.Length > header.Size)
+                {
                     throw RelayRefusal.Invalid($"attachment {sha}: more bytes than the declared size of {header.Size}");
-                if (data.Length > 0) await writer.WriteAsync(data.Memory, cancellationToken).ConfigureAwait(false);
-                if (!await requests.MoveNext(cancellationToken).ConfigureAwait(false)) break;
+                }
+
+                if (data.Length > 0)
+                {
+                    await writer.WriteAsync(data.Memory, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (!await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+                {
+                    break;
+                }
+
                 if (requests.Current.Header is not null)
+                {
                     throw RelayRefusal.Invalid($"attachment {sha}: only the first upload message carries a header");
+                }
+
                 data = requests.Current.Data;
             }
             if (writer.Offset < header.Size)
@@ -101,7 +125,10 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
                 return new Wire.UploadResponse { Complete = false, Offset = writer.Offset };
             }
             if (!await writer.CompleteAsync(header.Size, cancellationToken).ConfigureAwait(false))
+            {
                 throw RelayRefusal.Invalid($"attachment {sha}: the {header.Size} bytes received do not hash to it; refused and thrown away (upload again from offset 0)");
+            }
+
             log.AttachmentStored(caller.Tenant, caller.Name, sha, header.Size);
             return new Wire.UploadResponse { Complete = true, Offset = header.Size };
         }
@@ -114,17 +141,26 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
         guard.StreamAsync(context, async (caller, cancellationToken) =>
         {
             if (!Sha256Hex.IsValid(request.Sha256))
+            {
                 throw RelayRefusal.Invalid("sha256: not 64 lowercase hex characters");
+            }
+
             var key = WireViews.Key(request.Document);
             if (!await RefersInScopeAsync(caller, key, request.Sha256, cancellationToken).ConfigureAwait(false))
+            {
                 throw RelayRefusal.Denied($"attachment {request.Sha256}: {key} is not a document in the scope of {caller} that refers to it");
+            }
+
             var content = await blobs.OpenReadAsync(caller.Tenant, request.Sha256, cancellationToken).ConfigureAwait(false)
                 ?? throw RelayRefusal.NotFound($"attachment {request.Sha256} of {key}: not uploaded yet (the device that attached it has not sent the bytes)");
             await using (content.ConfigureAwait(false))
             {
                 var size = content.Length;
                 if (request.Offset < 0 || request.Offset > size)
+                {
                     throw RelayRefusal.Invalid($"attachment {request.Sha256}: offset {request.Offset} is outside its {size} bytes");
+                }
+
                 content.Position = request.Offset;
                 var offset = request.Offset;
                 while (offset < size)
@@ -135,7 +171,10 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
                     await responses.WriteAsync(new Wire.DownloadChunk { Offset = offset, Size = size, Data = UnsafeByteOperations.UnsafeWrap(buffer) }, cancellationToken).ConfigureAwait(false);
                     offset += read;
                 }
-                if (size == 0) await responses.WriteAsync(new Wire.DownloadChunk { Offset = 0, Size = 0 }, cancellationToken).ConfigureAwait(false);
+                if (size == 0)
+                {
+                    await responses.WriteAsync(new Wire.DownloadChunk { Offset = 0, Size = 0 }, cancellationToken).ConfigureAwait(false);
+                }
             }
         });
 
@@ -143,7 +182,11 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
     private async Task<bool> RefersInScopeAsync(CallerIdentity caller, DocumentKey key, string sha256, CancellationToken cancellationToken)
     {
         var (tenant, reader) = await engine.ReaderAsync(caller, cancellationToken).ConfigureAwait(false);
-        if (!reader.CanRead(key) || tenant.ReadDocument(key, reader) is not { } found) return false;
+        if (!reader.CanRead(key) || tenant.ReadDocument(key, reader) is not { } found)
+        {
+            return false;
+        }
+
         return found.View.Elements(WorkOrderFields.Attachments).Any(element =>
             element[AttachmentFields.Sha256] is { Kind: FieldValueKind.String } hash && hash.AsString() == sha256);
     }

@@ -27,32 +27,69 @@ internal sealed class DocumentsService(RelayEngine engine, SchemaRegistry schema
         guard.RunAsync(context, async caller =>
         {
             if (!schemas.TryGet(request.Collection, out _))
+            {
                 throw RelayRefusal.Invalid($"collection '{request.Collection}': unknown collection");
+            }
+
             if (request.ScheduledToMs != 0 && request.ScheduledToMs < request.ScheduledFromMs)
+            {
                 throw RelayRefusal.Invalid("scheduled_to_ms is before scheduled_from_ms");
+            }
+
             var limit = request.Limit == 0 ? DefaultQueryLimit : (int)Math.Min(request.Limit, MaxQueryLimit);
             var (tenant, reader) = await engine.ReaderAsync(caller, context.CancellationToken).ConfigureAwait(false);
             // One more than a page: whether it exists says whether there is a next page.
             var found = tenant.QueryDocuments(request.Collection, request.PageToken, reader, view => Matches(view, request), limit + 1);
             var response = new Wire.QueryDocumentsResponse();
             response.Documents.AddRange(found.Take(limit).Select(ToWire));
-            if (found.Count > limit) response.NextPageToken = response.Documents[^1].Document.Id;
+            if (found.Count > limit)
+            {
+                response.NextPageToken = response.Documents[^1].Document.Id;
+            }
+
             return response;
         });
 
     private static bool Matches(DocumentView view, Wire.QueryDocumentsRequest request)
     {
-        if (view.IsDeleted && !request.IncludeDeleted) return false;
-        if (request.Assignee.Length > 0 && !IsText(view[WorkOrderFields.Assignee], request.Assignee)) return false;
-        if (request.Status.Length > 0 && !IsText(view[WorkOrderFields.Status], request.Status)) return false;
+        if (view.IsDeleted && !request.IncludeDeleted)
+        {
+            return false;
+        }
+
+        if (request.Assignee.Length > 0 && !IsText(view[WorkOrderFields.Assignee], request.Assignee))
+        {
+            return false;
+        }
+
+        if (request.Status.Length > 0 && !IsText(view[WorkOrderFields.Status], request.Status))
+        {
+            return false;
+        }
+
         if (request.CustomerId.Length > 0 && view[WorkOrderFields.Customer] is not { Kind: FieldValueKind.Reference } customer
-            || request.CustomerId.Length > 0 && view[WorkOrderFields.Customer]!.AsReference().Id != request.CustomerId) return false;
+            || request.CustomerId.Length > 0 && view[WorkOrderFields.Customer]!.AsReference().Id != request.CustomerId)
+        {
+            return false;
+        }
+
         if (request.ScheduledFromMs != 0 || request.ScheduledToMs != 0)
         {
-            if (view[WorkOrderFields.ScheduledStart] is not { Kind: FieldValueKind.Timestamp } start) return false;
+            if (view[WorkOrderFields.ScheduledStart] is not { Kind: FieldValueKind.Timestamp } start)
+            {
+                return false;
+            }
+
             var ms = start.AsTimestampMs();
-            if (request.ScheduledFromMs != 0 && ms < request.ScheduledFromMs) return false;
-            if (request.ScheduledToMs != 0 && ms >= request.ScheduledToMs) return false;
+            if (request.ScheduledFromMs != 0 && ms < request.ScheduledFromMs)
+            {
+                return false;
+            }
+
+            if (request.ScheduledToMs != 0 && ms >= request.ScheduledToMs)
+            {
+                return false;
+            }
         }
         return true;
     }
@@ -94,8 +131,11 @@ internal sealed class DocumentsService(RelayEngine engine, SchemaRegistry schema
                 ? request.Resolution is Wire.Resolution.Accept or Wire.Resolution.Discard
                 : request.Resolution is Wire.Resolution.KeepMine or Wire.Resolution.KeepTheirs;
             if (!fits)
+            {
                 throw RelayRefusal.Invalid($"{key}, flag '{flag.Id}': {request.Resolution} does not resolve a {flag.Kind} flag " +
                     (flag.Kind == FlagKind.WorkOnClosedOrder ? "(use accept or discard)" : "(use keep-mine or keep-theirs)"));
+            }
+
             var mutation = new Wire.Mutation { ResolveFlag = new Wire.ResolveFlag { FlagId = request.FlagId, Resolution = request.Resolution } };
             await engine.MutateAsync(caller, key, [mutation], 0, allowResolve: true, context.CancellationToken).ConfigureAwait(false);
             var (resolved, document) = tenant.FlagWithDocument(key, request.FlagId);

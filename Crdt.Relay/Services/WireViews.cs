@@ -11,9 +11,16 @@ internal static class WireViews
     /// <summary>The document key of a request, or INVALID_ARGUMENT saying what is wrong with it.</summary>
     public static DocumentKey Key(Wire.DocumentKey? key)
     {
-        if (key is null) throw RelayRefusal.Invalid("the document is missing from the request");
+        if (key is null)
+        {
+            throw RelayRefusal.Invalid("the document is missing from the request");
+        }
+
         if (!DocumentKey.IsValid(key.Collection, key.Id, out var reason))
+        {
             throw RelayRefusal.Invalid($"document '{key.Collection}/{key.Id}': {reason}");
+        }
+
         return new DocumentKey(key.Collection, key.Id);
     }
 
@@ -32,7 +39,10 @@ internal static class WireViews
         };
         foreach (var (name, value) in view.Fields)
         {
-            if (!value.IsNull) wire.Fields[name] = ToWire(value);
+            if (!value.IsNull)
+            {
+                wire.Fields[name] = ToWire(value);
+            }
         }
         foreach (var (name, elements) in view.Sets)
         {
@@ -42,7 +52,10 @@ internal static class WireViews
                 var item = new Wire.ElementView { ElementId = element.Id, HeldBack = !element.CountsInTotals };
                 foreach (var (field, value) in element.Fields)
                 {
-                    if (!value.IsNull) item.Fields[field] = ToWire(value);
+                    if (!value.IsNull)
+                    {
+                        item.Fields[field] = ToWire(value);
+                    }
                 }
                 list.Elements.Add(item);
             }
@@ -79,10 +92,26 @@ internal static class WireViews
             Resolution = flag.Resolution is { } resolution ? (Wire.Resolution)(int)resolution : Wire.Resolution.Unspecified,
             ResolvedBy = flag.ResolvedByAuthor ?? "",
         };
-        if (flag.WinnerAt is { } winnerAt) wire.WinnerTimeMs = winnerAt.ToUnixTimeMilliseconds();
-        if (flag.LoserAt is { } loserAt) wire.LoserTimeMs = loserAt.ToUnixTimeMilliseconds();
-        if (flag.WinnerValue is { } winner) wire.WinnerValue = ToWire(winner);
-        if (flag.LoserValue is { } loser) wire.LoserValue = ToWire(loser);
+        if (flag.WinnerAt is { } winnerAt)
+        {
+            wire.WinnerTimeMs = winnerAt.ToUnixTimeMilliseconds();
+        }
+
+        if (flag.LoserAt is { } loserAt)
+        {
+            wire.LoserTimeMs = loserAt.ToUnixTimeMilliseconds();
+        }
+
+        if (flag.WinnerValue is { } winner)
+        {
+            wire.WinnerValue = ToWire(winner);
+        }
+
+        if (flag.LoserValue is { } loser)
+        {
+            wire.LoserValue = ToWire(loser);
+        }
+
         foreach (var dot in flag.Dots)
         {
             wire.Ops.Add(new Wire.Dot { Replica = dot.Replica.Value, Seq = (ulong)dot.Seq });

@@ -44,8 +44,11 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         }
         // Authorship first: it is the one claim a device cannot make for someone else.
         if (op.Author != caller.Name)
+        {
             throw RelayRefusal.Denied($"{where}, field 'author': '{Shorten(op.Author)}' is not the caller; " +
                 $"an op's author must be the authenticated device's name '{caller.Name}'");
+        }
+
         var facts = Facts(op.Document, schema);
         scope.CheckWrite(caller, op, facts.Exists, facts.Assignee, facts.AssignedBy, where);
         RolePolicy.CheckOp(caller, op, facts.Exists, where);
@@ -57,13 +60,19 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
             isEdit |= mutation is not (ResolveFlag or DeleteDocument);
             CheckMutation(where, schema, mutation);
             CheckReferences(where, mutation);
-            if (mutation is AddElement add) CheckElementCount(where, schema, op.Document, add, facts);
+            if (mutation is AddElement add)
+            {
+                CheckElementCount(where, schema, op.Document, add, facts);
+            }
         }
         if (isEdit)
         {
             var added = ValueRules.EstimateAddedBytes(op);
             if (tenant.Documents.CheckStateCap(op.Document, facts.PendingBytes + added) is { } tooBig)
+            {
                 throw RelayRefusal.Precondition($"{where}: {tooBig}");
+            }
+
             facts.PendingBytes += added;
         }
         if (isEdit && !facts.Exists)
@@ -90,11 +99,17 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
     {
         foreach (var (replica, seq) in op.Context.Entries)
         {
-            if (replica.Equals(op.Dot.Replica)) continue;
+            if (replica.Equals(op.Dot.Replica))
+            {
+                continue;
+            }
+
             var held = Math.Max(tenant.Documents.HighestSeq(op.Document, replica), facts.PendingSeqs?.GetValueOrDefault(replica) ?? 0);
             if (seq > held)
+            {
                 throw RelayRefusal.Invalid($"{where}, field 'context': entry {Shorten(replica.Value)}:{seq} names ops the relay does not hold " +
                     $"(it holds {Shorten(replica.Value)} up to {held} for this document); a context may name only ops received from the relay");
+            }
         }
     }
 
@@ -105,7 +120,11 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
     /// </summary>
     private void CheckReferences(OpPlace where, Mutation mutation)
     {
-        if (caller.SeesWholeTenant) return;
+        if (caller.SeesWholeTenant)
+        {
+            return;
+        }
+
         switch (mutation)
         {
             case SetField { Value.Kind: FieldValueKind.Reference } set:
@@ -117,7 +136,10 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
             case AddElement add:
                 foreach (var (name, value) in add.Values)
                 {
-                    if (value.Kind == FieldValueKind.Reference) CheckReference(where, $"{add.Field}.{name}", value.AsReference());
+                    if (value.Kind == FieldValueKind.Reference)
+                    {
+                        CheckReference(where, $"{add.Field}.{name}", value.AsReference());
+                    }
                 }
                 break;
         }
@@ -126,17 +148,26 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
     private void CheckReference(OpPlace where, string field, DocumentKey target)
     {
         if (tenant.Documents.Exists(target) && !scope.CanRead(caller, target))
+        {
             throw RelayRefusal.Denied($"{where}, field '{field}': {target} is outside the scope of {caller}; " +
                 "a technician may reference only documents it can read (the office links others)");
+        }
     }
 
     private void CheckElementCount(OpPlace where, CollectionSchema schema, DocumentKey key, AddElement add, BatchFacts facts)
     {
-        if (!schema.TryGetField(add.Field, out var field)) return;
+        if (!schema.TryGetField(add.Field, out var field))
+        {
+            return;
+        }
+
         var pending = facts.PendingElements ??= new Dictionary<string, int>(StringComparer.Ordinal);
         var count = tenant.Documents.ElementCount(key, add.Field) + pending.GetValueOrDefault(add.Field) + 1;
         if (count > field.MaxElements)
+        {
             throw RelayRefusal.Precondition($"{where}, field '{add.Field}': the set may be given at most {field.MaxElements} elements (removed ones count too)");
+        }
+
         pending[add.Field] = pending.GetValueOrDefault(add.Field) + 1;
     }
 
@@ -148,19 +179,29 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         {
             // The relay knows the flag's kind from its id alone (the device looked the flag up).
             if (resolve.TargetKind is not { } kind)
+            {
                 throw RelayRefusal.Invalid($"{where}, flag '{Shorten(resolve.FlagId)}': not a flag id (wc-, ce-, ed-, sc- or sg- and 16 hex digits)");
+            }
+
             if (SchemaCheck.OfResolution(kind, resolve.Resolution, null) is { } misfit)
+            {
                 throw RelayRefusal.Invalid($"{where}, flag '{resolve.FlagId}': {misfit.Message}");
+            }
+
             return;
         }
         if (SchemaCheck.OfMutation(schema, mutation) is { } violation)
+        {
             throw Refusal(where, violation);
+        }
     }
 
     private static void CheckRequiredOnCreate(OpPlace where, CollectionSchema schema, Op op)
     {
         if (SchemaCheck.OfCreate(schema, op.Mutations) is { } missing)
+        {
             throw Refusal(where, missing);
+        }
     }
 
     private static RelayRefusal Refusal(OpPlace where, SchemaViolation violation) =>
@@ -170,11 +211,17 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
     {
         foreach (var rule in schema.ClosedStateRules)
         {
-            if (!rule.IsClosing(facts.Status) || facts.ClosedBy is not { } closedBy || !op.HasSeen(closedBy)) continue;
+            if (!rule.IsClosing(facts.Status) || facts.ClosedBy is not { } closedBy || !op.HasSeen(closedBy))
+            {
+                continue;
+            }
+
             var work = op.Mutations.OfType<AddElement>().FirstOrDefault(m => rule.WorkFields.Contains(m.Field));
             if (work is not null)
+            {
                 throw RelayRefusal.Precondition($"{where}, field '{work.Field}': the order is {facts.Status!.AsString()}; " +
                     "its author had seen it closed, so work can no longer be added");
+            }
         }
     }
 
@@ -187,20 +234,34 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
     {
         if (schema.WorkflowOf(WorkOrderFields.Status) is not { } workflow || facts.ClosedBy is not { } writtenBy || !op.HasSeen(writtenBy)
             || facts.Status is not { Kind: FieldValueKind.String } from)
+        {
             return;
+        }
+
         var authority = caller.SeesWholeTenant ? StatusAuthority.Dispatch : StatusAuthority.Field;
         foreach (var set in op.Mutations.OfType<SetField>())
         {
-            if (set.Field != workflow.StatusField || set.Value is not { Kind: FieldValueKind.String } to) continue;
+            if (set.Field != workflow.StatusField || set.Value is not { Kind: FieldValueKind.String } to)
+            {
+                continue;
+            }
+
             if (workflow.Refusal(from.AsString(), to.AsString(), authority) is { } refusal)
+            {
                 throw RelayRefusal.Precondition($"{where}, field '{set.Field}': {caller} cannot move the order to '{to.AsString()}': {refusal}");
+            }
+
             break;
         }
     }
 
     private BatchFacts Facts(DocumentKey key, CollectionSchema schema)
     {
-        if (_overlay.TryGetValue(key, out var known)) return known;
+        if (_overlay.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
         var facts = new BatchFacts();
         if (tenant.FactsOf(key) is { } stored)
         {
@@ -212,9 +273,15 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
             if (rule is not null && rule.StatusField == WorkOrderFields.Status)
             {
                 facts.Status = stored.Status;
-                if (rule.IsClosing(facts.Status)) facts.ClosedBy = stored.StatusWrittenBy;
+                if (rule.IsClosing(facts.Status))
+                {
+                    facts.ClosedBy = stored.StatusWrittenBy;
+                }
             }
-            if (facts.Deleted) facts.DeletedBy = tenant.DeletesOf(key);
+            if (facts.Deleted)
+            {
+                facts.DeletedBy = tenant.DeletesOf(key);
+            }
         }
         _overlay[key] = facts;
         return facts;

@@ -33,8 +33,15 @@ internal sealed class LogFollower : IAsyncDisposable
 
     private void Wake(string? tenant)
     {
-        if (tenant is null) _everything = true;
-        else _woken[tenant] = true;
+        if (tenant is null)
+        {
+            _everything = true;
+        }
+        else
+        {
+            _woken[tenant] = true;
+        }
+
         _signal.Writer.TryWrite(true);
     }
 

@@ -46,7 +46,10 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
         var cursor = (long)cursorValue;
 
         // A cursor from another node (pushed there) may be ahead of what this node has applied yet.
-        if (engine.IsShared && cursor > _tenant.Head) await engine.CatchUpAsync(_tenant, cancellationToken).ConfigureAwait(false);
+        if (engine.IsShared && cursor > _tenant.Head)
+        {
+            await engine.CatchUpAsync(_tenant, cancellationToken).ConfigureAwait(false);
+        }
 
         var (node, bootstrap) = _tenant.BeginStream(cursor, _reader);
         var head = node.Head;
@@ -64,14 +67,20 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
             foreach (var pin in pinRecords.Where(p => p.PinnedAtPosition > cursor))
             {
                 var key = new DocumentKey(pin.Document.Collection, pin.Document.Id);
-                if (_routing.NeedsSnapshot(key)) await SendSnapshotAsync(key, cancellationToken).ConfigureAwait(false);
+                if (_routing.NeedsSnapshot(key))
+                {
+                    await SendSnapshotAsync(key, cancellationToken).ConfigureAwait(false);
+                }
             }
             while (cursor < head)
             {
                 var page = await store.ReadLogAsync(caller.Tenant, cursor, ReadPage, cancellationToken).ConfigureAwait(false);
                 foreach (var entry in page)
                 {
-                    if (entry.Position > head) break;
+                    if (entry.Position > head)
+                    {
+                        break;
+                    }
                     // Only once the pull has moved past its start: the snapshots of pins made after the
                     // cursor count as items too, and when they alone reached the limit, a checkpoint at the
                     // start made the device ask again from the same cursor forever (found by the simulation
@@ -92,11 +101,17 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
                     }
                     cursor = entry.Position;
                 }
-                if (page.Count < ReadPage) break;
+                if (page.Count < ReadPage)
+                {
+                    break;
+                }
             }
         }
         await CheckpointAsync(head, more: false, cancellationToken).ConfigureAwait(false);
-        if (!live) return;
+        if (!live)
+        {
+            return;
+        }
 
         while (true)
         {
@@ -144,7 +159,11 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
     /// <summary>Sends the document whole, if it exists and is in scope now.</summary>
     private async Task SendSnapshotAsync(DocumentKey key, CancellationToken cancellationToken)
     {
-        if (_tenant.SnapshotIfReadable(key, _reader) is not { } snapshot) return;
+        if (_tenant.SnapshotIfReadable(key, _reader) is not { } snapshot)
+        {
+            return;
+        }
+
         _routing.SnapshotSent(key, (long)snapshot.Version);
         await SendAsync(new Wire.PullResponse { Document = snapshot }, cancellationToken).ConfigureAwait(false);
     }
@@ -160,7 +179,11 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
     private Task WriteAsync(Wire.PullResponse response, CancellationToken cancellationToken)
     {
         var flush = ++_unflushed >= FlushEvery;
-        if (flush) _unflushed = 0;
+        if (flush)
+        {
+            _unflushed = 0;
+        }
+
         output.WriteOptions = flush ? null : HoldBack;
         return output.WriteAsync(response, cancellationToken);
     }

@@ -15,19 +15,39 @@ internal sealed partial class RelayEngine
     /// </summary>
     public async Task AcknowledgeAsync(CallerIdentity caller, ulong cursor, string replica, ulong madeThrough, CancellationToken cancellationToken)
     {
-        if (cursor == 0 || cursor > long.MaxValue || madeThrough > long.MaxValue || string.IsNullOrEmpty(replica) || Store is not ICompactionStore store) return;
-        if (await Store.GetMaxSequenceAsync(caller.Tenant, replica, cancellationToken).ConfigureAwait(false) < (long)madeThrough) return;
+        if (cursor == 0 || cursor > long.MaxValue || madeThrough > long.MaxValue || string.IsNullOrEmpty(replica) || Store is not ICompactionStore store)
+        {
+            return;
+        }
+
+        if (await Store.GetMaxSequenceAsync(caller.Tenant, replica, cancellationToken).ConfigureAwait(false) < (long)madeThrough)
+        {
+            return;
+        }
+
         var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-        if ((long)cursor > tenant.Head) return;
+        if ((long)cursor > tenant.Head)
+        {
+            return;
+        }
+
         await store.RecordAcknowledgementAsync(caller.Tenant, caller.Name, (long)cursor, replica, (long)madeThrough, Options.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Loads the tenant's compacted bases before its log is replayed.</summary>
     private async Task LoadBasesAsync(TenantState tenant)
     {
-        if (Store is not ICompactionStore store) return;
+        if (Store is not ICompactionStore store)
+        {
+            return;
+        }
+
         tenant.CompactedThrough = await store.GetCompactedThroughAsync(tenant.Name).ConfigureAwait(false);
-        if (tenant.CompactedThrough == 0) return;
+        if (tenant.CompactedThrough == 0)
+        {
+            return;
+        }
+
         foreach (var record in await store.ReadBasesAsync(tenant.Name).ConfigureAwait(false))
         {
             tenant.AdoptBase(new Core.DocumentKey(record.Document.Collection, record.Document.Id), record.Position, record.Snapshot);

@@ -37,8 +37,15 @@ internal sealed partial class RelayEngine
                 // The database is away (PostgreSQL): nothing of the call was applied; retry later.
                 return new RelayRefusal(RefusalKind.Unavailable, unavailable.Message);
             case var other when Store.DescribeFault(other) is { } fault:
-                if (fault.DataLost) RecordProblem("store", fault.Message, other);
-                else Log.StoreFault(other, fault.Message);
+                if (fault.DataLost)
+                {
+                    RecordProblem("store", fault.Message, other);
+                }
+                else
+                {
+                    Log.StoreFault(other, fault.Message);
+                }
+
                 return new RelayRefusal(fault.DataLost ? RefusalKind.DataLoss : RefusalKind.Unavailable, fault.Message);
             default:
                 return null;

@@ -14,9 +14,14 @@ internal sealed partial class RelayEngine
     {
         var key = WireViews.Key(request.Document);
         if (key.Collection == Core.WorkOrderFields.Collection)
+        {
             throw RelayRefusal.Invalid($"{key}: work orders are not pinned; they follow assignment");
+        }
+
         if (!Schemas.TryGet(key.Collection, out _))
+        {
             throw RelayRefusal.Invalid($"{key}: unknown collection '{key.Collection}'");
+        }
         // Whose pin it is: the caller's own, or (the office sharing) another device's; the role
         // policy decides which documents either may be (RolePolicy.CheckPin).
         var owner = await PinOwnerAsync(caller, key, request.Pinned, request.ForDevice, cancellationToken).ConfigureAwait(false);
@@ -30,7 +35,10 @@ internal sealed partial class RelayEngine
         if (request.Pinned)
         {
             var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-            if (tenant.SnapshotIfExists(key) is { } snapshot) response.Document = snapshot;
+            if (tenant.SnapshotIfExists(key) is { } snapshot)
+            {
+                response.Document = snapshot;
+            }
         }
         return response;
     }

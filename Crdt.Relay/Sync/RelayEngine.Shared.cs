@@ -23,7 +23,10 @@ internal sealed partial class RelayEngine
     /// <summary>Starts following the other processes when the store is shared (from <see cref="OpenAsync"/>).</summary>
     private void FollowOtherNodes()
     {
-        if (Store is ISharedRelayStore shared) _follower = new LogFollower(this, shared, _shutdown.Token);
+        if (Store is ISharedRelayStore shared)
+        {
+            _follower = new LogFollower(this, shared, _shutdown.Token);
+        }
     }
 
     /// <summary>The tenants loaded so far (the follower advances these; others load when first asked).</summary>
@@ -57,7 +60,11 @@ internal sealed partial class RelayEngine
             if (next < fresh.Count && fresh[next].Position == tenant.Head + 1)
             {
                 var run = new List<CommittedOp>();
-                while (next < fresh.Count && fresh[next].Position == tenant.Head + 1 + run.Count) run.Add(fresh[next++]);
+                while (next < fresh.Count && fresh[next].Position == tenant.Head + 1 + run.Count)
+                {
+                    run.Add(fresh[next++]);
+                }
+
                 tenant.Apply(run, run[^1].Position);
                 continue;
             }
@@ -67,12 +74,20 @@ internal sealed partial class RelayEngine
             var ops = new List<CommittedOp>(page.Count);
             foreach (var entry in page)
             {
-                if (entry.Position > stop) break;
+                if (entry.Position > stop)
+                {
+                    break;
+                }
+
                 var wire = Wire.Op.Parser.ParseFrom(entry.Payload);
                 var op = Wire.CoreMessages.ToOp(wire);
                 ops.Add(new CommittedOp(entry.Position, op, wire, entry.Payload));
             }
-            if (ops.Count == 0) return; // nothing more committed yet
+            if (ops.Count == 0)
+            {
+                return; // nothing more committed yet
+            }
+
             tenant.Apply(ops, ops[^1].Position);
             ObserveClock(ops);
         }

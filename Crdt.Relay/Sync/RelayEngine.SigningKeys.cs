@@ -20,10 +20,16 @@ internal sealed partial class RelayEngine
         var proven = request.Proof.Length == 64 && key.VerifyData(SigningKeyId.RegistrationProof(caller.Tenant, caller.Name, publicKey),
             request.Proof.Span, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         if (!proven)
+        {
             throw RelayRefusal.Invalid($"field 'proof': does not verify with the key for device '{caller.Name}' of tenant '{caller.Tenant}' " +
                 "(an ECDSA P-256 signature, 64 bytes, over the registration text in sync.proto)");
+        }
+
         if (Store is not ISigningKeyStore keys)
+        {
             throw new RelayRefusal(RefusalKind.Unsupported, "this relay's store keeps no signing keys");
+        }
+
         var keyId = SigningKeyId.Of(publicKey);
         await keys.RegisterSigningKeyAsync(caller.Tenant, caller.Name, keyId, publicKey, Options.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         return new Wire.RegisterSigningKeyResponse { KeyId = keyId };

@@ -22,10 +22,16 @@ internal sealed partial class RelayEngine
     public async Task<Wire.PushResponse> PushAsync(CallerIdentity caller, Wire.PushRequest request, string? replicaKey, CancellationToken cancellationToken)
     {
         if (replicaKey is not null && (replicaKey.Length is < 16 or > 256))
+        {
             throw RelayRefusal.Invalid($"header {ReplicaKeyHeader}: a replica key is 16 to 256 characters, this one {replicaKey.Length}");
+        }
+
         var claim = new ReplicaClaim(caller.Name, replicaKey is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(replicaKey)));
         if (request.Ops.Count > Options.MaxOpsPerPush)
+        {
             throw RelayRefusal.TooLarge($"the batch holds {request.Ops.Count} ops; at most {Options.MaxOpsPerPush} per Push");
+        }
+
         var ops = new Op[request.Ops.Count];
         var nowMs = NowMs();
         for (var i = 0; i < ops.Length; i++)
@@ -33,7 +39,10 @@ internal sealed partial class RelayEngine
             var wire = request.Ops[i];
             var size = wire.CalculateSize();
             if (size > MaxOpBytes)
+            {
                 throw RelayRefusal.TooLarge($"op #{i} on {Describe(wire.Document)} is {size} bytes; at most {MaxOpBytes} per op");
+            }
+
             try
             {
                 ops[i] = Wire.CoreMessages.ToOp(wire);
@@ -52,13 +61,21 @@ internal sealed partial class RelayEngine
             }
             // Before anything formats the op: a clock past year 9999 cannot even be shown as a date.
             if (ValueRules.CheckEnvelope(ops[i]) is { } envelope)
+            {
                 throw RelayRefusal.Invalid($"op #{i} ({ops[i].Dot}) on {ops[i].Document}, field {envelope}");
+            }
+
             if (ops[i].Dot.Replica == Replica)
+            {
                 throw RelayRefusal.Denied($"op #{i} ({ops[i].Dot}) on {ops[i].Document}: replica id '{Replica.Value}' is the relay's own; " +
                     "a device pushes only ops of its own replica id");
+            }
+
             if (HlcClock.IsBeyondSkew(ops[i].Hlc, nowMs, Options.MaxClockSkew))
+            {
                 throw RelayRefusal.Precondition($"op #{i} ({ops[i].Dot}) on {ops[i].Document}: stamped {ops[i].Hlc.WallTime:O}, " +
                     $"more than {Options.MaxClockSkew.TotalMinutes:0.#} min ahead of the relay's clock; check the device's clock");
+            }
         }
         if (ops.Length == 0)
         {
@@ -124,7 +141,10 @@ internal sealed partial class RelayEngine
         var fresh = new List<CommittedOp>(result.StoredCount);
         for (var i = 0; i < ops.Count; i++)
         {
-            if (!result.Duplicates[i]) fresh.Add(new CommittedOp(result.Positions[i], ops[i], wires[i], records[i].Payload));
+            if (!result.Duplicates[i])
+            {
+                fresh.Add(new CommittedOp(result.Positions[i], ops[i], wires[i], records[i].Payload));
+            }
         }
         if (IsShared)
         {
@@ -145,9 +165,16 @@ internal sealed partial class RelayEngine
     public async Task<(Op Op, long Version)> MutateAsync(CallerIdentity caller, Core.DocumentKey key, IReadOnlyList<Wire.Mutation> mutations,
         ulong expectedVersion, bool allowResolve, CancellationToken cancellationToken)
     {
-        if (mutations.Count == 0) throw RelayRefusal.Invalid($"{key}: at least one mutation is needed");
+        if (mutations.Count == 0)
+        {
+            throw RelayRefusal.Invalid($"{key}: at least one mutation is needed");
+        }
+
         if (!allowResolve && mutations.Any(m => m.KindCase == Wire.Mutation.KindOneofCase.ResolveFlag))
+        {
             throw RelayRefusal.Invalid($"{key}: resolve_flag is not a Mutate mutation; use Documents.ResolveFlag");
+        }
+
         var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         var pins = await PinsAsync(caller, cancellationToken).ConfigureAwait(false);
 
@@ -160,12 +187,18 @@ internal sealed partial class RelayEngine
             await using var stamping = IsShared
                 ? await ((ISharedRelayStore)Store).LockTenantAsync(tenant.Name, cancellationToken).ConfigureAwait(false)
                 : null;
-            if (IsShared) await CatchUpLockedAsync(tenant, long.MaxValue, []).ConfigureAwait(false);
+            if (IsShared)
+            {
+                await CatchUpLockedAsync(tenant, long.MaxValue, []).ConfigureAwait(false);
+            }
             // Read while writing exclusively: no other write moves the document or the sequence meanwhile.
             var (current, context, sequence) = tenant.StampBasis(key);
             if (expectedVersion != 0 && (ulong)current != expectedVersion)
+            {
                 throw RelayRefusal.Precondition($"{key}: expected version {expectedVersion}, but the document is at version {current}; " +
                     "read it again and retry");
+            }
+
             var wire = Wire.CoreMessages.ToMessage(new Op(new Dot(Replica, sequence), Tick(), caller.Name, key, context, [DeleteDocument.Instance]));
             wire.Mutations.Clear();
             wire.Mutations.AddRange(mutations);
@@ -196,10 +229,16 @@ internal sealed partial class RelayEngine
         if (forDevice.Length > 0 && forDevice != caller.Name)
         {
             if (!caller.SeesWholeTenant)
+            {
                 throw RelayRefusal.Denied($"for_device: only a dispatcher or admin shares documents with another device; {caller} is not one");
+            }
+
             var devices = await Store.ListDevicesAsync(caller.Tenant, includeRevoked: false, cancellationToken).ConfigureAwait(false);
             if (!devices.Any(d => d.Name == forDevice))
+            {
                 throw RelayRefusal.NotFound($"for_device: tenant '{caller.Tenant}' has no device named '{forDevice}'");
+            }
+
             return forDevice;
         }
         if (pinned)
@@ -214,7 +253,11 @@ internal sealed partial class RelayEngine
 
     private async Task<IReadOnlySet<Core.DocumentKey>> PinsAsync(CallerIdentity caller, CancellationToken cancellationToken)
     {
-        if (caller.SeesWholeTenant) return new HashSet<Core.DocumentKey>();
+        if (caller.SeesWholeTenant)
+        {
+            return new HashSet<Core.DocumentKey>();
+        }
+
         var pins = await Store.ListPinsAsync(caller.Tenant, caller.Name, cancellationToken).ConfigureAwait(false);
         return pins.Select(p => new Core.DocumentKey(p.Document.Collection, p.Document.Id)).ToHashSet();
     }

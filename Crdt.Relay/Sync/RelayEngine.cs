@@ -123,7 +123,11 @@ internal sealed partial class RelayEngine : IAsyncDisposable
                 _tenants.TryRemove(name, out _);
                 throw;
             }
-            if (page.Count == 0) break;
+            if (page.Count == 0)
+            {
+                break;
+            }
+
             var ops = new List<CommittedOp>(page.Count);
             foreach (var entry in page)
             {
@@ -154,11 +158,18 @@ internal sealed partial class RelayEngine : IAsyncDisposable
     /// for Documents.Mutate are newer than what the caller saw.</summary>
     private void ObserveClock(IReadOnlyList<CommittedOp> ops)
     {
-        if (ops.Count == 0) return;
+        if (ops.Count == 0)
+        {
+            return;
+        }
+
         var newest = ops.Max(o => o.Op.Hlc);
         lock (_clock)
         {
-            if (newest > _clock.Last) _clock.Receive(newest, NowMs());
+            if (newest > _clock.Last)
+            {
+                _clock.Receive(newest, NowMs());
+            }
         }
     }
 

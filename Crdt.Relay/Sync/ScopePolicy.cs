@@ -22,7 +22,11 @@ internal sealed class ScopePolicy(TenantState tenant, IReadOnlySet<DocumentKey> 
 
     public bool CanRead(CallerIdentity caller, DocumentKey key)
     {
-        if (caller.SeesWholeTenant) return true;
+        if (caller.SeesWholeTenant)
+        {
+            return true;
+        }
+
         return key.Collection switch
         {
             WorkOrderFields.Collection => tenant.AssigneeOf(key) == caller.Name,
@@ -40,7 +44,10 @@ internal sealed class ScopePolicy(TenantState tenant, IReadOnlySet<DocumentKey> 
     {
         foreach (var op in ops)
         {
-            if (op.Document.Collection is not (WorkOrderFields.Collection or Part)) return true;
+            if (op.Document.Collection is not (WorkOrderFields.Collection or Part))
+            {
+                return true;
+            }
         }
         return false;
     }
@@ -51,7 +58,11 @@ internal sealed class ScopePolicy(TenantState tenant, IReadOnlySet<DocumentKey> 
     /// after: an op whose context covers the reassigning write (<paramref name="assignedBy"/>) is refused.</summary>
     public void CheckWrite(CallerIdentity caller, Op op, bool exists, string? assignee, Dot? assignedBy, OpPlace where)
     {
-        if (caller.SeesWholeTenant) return;
+        if (caller.SeesWholeTenant)
+        {
+            return;
+        }
+
         var key = op.Document;
         var allowed = key.Collection switch
         {
@@ -63,10 +74,12 @@ internal sealed class ScopePolicy(TenantState tenant, IReadOnlySet<DocumentKey> 
             _ => false,
         };
         if (!allowed)
+        {
             throw RelayRefusal.Denied($"{where}: outside the scope of {caller}" +
                 (key.Collection == WorkOrderFields.Collection && exists && tenant.WasEverAssigned(key, caller.Name)
                     ? " (the order was reassigned to someone else, and this edit was made after its author had seen that)"
                     : pins.Contains(key) ? " (a pinned document is read-only)" : ""));
+        }
     }
 
     private static bool AssignsTo(Op op, string name) =>

@@ -20,7 +20,11 @@ internal static class SignatureCheck
         for (var i = 0; i < ops.Count; i++)
         {
             var op = ops[i];
-            if (op.Document.Collection != WorkOrderFields.Collection) continue;
+            if (op.Document.Collection != WorkOrderFields.Collection)
+            {
+                continue;
+            }
+
             foreach (var mutation in op.Mutations)
             {
                 switch (mutation)
@@ -41,13 +45,18 @@ internal static class SignatureCheck
         var element = $"{where}, element '{WorkOrderFields.Signatures}.{add.ElementId}'";
         var result = CustomerSignatures.Verify(where.Op.Document, add.ElementId, add.Values);
         if (!result.IsValid)
+        {
             throw RelayRefusal.Invalid($"{element}: the signature does not verify: {result.Problem}");
+        }
+
         var keyId = result.Statement!.KeyId;
         var registered = store is ISigningKeyStore keys
             ? await keys.FindSigningKeyAsync(caller.Tenant, caller.Name, keyId, cancellationToken).ConfigureAwait(false)
             : null;
         if (registered is null)
+        {
             throw RelayRefusal.Invalid($"{element}, field '{SignatureFields.KeyId}': key {keyId} is not registered to device '{caller.Name}' " +
                 "(a device signs only with its own key, registered with Sync.RegisterSigningKey)");
+        }
     }
 }

@@ -61,11 +61,19 @@ internal sealed class SubscriberRouting
     /// <summary>Which scope-moving work-order fields <paramref name="op"/> sets (none for other collections).</summary>
     public static ScopeFields FieldsSetBy(Wire.Op op)
     {
-        if (op.Document?.Collection != WorkOrderFields.Collection) return ScopeFields.None;
+        if (op.Document?.Collection != WorkOrderFields.Collection)
+        {
+            return ScopeFields.None;
+        }
+
         var fields = ScopeFields.None;
         foreach (var mutation in op.Mutations)
         {
-            if (mutation.KindCase != Wire.Mutation.KindOneofCase.SetField) continue;
+            if (mutation.KindCase != Wire.Mutation.KindOneofCase.SetField)
+            {
+                continue;
+            }
+
             fields |= mutation.SetField.Field switch
             {
                 WorkOrderFields.Assignee => ScopeFields.Assignee,
@@ -85,18 +93,33 @@ internal sealed class SubscriberRouting
         {
             // Reassigned away from a technician who held it: tell the device to drop it. Other
             // unreadable documents were never the subscriber's business.
-            if (!(assigns && facts.WasEverAssigned)) return new Route(RouteKind.Skip, NoneRelated);
+            if (!(assigns && facts.WasEverAssigned))
+            {
+                return new Route(RouteKind.Skip, NoneRelated);
+            }
+
             _snapshotSent.Remove(key);
             return new Route(RouteKind.LeftScope, NoneRelated);
         }
         var kind = assigns
             ? RouteKind.Snapshot // newly assigned to this technician: the device lacks the order's history
             : _snapshotSent.TryGetValue(key, out var sentVersion) && position <= sentVersion ? RouteKind.Skip : RouteKind.Op;
-        if (sets == ScopeFields.None) return new Route(kind, NoneRelated);
+        if (sets == ScopeFields.None)
+        {
+            return new Route(kind, NoneRelated);
+        }
         // The order now points at (or was just given) a customer and asset: the device needs them whole.
         var related = new List<DocumentKey>(2);
-        if (facts.Customer is { } customer && NeedsSnapshot(customer)) related.Add(customer);
-        if (facts.Asset is { } asset && NeedsSnapshot(asset)) related.Add(asset);
+        if (facts.Customer is { } customer && NeedsSnapshot(customer))
+        {
+            related.Add(customer);
+        }
+
+        if (facts.Asset is { } asset && NeedsSnapshot(asset))
+        {
+            related.Add(asset);
+        }
+
         return new Route(kind, related);
     }
 }

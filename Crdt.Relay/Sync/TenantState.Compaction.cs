@@ -19,7 +19,10 @@ internal sealed partial class TenantState
             Documents.MergeSnapshot(snapshot);
             _versions[key] = Math.Max(position, _versions.GetValueOrDefault(key));
             _facts[key] = DocumentFacts.FromState(Documents, key);
-            if (key.Collection == WorkOrderFields.Collection) Reindex(key);
+            if (key.Collection == WorkOrderFields.Collection)
+            {
+                Reindex(key);
+            }
         }
     }
 }

@@ -49,10 +49,21 @@ internal sealed partial class TenantState
                 .OrderBy(k => k.Id, StringComparer.Ordinal);
             foreach (var key in keys)
             {
-                if (found.Count == take) break;
-                if (!reader.CanRead(key)) continue;
+                if (found.Count == take)
+                {
+                    break;
+                }
+
+                if (!reader.CanRead(key))
+                {
+                    continue;
+                }
+
                 var view = Documents.Get(key)!;
-                if (matches(view)) found.Add(new VersionedView(view, VersionOf(key)));
+                if (matches(view))
+                {
+                    found.Add(new VersionedView(view, VersionOf(key)));
+                }
             }
         }
         return found;
@@ -64,12 +75,24 @@ internal sealed partial class TenantState
         var visible = new List<Flag>();
         lock (_gate)
         {
-            if (only is { } key) RequireReadable(reader, key);
+            if (only is { } key)
+            {
+                RequireReadable(reader, key);
+            }
+
             var flags = only is { } one ? Documents.Flags(one) : Documents.AllFlags();
             foreach (var flag in flags)
             {
-                if (!includeResolved && flag.State != FlagState.Open) continue;
-                if (!reader.CanRead(flag.Document)) continue;
+                if (!includeResolved && flag.State != FlagState.Open)
+                {
+                    continue;
+                }
+
+                if (!reader.CanRead(flag.Document))
+                {
+                    continue;
+                }
+
                 visible.Add(flag);
             }
         }
@@ -107,12 +130,23 @@ internal sealed partial class TenantState
         var views = new List<VersionedView>();
         lock (_gate)
         {
-            foreach (var key in keys) RequireReadable(reader, key);
+            foreach (var key in keys)
+            {
+                RequireReadable(reader, key);
+            }
+
             foreach (var key in keys.Count > 0 ? keys : Documents.Keys.Where(watched))
             {
-                if (!Documents.Exists(key) || !reader.CanRead(key)) continue;
+                if (!Documents.Exists(key) || !reader.CanRead(key))
+                {
+                    continue;
+                }
+
                 visible.Add(key);
-                if (withViews) views.Add(new VersionedView(Documents.View(key), VersionOf(key)));
+                if (withViews)
+                {
+                    views.Add(new VersionedView(Documents.View(key), VersionOf(key)));
+                }
             }
             return (Latest, visible, views);
         }
@@ -128,7 +162,11 @@ internal sealed partial class TenantState
         {
             foreach (var key in commit.Ops.Select(o => o.Op.Document).Distinct())
             {
-                if (!watched(key)) continue;
+                if (!watched(key))
+                {
+                    continue;
+                }
+
                 if (reader.CanRead(key))
                 {
                     visible.Add(key);
@@ -155,13 +193,22 @@ internal sealed partial class TenantState
         {
             var node = Latest;
             if (cursor > node.Head)
+            {
                 throw RelayRefusal.Precondition($"cursor {cursor} is ahead of this relay's log (head {node.Head}); bootstrap again with cursor 0");
+            }
             // A cursor inside the compacted part of the log: the ops after it may be gone, so start over from state.
-            if (cursor != 0 && cursor >= CompactedThrough) return (node, null);
+            if (cursor != 0 && cursor >= CompactedThrough)
+            {
+                return (node, null);
+            }
+
             var bootstrap = new List<Wire.DocumentSnapshot>();
             foreach (var key in Documents.Keys.OrderBy(k => k))
             {
-                if (reader.CanRead(key)) bootstrap.Add(SnapshotLocked(key));
+                if (reader.CanRead(key))
+                {
+                    bootstrap.Add(SnapshotLocked(key));
+                }
             }
             return (node, bootstrap);
         }
@@ -191,7 +238,11 @@ internal sealed partial class TenantState
         lock (_gate)
         {
             var readable = reader.CanRead(key);
-            if (key.Collection != WorkOrderFields.Collection) return new SubscriberFacts(readable, false, null, null);
+            if (key.Collection != WorkOrderFields.Collection)
+            {
+                return new SubscriberFacts(readable, false, null, null);
+            }
+
             var (customer, asset) = ReferencesOf(key);
             return new SubscriberFacts(readable, WasEverAssigned(key, reader.Caller.Name), customer, asset);
         }
@@ -208,6 +259,9 @@ internal sealed partial class TenantState
 
     private static void RequireReadable(ScopedReader reader, DocumentKey key)
     {
-        if (!reader.CanRead(key)) throw RelayRefusal.Denied($"{key}: outside the scope of {reader.Caller}");
+        if (!reader.CanRead(key))
+        {
+            throw RelayRefusal.Denied($"{key}: outside the scope of {reader.Caller}");
+        }
     }
 }

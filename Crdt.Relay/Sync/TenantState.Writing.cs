@@ -32,7 +32,11 @@ internal sealed partial class TenantState
             var validator = new BatchValidator(this, caller, new ScopePolicy(this, pins));
             for (var i = 0; i < ops.Count; i++)
             {
-                if (!validateDuplicates && Documents.Contains(ops[i].Dot)) continue;
+                if (!validateDuplicates && Documents.Contains(ops[i].Dot))
+                {
+                    continue;
+                }
+
                 validator.Validate(ops[i], i);
             }
         }

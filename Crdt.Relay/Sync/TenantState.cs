@@ -54,7 +54,10 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas, R
     {
         foreach (var order in OrdersOf(technician))
         {
-            if (_facts.TryGetValue(order, out var facts) && (facts.Customer == key || facts.Asset == key)) return true;
+            if (_facts.TryGetValue(order, out var facts) && (facts.Customer == key || facts.Asset == key))
+            {
+                return true;
+            }
         }
         return false;
     }
@@ -82,12 +85,23 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas, R
         var touched = new HashSet<DocumentKey>();
         foreach (var committed in ops)
         {
-            if (committed.Op.Dot.Replica == relay) NextRelaySequence = Math.Max(NextRelaySequence, committed.Op.Dot.Seq + 1);
-            if (!Documents.Apply(committed.Op)) continue;
+            if (committed.Op.Dot.Replica == relay)
+            {
+                NextRelaySequence = Math.Max(NextRelaySequence, committed.Op.Dot.Seq + 1);
+            }
+
+            if (!Documents.Apply(committed.Op))
+            {
+                continue;
+            }
+
             _versions[committed.Op.Document] = committed.Position;
             var key = committed.Op.Document;
             (_facts.TryGetValue(key, out var facts) ? facts : _facts[key] = new DocumentFacts()).Apply(committed.Op);
-            if (committed.Op.Document.Collection == WorkOrderFields.Collection) touched.Add(committed.Op.Document);
+            if (committed.Op.Document.Collection == WorkOrderFields.Collection)
+            {
+                touched.Add(committed.Op.Document);
+            }
         }
         foreach (var order in touched)
         {

@@ -14,16 +14,20 @@ namespace Crdt.Relay.Storage.Blobs;
 /// </summary>
 internal sealed class FileBlobStore(string dataDirectory) : IBlobStore
 {
-    private readonly string root = Path.Combine(dataDirectory, "attachments");
+    private readonly string _root = Path.Combine(dataDirectory, "attachments");
 
-    private string TenantFolder(string tenant) => Path.Combine(root, tenant);
+    private string TenantFolder(string tenant) => Path.Combine(_root, tenant);
     private string CompletePath(string tenant, string sha256) => Path.Combine(TenantFolder(tenant), sha256[..2], sha256);
     private string PartPath(string tenant, string sha256) => Path.Combine(TenantFolder(tenant), "parts", sha256 + ".part");
     private string PolicyPath(string tenant) => Path.Combine(TenantFolder(tenant), "policy.json");
 
     public Task<BlobProgress> ProgressAsync(string tenant, string sha256, CancellationToken cancellationToken)
     {
-        if (File.Exists(CompletePath(tenant, sha256))) return Task.FromResult(new BlobProgress(true, new FileInfo(CompletePath(tenant, sha256)).Length));
+        if (File.Exists(CompletePath(tenant, sha256)))
+        {
+            return Task.FromResult(new BlobProgress(true, new FileInfo(CompletePath(tenant, sha256)).Length));
+        }
+
         var part = new FileInfo(PartPath(tenant, sha256));
         return Task.FromResult(new BlobProgress(false, part.Exists ? part.Length : 0));
     }
@@ -35,12 +39,19 @@ internal sealed class FileBlobStore(string dataDirectory) : IBlobStore
         var stream = new FileStream(partPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
         try
         {
-            if (stream.Length != offset) throw new BlobOffsetException(stream.Length);
+            if (stream.Length != offset)
+            {
+                throw new BlobOffsetException(stream.Length);
+            }
             // The hash covers the whole content: a resumed upload first reads the prefix it continues.
             var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[1 << 20];
             int read;
-            while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0) hash.AppendData(buffer, 0, read);
+            while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+            }
+
             return new Writer(this, tenant, sha256, stream, hash);
         }
         catch
@@ -53,14 +64,22 @@ internal sealed class FileBlobStore(string dataDirectory) : IBlobStore
     public Task<Stream?> OpenReadAsync(string tenant, string sha256, CancellationToken cancellationToken)
     {
         var path = CompletePath(tenant, sha256);
-        if (!File.Exists(path)) return Task.FromResult<Stream?>(null);
+        if (!File.Exists(path))
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+
         return Task.FromResult<Stream?>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan));
     }
 
     public async Task<AttachmentPolicy?> GetPolicyAsync(string tenant, CancellationToken cancellationToken)
     {
         var path = PolicyPath(tenant);
-        if (!File.Exists(path)) return null;
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
         return JsonParser.Default.Parse<AttachmentPolicy>(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false));
     }
 
@@ -81,7 +100,7 @@ internal sealed class FileBlobStore(string dataDirectory) : IBlobStore
 
     private sealed class Writer(FileBlobStore store, string tenant, string sha256, FileStream part, IncrementalHash hash) : IBlobWriter
     {
-        private bool closed;
+        private bool _closed;
 
         public long Offset => part.Length;
 
@@ -95,7 +114,11 @@ internal sealed class FileBlobStore(string dataDirectory) : IBlobStore
         {
             var partPath = store.PartPath(tenant, sha256);
             var matches = part.Length == size && Convert.ToHexStringLower(hash.GetCurrentHash()) == sha256;
-            if (matches) part.Flush(flushToDisk: true);
+            if (matches)
+            {
+                part.Flush(flushToDisk: true);
+            }
+
             await CloseAsync().ConfigureAwait(false);
             if (!matches)
             {
@@ -111,7 +134,10 @@ internal sealed class FileBlobStore(string dataDirectory) : IBlobStore
 
         public async ValueTask DisposeAsync()
         {
-            if (closed) return;
+            if (_closed)
+            {
+                return;
+            }
             // What was written is the acknowledged offset from now on: make it durable.
             try
             {
@@ -125,8 +151,12 @@ internal sealed class FileBlobStore(string dataDirectory) : IBlobStore
 
         private async ValueTask CloseAsync()
         {
-            if (closed) return;
-            closed = true;
+            if (_closed)
+            {
+                return;
+            }
+
+            _closed = true;
             hash.Dispose();
             await part.DisposeAsync().ConfigureAwait(false);
         }
@@ -136,9 +166,17 @@ internal sealed class FileBlobStore(string dataDirectory) : IBlobStore
     /// folder as a file, hence libc; elsewhere than Linux the rename stays atomic, only less durable).</summary>
     private static void FlushFolder(string folder)
     {
-        if (!OperatingSystem.IsLinux()) return;
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
         var fd = Native.open(folder, 0 /* O_RDONLY */);
-        if (fd < 0) return;
+        if (fd < 0)
+        {
+            return;
+        }
+
         _ = Native.fsync(fd);
         _ = Native.close(fd);
     }

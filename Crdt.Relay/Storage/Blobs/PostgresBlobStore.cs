@@ -32,14 +32,20 @@ internal sealed class PostgresBlobStore(PostgresRelayStore store) : IBlobStore
     public async Task<IBlobWriter> OpenWriterAsync(string tenant, string sha256, long offset, CancellationToken cancellationToken)
     {
         var progress = await ProgressAsync(tenant, sha256, cancellationToken).ConfigureAwait(false);
-        if (progress.Complete || progress.Offset != offset) throw new BlobOffsetException(progress.Offset);
+        if (progress.Complete || progress.Offset != offset)
+        {
+            throw new BlobOffsetException(progress.Offset);
+        }
         // The hash covers the whole content: a resumed upload first reads the prefix it continues.
         var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await using (var prefix = new ChunkStream(store, tenant, sha256, await ChunksAsync(tenant, sha256, cancellationToken).ConfigureAwait(false)))
         {
             var buffer = new byte[1 << 20];
             int read;
-            while ((read = await prefix.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0) hash.AppendData(buffer, 0, read);
+            while ((read = await prefix.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+            }
         }
         return new Writer(this, tenant, sha256, offset, hash);
     }
@@ -47,7 +53,11 @@ internal sealed class PostgresBlobStore(PostgresRelayStore store) : IBlobStore
     public async Task<Stream?> OpenReadAsync(string tenant, string sha256, CancellationToken cancellationToken)
     {
         var progress = await ProgressAsync(tenant, sha256, cancellationToken).ConfigureAwait(false);
-        if (!progress.Complete) return null;
+        if (!progress.Complete)
+        {
+            return null;
+        }
+
         return new ChunkStream(store, tenant, sha256, await ChunksAsync(tenant, sha256, cancellationToken).ConfigureAwait(false));
     }
 
@@ -77,7 +87,11 @@ internal sealed class PostgresBlobStore(PostgresRelayStore store) : IBlobStore
                 "SELECT position, length(data) FROM attachment_chunks WHERE tenant = @t AND sha256 = @h ORDER BY position;", ("t", tenant), ("h", sha256));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var chunks = new List<(long, int)>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) chunks.Add((reader.GetInt64(0), reader.GetInt32(1)));
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                chunks.Add((reader.GetInt64(0), reader.GetInt32(1)));
+            }
+
             return chunks;
         }, cancellationToken);
 
@@ -124,36 +138,40 @@ internal sealed class PostgresBlobStore(PostgresRelayStore store) : IBlobStore
     /// <summary>Reads an attachment's chunks in order, one row at a time.</summary>
     private sealed class ChunkStream(PostgresRelayStore store, string tenant, string sha256, List<(long Position, int Length)> chunks) : Stream
     {
-        private readonly long length = chunks.Sum(c => (long)c.Length);
-        private byte[]? current;
-        private long currentStart = -1;
+        private readonly long _length = chunks.Sum(c => (long)c.Length);
+        private byte[]? _current;
+        private long _currentStart = -1;
 
         public override bool CanRead => true;
         public override bool CanSeek => true;
         public override bool CanWrite => false;
-        public override long Length => length;
+        public override long Length => _length;
         public override long Position { get; set; }
 
         public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            if (Position >= length || buffer.Length == 0) return 0;
+            if (Position >= _length || buffer.Length == 0)
+            {
+                return 0;
+            }
+
             var index = chunks.FindLastIndex(c => c.Position <= Position);
             var (start, _) = chunks[index];
-            if (currentStart != start)
+            if (_currentStart != start)
             {
-                current = await store.RunBlobAsync(async connection =>
+                _current = await store.RunBlobAsync(async connection =>
                 {
                     await using var command = PostgresRelayStore.BlobCommand(connection,
                         "SELECT data FROM attachment_chunks WHERE tenant = @t AND sha256 = @h AND position = @p;", ("t", tenant), ("h", sha256), ("p", start));
                     return (byte[])(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
                 }, cancellationToken).ConfigureAwait(false);
-                currentStart = start;
+                _currentStart = start;
             }
             var within = (int)(Position - start);
-            var count = Math.Min(buffer.Length, current!.Length - within);
-            current.AsMemory(within, count).CopyTo(buffer);
+            var count = Math.Min(buffer.Length, _current!.Length - within);
+            _current.AsMemory(within, count).CopyTo(buffer);
             Position += count;
             return count;
         }
@@ -162,7 +180,7 @@ internal sealed class PostgresBlobStore(PostgresRelayStore store) : IBlobStore
         {
             SeekOrigin.Begin => offset,
             SeekOrigin.Current => Position + offset,
-            _ => length + offset,
+            _ => _length + offset,
         };
 
         public override void Flush() { }

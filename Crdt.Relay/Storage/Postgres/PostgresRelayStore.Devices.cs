@@ -47,7 +47,9 @@ public sealed partial class PostgresRelayStore
                 ("at", device.CreatedAt.ToUnixTimeMilliseconds())))
             {
                 if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                {
                     throw new DeviceNameTakenException(device.Tenant, device.Name);
+                }
             }
             await BumpDeviceEpochAsync(connection, tx, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -86,7 +88,9 @@ public sealed partial class PostgresRelayStore
                 ("at", now.ToUnixTimeMilliseconds()), ("t", tenant), ("n", name)))
             {
                 if (await revoke.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0)
+                {
                     await BumpDeviceEpochAsync(connection, tx, cancellationToken).ConfigureAwait(false);
+                }
             }
             var found = await QueryDevicesAsync(connection, tx, "WHERE tenant = @t AND name = @n", cancellationToken, ("t", tenant), ("n", name))
                 .ConfigureAwait(false);

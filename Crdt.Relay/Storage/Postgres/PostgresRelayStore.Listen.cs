@@ -18,7 +18,11 @@ public sealed partial class PostgresRelayStore
                 connection.Notification += (_, e) =>
                 {
                     // "<instance> <tenant>": this process's own appends are applied where they were made.
-                    if (e.Payload.StartsWith(prefix, StringComparison.Ordinal)) return;
+                    if (e.Payload.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        return;
+                    }
+
                     var space = e.Payload.IndexOf(' ', StringComparison.Ordinal);
                     onAppended(space < 0 ? null : e.Payload[(space + 1)..]);
                 };

@@ -18,7 +18,10 @@ public sealed partial class PostgresRelayStore
             var replicas = ops.Select(o => o.Replica).Distinct(StringComparer.Ordinal).ToArray();
             var (head, owners, stored) = await LockAndReadAsync(connection, tx, tenant, ops, replicas, readOwners: claim is not null, cancellationToken)
                 .ConfigureAwait(false);
-            if (claim is not null) await BindReplicasAsync(connection, tx, tenant, replicas, owners, claim, cancellationToken).ConfigureAwait(false);
+            if (claim is not null)
+            {
+                await BindReplicasAsync(connection, tx, tenant, replicas, owners, claim, cancellationToken).ConfigureAwait(false);
+            }
 
             var positions = new long[ops.Count];
             var duplicates = new bool[ops.Count];
@@ -38,7 +41,11 @@ public sealed partial class PostgresRelayStore
                 if (seen)
                 {
                     // Thrown inside the transaction: nothing of this batch is committed.
-                    if (!existing.Payload.AsSpan().SequenceEqual(op.Payload)) throw new DotConflictException(op.Replica, op.Sequence, op.Document);
+                    if (!existing.Payload.AsSpan().SequenceEqual(op.Payload))
+                    {
+                        throw new DotConflictException(op.Replica, op.Sequence, op.Document);
+                    }
+
                     positions[i] = existing.Position;
                     duplicates[i] = true;
                     continue;
@@ -114,7 +121,10 @@ public sealed partial class PostgresRelayStore
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var dot = (reader.GetString(0), reader.GetInt64(1));
-            if (wanted.Contains(dot)) stored[dot] = (reader.GetInt64(2), reader.GetFieldValue<byte[]>(3));
+            if (wanted.Contains(dot))
+            {
+                stored[dot] = (reader.GetInt64(2), reader.GetFieldValue<byte[]>(3));
+            }
         }
         return (head, found, stored);
     }
@@ -136,7 +146,11 @@ public sealed partial class PostgresRelayStore
             }
             var sameDevice = string.Equals(owner.Device, claim.Device, StringComparison.Ordinal);
             var sameKey = owner.KeyHash is not null && claim.KeyHash is not null && owner.KeyHash.AsSpan().SequenceEqual(claim.KeyHash);
-            if (!sameDevice && !sameKey) throw new ReplicaOwnedException(replica, owner.Device);
+            if (!sameDevice && !sameKey)
+            {
+                throw new ReplicaOwnedException(replica, owner.Device);
+            }
+
             if (sameDevice && owner.KeyHash is null && claim.KeyHash is not null)
             {
                 // The owner shows a key for the first time (a replica that began sending one): remember it.

@@ -21,7 +21,11 @@ public sealed partial class PostgresRelayStore : ISigningKeyStore
 
     private async Task EnsureSigningKeySchemaAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        if (_signingKeySchemaReady) return;
+        if (_signingKeySchemaReady)
+        {
+            return;
+        }
+
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var command = Command(connection, tx, SigningKeySchema, ("lock", MigrationLockKey)))
         {

@@ -21,9 +21,16 @@ public sealed partial class PostgresRelayStore
         }
         catch (Exception e)
         {
-            if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
+            {
                 throw new StoreUnavailableException($"the PostgreSQL database at {Server} is unavailable: {Reason(e)}", e);
+            }
+
             throw;
         }
     }

@@ -53,13 +53,23 @@ public sealed partial class PostgresRelayStore : ISharedRelayStore
             throw new StoreOpenException($"the PostgreSQL connection string does not parse: {e.Message}", e);
         }
         if (string.IsNullOrWhiteSpace(builder.Host))
+        {
             throw new StoreOpenException("the PostgreSQL connection string names no Host");
+        }
+
         var server = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username ?? "postgres"}";
         builder.ApplicationName ??= "crdt-relay";
         // Fail fast on an unreachable server instead of Npgsql's 15 s default.
-        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase)) builder.Timeout = 5;
+        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Timeout = 5;
+        }
         // The append's few statements run on every push: let Npgsql prepare them once per connection.
-        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 32;
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 32;
+        }
+
         var source = NpgsqlDataSource.Create(builder.ConnectionString);
         var store = new PostgresRelayStore(source, server);
         try
@@ -70,8 +80,16 @@ public sealed partial class PostgresRelayStore : ISharedRelayStore
         catch (Exception e)
         {
             await source.DisposeAsync().ConfigureAwait(false);
-            if (e is StoreOpenException) throw;
-            if (e is OperationCanceledException) throw;
+            if (e is StoreOpenException)
+            {
+                throw;
+            }
+
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+
             throw new StoreOpenException($"cannot open the PostgreSQL database at {server}: {Reason(e)}", e);
         }
     }
@@ -124,7 +142,11 @@ public sealed partial class PostgresRelayStore : ISharedRelayStore
     private static string Reason(Exception e)
     {
         var inner = e;
-        while (inner is NpgsqlException { InnerException: { } next } && inner is not PostgresException) inner = next;
+        while (inner is NpgsqlException { InnerException: { } next } && inner is not PostgresException)
+        {
+            inner = next;
+        }
+
         var text = inner is PostgresException p ? $"{p.MessageText} ({p.SqlState})" : inner.Message;
         return string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).TrimEnd('.');
     }

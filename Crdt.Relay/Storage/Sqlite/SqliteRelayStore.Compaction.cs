@@ -31,7 +31,11 @@ public sealed partial class SqliteRelayStore : ICompactionStore
 
     private async Task EnsureCompactionSchemaAsync(CancellationToken cancellationToken)
     {
-        if (_compactionSchemaReady) return;
+        if (_compactionSchemaReady)
+        {
+            return;
+        }
+
         await WriteAsync(tx => Execute(_writer, CompactionSchema, tx), cancellationToken).ConfigureAwait(false);
         _compactionSchemaReady = true;
     }

@@ -31,7 +31,10 @@ public sealed partial class SqliteRelayStore
             while (reader.Read())
             {
                 var line = reader.GetString(0);
-                if (!string.Equals(line, "ok", StringComparison.Ordinal)) problems.Add(line);
+                if (!string.Equals(line, "ok", StringComparison.Ordinal))
+                {
+                    problems.Add(line);
+                }
             }
         }
         catch (SqliteException e)
@@ -44,7 +47,11 @@ public sealed partial class SqliteRelayStore
     /// <summary>The one place where SQLite error codes become store faults.</summary>
     public StoreFault? DescribeFault(Exception exception)
     {
-        if (exception is not SqliteException sqlite) return null;
+        if (exception is not SqliteException sqlite)
+        {
+            return null;
+        }
+
         var (lost, what) = sqlite.SqliteErrorCode switch
         {
             SqliteCorrupt or SqliteNotADatabase => (true, "is damaged"),

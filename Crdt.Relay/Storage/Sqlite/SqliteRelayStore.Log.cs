@@ -12,7 +12,11 @@ public sealed partial class SqliteRelayStore
         ArgumentNullException.ThrowIfNull(ops);
         return WriteAsync(tx =>
         {
-            if (claim is not null) BindReplicas(tenant, ops, claim, tx);
+            if (claim is not null)
+            {
+                BindReplicas(tenant, ops, claim, tx);
+            }
+
             return AppendInTransaction(tenant, ops, tx);
         }, cancellationToken);
     }
@@ -43,7 +47,11 @@ public sealed partial class SqliteRelayStore
             var sameDevice = string.Equals(device, claim.Device, StringComparison.Ordinal);
             var sameKey = keyHash is not null && claim.KeyHash is not null && keyHash.AsSpan().SequenceEqual(claim.KeyHash);
             // Thrown inside the transaction: nothing of this batch is committed.
-            if (!sameDevice && !sameKey) throw new ReplicaOwnedException(replica, device);
+            if (!sameDevice && !sameKey)
+            {
+                throw new ReplicaOwnedException(replica, device);
+            }
+
             if (sameDevice && keyHash is null && claim.KeyHash is not null)
             {
                 // The owner shows a key for the first time (a replica that began sending one): remember it.
@@ -65,7 +73,10 @@ public sealed partial class SqliteRelayStore
         var replicas = new List<string>(1);
         foreach (var op in ops)
         {
-            if (!replicas.Contains(op.Replica, StringComparer.Ordinal)) replicas.Add(op.Replica);
+            if (!replicas.Contains(op.Replica, StringComparer.Ordinal))
+            {
+                replicas.Add(op.Replica);
+            }
         }
         return replicas;
     }
@@ -135,7 +146,10 @@ public sealed partial class SqliteRelayStore
             while (reader.Read())
             {
                 var seq = reader.GetInt64(0);
-                if (wanted.Contains(seq)) found[(group.Key, seq)] = (reader.GetInt64(1), (byte[])reader.GetValue(2));
+                if (wanted.Contains(seq))
+                {
+                    found[(group.Key, seq)] = (reader.GetInt64(1), (byte[])reader.GetValue(2));
+                }
             }
         }
         return found;

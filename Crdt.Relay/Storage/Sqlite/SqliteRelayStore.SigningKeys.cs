@@ -20,7 +20,11 @@ public sealed partial class SqliteRelayStore : ISigningKeyStore
 
     private async Task EnsureSigningKeySchemaAsync(CancellationToken cancellationToken)
     {
-        if (_signingKeySchemaReady) return;
+        if (_signingKeySchemaReady)
+        {
+            return;
+        }
+
         await WriteAsync(tx => Execute(_writer, SigningKeySchema, tx), cancellationToken).ConfigureAwait(false);
         _signingKeySchemaReady = true;
     }

@@ -64,7 +64,10 @@ public sealed partial class SqliteRelayStore
             Check(raw.sqlite3_bind_text(statement, 6, op.Document.Id), db);
             Check(raw.sqlite3_bind_blob(statement, 7, op.Payload), db);
             var rc = raw.sqlite3_step(statement);
-            if (rc != raw.SQLITE_DONE) Check(rc, db);
+            if (rc != raw.SQLITE_DONE)
+            {
+                Check(rc, db);
+            }
         }
         finally
         {
@@ -74,7 +77,11 @@ public sealed partial class SqliteRelayStore
 
     private static void Check(int rc, sqlite3 db)
     {
-        if (rc is raw.SQLITE_OK or raw.SQLITE_DONE or raw.SQLITE_ROW) return;
+        if (rc is raw.SQLITE_OK or raw.SQLITE_DONE or raw.SQLITE_ROW)
+        {
+            return;
+        }
+
         throw new SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(db).utf8_to_string()}'.", rc, raw.sqlite3_extended_errcode(db));
     }
 

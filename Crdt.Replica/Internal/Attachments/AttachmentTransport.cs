@@ -19,11 +19,11 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
     /// <summary>Bytes per upload message (the relay takes up to 1 MiB).</summary>
     public const int ChunkBytes = 256 * 1024;
 
-    private readonly Crdt.Core.Wire.Attachments.AttachmentsClient client = new(channel);
-    private readonly Metadata headers = new() { { "authorization", "Bearer " + token }, { "x-crdt-replica-key", replicaKey } };
+    private readonly Crdt.Core.Wire.Attachments.AttachmentsClient _client = new(channel);
+    private readonly Metadata _headers = new() { { "authorization", "Bearer " + token }, { "x-crdt-replica-key", replicaKey } };
 
     public Task<AttachmentPolicy> PolicyAsync(CancellationToken cancellationToken) =>
-        Guard("attachment policy", cancellationToken, () => client.GetPolicyAsync(new GetAttachmentPolicyRequest(), Options(cancellationToken)).ResponseAsync);
+        Guard("attachment policy", cancellationToken, () => _client.GetPolicyAsync(new GetAttachmentPolicyRequest(), Options(cancellationToken)).ResponseAsync);
 
     /// <summary>Uploads <paramref name="file"/> from the offset the relay acknowledged, reporting
     /// (bytes sent, offset resumed from) as it goes. Returns the offset it resumed from.</summary>
@@ -45,7 +45,7 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
 
     private async Task<long> UploadOnceAsync(string sha256, long size, string contentType, string file, Action<long, long> progress, CancellationToken cancellationToken)
     {
-        var status = await Guard("upload status", cancellationToken, () => client.UploadStatusAsync(
+        var status = await Guard("upload status", cancellationToken, () => _client.UploadStatusAsync(
             new UploadStatusRequest { Sha256 = sha256, Size = size, ContentType = contentType }, Options(cancellationToken)).ResponseAsync).ConfigureAwait(false);
         if (status.Complete)
         {
@@ -55,7 +55,7 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
         var from = status.Offset;
         await Guard("upload", cancellationToken, async () =>
         {
-            using var call = client.Upload(Options(cancellationToken));
+            using var call = _client.Upload(Options(cancellationToken));
             await using var content = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
             content.Position = from;
             var header = new UploadHeader { Sha256 = sha256, Size = size, ContentType = contentType, Offset = from };
@@ -73,12 +73,22 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
                 written = await WrittenAsync(() => call.RequestStream.WriteAsync(new UploadRequest { Header = first ? header : null, Data = UnsafeByteOperations.UnsafeWrap(buffer) }, cancellationToken), cancellationToken).ConfigureAwait(false);
                 first = false;
                 sent += buffer.Length;
-                if (written) progress(sent, from);
+                if (written)
+                {
+                    progress(sent, from);
+                }
             }
-            if (written) await WrittenAsync(() => call.RequestStream.CompleteAsync(), cancellationToken).ConfigureAwait(false);
+            if (written)
+            {
+                await WrittenAsync(() => call.RequestStream.CompleteAsync(), cancellationToken).ConfigureAwait(false);
+            }
+
             var response = await call.ResponseAsync.ConfigureAwait(false);
             if (!response.Complete)
+            {
                 throw new RelayUnreachableException($"upload to {relayUrl}: the relay holds {response.Offset} of {size} bytes of {sha256}", new IOException("upload incomplete"));
+            }
+
             return response;
         }).ConfigureAwait(false);
         return from;
@@ -90,12 +100,15 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
         {
             await using var output = new FileStream(partial, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
             var request = new DownloadRequest { Document = new DocumentKey { Collection = document.Collection, Id = document.Id }, Sha256 = sha256, Offset = output.Length };
-            using var call = client.Download(request, Options(cancellationToken));
+            using var call = _client.Download(request, Options(cancellationToken));
             while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
             {
                 var chunk = call.ResponseStream.Current;
                 if (chunk.Offset != output.Length)
+                {
                     throw new RelayRefusedException($"download from {relayUrl}: a chunk of {sha256} at {chunk.Offset}, expected {output.Length}", false, new InvalidDataException());
+                }
+
                 await output.WriteAsync(chunk.Data.Memory, cancellationToken).ConfigureAwait(false);
                 progress(output.Length, chunk.Size);
             }
@@ -116,7 +129,7 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
         }
     }
 
-    private CallOptions Options(CancellationToken cancellationToken) => new(headers, cancellationToken: cancellationToken);
+    private CallOptions Options(CancellationToken cancellationToken) => new(_headers, cancellationToken: cancellationToken);
 
     private async Task<T> Guard<T>(string action, CancellationToken cancellationToken, Func<Task<T>> call)
     {

@@ -10,9 +10,9 @@ namespace Crdt.Replica.Internal.Documents;
 /// </summary>
 internal sealed class DocumentMemory(ReplicaStore store, SchemaRegistry schemas)
 {
-    private readonly HashSet<DocumentKey> loaded = [];
-    private readonly HashSet<string> loadedCollections = new(StringComparer.Ordinal);
-    private bool everythingLoaded;
+    private readonly HashSet<DocumentKey> _loaded = [];
+    private readonly HashSet<string> _loadedCollections = new(StringComparer.Ordinal);
+    private bool _everythingLoaded;
 
     public DocumentSet Set { get; private set; } = new(schemas);
 
@@ -21,7 +21,7 @@ internal sealed class DocumentMemory(ReplicaStore store, SchemaRegistry schemas)
     /// <summary>Makes sure the document's persisted state is in <see cref="Set"/>.</summary>
     public void Load(DocumentKey key)
     {
-        if (everythingLoaded || loadedCollections.Contains(key.Collection) || !loaded.Add(key))
+        if (_everythingLoaded || _loadedCollections.Contains(key.Collection) || !_loaded.Add(key))
         {
             return;
         }
@@ -34,24 +34,24 @@ internal sealed class DocumentMemory(ReplicaStore store, SchemaRegistry schemas)
     /// <summary>Loads every document of a collection (or of every collection when null).</summary>
     public void LoadCollection(string? collection)
     {
-        if (everythingLoaded || (collection is not null && loadedCollections.Contains(collection)))
+        if (_everythingLoaded || (collection is not null && _loadedCollections.Contains(collection)))
         {
             return;
         }
         foreach (var stored in store.LoadDocuments(collection))
         {
-            if (loaded.Add(new DocumentKey(stored.Collection, stored.DocId)))
+            if (_loaded.Add(new DocumentKey(stored.Collection, stored.DocId)))
             {
                 Set.MergeSnapshot(stored.Snapshot);
             }
         }
         if (collection is null)
         {
-            everythingLoaded = true;
+            _everythingLoaded = true;
         }
         else
         {
-            loadedCollections.Add(collection);
+            _loadedCollections.Add(collection);
         }
     }
 
@@ -59,9 +59,9 @@ internal sealed class DocumentMemory(ReplicaStore store, SchemaRegistry schemas)
     public void Reset()
     {
         Set = new DocumentSet(schemas);
-        loaded.Clear();
-        loadedCollections.Clear();
-        everythingLoaded = false;
+        _loaded.Clear();
+        _loadedCollections.Clear();
+        _everythingLoaded = false;
     }
 
     /// <summary>

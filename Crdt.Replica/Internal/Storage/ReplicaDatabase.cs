@@ -10,18 +10,18 @@ namespace Crdt.Replica.Internal.Storage;
 /// </summary>
 internal sealed class ReplicaDatabase : IDisposable
 {
-    private readonly SqliteConnection connection;
-    private readonly Dictionary<string, SqliteCommand> prepared = new(StringComparer.Ordinal);
+    private readonly SqliteConnection _connection;
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
 
     private ReplicaDatabase(SqliteConnection connection, string path)
     {
-        this.connection = connection;
+        _connection = connection;
         Path = path;
     }
 
     public string Path { get; }
 
-    public SqliteConnection Connection => connection;
+    public SqliteConnection Connection => _connection;
 
     /// <summary>Opens (creating if missing) and migrates the file at <paramref name="path"/>.</summary>
     public static ReplicaDatabase Open(string path, ReplicaDurability durability)
@@ -76,7 +76,7 @@ internal sealed class ReplicaDatabase : IDisposable
         }
     }
 
-    public int UserVersion => (int)Scalar<long>(connection, "PRAGMA user_version;");
+    public int UserVersion => (int)Scalar<long>(_connection, "PRAGMA user_version;");
 
     private void Migrate()
     {
@@ -88,20 +88,20 @@ internal sealed class ReplicaDatabase : IDisposable
         }
         for (var step = version; step < ReplicaSchema.CurrentVersion; step++)
         {
-            using var transaction = connection.BeginTransaction();
-            Execute(connection, ReplicaSchema.Migrations[step], transaction);
+            using var transaction = _connection.BeginTransaction();
+            Execute(_connection, ReplicaSchema.Migrations[step], transaction);
             // user_version cannot take a parameter; the value is our own integer.
-            Execute(connection, $"PRAGMA user_version = {step + 1};", transaction);
+            Execute(_connection, $"PRAGMA user_version = {step + 1};", transaction);
             transaction.Commit();
         }
     }
 
     /// <summary>Begins a write transaction (BEGIN IMMEDIATE; rolled back on dispose unless committed).</summary>
-    public SqliteTransaction BeginWrite() => connection.BeginTransaction(deferred: false);
+    public SqliteTransaction BeginWrite() => _connection.BeginTransaction(deferred: false);
 
     public SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
     {
-        var command = connection.CreateCommand();
+        var command = _connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;
         return command;
@@ -113,11 +113,11 @@ internal sealed class ReplicaDatabase : IDisposable
     /// </summary>
     public SqliteCommand Prepared(string sql, SqliteTransaction? transaction)
     {
-        if (!prepared.TryGetValue(sql, out var command))
+        if (!_prepared.TryGetValue(sql, out var command))
         {
-            command = connection.CreateCommand();
+            command = _connection.CreateCommand();
             command.CommandText = sql;
-            prepared.Add(sql, command);
+            _prepared.Add(sql, command);
         }
         command.Transaction = transaction;
         command.Parameters.Clear();
@@ -140,15 +140,15 @@ internal sealed class ReplicaDatabase : IDisposable
     }
 
     /// <summary>Folds the WAL into the main file so the file can be copied or backed up alone.</summary>
-    public void Checkpoint() => Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+    public void Checkpoint() => Execute(_connection, "PRAGMA wal_checkpoint(TRUNCATE);");
 
     public void Dispose()
     {
-        foreach (var command in prepared.Values)
+        foreach (var command in _prepared.Values)
         {
             command.Dispose();
         }
-        prepared.Clear();
-        connection.Dispose();
+        _prepared.Clear();
+        _connection.Dispose();
     }
 }

@@ -11,7 +11,7 @@ internal sealed partial class ReplicaStore
     /// bytes attached twice are queued once).</summary>
     public void QueueUpload(QueuedUpload upload, SqliteTransaction tx)
     {
-        using var command = database.Command("""
+        using var command = _database.Command("""
             INSERT INTO attachment_uploads(sha256, size, content_type, name, queued_at, refused)
             VALUES($h, $s, $c, $n, $q, NULL) ON CONFLICT(sha256) DO NOTHING
             """, tx);
@@ -26,7 +26,7 @@ internal sealed partial class ReplicaStore
     /// <summary>The queue, oldest first.</summary>
     public IReadOnlyList<QueuedUpload> QueuedUploads()
     {
-        using var command = database.Command("SELECT sha256, size, content_type, name, queued_at, refused FROM attachment_uploads ORDER BY queued_at, sha256");
+        using var command = _database.Command("SELECT sha256, size, content_type, name, queued_at, refused FROM attachment_uploads ORDER BY queued_at, sha256");
         using var reader = command.ExecuteReader();
         var queued = new List<QueuedUpload>();
         while (reader.Read())
@@ -40,7 +40,7 @@ internal sealed partial class ReplicaStore
     /// <summary>The relay holds the whole attachment: it leaves the queue.</summary>
     public void Uploaded(string sha256) => Write("record an uploaded attachment", tx =>
     {
-        using var command = database.Command("DELETE FROM attachment_uploads WHERE sha256 = $h", tx);
+        using var command = _database.Command("DELETE FROM attachment_uploads WHERE sha256 = $h", tx);
         command.Parameters.AddWithValue("$h", sha256);
         command.ExecuteNonQuery();
     });
@@ -48,7 +48,7 @@ internal sealed partial class ReplicaStore
     /// <summary>The relay refused the bytes for good (policy, hash): kept with the reason, skipped from then on.</summary>
     public void UploadRefused(string sha256, string reason) => Write("record a refused attachment", tx =>
     {
-        using var command = database.Command("UPDATE attachment_uploads SET refused = $r WHERE sha256 = $h", tx);
+        using var command = _database.Command("UPDATE attachment_uploads SET refused = $r WHERE sha256 = $h", tx);
         command.Parameters.AddWithValue("$h", sha256);
         command.Parameters.AddWithValue("$r", reason);
         command.ExecuteNonQuery();

@@ -27,7 +27,7 @@ internal sealed partial class ReplicaStore
                 {
                     continue;
                 }
-                using var outbox = database.Command(
+                using var outbox = _database.Command(
                     "INSERT OR IGNORE INTO outbox(replica, seq, user_name, collection, doc_id, bytes) VALUES($a, $s, $u, $c, $d, $b)", tx);
                 outbox.Parameters.AddWithValue("$a", op.Replica);
                 outbox.Parameters.AddWithValue("$s", op.Seq);
@@ -38,7 +38,7 @@ internal sealed partial class ReplicaStore
                 outbox.ExecuteNonQuery();
             }
             var ownMax = ops.Where(op => op.Replica == deviceId).Select(op => op.Seq).DefaultIfEmpty(0).Max();
-            using (var sequence = database.Command(
+            using (var sequence = _database.Command(
                 """
                 INSERT INTO local_sequence(replica, last_seq) VALUES($a, $s)
                 ON CONFLICT(replica) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)
@@ -54,7 +54,7 @@ internal sealed partial class ReplicaStore
             }
             foreach (var (collection, docId) in pins)
             {
-                using var pin = database.Command("INSERT OR IGNORE INTO pinned(collection, doc_id) VALUES($c, $d)", tx);
+                using var pin = _database.Command("INSERT OR IGNORE INTO pinned(collection, doc_id) VALUES($c, $d)", tx);
                 pin.Parameters.AddWithValue("$c", collection);
                 pin.Parameters.AddWithValue("$d", docId);
                 pin.ExecuteNonQuery();

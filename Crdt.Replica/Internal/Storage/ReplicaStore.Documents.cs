@@ -7,7 +7,7 @@ internal sealed partial class ReplicaStore
     public StoredDocument? LoadDocument(string collection, string docId)
     {
         // Prepared once: a cold read of many documents one by one would otherwise parse this per document.
-        var command = database.Prepared(
+        var command = _database.Prepared(
             "SELECT collection, doc_id, snapshot, json FROM documents WHERE collection = $c AND doc_id = $d", null);
         command.Parameters.AddWithValue("$c", collection);
         command.Parameters.AddWithValue("$d", docId);
@@ -17,7 +17,7 @@ internal sealed partial class ReplicaStore
     /// <summary>All documents of a collection (or every document when null), ordered by id.</summary>
     public IReadOnlyList<StoredDocument> LoadDocuments(string? collection = null)
     {
-        using var command = database.Command(collection is null
+        using var command = _database.Command(collection is null
             ? "SELECT collection, doc_id, snapshot, json FROM documents ORDER BY collection, doc_id"
             : "SELECT collection, doc_id, snapshot, json FROM documents WHERE collection = $c ORDER BY doc_id");
         if (collection is not null)
@@ -30,7 +30,7 @@ internal sealed partial class ReplicaStore
     /// <summary>Document keys only, for a cheap count or listing without decoding snapshots.</summary>
     public IReadOnlyList<(string Collection, string DocId)> DocumentKeys()
     {
-        using var command = database.Command("SELECT collection, doc_id FROM documents ORDER BY collection, doc_id");
+        using var command = _database.Command("SELECT collection, doc_id FROM documents ORDER BY collection, doc_id");
         return command.ReadAll(SqliteRows.DocumentKey);
     }
 
@@ -40,7 +40,7 @@ internal sealed partial class ReplicaStore
     private void SaveDocument(DocumentChange change, SqliteTransaction tx)
     {
         var document = change.Document;
-        var upsert = database.Prepared(
+        var upsert = _database.Prepared(
             """
             INSERT INTO documents(collection, doc_id, snapshot, json) VALUES($c, $d, $s, $j)
             ON CONFLICT(collection, doc_id) DO UPDATE SET snapshot = excluded.snapshot, json = excluded.json
@@ -57,7 +57,7 @@ internal sealed partial class ReplicaStore
             // The flag set did not change: the rows already there are right.
             return;
         }
-        var clear = database.Prepared("DELETE FROM flags WHERE collection = $c AND doc_id = $d", tx);
+        var clear = _database.Prepared("DELETE FROM flags WHERE collection = $c AND doc_id = $d", tx);
         {
             clear.Parameters.AddWithValue("$c", document.Collection);
             clear.Parameters.AddWithValue("$d", document.DocId);
@@ -65,7 +65,7 @@ internal sealed partial class ReplicaStore
         }
         foreach (var flag in change.Flags)
         {
-            var insert = database.Prepared(
+            var insert = _database.Prepared(
                 "INSERT OR REPLACE INTO flags(flag_id, collection, doc_id, kind, state, json) VALUES($f, $c, $d, $k, $s, $j)", tx);
             insert.Parameters.AddWithValue("$f", flag.FlagId);
             insert.Parameters.AddWithValue("$c", flag.Collection);
@@ -80,7 +80,7 @@ internal sealed partial class ReplicaStore
     /// <summary>Flags in the inbox; <paramref name="state"/> filters (null: all).</summary>
     public IReadOnlyList<StoredFlag> Flags(string? state = null)
     {
-        using var command = database.Command(state is null
+        using var command = _database.Command(state is null
             ? "SELECT flag_id, collection, doc_id, kind, state, json FROM flags ORDER BY collection, doc_id, flag_id"
             : "SELECT flag_id, collection, doc_id, kind, state, json FROM flags WHERE state = $s ORDER BY collection, doc_id, flag_id");
         if (state is not null)
@@ -93,7 +93,7 @@ internal sealed partial class ReplicaStore
 
     public void Pin(string collection, string docId) => Write("pin document", tx =>
     {
-        using var command = database.Command("INSERT OR IGNORE INTO pinned(collection, doc_id) VALUES($c, $d)", tx);
+        using var command = _database.Command("INSERT OR IGNORE INTO pinned(collection, doc_id) VALUES($c, $d)", tx);
         command.Parameters.AddWithValue("$c", collection);
         command.Parameters.AddWithValue("$d", docId);
         command.ExecuteNonQuery();
@@ -104,7 +104,7 @@ internal sealed partial class ReplicaStore
     {
         foreach (var (collection, docId) in keys)
         {
-            using var command = database.Command("UPDATE pinned SET sent = 1 WHERE collection = $c AND doc_id = $d", tx);
+            using var command = _database.Command("UPDATE pinned SET sent = 1 WHERE collection = $c AND doc_id = $d", tx);
             command.Parameters.AddWithValue("$c", collection);
             command.Parameters.AddWithValue("$d", docId);
             command.ExecuteNonQuery();
@@ -114,7 +114,7 @@ internal sealed partial class ReplicaStore
     /// <summary>Pinned documents (only those the relay has not confirmed when <paramref name="unsentOnly"/>).</summary>
     public IReadOnlyList<(string Collection, string DocId)> Pinned(bool unsentOnly = false)
     {
-        using var command = database.Command(unsentOnly
+        using var command = _database.Command(unsentOnly
             ? "SELECT collection, doc_id FROM pinned WHERE sent = 0 ORDER BY collection, doc_id"
             : "SELECT collection, doc_id FROM pinned ORDER BY collection, doc_id");
         return command.ReadAll(SqliteRows.DocumentKey);

@@ -12,7 +12,7 @@ internal sealed partial class ReplicaStore
     /// </summary>
     public IReadOnlyList<StoredOp> OutboxBatch(string userName, int maxOps, long maxBytes, (string Replica, long Seq)? after = null)
     {
-        using var command = database.Command(
+        using var command = _database.Command(
             $"""
             SELECT o.replica, o.seq, o.collection, o.doc_id, l.op
             FROM outbox o JOIN op_log l ON l.replica = o.replica AND l.seq = o.seq
@@ -51,7 +51,7 @@ internal sealed partial class ReplicaStore
         {
             foreach (var op in ops)
             {
-                var command = database.Prepared("DELETE FROM outbox WHERE replica = $a AND seq = $s", tx);
+                var command = _database.Prepared("DELETE FROM outbox WHERE replica = $a AND seq = $s", tx);
                 command.Parameters.AddWithValue("$a", op.Replica);
                 command.Parameters.AddWithValue("$s", op.Seq);
                 command.ExecuteNonQuery();
@@ -62,20 +62,20 @@ internal sealed partial class ReplicaStore
     /// <summary>Number of ops waiting to be pushed, everyone's.</summary>
     public long PendingCount()
     {
-        if (pendingTotal is { } known)
+        if (_pendingTotal is { } known)
         {
             return known;
         }
-        using var command = database.Command("SELECT COUNT(*) FROM outbox");
+        using var command = _database.Command("SELECT COUNT(*) FROM outbox");
         var counted = (long)command.ExecuteScalar()!;
-        pendingTotal = counted;
+        _pendingTotal = counted;
         return counted;
     }
 
     /// <summary>Number of ops this person made that wait to be pushed.</summary>
     public long PendingCount(string userName)
     {
-        using var command = database.Command("SELECT COUNT(*) FROM outbox WHERE user_name = $u");
+        using var command = _database.Command("SELECT COUNT(*) FROM outbox WHERE user_name = $u");
         command.Parameters.AddWithValue("$u", userName);
         return (long)command.ExecuteScalar()!;
     }
@@ -83,7 +83,7 @@ internal sealed partial class ReplicaStore
     /// <summary>Pending op count per person (several people may share a device).</summary>
     public IReadOnlyDictionary<string, long> PendingByUser()
     {
-        using var command = database.Command("SELECT user_name, COUNT(*) FROM outbox GROUP BY user_name");
+        using var command = _database.Command("SELECT user_name, COUNT(*) FROM outbox GROUP BY user_name");
         return command.ReadAll(reader => (User: reader.GetString(0), Count: reader.GetInt64(1)))
             .ToDictionary(row => row.User, row => row.Count, StringComparer.Ordinal);
     }
@@ -91,7 +91,7 @@ internal sealed partial class ReplicaStore
     /// <summary>Dots still in the outbox, with who made them (tests and backups).</summary>
     public IReadOnlyList<PendingDot> OutboxDots()
     {
-        using var command = database.Command("SELECT replica, seq, user_name FROM outbox ORDER BY replica, seq");
+        using var command = _database.Command("SELECT replica, seq, user_name FROM outbox ORDER BY replica, seq");
         return command.ReadAll(reader => new PendingDot(reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
     }
 
@@ -107,7 +107,7 @@ internal sealed partial class ReplicaStore
     {
         foreach (var (collection, docId) in keys)
         {
-            using var command = database.Command(
+            using var command = _database.Command(
                 "UPDATE documents SET leave_when_synced = 1 WHERE collection = $c AND doc_id = $d", tx);
             command.Parameters.AddWithValue("$c", collection);
             command.Parameters.AddWithValue("$d", docId);
@@ -119,7 +119,7 @@ internal sealed partial class ReplicaStore
     private List<(string Collection, string DocId)> DropLeftDocumentsWithoutPending(SqliteTransaction tx)
     {
         List<(string Collection, string DocId)> dropped;
-        using (var select = database.Command(
+        using (var select = _database.Command(
             """
             SELECT d.collection, d.doc_id FROM documents d
             WHERE d.leave_when_synced = 1
@@ -140,7 +140,7 @@ internal sealed partial class ReplicaStore
         {
             foreach (var table in new[] { "documents", "op_log", "flags", "pinned" })
             {
-                using var delete = database.Command($"DELETE FROM {table} WHERE collection = $c AND doc_id = $d", tx);
+                using var delete = _database.Command($"DELETE FROM {table} WHERE collection = $c AND doc_id = $d", tx);
                 delete.Parameters.AddWithValue("$c", collection);
                 delete.Parameters.AddWithValue("$d", docId);
                 delete.ExecuteNonQuery();

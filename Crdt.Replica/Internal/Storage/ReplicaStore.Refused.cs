@@ -14,7 +14,7 @@ internal sealed partial class ReplicaStore
     /// </summary>
     public void MoveToRefused(StoredOp op, string status, string reason, long refusedAtMs) => Write("move a refused edit out of the outbox", tx =>
     {
-        using var command = database.Command(
+        using var command = _database.Command(
             """
             INSERT OR REPLACE INTO refused(replica, seq, user_name, collection, doc_id, status, reason, refused_at)
             SELECT replica, seq, user_name, collection, doc_id, $st, $r, $t FROM outbox WHERE replica = $a AND seq = $s;
@@ -31,7 +31,7 @@ internal sealed partial class ReplicaStore
     /// <summary>Every refused op, oldest first.</summary>
     public IReadOnlyList<StoredRefusal> Refusals()
     {
-        using var command = database.Command(
+        using var command = _database.Command(
             "SELECT replica, seq, user_name, collection, doc_id, status, reason, refused_at FROM refused ORDER BY replica, seq");
         return command.ReadAll(reader => new StoredRefusal(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
             reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetInt64(7)));
@@ -39,14 +39,14 @@ internal sealed partial class ReplicaStore
 
     public long RefusedCount()
     {
-        using var command = database.Command("SELECT COUNT(*) FROM refused");
+        using var command = _database.Command("SELECT COUNT(*) FROM refused");
         return (long)command.ExecuteScalar()!;
     }
 
     /// <summary>The op bytes of a refused op (null when the op log no longer holds it).</summary>
     public byte[]? OpBytes(string replica, long seq)
     {
-        using var command = database.Command("SELECT op FROM op_log WHERE replica = $a AND seq = $s");
+        using var command = _database.Command("SELECT op FROM op_log WHERE replica = $a AND seq = $s");
         command.Parameters.AddWithValue("$a", replica);
         command.Parameters.AddWithValue("$s", seq);
         return command.ExecuteScalar() as byte[];
@@ -55,7 +55,7 @@ internal sealed partial class ReplicaStore
     /// <summary>The user wants to try again (e.g. after the dispatcher widened their rights): back to the outbox.</summary>
     public bool RetryRefused(string replica, long seq) => Write("put a refused edit back in the outbox", tx =>
     {
-        using var command = database.Command(
+        using var command = _database.Command(
             """
             INSERT OR IGNORE INTO outbox(replica, seq, user_name, collection, doc_id, bytes)
             SELECT r.replica, r.seq, r.user_name, r.collection, r.doc_id, length(l.op)
@@ -82,7 +82,7 @@ internal sealed partial class ReplicaStore
         {
             return false;
         }
-        using (var sequence = database.Command(
+        using (var sequence = _database.Command(
             """
             INSERT INTO local_sequence(replica, last_seq) VALUES($a, $s)
             ON CONFLICT(replica) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)
@@ -92,13 +92,13 @@ internal sealed partial class ReplicaStore
             sequence.Parameters.AddWithValue("$s", refusal.Seq);
             sequence.ExecuteNonQuery();
         }
-        using (var delete = database.Command("DELETE FROM op_log WHERE replica = $a AND seq = $s", tx))
+        using (var delete = _database.Command("DELETE FROM op_log WHERE replica = $a AND seq = $s", tx))
         {
             delete.Parameters.AddWithValue("$a", refusal.Replica);
             delete.Parameters.AddWithValue("$s", refusal.Seq);
             delete.ExecuteNonQuery();
         }
-        using (var ops = database.Command(
+        using (var ops = _database.Command(
             "SELECT replica, seq, collection, doc_id, op FROM op_log WHERE collection = $c AND doc_id = $d ORDER BY replica, seq", tx))
         {
             ops.Parameters.AddWithValue("$c", refusal.Collection);
@@ -106,7 +106,7 @@ internal sealed partial class ReplicaStore
             var remaining = ReadOps(ops);
             foreach (var table in new[] { "documents", "flags" })
             {
-                using var drop = database.Command($"DELETE FROM {table} WHERE collection = $c AND doc_id = $d", tx);
+                using var drop = _database.Command($"DELETE FROM {table} WHERE collection = $c AND doc_id = $d", tx);
                 drop.Parameters.AddWithValue("$c", refusal.Collection);
                 drop.Parameters.AddWithValue("$d", refusal.DocId);
                 drop.ExecuteNonQuery();
@@ -116,7 +116,7 @@ internal sealed partial class ReplicaStore
                 SaveDocument(change, tx);
             }
         }
-        using (var cursors = database.Command("DELETE FROM sync_cursor", tx))
+        using (var cursors = _database.Command("DELETE FROM sync_cursor", tx))
         {
             cursors.ExecuteNonQuery();
         }
@@ -129,7 +129,7 @@ internal sealed partial class ReplicaStore
 
     private bool DeleteRefusal(string replica, long seq, SqliteTransaction tx)
     {
-        using var command = database.Command("DELETE FROM refused WHERE replica = $a AND seq = $s", tx);
+        using var command = _database.Command("DELETE FROM refused WHERE replica = $a AND seq = $s", tx);
         command.Parameters.AddWithValue("$a", replica);
         command.Parameters.AddWithValue("$s", seq);
         return command.ExecuteNonQuery() > 0;

@@ -8,7 +8,7 @@ internal sealed partial class ReplicaStore
 
     private string? GetSetting(string key, SqliteTransaction? tx)
     {
-        using var command = database.Command("SELECT value FROM settings WHERE key = $k", tx);
+        using var command = _database.Command("SELECT value FROM settings WHERE key = $k", tx);
         command.Parameters.AddWithValue("$k", key);
         return command.ExecuteScalar() as string;
     }
@@ -17,7 +17,7 @@ internal sealed partial class ReplicaStore
 
     internal void SetSetting(string key, string? value, SqliteTransaction tx)
     {
-        var command = database.Prepared(value is null
+        var command = _database.Prepared(value is null
             ? "DELETE FROM settings WHERE key = $k"
             : "INSERT INTO settings(key, value) VALUES($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", tx);
         command.Parameters.AddWithValue("$k", key);
@@ -31,14 +31,14 @@ internal sealed partial class ReplicaStore
     /// <summary>Where this user's pulls resume (0: never pulled, bootstrap).</summary>
     public ulong GetCursor(string userName)
     {
-        using var command = database.Command("SELECT cursor FROM sync_cursor WHERE user_name = $u");
+        using var command = _database.Command("SELECT cursor FROM sync_cursor WHERE user_name = $u");
         command.Parameters.AddWithValue("$u", userName);
         return command.ExecuteScalar() is long cursor ? (ulong)cursor : 0;
     }
 
     private void SetCursor(string userName, ulong cursor, SqliteTransaction tx)
     {
-        using var command = database.Command(
+        using var command = _database.Command(
             "INSERT INTO sync_cursor(user_name, cursor) VALUES($u, $c) ON CONFLICT(user_name) DO UPDATE SET cursor = excluded.cursor", tx);
         command.Parameters.AddWithValue("$u", userName);
         command.Parameters.AddWithValue("$c", (long)cursor);
@@ -47,22 +47,22 @@ internal sealed partial class ReplicaStore
 
     public IReadOnlyList<StoredCredentials> AllCredentials()
     {
-        using var command = database.Command("SELECT user_name, relay_url, token FROM credentials ORDER BY user_name");
+        using var command = _database.Command("SELECT user_name, relay_url, token FROM credentials ORDER BY user_name");
         return command.ReadAll(reader => new StoredCredentials(reader.GetString(0), reader.GetString(1),
-            secrets.Unprotect(reader.GetString(2), SecretText.TokenPurpose, $"the saved sign-in of '{reader.GetString(0)}'; sign in again")));
+            _secrets.Unprotect(reader.GetString(2), SecretText.TokenPurpose, $"the saved sign-in of '{reader.GetString(0)}'; sign in again")));
     }
 
     /// <summary>Saves a user's credentials and makes them the current user, in one transaction.</summary>
     public void SignIn(StoredCredentials credentials) => Write("save credentials", tx =>
     {
-        using var command = database.Command(
+        using var command = _database.Command(
             """
             INSERT INTO credentials(user_name, relay_url, token) VALUES($u, $r, $t)
             ON CONFLICT(user_name) DO UPDATE SET relay_url = excluded.relay_url, token = excluded.token
             """, tx);
         command.Parameters.AddWithValue("$u", credentials.UserName);
         command.Parameters.AddWithValue("$r", credentials.RelayUrl);
-        command.Parameters.AddWithValue("$t", secrets.Protect(credentials.Token, SecretText.TokenPurpose));
+        command.Parameters.AddWithValue("$t", _secrets.Protect(credentials.Token, SecretText.TokenPurpose));
         command.ExecuteNonQuery();
         SetSetting(SettingKeys.CurrentUser, credentials.UserName, tx);
     });
@@ -77,11 +77,11 @@ internal sealed partial class ReplicaStore
         ForgetCredentials(userName);
         try
         {
-            database.Checkpoint();
+            _database.Checkpoint();
         }
         catch (SqliteException ex)
         {
-            throw StorageErrors.From(ex, database.Path, "sign out");
+            throw StorageErrors.From(ex, _database.Path, "sign out");
         }
     }
 
@@ -89,7 +89,7 @@ internal sealed partial class ReplicaStore
     {
         foreach (var table in new[] { "credentials", "sync_cursor" })
         {
-            using var command = database.Command($"DELETE FROM {table} WHERE user_name = $u", tx);
+            using var command = _database.Command($"DELETE FROM {table} WHERE user_name = $u", tx);
             command.Parameters.AddWithValue("$u", userName);
             command.ExecuteNonQuery();
         }
@@ -102,18 +102,18 @@ internal sealed partial class ReplicaStore
     /// <summary>Edits saved while nobody was signed in become this person's.</summary>
     public void AdoptUnattributed(string userName) => Write("attribute edits", tx =>
     {
-        using var command = database.Command("UPDATE outbox SET user_name = $u WHERE user_name = ''", tx);
+        using var command = _database.Command("UPDATE outbox SET user_name = $u WHERE user_name = ''", tx);
         command.Parameters.AddWithValue("$u", userName);
         command.ExecuteNonQuery();
     });
 
     /// <summary>This install's replica key (null before the first open made one).</summary>
     public string? GetReplicaKey() => GetSetting(SettingKeys.ReplicaKey) is { } stored
-        ? secrets.Unprotect(stored, SecretText.ReplicaKeyPurpose,
+        ? _secrets.Unprotect(stored, SecretText.ReplicaKeyPurpose,
             "the replica key (the key that protects it is missing or changed: put the key file back, or restore a backup into a new replica file)")
         : null;
 
-    public void SetReplicaKey(string replicaKey) => SetSetting(SettingKeys.ReplicaKey, secrets.Protect(replicaKey, SecretText.ReplicaKeyPurpose));
+    public void SetReplicaKey(string replicaKey) => SetSetting(SettingKeys.ReplicaKey, _secrets.Protect(replicaKey, SecretText.ReplicaKeyPurpose));
 
     /// <summary>
     /// A file written before secrets were protected holds its tokens and replica key in plain text:
@@ -127,20 +127,20 @@ internal sealed partial class ReplicaStore
             var count = 0;
             if (GetSetting(SettingKeys.ReplicaKey, tx) is { } key && !SecretText.IsProtected(key))
             {
-                SetSetting(SettingKeys.ReplicaKey, secrets.Protect(key, SecretText.ReplicaKeyPurpose), tx);
+                SetSetting(SettingKeys.ReplicaKey, _secrets.Protect(key, SecretText.ReplicaKeyPurpose), tx);
                 count++;
             }
             List<(string User, string Token)> plain;
-            using (var select = database.Command("SELECT user_name, token FROM credentials", tx))
+            using (var select = _database.Command("SELECT user_name, token FROM credentials", tx))
             {
                 plain = select.ReadAll(reader => (User: reader.GetString(0), Token: reader.GetString(1)))
                     .Where(row => !SecretText.IsProtected(row.Token)).ToList();
             }
             foreach (var (user, token) in plain)
             {
-                using var update = database.Command("UPDATE credentials SET token = $t WHERE user_name = $u", tx);
+                using var update = _database.Command("UPDATE credentials SET token = $t WHERE user_name = $u", tx);
                 update.Parameters.AddWithValue("$u", user);
-                update.Parameters.AddWithValue("$t", secrets.Protect(token, SecretText.TokenPurpose));
+                update.Parameters.AddWithValue("$t", _secrets.Protect(token, SecretText.TokenPurpose));
                 update.ExecuteNonQuery();
                 count++;
             }
@@ -148,7 +148,7 @@ internal sealed partial class ReplicaStore
         });
         if (changed > 0)
         {
-            database.Checkpoint();
+            _database.Checkpoint();
         }
     }
 }

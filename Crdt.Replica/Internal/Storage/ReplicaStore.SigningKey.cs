@@ -14,11 +14,11 @@ internal sealed partial class ReplicaStore
 
     /// <summary>The PKCS#8 private key, null before the first sign-in made one.</summary>
     public byte[]? GetSigningKey() => GetSetting(SigningKeySetting) is { } stored
-        ? Convert.FromBase64String(secrets.Unprotect(stored, SigningKeyPurpose,
+        ? Convert.FromBase64String(_secrets.Unprotect(stored, SigningKeyPurpose,
             "the signing key (the key that protects it is missing or changed: put the key file back; signatures need a new key, made at the next sign-in)"))
         : null;
 
-    public void SetSigningKey(byte[] pkcs8) => SetSetting(SigningKeySetting, secrets.Protect(Convert.ToBase64String(pkcs8), SigningKeyPurpose));
+    public void SetSigningKey(byte[] pkcs8) => SetSetting(SigningKeySetting, _secrets.Protect(Convert.ToBase64String(pkcs8), SigningKeyPurpose));
 
     /// <summary>The key id registered with <paramref name="relayUrl"/> for <paramref name="userName"/>, or null.</summary>
     public string? RegisteredSigningKey(string relayUrl, string userName) => GetSetting(SigningKeyRegisteredPrefix + relayUrl + " " + userName);

@@ -10,25 +10,25 @@ namespace Crdt.Replica.Internal.Storage;
 /// </summary>
 internal sealed partial class ReplicaStore : IDisposable
 {
-    private readonly ReplicaDatabase database;
+    private readonly ReplicaDatabase _database;
 
     // COUNT(*) of the outbox, remembered: counting scans the whole outbox index (about 4 ms at
     // 100,000 pending ops) and the count is read after every edit. Any write transaction forgets
     // it, except a local edit's, which adds exactly its ops (plain INSERTs, all or none).
-    private long? pendingTotal;
+    private long? _pendingTotal;
 
     // Tokens and the replica key go through it on their way in and out of the file.
-    private readonly SecretText secrets;
+    private readonly SecretText _secrets;
 
     private ReplicaStore(ReplicaDatabase database, ISecretProtector protector)
     {
-        this.database = database;
-        secrets = new SecretText(protector, database.Path);
+        _database = database;
+        _secrets = new SecretText(protector, _database.Path);
     }
 
-    public string Path => database.Path;
+    public string Path => _database.Path;
 
-    public int FormatVersion => database.UserVersion;
+    public int FormatVersion => _database.UserVersion;
 
     /// <param name="protector">protects tokens and the replica key (null: <see cref="KeyFileSecretProtector"/> beside the file)</param>
     public static ReplicaStore Open(string path, ReplicaDurability durability, ISecretProtector? protector = null)
@@ -56,13 +56,13 @@ internal sealed partial class ReplicaStore : IDisposable
     /// <param name="alsoInTransaction">more rows written in the same transaction (an attachment's upload queue entry)</param>
     public void CommitLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes, Action<SqliteTransaction>? alsoInTransaction = null)
     {
-        var pendingBefore = pendingTotal;
+        var pendingBefore = _pendingTotal;
         Write("save edit", tx =>
         {
             InsertLocalEdits(ops, userName, changes, tx);
             alsoInTransaction?.Invoke(tx);
         });
-        pendingTotal = pendingBefore + ops.Count;
+        _pendingTotal = pendingBefore + ops.Count;
     }
 
     private void InsertLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes, SqliteTransaction tx)
@@ -70,7 +70,7 @@ internal sealed partial class ReplicaStore : IDisposable
         foreach (var op in ops)
         {
             InsertOp(op, tx, ignoreExisting: false);
-            var outbox = database.Prepared(
+            var outbox = _database.Prepared(
                 "INSERT INTO outbox(replica, seq, user_name, collection, doc_id, bytes) VALUES($a, $s, $u, $c, $d, $b)", tx);
             outbox.Parameters.AddWithValue("$a", op.Replica);
             outbox.Parameters.AddWithValue("$u", userName);
@@ -118,7 +118,7 @@ internal sealed partial class ReplicaStore : IDisposable
     /// <summary>Which of these dots the op log already holds (so a re-delivered op is skipped before decoding).</summary>
     public bool HasOp(string replica, long seq)
     {
-        var command = database.Prepared("SELECT 1 FROM op_log WHERE replica = $a AND seq = $s", null);
+        var command = _database.Prepared("SELECT 1 FROM op_log WHERE replica = $a AND seq = $s", null);
         command.Parameters.AddWithValue("$a", replica);
         command.Parameters.AddWithValue("$s", seq);
         return command.ExecuteScalar() is not null;
@@ -130,7 +130,7 @@ internal sealed partial class ReplicaStore : IDisposable
     /// </summary>
     public long LastLocalSeq(string replica)
     {
-        using var command = database.Command(
+        using var command = _database.Command(
             "SELECT MAX(COALESCE((SELECT last_seq FROM local_sequence WHERE replica = $a), 0), COALESCE((SELECT MAX(seq) FROM op_log WHERE replica = $a), 0))");
         command.Parameters.AddWithValue("$a", replica);
         return (long)command.ExecuteScalar()!;
@@ -149,7 +149,7 @@ internal sealed partial class ReplicaStore : IDisposable
 
     private (long Seq, Hlc Stamp)? NewestOp(string replica, SqliteTransaction? tx)
     {
-        using var command = database.Command("SELECT seq, op FROM op_log WHERE replica = $a ORDER BY seq DESC LIMIT 1", tx);
+        using var command = _database.Command("SELECT seq, op FROM op_log WHERE replica = $a ORDER BY seq DESC LIMIT 1", tx);
         command.Parameters.AddWithValue("$a", replica);
         using var reader = command.ExecuteReader();
         if (!reader.Read())
@@ -179,7 +179,7 @@ internal sealed partial class ReplicaStore : IDisposable
         var replicas = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (collection, docId) in documents)
         {
-            using var authors = database.Command("SELECT DISTINCT replica FROM op_log WHERE collection = $c AND doc_id = $d", tx);
+            using var authors = _database.Command("SELECT DISTINCT replica FROM op_log WHERE collection = $c AND doc_id = $d", tx);
             authors.Parameters.AddWithValue("$c", collection);
             authors.Parameters.AddWithValue("$d", docId);
             replicas.UnionWith(authors.ReadAll(reader => reader.GetString(0)));
@@ -191,7 +191,7 @@ internal sealed partial class ReplicaStore : IDisposable
             {
                 continue;
             }
-            using (var sequence = database.Command(
+            using (var sequence = _database.Command(
                 """
                 INSERT INTO local_sequence(replica, last_seq) VALUES($a, $s)
                 ON CONFLICT(replica) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)
@@ -211,7 +211,7 @@ internal sealed partial class ReplicaStore : IDisposable
     /// <summary>Every op of one document, in log order per replica (used to rebuild a document).</summary>
     public IReadOnlyList<StoredOp> OpsOfDocument(string collection, string docId)
     {
-        using var command = database.Command(
+        using var command = _database.Command(
             "SELECT replica, seq, collection, doc_id, op FROM op_log WHERE collection = $c AND doc_id = $d ORDER BY replica, seq");
         command.Parameters.AddWithValue("$c", collection);
         command.Parameters.AddWithValue("$d", docId);
@@ -221,19 +221,19 @@ internal sealed partial class ReplicaStore : IDisposable
     /// <summary>Every op in the file (for backups).</summary>
     public IReadOnlyList<StoredOp> AllOps()
     {
-        using var command = database.Command("SELECT replica, seq, collection, doc_id, op FROM op_log ORDER BY replica, seq");
+        using var command = _database.Command("SELECT replica, seq, collection, doc_id, op FROM op_log ORDER BY replica, seq");
         return ReadOps(command);
     }
 
     public long OpCount()
     {
-        using var command = database.Command("SELECT COUNT(*) FROM op_log");
+        using var command = _database.Command("SELECT COUNT(*) FROM op_log");
         return (long)command.ExecuteScalar()!;
     }
 
     private void InsertOp(StoredOp op, SqliteTransaction tx, bool ignoreExisting)
     {
-        var command = database.Prepared(
+        var command = _database.Prepared(
             (ignoreExisting ? "INSERT OR IGNORE" : "INSERT") +
             " INTO op_log(replica, seq, collection, doc_id, op) VALUES($a, $s, $c, $d, $o)", tx);
         command.Parameters.AddWithValue("$a", op.Replica);
@@ -249,16 +249,16 @@ internal sealed partial class ReplicaStore : IDisposable
     /// <summary>Runs <paramref name="body"/> in one IMMEDIATE transaction; any failure rolls everything back.</summary>
     private void Write(string action, Action<SqliteTransaction> body)
     {
-        pendingTotal = null;
+        _pendingTotal = null;
         try
         {
-            using var transaction = database.BeginWrite();
+            using var transaction = _database.BeginWrite();
             body(transaction);
             transaction.Commit();
         }
         catch (SqliteException ex)
         {
-            throw StorageErrors.From(ex, database.Path, action);
+            throw StorageErrors.From(ex, _database.Path, action);
         }
     }
 
@@ -269,7 +269,7 @@ internal sealed partial class ReplicaStore : IDisposable
         return result;
     }
 
-    public void Checkpoint() => database.Checkpoint();
+    public void Checkpoint() => _database.Checkpoint();
 
-    public void Dispose() => database.Dispose();
+    public void Dispose() => _database.Dispose();
 }

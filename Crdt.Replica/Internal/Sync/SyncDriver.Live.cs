@@ -10,14 +10,14 @@ internal sealed partial class SyncDriver
 {
     // Set for the live loop's own async flow: events it raises are marked as raised by the loop.
     private static readonly AsyncLocal<SyncDriver?> LiveLoopRunning = new();
-    private readonly object liveLock = new();
-    private CancellationTokenSource? liveStop;
-    private CancellationTokenSource wake = new();
-    private Task? liveLoop;
+    private readonly object _liveLock = new();
+    private CancellationTokenSource? _liveStop;
+    private CancellationTokenSource _wake = new();
+    private Task? _liveLoop;
     // The thread now running an event handler that the live loop raised (0: none). Handlers run
     // synchronously on the loop, and so does an await continuation that a handler's
     // TaskCompletionSource resumes inline: waiting for the loop from there waits for itself.
-    private int threadRaisingForLoop;
+    private int _threadRaisingForLoop;
 
     /// <summary>How long <see cref="StopLiveSync"/> waits for the loop to end.</summary>
     public TimeSpan LiveStopWait { get; set; } = TimeSpan.FromSeconds(10);
@@ -25,16 +25,16 @@ internal sealed partial class SyncDriver
     /// <summary>Starts the background loop (see <see cref="DeviceReplica.StartLiveSync"/>); a second call does nothing.</summary>
     public void StartLiveSync()
     {
-        lock (liveLock)
+        lock (_liveLock)
         {
-            if (liveLoop is not null)
+            if (_liveLoop is not null)
             {
                 return;
             }
-            machine.Live = true;
-            liveStop = new CancellationTokenSource();
-            var token = liveStop.Token;
-            liveLoop = Task.Run(() => LiveLoopAsync(token));
+            _machine.Live = true;
+            _liveStop = new CancellationTokenSource();
+            var token = _liveStop.Token;
+            _liveLoop = Task.Run(() => LiveLoopAsync(token));
         }
     }
 
@@ -42,14 +42,14 @@ internal sealed partial class SyncDriver
     public void StopLiveSync()
     {
         Task? loop;
-        lock (liveLock)
+        lock (_liveLock)
         {
-            loop = liveLoop;
-            liveStop?.Cancel();
-            liveLoop = null;
-            machine.Live = false;
+            loop = _liveLoop;
+            _liveStop?.Cancel();
+            _liveLoop = null;
+            _machine.Live = false;
         }
-        if (Volatile.Read(ref threadRaisingForLoop) == Environment.CurrentManagedThreadId)
+        if (Volatile.Read(ref _threadRaisingForLoop) == Environment.CurrentManagedThreadId)
         {
             // Waiting here would block the loop on itself for the whole LiveStopWait.
             return;
@@ -67,22 +67,22 @@ internal sealed partial class SyncDriver
     /// <summary>Interrupts a wait or a live stream so the loop looks at the state again.</summary>
     public void Wake()
     {
-        lock (liveLock)
+        lock (_liveLock)
         {
-            wake.Cancel();
+            _wake.Cancel();
         }
     }
 
     private CancellationToken NextWakeToken()
     {
-        lock (liveLock)
+        lock (_liveLock)
         {
-            if (wake.IsCancellationRequested)
+            if (_wake.IsCancellationRequested)
             {
-                wake.Dispose();
-                wake = new CancellationTokenSource();
+                _wake.Dispose();
+                _wake = new CancellationTokenSource();
             }
-            return wake.Token;
+            return _wake.Token;
         }
     }
 
@@ -97,15 +97,15 @@ internal sealed partial class SyncDriver
             {
                 var woken = NextWakeToken();
                 using var both = CancellationTokenSource.CreateLinkedTokenSource(stop, woken);
-                var credentials = replica.SignedInCredentials();
+                var credentials = _replica.SignedInCredentials();
                 if (credentials?.UserName != connectedAs)
                 {
                     connection?.Dispose();
-                    connection = credentials is null ? null : replica.ConnectionFactory(credentials.RelayUrl, credentials.Token);
+                    connection = credentials is null ? null : _replica.ConnectionFactory(credentials.RelayUrl, credentials.Token);
                     connectedAs = credentials?.UserName;
                 }
-                var pending = credentials is null ? 0 : replica.PendingOf(credentials.UserName);
-                var step = machine.Next(options.TimeProvider.GetUtcNow(), credentials?.UserName, pending);
+                var pending = credentials is null ? 0 : _replica.PendingOf(credentials.UserName);
+                var step = _machine.Next(_options.TimeProvider.GetUtcNow(), credentials?.UserName, pending);
                 try
                 {
                     switch (step)
@@ -114,11 +114,11 @@ internal sealed partial class SyncDriver
                             await Task.Delay(Timeout.Infinite, both.Token).ConfigureAwait(false);
                             break;
                         case SyncStep.Wait wait:
-                            var delay = wait.RetryAt - options.TimeProvider.GetUtcNow();
-                            await Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, options.TimeProvider, both.Token).ConfigureAwait(false);
+                            var delay = wait.RetryAt - _options.TimeProvider.GetUtcNow();
+                            await Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, _options.TimeProvider, both.Token).ConfigureAwait(false);
                             break;
                         case SyncStep.Listen:
-                            replica.StartAttachmentUploads();
+                            _replica.StartAttachmentUploads();
                             await ListenAsync(connection!, credentials!.UserName, both.Token).ConfigureAwait(false);
                             break;
                         default:
@@ -133,7 +133,7 @@ internal sealed partial class SyncDriver
                 catch (ReplicaSyncException ex)
                 {
                     // Refused by the relay: treat like an outage so the loop does not spin.
-                    machine.OnUnreachable(options.TimeProvider.GetUtcNow(), options.Random(), ex.Message);
+                    _machine.OnUnreachable(_options.TimeProvider.GetUtcNow(), _options.Random(), ex.Message);
                 }
             }
         }
@@ -152,53 +152,53 @@ internal sealed partial class SyncDriver
     {
         if (LiveLoopRunning.Value != this)
         {
-            handler(replica, args);
+            handler(_replica, args);
             return;
         }
-        var outer = Interlocked.Exchange(ref threadRaisingForLoop, Environment.CurrentManagedThreadId);
+        var outer = Interlocked.Exchange(ref _threadRaisingForLoop, Environment.CurrentManagedThreadId);
         try
         {
-            handler(replica, args);
+            handler(_replica, args);
         }
         finally
         {
-            Volatile.Write(ref threadRaisingForLoop, outer);
+            Volatile.Write(ref _threadRaisingForLoop, outer);
         }
     }
 
     /// <summary>Holds the live stream; every checkpoint commits what came before it.</summary>
     private async Task ListenAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
     {
-        var before = machine.Connectivity;
+        var before = _machine.Connectivity;
         try
         {
-            var cursor = replica.PullPosition(user).Cursor;
+            var cursor = _replica.PullPosition(user).Cursor;
             var batch = new ReceivedBatch();
             await foreach (var item in connection.SubscribeAsync(cursor, cancellationToken).ConfigureAwait(false))
             {
                 if (batch.Add(item) is { } checkpoint)
                 {
                     var received = batch;
-                    await replica.ApplyReceivedAsync(batch, user, checkpoint.Cursor, cancellationToken, committed: () =>
+                    await _replica.ApplyReceivedAsync(batch, user, checkpoint.Cursor, cancellationToken, committed: () =>
                     {
-                        machine.OnLiveOps(received.Items, received.Bytes, replica.PendingCount);
+                        _machine.OnLiveOps(received.Items, received.Bytes, _replica.PendingCount);
                         RaiseConnectivity(before, null);
-                        before = machine.Connectivity;
+                        before = _machine.Connectivity;
                     }).ConfigureAwait(false);
-                    replica.RaiseSyncProgress(machine.Progress);
+                    _replica.RaiseSyncProgress(_machine.Progress);
                     batch = new ReceivedBatch();
                 }
             }
-            machine.OnLiveEnded();
+            _machine.OnLiveEnded();
         }
         catch (RelayUnreachableException ex)
         {
-            machine.OnUnreachable(options.TimeProvider.GetUtcNow(), options.Random(), ex.Message);
+            _machine.OnUnreachable(_options.TimeProvider.GetUtcNow(), _options.Random(), ex.Message);
             RaiseConnectivity(before, ex.Message);
         }
         catch (RelayRefusedException ex) when (ex.CredentialsRejected)
         {
-            machine.OnCredentialsRejected(ex.Message);
+            _machine.OnCredentialsRejected(ex.Message);
         }
     }
 }

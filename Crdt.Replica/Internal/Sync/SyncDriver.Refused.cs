@@ -52,16 +52,16 @@ internal sealed partial class SyncDriver
         {
             if (refused is not null)
             {
-                replica.RaiseEditsRefused(refused);
+                _replica.RaiseEditsRefused(refused);
             }
         }
     }
 
     private RefusedEdit SetAside(StoredOp op, RelayRefusedException refusal)
     {
-        var (edit, pending) = replica.MoveToRefused(op, refusal.Status ?? "Unknown", refusal.Detail ?? refusal.Message);
+        var (edit, pending) = _replica.MoveToRefused(op, refusal.Status ?? "Unknown", refusal.Detail ?? refusal.Message);
         // The relay answered: the device is online, and the ops behind this one go next.
-        machine.OnPushAcknowledged(0, 0, pending);
+        _machine.OnPushAcknowledged(0, 0, pending);
         return edit;
     }
 }

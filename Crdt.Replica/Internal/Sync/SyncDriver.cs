@@ -15,37 +15,37 @@ namespace Crdt.Replica.Internal.Sync;
 /// </summary>
 internal sealed partial class SyncDriver
 {
-    private readonly DeviceReplica replica;
-    private readonly ReplicaOptions options;
-    private readonly SyncMachine machine;
-    private readonly SemaphoreSlim syncGate = new(1, 1);
+    private readonly DeviceReplica _replica;
+    private readonly ReplicaOptions _options;
+    private readonly SyncMachine _machine;
+    private readonly SemaphoreSlim _syncGate = new(1, 1);
 
     public SyncDriver(DeviceReplica replica, ReplicaOptions options, bool workOffline)
     {
-        this.replica = replica;
-        this.options = options;
-        machine = new SyncMachine(Backoff.Default, workOffline, live: false);
+        _replica = replica;
+        _options = options;
+        _machine = new SyncMachine(Backoff.Default, workOffline, live: false);
     }
 
-    public ConnectivityState Connectivity => machine.Connectivity;
+    public ConnectivityState Connectivity => _machine.Connectivity;
 
-    public bool WorkOffline => machine.WorkOffline;
+    public bool WorkOffline => _machine.WorkOffline;
 
-    public SyncProgress Progress => machine.Progress;
+    public SyncProgress Progress => _machine.Progress;
 
-    public string? LastError => machine.LastError;
+    public string? LastError => _machine.LastError;
 
     /// <summary>Asks for a full round now (a sign-in, a refused edit retried or discarded); <see cref="Wake"/> starts it when live.</summary>
-    public void RequestSync() => machine.RequestSync();
+    public void RequestSync() => _machine.RequestSync();
 
     /// <summary>A local edit was saved (<paramref name="pending"/> edits now wait); <see cref="Wake"/> sends it when live.</summary>
-    public void OnLocalEdit(long pending) => machine.OnLocalEdit(pending);
+    public void OnLocalEdit(long pending) => _machine.OnLocalEdit(pending);
 
     /// <summary>Switches WorkOffline (already remembered in the file by the replica) and wakes the live loop.</summary>
     public void SetWorkOffline(bool on)
     {
-        var before = machine.Connectivity;
-        machine.SetWorkOffline(on);
+        var before = _machine.Connectivity;
+        _machine.SetWorkOffline(on);
         RaiseConnectivity(before, on ? "work offline switched on" : "work offline switched off");
         Wake();
     }
@@ -53,56 +53,56 @@ internal sealed partial class SyncDriver
     /// <summary>One full sync round (see <see cref="DeviceReplica.SyncAsync"/>).</summary>
     public async Task<SyncProgress> SyncAsync(IProgress<SyncProgress>? progress, CancellationToken cancellationToken)
     {
-        await syncGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _syncGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var start = machine.Progress;
-            if (machine.WorkOffline)
+            var start = _machine.Progress;
+            if (_machine.WorkOffline)
             {
-                return SyncProgress.None with { Pending = replica.PendingCount };
+                return SyncProgress.None with { Pending = _replica.PendingCount };
             }
-            var credentials = replica.SignedInCredentials() ?? throw new InvalidOperationException("nobody is signed in on this device: sign in first");
-            machine.RequestSync();
-            using var connection = replica.ConnectionFactory(credentials.RelayUrl, credentials.Token);
+            var credentials = _replica.SignedInCredentials() ?? throw new InvalidOperationException("nobody is signed in on this device: sign in first");
+            _machine.RequestSync();
+            using var connection = _replica.ConnectionFactory(credentials.RelayUrl, credentials.Token);
             while (true)
             {
-                var pending = replica.PendingOf(credentials.UserName);
-                switch (machine.Next(options.TimeProvider.GetUtcNow(), credentials.UserName, pending))
+                var pending = _replica.PendingOf(credentials.UserName);
+                switch (_machine.Next(_options.TimeProvider.GetUtcNow(), credentials.UserName, pending))
                 {
                     case SyncStep.Wait:
-                        throw new ReplicaSyncException($"the relay at {credentials.RelayUrl} is unreachable: {machine.LastError}", pending, unreachable: true);
-                    case SyncStep.Idle idle when machine.CredentialsRejected:
+                        throw new ReplicaSyncException($"the relay at {credentials.RelayUrl} is unreachable: {_machine.LastError}", pending, unreachable: true);
+                    case SyncStep.Idle idle when _machine.CredentialsRejected:
                         throw new ReplicaSyncException(idle.Reason, pending, unreachable: false);
                     case SyncStep.Idle or SyncStep.Listen:
                         // Photos travel after the ops that name them, so other devices see the element first.
-                        await replica.UploadAttachmentsAfterSyncAsync(cancellationToken).ConfigureAwait(false);
-                        return Delta(start, machine.Progress);
+                        await _replica.UploadAttachmentsAfterSyncAsync(cancellationToken).ConfigureAwait(false);
+                        return Delta(start, _machine.Progress);
                     case var step:
                         await RunStepAsync(step, connection, credentials.UserName, cancellationToken).ConfigureAwait(false);
-                        progress?.Report(Delta(start, machine.Progress));
+                        progress?.Report(Delta(start, _machine.Progress));
                         break;
                 }
             }
         }
         finally
         {
-            syncGate.Release();
+            _syncGate.Release();
         }
     }
 
     /// <summary>Tells the relay which documents the user pinned (not work orders: they follow assignment there).</summary>
     public async Task SendPinsAsync(CancellationToken cancellationToken)
     {
-        if (machine.WorkOffline || replica.SignedInCredentials() is not { } credentials)
+        if (_machine.WorkOffline || _replica.SignedInCredentials() is not { } credentials)
         {
             return;
         }
-        var unsent = replica.UnsentPins().Where(pin => pin.Collection != WorkOrderFields.Collection).ToList();
+        var unsent = _replica.UnsentPins().Where(pin => pin.Collection != WorkOrderFields.Collection).ToList();
         if (unsent.Count == 0)
         {
             return;
         }
-        using var connection = replica.ConnectionFactory(credentials.RelayUrl, credentials.Token);
+        using var connection = _replica.ConnectionFactory(credentials.RelayUrl, credentials.Token);
         var sent = new List<(string, string)>();
         foreach (var (collection, id) in unsent)
         {
@@ -116,7 +116,7 @@ internal sealed partial class SyncDriver
                     // when the pin was made with nothing new in the log (found by the simulation).
                     var received = new ReceivedBatch();
                     received.Add(new Wire.PullResponse { Document = snapshot });
-                    await replica.ApplyReceivedAsync(received, null, null, cancellationToken).ConfigureAwait(false);
+                    await _replica.ApplyReceivedAsync(received, null, null, cancellationToken).ConfigureAwait(false);
                 }
                 sent.Add((collection, id));
             }
@@ -130,13 +130,13 @@ internal sealed partial class SyncDriver
                 break;
             }
         }
-        replica.MarkPinsSent(sent);
+        _replica.MarkPinsSent(sent);
     }
 
     /// <summary>Does one push or pull step and feeds the outcome to the state machine.</summary>
     private async Task RunStepAsync(SyncStep step, IRelayConnection connection, string user, CancellationToken cancellationToken)
     {
-        var before = machine.Connectivity;
+        var before = _machine.Connectivity;
         try
         {
             switch (step)
@@ -151,28 +151,28 @@ internal sealed partial class SyncDriver
         }
         catch (RelayUnreachableException ex)
         {
-            machine.OnUnreachable(options.TimeProvider.GetUtcNow(), options.Random(), ex.Message);
+            _machine.OnUnreachable(_options.TimeProvider.GetUtcNow(), _options.Random(), ex.Message);
         }
         catch (RelayRefusedException ex) when (ex.CredentialsRejected)
         {
-            machine.OnCredentialsRejected(ex.Message);
+            _machine.OnCredentialsRejected(ex.Message);
         }
         catch (RelayRefusedException ex)
         {
-            throw new ReplicaSyncException(ex.Message, replica.PendingCount, unreachable: false, ex);
+            throw new ReplicaSyncException(ex.Message, _replica.PendingCount, unreachable: false, ex);
         }
         finally
         {
-            RaiseConnectivity(before, machine.LastError);
-            replica.RaiseSyncProgress(machine.Progress);
+            RaiseConnectivity(before, _machine.LastError);
+            _replica.RaiseSyncProgress(_machine.Progress);
         }
     }
 
     private async Task PushOnceAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
     {
         // A signature in the batch verifies on the relay only once this device's key is registered.
-        await replica.EnsureSigningKeyRegisteredAsync(connection, user, cancellationToken).ConfigureAwait(false);
-        var batch = replica.OutboxBatch(user);
+        await _replica.EnsureSigningKeyRegisteredAsync(connection, user, cancellationToken).ConfigureAwait(false);
+        var batch = _replica.OutboxBatch(user);
         try
         {
             await PushBatchAsync(connection, user, batch, cancellationToken).ConfigureAwait(false);
@@ -190,11 +190,11 @@ internal sealed partial class SyncDriver
         var request = ToPushRequest(batch, out long bytes);
         await connection.PushAsync(request, cancellationToken).ConfigureAwait(false);
         // Crash here and the batch is pushed again: the relay deduplicates by dot.
-        var (dropped, pending) = replica.Acknowledge(batch, user);
-        machine.OnPushAcknowledged(batch.Count, bytes, pending);
+        var (dropped, pending) = _replica.Acknowledge(batch, user);
+        _machine.OnPushAcknowledged(batch.Count, bytes, pending);
         if (dropped.Count > 0)
         {
-            replica.RaiseDocumentsChanged(dropped.Select(d => new DocumentKey(d.Collection, d.DocId)).ToList(), fromRelay: true);
+            _replica.RaiseDocumentsChanged(dropped.Select(d => new DocumentKey(d.Collection, d.DocId)).ToList(), fromRelay: true);
         }
     }
 
@@ -210,16 +210,16 @@ internal sealed partial class SyncDriver
     private async Task PullOnceAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
     {
         // What this replica has made so far: the relay counts the pull as an acknowledgement once it holds all of it.
-        var (cursor, madeThrough) = replica.PullPosition(user);
+        var (cursor, madeThrough) = _replica.PullPosition(user);
         var batch = new ReceivedBatch();
         var more = false;
-        await foreach (var item in connection.PullAsync(cursor, options.PullBatchItems, replica.Id.Value, (ulong)madeThrough, cancellationToken).ConfigureAwait(false))
+        await foreach (var item in connection.PullAsync(cursor, _options.PullBatchItems, _replica.Id.Value, (ulong)madeThrough, cancellationToken).ConfigureAwait(false))
         {
             if (batch.Add(item) is { } checkpoint)
             {
                 var received = batch;
-                await replica.ApplyReceivedAsync(batch, user, checkpoint.Cursor, cancellationToken,
-                    committed: () => machine.OnPulled(received.Items, received.Bytes, checkpoint.More, replica.PendingCount)).ConfigureAwait(false);
+                await _replica.ApplyReceivedAsync(batch, user, checkpoint.Cursor, cancellationToken,
+                    committed: () => _machine.OnPulled(received.Items, received.Bytes, checkpoint.More, _replica.PendingCount)).ConfigureAwait(false);
                 more = checkpoint.More;
                 batch = new ReceivedBatch();
             }
@@ -231,15 +231,15 @@ internal sealed partial class SyncDriver
         }
         if (!more)
         {
-            machine.OnPulled(0, 0, more: false, replica.PendingCount);
+            _machine.OnPulled(0, 0, more: false, _replica.PendingCount);
         }
     }
 
     private void RaiseConnectivity(ConnectivityState before, string? reason)
     {
-        if (machine.Connectivity != before)
+        if (_machine.Connectivity != before)
         {
-            replica.RaiseConnectivityChanged(new ConnectivityChangedEventArgs(before, machine.Connectivity, reason));
+            _replica.RaiseConnectivityChanged(new ConnectivityChangedEventArgs(before, _machine.Connectivity, reason));
         }
     }
 

@@ -12,14 +12,14 @@ namespace Crdt.Replica.Internal.Sync;
 /// </summary>
 internal sealed class SyncMachine
 {
-    private readonly Backoff backoff;
-    private int failures;
-    private DateTimeOffset? retryAt;
-    private bool pullNeeded = true;
+    private readonly Backoff _backoff;
+    private int _failures;
+    private DateTimeOffset? _retryAt;
+    private bool _pullNeeded = true;
 
     public SyncMachine(Backoff backoff, bool workOffline, bool live)
     {
-        this.backoff = backoff;
+        _backoff = backoff;
         Live = live;
         WorkOffline = workOffline;
         Connectivity = workOffline ? ConnectivityState.WorkOffline : ConnectivityState.Offline;
@@ -32,7 +32,7 @@ internal sealed class SyncMachine
 
     public bool WorkOffline { get; private set; }
 
-    public int ConsecutiveFailures => failures;
+    public int ConsecutiveFailures => _failures;
 
     public string? LastError { get; private set; }
 
@@ -58,7 +58,7 @@ internal sealed class SyncMachine
         {
             return new SyncStep.Idle("the relay refused the credentials: " + LastError);
         }
-        if (retryAt is { } at && now < at)
+        if (_retryAt is { } at && now < at)
         {
             return new SyncStep.Wait(at);
         }
@@ -66,7 +66,7 @@ internal sealed class SyncMachine
         {
             return new SyncStep.Push(userName);
         }
-        if (pullNeeded)
+        if (_pullNeeded)
         {
             return new SyncStep.Pull();
         }
@@ -76,8 +76,8 @@ internal sealed class SyncMachine
     /// <summary>Asks for a full round now (user pressed sync, or the network came back): forgets the backoff.</summary>
     public void RequestSync()
     {
-        pullNeeded = true;
-        retryAt = null;
+        _pullNeeded = true;
+        _retryAt = null;
         CredentialsRejected = false;
     }
 
@@ -101,14 +101,14 @@ internal sealed class SyncMachine
         Succeeded();
         Progress = Progress with { OpsSent = Progress.OpsSent + ops, BytesSent = Progress.BytesSent + bytes, Pending = pendingAfter };
         // What we sent may have raised flags elsewhere; the pull brings the relay's view back.
-        pullNeeded = true;
+        _pullNeeded = true;
     }
 
     public void OnPulled(int ops, long bytes, bool more, long pending)
     {
         Succeeded();
         Progress = Progress with { OpsReceived = Progress.OpsReceived + ops, BytesReceived = Progress.BytesReceived + bytes, Pending = pending };
-        pullNeeded = more;
+        _pullNeeded = more;
     }
 
     /// <summary>A live stream delivered ops.</summary>
@@ -120,9 +120,9 @@ internal sealed class SyncMachine
     /// <summary>The relay could not be reached or broke off: back off with jitter.</summary>
     public void OnUnreachable(DateTimeOffset now, double random01, string error)
     {
-        failures++;
+        _failures++;
         LastError = error;
-        retryAt = now + backoff.Delay(failures, random01);
+        _retryAt = now + _backoff.Delay(_failures, random01);
         if (!WorkOffline)
         {
             Connectivity = ConnectivityState.Offline;
@@ -137,12 +137,12 @@ internal sealed class SyncMachine
     }
 
     /// <summary>A live stream ended without error (server restart, idle close): pull again.</summary>
-    public void OnLiveEnded() => pullNeeded = true;
+    public void OnLiveEnded() => _pullNeeded = true;
 
     private void Succeeded()
     {
-        failures = 0;
-        retryAt = null;
+        _failures = 0;
+        _retryAt = null;
         LastError = null;
         if (!WorkOffline)
         {

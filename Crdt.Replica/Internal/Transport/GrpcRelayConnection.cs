@@ -15,26 +15,26 @@ namespace Crdt.Replica.Internal.Transport;
 /// </summary>
 internal sealed class GrpcRelayConnection : IRelayConnection
 {
-    private readonly Crdt.Core.Wire.Sync.SyncClient client;
-    private readonly Metadata headers;
-    private readonly TimeSpan callTimeout;
-    private readonly string relayUrl;
+    private readonly Crdt.Core.Wire.Sync.SyncClient _client;
+    private readonly Metadata _headers;
+    private readonly TimeSpan _callTimeout;
+    private readonly string _relayUrl;
 
     public GrpcRelayConnection(GrpcChannel channel, string relayUrl, string token, string replicaKey, TimeSpan callTimeout)
     {
-        this.relayUrl = relayUrl;
-        this.callTimeout = callTimeout;
-        client = new Crdt.Core.Wire.Sync.SyncClient(new OpBytesKeepingInvoker(channel.CreateCallInvoker()));
+        _relayUrl = relayUrl;
+        _callTimeout = callTimeout;
+        _client = new Crdt.Core.Wire.Sync.SyncClient(new OpBytesKeepingInvoker(channel.CreateCallInvoker()));
         // The replica key lets the relay accept this install's replica id from every person's
         // token on a shared device (see the relay's replica ownership rule).
-        headers = new Metadata { { "authorization", "Bearer " + token }, { "x-crdt-replica-key", replicaKey } };
+        _headers = new Metadata { { "authorization", "Bearer " + token }, { "x-crdt-replica-key", replicaKey } };
     }
 
     public async Task<PushResponse> PushAsync(PushRequest request, CancellationToken cancellationToken)
     {
         try
         {
-            return await client.PushAsync(request, Options(cancellationToken, callTimeout)).ResponseAsync.ConfigureAwait(false);
+            return await _client.PushAsync(request, Options(cancellationToken, _callTimeout)).ResponseAsync.ConfigureAwait(false);
         }
         catch (Exception ex) when (Classify(ex, cancellationToken, "push") is { } mapped)
         {
@@ -46,7 +46,7 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     {
         try
         {
-            return await client.PinAsync(request, Options(cancellationToken, callTimeout)).ResponseAsync.ConfigureAwait(false);
+            return await _client.PinAsync(request, Options(cancellationToken, _callTimeout)).ResponseAsync.ConfigureAwait(false);
         }
         catch (Exception ex) when (Classify(ex, cancellationToken, "pin") is { } mapped)
         {
@@ -58,7 +58,7 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     {
         try
         {
-            return await client.WhoAmIAsync(new WhoAmIRequest(), Options(cancellationToken, callTimeout)).ResponseAsync.ConfigureAwait(false);
+            return await _client.WhoAmIAsync(new WhoAmIRequest(), Options(cancellationToken, _callTimeout)).ResponseAsync.ConfigureAwait(false);
         }
         catch (Exception ex) when (Classify(ex, cancellationToken, "sign-in check") is { } mapped)
         {
@@ -70,7 +70,7 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     {
         try
         {
-            return await client.RegisterSigningKeyAsync(request, Options(cancellationToken, callTimeout)).ResponseAsync.ConfigureAwait(false);
+            return await _client.RegisterSigningKeyAsync(request, Options(cancellationToken, _callTimeout)).ResponseAsync.ConfigureAwait(false);
         }
         catch (Exception ex) when (Classify(ex, cancellationToken, "signing key registration") is { } mapped)
         {
@@ -79,11 +79,11 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     }
 
     public IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, string replica, ulong madeThrough, CancellationToken cancellationToken) =>
-        Stream(options => client.Pull(new PullRequest { Cursor = cursor, MaxItems = maxItems, Replica = replica, MadeThrough = madeThrough }, options), "pull", callTimeout, cancellationToken);
+        Stream(options => _client.Pull(new PullRequest { Cursor = cursor, MaxItems = maxItems, Replica = replica, MadeThrough = madeThrough }, options), "pull", _callTimeout, cancellationToken);
 
     public IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, CancellationToken cancellationToken) =>
         // A live stream has no deadline: it stays open until the relay or the app ends it.
-        Stream(options => client.Subscribe(new SubscribeRequest { Cursor = cursor }, options), "subscribe", null, cancellationToken);
+        Stream(options => _client.Subscribe(new SubscribeRequest { Cursor = cursor }, options), "subscribe", null, cancellationToken);
 
     private async IAsyncEnumerable<PullResponse> Stream(
         Func<CallOptions, AsyncServerStreamingCall<PullResponse>> start, string action, TimeSpan? timeout,
@@ -121,7 +121,7 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     }
 
     private CallOptions Options(CancellationToken cancellationToken, TimeSpan? timeout) =>
-        new(headers, timeout is { } t ? DateTime.UtcNow + t : null, cancellationToken);
+        new(_headers, timeout is { } t ? DateTime.UtcNow + t : null, cancellationToken);
 
     /// <summary>
     /// Sorts a failure; null lets it through unchanged. Our own cancellation always leaves as an
@@ -133,9 +133,9 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     {
         if (cancellationToken.IsCancellationRequested)
         {
-            return ex as OperationCanceledException ?? new OperationCanceledException($"{action} to {relayUrl} cancelled by this device", ex, cancellationToken);
+            return ex as OperationCanceledException ?? new OperationCanceledException($"{action} to {_relayUrl} cancelled by this device", ex, cancellationToken);
         }
-        var where = $"{action} to {relayUrl}";
+        var where = $"{action} to {_relayUrl}";
         return ex switch
         {
             RpcException { StatusCode: StatusCode.Unauthenticated } rpc =>

@@ -42,7 +42,10 @@ internal sealed class RelayChannels(TimeSpan connectTimeout) : IDisposable
     {
         foreach (var channel in _channels.Values)
         {
-            if (channel.IsValueCreated) channel.Value.Dispose();
+            if (channel.IsValueCreated)
+            {
+                channel.Value.Dispose();
+            }
         }
         _channels.Clear();
     }
