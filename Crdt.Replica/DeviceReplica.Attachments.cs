@@ -141,10 +141,29 @@ public sealed partial class DeviceReplica
 
     /// <summary>
     /// Uploads the queued attachments, oldest first, each from the offset the relay acknowledged.
-    /// Stops quietly at the first unreachable relay (the rest stay queued); an attachment the relay
-    /// refuses for good (policy) is marked refused and skipped from then on.
+    /// Pending edits are pushed first (one sync round), because the relay takes bytes only for an
+    /// attachment a work order it holds already names. Stops quietly at the first unreachable relay
+    /// (the rest stay queued); an attachment the relay refuses for good (policy, hash) is marked
+    /// refused and skipped from then on.
     /// </summary>
     public async Task<AttachmentUploadSummary> UploadAttachmentsAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_sync.WorkOffline && PendingCount > 0 && PendingAttachmentUploads > 0)
+        {
+            try
+            {
+                await _sync.SyncAsync(null, cancellationToken, uploadAttachments: false).ConfigureAwait(false);
+            }
+            catch (ReplicaSyncException)
+            {
+                // Unreachable or refused: the uploads below find out and leave the queue as it is.
+            }
+        }
+        return await UploadQueuedAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The upload loop itself, for callers that just pushed (a sync round, the live loop).</summary>
+    private async Task<AttachmentUploadSummary> UploadQueuedAsync(CancellationToken cancellationToken)
     {
         await _uploadGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -169,10 +188,15 @@ public sealed partial class DeviceReplica
                 {
                     break;
                 }
-                catch (RelayRefusedException e) when (!e.CredentialsRejected && e.Status is "InvalidArgument" or "ResourceExhausted" or "PermissionDenied")
+                catch (RelayRefusedException e) when (!e.CredentialsRejected && e.Status is "InvalidArgument" or "ResourceExhausted")
                 {
                     Locked(() => { _store.UploadRefused(item.Sha256, e.Detail ?? e.Message); return true; });
                     refused++;
+                }
+                catch (RelayRefusedException e) when (!e.CredentialsRejected && e.Status is "PermissionDenied")
+                {
+                    // No order the relay holds names it yet (its edit still pending or set aside): stays queued.
+                    continue;
                 }
                 catch (RelayRefusedException)
                 {
@@ -249,7 +273,7 @@ public sealed partial class DeviceReplica
         {
             try
             {
-                await UploadAttachmentsAsync(_attachmentStop.Token).ConfigureAwait(false);
+                await UploadQueuedAsync(_attachmentStop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or ReplicaStorageException or IOException)
             {
@@ -263,7 +287,7 @@ public sealed partial class DeviceReplica
     {
         try
         {
-            await UploadAttachmentsAsync(cancellationToken).ConfigureAwait(false);
+            await UploadQueuedAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (IOException)
         {

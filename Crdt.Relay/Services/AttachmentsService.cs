@@ -31,6 +31,7 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
         {
             var policy = await PolicyAsync(blobs, caller.Tenant, context.CancellationToken).ConfigureAwait(false);
             AttachmentPolicies.CheckUpload(policy, request.Sha256, request.Size, request.ContentType);
+            await RequireNamedInScopeAsync(caller, request.Sha256, context.CancellationToken).ConfigureAwait(false);
             var progress = await blobs.ProgressAsync(caller.Tenant, request.Sha256, context.CancellationToken).ConfigureAwait(false);
             return new Wire.UploadStatusResponse { Complete = progress.Complete, Offset = progress.Offset };
         });
@@ -47,6 +48,7 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
             var header = requests.Current.Header ?? throw RelayRefusal.Invalid("the first upload message carries no header");
             var policy = await PolicyAsync(blobs, caller.Tenant, cancellationToken).ConfigureAwait(false);
             AttachmentPolicies.CheckUpload(policy, header.Sha256, header.Size, header.ContentType);
+            await RequireNamedInScopeAsync(caller, header.Sha256, cancellationToken).ConfigureAwait(false);
             var gate = _writers.GetOrAdd((caller.Tenant, header.Sha256), _ => new SemaphoreSlim(1, 1));
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
@@ -178,6 +180,26 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
             }
         });
 
+    /// <summary>
+    /// Bytes are taken only for an attachment that a live work order in the caller's scope already
+    /// names (a device pushes the element before its bytes): a stolen or buggy device cannot fill the
+    /// relay with bytes no document refers to, nor upload for orders outside its scope.
+    /// </summary>
+    private async Task RequireNamedInScopeAsync(CallerIdentity caller, string sha256, CancellationToken cancellationToken)
+    {
+        var (tenant, reader) = await engine.ReaderAsync(caller, cancellationToken).ConfigureAwait(false);
+        var naming = tenant.QueryDocuments(WorkOrderFields.Collection, "", reader, view => !view.IsDeleted && Names(view, sha256), take: 1);
+        if (naming.Count == 0)
+        {
+            throw RelayRefusal.Denied($"attachment {sha256}: no work order in the scope of {caller} names it; " +
+                "push the attachments element (sync) before uploading its bytes");
+        }
+    }
+
+    private static bool Names(DocumentView view, string sha256) =>
+        view.Elements(WorkOrderFields.Attachments).Any(element =>
+            element[AttachmentFields.Sha256] is { Kind: FieldValueKind.String } hash && hash.AsString() == sha256);
+
     /// <summary>Whether <paramref name="key"/> is in the caller's scope and its attachments set refers to the hash.</summary>
     private async Task<bool> RefersInScopeAsync(CallerIdentity caller, DocumentKey key, string sha256, CancellationToken cancellationToken)
     {
@@ -187,8 +209,7 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
             return false;
         }
 
-        return found.View.Elements(WorkOrderFields.Attachments).Any(element =>
-            element[AttachmentFields.Sha256] is { Kind: FieldValueKind.String } hash && hash.AsString() == sha256);
+        return Names(found.View, sha256);
     }
 
     /// <summary>The tenant's policy, the default when none was set.</summary>

@@ -51,7 +51,7 @@ internal sealed partial class SyncDriver
     }
 
     /// <summary>One full sync round (see <see cref="DeviceReplica.SyncAsync"/>).</summary>
-    public async Task<SyncProgress> SyncAsync(IProgress<SyncProgress>? progress, CancellationToken cancellationToken)
+    public async Task<SyncProgress> SyncAsync(IProgress<SyncProgress>? progress, CancellationToken cancellationToken, bool uploadAttachments = true)
     {
         await _syncGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -74,8 +74,12 @@ internal sealed partial class SyncDriver
                     case SyncStep.Idle idle when _machine.CredentialsRejected:
                         throw new ReplicaSyncException(idle.Reason, pending, unreachable: false);
                     case SyncStep.Idle or SyncStep.Listen:
-                        // Photos travel after the ops that name them, so other devices see the element first.
-                        await _replica.UploadAttachmentsAfterSyncAsync(cancellationToken).ConfigureAwait(false);
+                        // Photos travel after the ops that name them: the relay takes bytes only for an element it holds.
+                        if (uploadAttachments)
+                        {
+                            await _replica.UploadAttachmentsAfterSyncAsync(cancellationToken).ConfigureAwait(false);
+                        }
+
                         return Delta(start, _machine.Progress);
                     case var step:
                         await RunStepAsync(step, connection, credentials.UserName, cancellationToken).ConfigureAwait(false);

@@ -39,6 +39,9 @@ public sealed class AttachmentServiceTests : IAsyncLifetime
     {
         var bytes = RandomBytes(700_000, seed: 1);
         var sha = Sha(bytes);
+        // The relay takes bytes only for a hash an order in the uploader's scope names.
+        await CreateOrderWithAttachmentAsync(dispatcher, "WO-1", "ana", sha, bytes.Length);
+        await CreateOrderWithAttachmentAsync(dispatcher, "WO-2", "ben", sha, bytes.Length);
 
         var partial = await UploadAsync(ana, sha, bytes, until: 300_000);
         Assert.False(partial.Complete);
@@ -58,7 +61,6 @@ public sealed class AttachmentServiceTests : IAsyncLifetime
         var stored = Assert.Single(StoredFiles());
         Assert.Equal(sha, Sha(await File.ReadAllBytesAsync(stored)));
 
-        await CreateOrderWithAttachmentAsync(dispatcher, "WO-1", "ana", sha, bytes.Length);
         Assert.Equal(bytes, await DownloadAsync(ana, "WO-1", sha));
         Assert.Equal(bytes[123_456..], await DownloadAsync(dispatcher, "WO-1", sha, offset: 123_456));
     }
@@ -68,6 +70,7 @@ public sealed class AttachmentServiceTests : IAsyncLifetime
     {
         var bytes = RandomBytes(200_000, seed: 2);
         var claimed = Sha(RandomBytes(200_000, seed: 3));
+        await CreateOrderWithAttachmentAsync(dispatcher, "WO-1", "ana", claimed, bytes.Length);
 
         var refused = await RefusedAsync(() => UploadAsync(ana, claimed, bytes));
 
@@ -102,7 +105,8 @@ public sealed class AttachmentServiceTests : IAsyncLifetime
         Assert.Contains("media type 'application/pdf' is not allowed", wrongType.Status.Detail);
 
         Assert.Empty(StoredFiles());
-        // A photo within the policy still goes in.
+        // A photo within the policy still goes in (once an order names it).
+        await CreateOrderWithAttachmentAsync(dispatcher, "WO-1", "ana", Sha(pdf), pdf.Length);
         Assert.True((await UploadAsync(ana, Sha(pdf), pdf, type: "image/png")).Complete);
     }
 
@@ -133,8 +137,8 @@ public sealed class AttachmentServiceTests : IAsyncLifetime
     {
         var bytes = RandomBytes(50_000, seed: 6);
         var sha = Sha(bytes);
-        Assert.True((await UploadAsync(ana, sha, bytes)).Complete);
         await CreateOrderWithAttachmentAsync(dispatcher, "WO-ana", "ana", sha, bytes.Length);
+        Assert.True((await UploadAsync(ana, sha, bytes)).Complete);
         var other = Sha(RandomBytes(10, seed: 7));
         await CreateOrderWithAttachmentAsync(dispatcher, "WO-ben", "ben", other, 10);
 
@@ -153,9 +157,9 @@ public sealed class AttachmentServiceTests : IAsyncLifetime
     {
         var bytes = RandomBytes(30_000, seed: 8);
         var sha = Sha(bytes);
-        Assert.True((await UploadAsync(ana, sha, bytes)).Complete);
         await CreateOrderWithAttachmentAsync(dispatcher, "WO-a", "ana", sha, bytes.Length);
         await CreateOrderWithAttachmentAsync(dispatcher, "WO-b", "ana", sha, bytes.Length);
+        Assert.True((await UploadAsync(ana, sha, bytes)).Complete);
 
         await dispatcher.MutateAsync("WorkOrder", "WO-a", 0, new Mutation { DeleteDocument = new DeleteDocument() });
 
@@ -167,6 +171,7 @@ public sealed class AttachmentServiceTests : IAsyncLifetime
     {
         var bytes = RandomBytes(400_000, seed: 9);
         var sha = Sha(bytes);
+        await CreateOrderWithAttachmentAsync(dispatcher, "WO-1", "ana", sha, bytes.Length);
         Assert.Equal(150_000, (await UploadAsync(ana, sha, bytes, until: 150_000)).Offset);
 
         await relay.RestartAsync();
@@ -175,5 +180,32 @@ public sealed class AttachmentServiceTests : IAsyncLifetime
         Assert.Equal(150_000, (await StatusAsync(again, sha, bytes.Length)).Offset);
         Assert.True((await UploadAsync(again, sha, bytes, from: 150_000)).Complete);
         Assert.Equal(sha, Sha(await File.ReadAllBytesAsync(Assert.Single(StoredFiles()))));
+    }
+
+    [Fact]
+    public async Task Bytes_no_order_in_the_uploaders_scope_names_are_permission_denied_and_nothing_is_kept()
+    {
+        var bytes = RandomBytes(40_000, seed: 10);
+        var sha = Sha(bytes);
+
+        // No document names the hash: a stolen device cannot park bytes on the relay.
+        var unnamed = await RefusedAsync(() => UploadAsync(ana, sha, bytes));
+        Assert.Equal(StatusCode.PermissionDenied, unnamed.StatusCode);
+        Assert.Contains("no work order in the scope of", unnamed.Status.Detail);
+        Assert.Equal(StatusCode.PermissionDenied, (await RefusedAsync(() => StatusAsync(ana, sha, bytes.Length))).StatusCode);
+
+        // Named by ben's order only: ana (a technician, scoped to her own orders) is still refused; ben is not.
+        await CreateOrderWithAttachmentAsync(dispatcher, "WO-ben", "ben", sha, bytes.Length);
+        Assert.Equal(StatusCode.PermissionDenied, (await RefusedAsync(() => UploadAsync(ana, sha, bytes))).StatusCode);
+        Assert.Empty(StoredFiles());
+
+        // Deleted orders name nothing either.
+        await dispatcher.MutateAsync("WorkOrder", "WO-ben", 0, new Mutation { DeleteDocument = new DeleteDocument() });
+        Assert.Equal(StatusCode.PermissionDenied, (await RefusedAsync(() => UploadAsync(ben, sha, bytes))).StatusCode);
+        Assert.Empty(StoredFiles());
+
+        await CreateOrderWithAttachmentAsync(dispatcher, "WO-ben-2", "ben", sha, bytes.Length);
+        Assert.True((await UploadAsync(ben, sha, bytes)).Complete);
+        Assert.Single(StoredFiles());
     }
 }
