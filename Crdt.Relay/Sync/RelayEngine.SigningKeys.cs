@@ -8,6 +8,9 @@ namespace Crdt.Relay.Sync;
 
 internal sealed partial class RelayEngine
 {
+    /// <summary>Signing keys one device registration may hold (each install of the app makes one).</summary>
+    public const int MaxSigningKeysPerDevice = 16;
+
     /// <summary>
     /// Sync.RegisterSigningKey: binds the install's public signing key to the caller's registration
     /// once the caller proved it holds the private key (a signature over tenant, device and key id).
@@ -31,6 +34,14 @@ internal sealed partial class RelayEngine
         }
 
         var keyId = SigningKeyId.Of(publicKey);
+        // One key per install; reinstalls add a few. A cap keeps a stolen token from filling the table.
+        var registered = await keys.ListSigningKeysAsync(caller.Tenant, caller.Name, cancellationToken).ConfigureAwait(false);
+        if (registered.Count >= MaxSigningKeysPerDevice && !registered.Any(k => k.KeyId == keyId))
+        {
+            throw RelayRefusal.TooLarge($"device '{caller.Name}' of tenant '{caller.Tenant}' already has {registered.Count} signing keys, " +
+                $"the most one registration may hold ({MaxSigningKeysPerDevice}); an admin revokes it and registers the device again");
+        }
+
         await keys.RegisterSigningKeyAsync(caller.Tenant, caller.Name, keyId, publicKey, Options.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         return new Wire.RegisterSigningKeyResponse { KeyId = keyId };
     }

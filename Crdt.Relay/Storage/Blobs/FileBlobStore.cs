@@ -138,6 +138,16 @@ internal sealed class FileBlobStore(string dataDirectory) : IBlobStore
             {
                 return;
             }
+
+            if (part.Length == 0)
+            {
+                // Nothing acknowledged (a refused or empty first message): no part file says the same, and leaves nothing behind.
+                var path = part.Name;
+                await CloseAsync().ConfigureAwait(false);
+                File.Delete(path);
+                return;
+            }
+
             // What was written is the acknowledged offset from now on: make it durable.
             try
             {
