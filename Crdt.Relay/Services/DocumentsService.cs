@@ -126,16 +126,8 @@ internal sealed class DocumentsService(RelayEngine engine, SchemaRegistry schema
         {
             var key = WireViews.Key(request.Document);
             var (tenant, reader) = await engine.ReaderAsync(caller, context.CancellationToken).ConfigureAwait(false);
-            var flag = tenant.FindFlag(key, request.FlagId, reader) ?? throw RelayRefusal.NotFound($"{key}: no flag '{request.FlagId}'");
-            var fits = flag.Kind == FlagKind.WorkOnClosedOrder
-                ? request.Resolution is Wire.Resolution.Accept or Wire.Resolution.Discard
-                : request.Resolution is Wire.Resolution.KeepMine or Wire.Resolution.KeepTheirs;
-            if (!fits)
-            {
-                throw RelayRefusal.Invalid($"{key}, flag '{flag.Id}': {request.Resolution} does not resolve a {flag.Kind} flag " +
-                    (flag.Kind == FlagKind.WorkOnClosedOrder ? "(use accept or discard)" : "(use keep-mine or keep-theirs)"));
-            }
-
+            _ = tenant.FindFlag(key, request.FlagId, reader) ?? throw RelayRefusal.NotFound($"{key}: no flag '{request.FlagId}'");
+            // Whether the resolution fits the flag's kind is the batch validator's (Core's SchemaCheck) rule, checked on the way in.
             var mutation = new Wire.Mutation { ResolveFlag = new Wire.ResolveFlag { FlagId = request.FlagId, Resolution = request.Resolution } };
             await engine.MutateAsync(caller, key, [mutation], 0, allowResolve: true, context.CancellationToken).ConfigureAwait(false);
             var (resolved, document) = tenant.FlagWithDocument(key, request.FlagId);
