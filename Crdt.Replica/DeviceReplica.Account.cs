@@ -108,6 +108,8 @@ public sealed partial class DeviceReplica
             // Edits made before anyone signed in belong to the first person who does.
             _store.AdoptUnattributed(userName);
             EnsureSigningKey();
+            // Perhaps another relay now: its registration of the key is asked for again at the next push.
+            _signingKeySettled.Remove(userName);
             return true;
         }, cancellationToken).ConfigureAwait(false);
         _currentUser = userName;

@@ -14,6 +14,9 @@ namespace Crdt.Replica;
 /// </summary>
 public sealed partial class DeviceReplica
 {
+    /// <summary>People whose signing-key registration was settled with the relay since this replica opened.</summary>
+    private readonly HashSet<string> _signingKeySettled = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Captures <paramref name="signer"/>'s signature (the image of it) on work order <paramref name="orderId"/>
     /// as it stands on this device now: signs the statement with this install's key and adds the
@@ -98,6 +101,13 @@ public sealed partial class DeviceReplica
     /// </summary>
     internal async Task EnsureSigningKeyRegisteredAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
     {
+        // Asked before every push: settled once per person for this process (registered, or refused by
+        // the relay), so a push costs no key import, file read or extra round trip after the first.
+        if (Locked(() => _signingKeySettled.Contains(user)))
+        {
+            return;
+        }
+
         var (relayUrl, pkcs8) = Locked(() => (_store.AllCredentials().FirstOrDefault(c => c.UserName == user)?.RelayUrl, _store.GetSigningKey()));
         if (relayUrl is null || pkcs8 is null)
         {
@@ -110,6 +120,7 @@ public sealed partial class DeviceReplica
         var keyId = Core.SigningKeyId.Of(publicKey);
         if (Locked(() => _store.RegisteredSigningKey(relayUrl, user)) == keyId)
         {
+            Locked(() => _signingKeySettled.Add(user));
             return;
         }
 
@@ -126,12 +137,14 @@ public sealed partial class DeviceReplica
         }
         catch (RelayRefusedException ex) when (!ex.CredentialsRejected)
         {
+            // An older relay, or one that holds enough keys for this registration: asked again after a restart.
+            Locked(() => _signingKeySettled.Add(user));
             return;
         }
         Locked(() =>
         {
             _store.SetRegisteredSigningKey(relayUrl, user, keyId);
-            return true;
+            return _signingKeySettled.Add(user);
         });
     }
 }
