@@ -16,7 +16,9 @@ namespace Crdt.Core.Tests;
 /// </summary>
 public sealed class CompactionProperties(ITestOutputHelper output)
 {
-    private const int Cases = 300;
+    // 400, not 300: since signatures joined the generator, 300 random cases dropped 2,900–3,550 op
+    // records, too close to the coverage bar below (3,000) for a random seed to clear it every run.
+    private const int Cases = 400;
 
     private static readonly Arbitrary<(int Replicas, int SchemaBits, int[] Choices)> ScenarioArb = ScenarioArbitrary.Of(10, 160);
 
