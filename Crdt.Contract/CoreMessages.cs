@@ -28,6 +28,17 @@ public static class CoreMessages
         return documents.ToSnapshotMessage(key, peerVersion);
     }
 
+    /// <summary>The <c>crdtfieldstore.v1.VersionVector</c> message of <paramref name="vector"/> (a checkpoint's stable horizon).</summary>
+    public static VersionVector ToMessage(Core.VersionVector vector)
+    {
+        ArgumentNullException.ThrowIfNull(vector);
+        return Core.Codec.WireConvert.ToMessage(vector);
+    }
+
+    /// <summary>Validates a version vector message and converts it (empty for null); throws <see cref="Core.OpDecodeException"/> naming the bad entry.</summary>
+    public static Core.VersionVector ToVersionVector(VersionVector? message, string what) =>
+        Core.Codec.WireConvert.FromMessage(message, what);
+
     /// <summary>Merges a snapshot message as <see cref="Core.DocumentSet.MergeSnapshot(ReadOnlySpan{byte})"/>
     /// merges its bytes: idempotent, nothing changed on a bad one. Returns whether anything was new.</summary>
     public static bool MergeSnapshot(Core.DocumentSet documents, DocumentSnapshot message)

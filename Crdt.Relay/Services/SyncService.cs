@@ -24,7 +24,8 @@ internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMe
         {
             var started = Stopwatch.GetTimestamp();
             await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, cancellationToken).ConfigureAwait(false);
-            await new OpStreamer(engine, store, caller, responses).RunAsync(request.Cursor, request.MaxItems, live: false, cancellationToken).ConfigureAwait(false);
+            var stable = await engine.StableVectorAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
+            await new OpStreamer(engine, store, caller, responses).RunAsync(request.Cursor, request.MaxItems, live: false, cancellationToken, stable).ConfigureAwait(false);
             metrics.PullCompleted(Stopwatch.GetElapsedTime(started));
         });
 
@@ -32,7 +33,8 @@ internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMe
         guard.StreamAsync(context, async (caller, cancellationToken) =>
         {
             await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, cancellationToken).ConfigureAwait(false);
-            await new OpStreamer(engine, store, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken).ConfigureAwait(false);
+            var stable = await engine.StableVectorAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
+            await new OpStreamer(engine, store, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken, stable).ConfigureAwait(false);
         });
 
     public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context) =>

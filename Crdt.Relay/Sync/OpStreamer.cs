@@ -33,9 +33,13 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
     private TenantState _tenant = null!;
     private ScopedReader _reader = null!;
     private int _items;
+    // The stable horizon, told once: on the first checkpoint (the one that ends the catch-up).
+    private Wire.VersionVector? _stable;
 
-    public async Task RunAsync(ulong cursorValue, uint maxItems, bool live, CancellationToken cancellationToken)
+    /// <param name="stable">the tenant's stable horizon for the catch-up's checkpoint (null: none)</param>
+    public async Task RunAsync(ulong cursorValue, uint maxItems, bool live, CancellationToken cancellationToken, Wire.VersionVector? stable = null)
     {
+        _stable = stable;
         _tenant = await engine.TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         var pinRecords = caller.SeesWholeTenant
             ? []
@@ -193,6 +197,8 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
     {
         _unflushed = 0;
         output.WriteOptions = null;
-        return output.WriteAsync(new Wire.PullResponse { Checkpoint = new Wire.Checkpoint { Cursor = (ulong)cursor, More = more } }, cancellationToken);
+        var checkpoint = new Wire.Checkpoint { Cursor = (ulong)cursor, More = more, Stable = _stable };
+        _stable = null;
+        return output.WriteAsync(new Wire.PullResponse { Checkpoint = checkpoint }, cancellationToken);
     }
 }
