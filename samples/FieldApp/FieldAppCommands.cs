@@ -71,6 +71,10 @@ internal static class FieldAppCommands
         sync.SetAction((r, ct) => Handlers.SyncAsync(S(r), ct));
         yield return sync;
 
+        var compact = new Command("compact", "Fold what every device has seen (the relay's stable horizon) into the documents and shrink the file.");
+        compact.SetAction((r, ct) => Handlers.CompactAsync(S(r), ct));
+        yield return compact;
+
         var agenda = new Command("agenda", "Check out everything in this device's scope and list the work orders.");
         agenda.SetAction((r, ct) => Handlers.AgendaAsync(S(r), ct));
         yield return agenda;

@@ -19,4 +19,10 @@ internal static class SettingKeys
 
     /// <summary>Highest hybrid logical clock this replica issued or saw, so time never runs backwards after a restart.</summary>
     public const string LastHlc = "last_hlc";
+
+    /// <summary>The stable horizon the relay last told (base64 of a <c>crdtfieldstore.v1.VersionVector</c>): what compaction may fold.</summary>
+    public const string StableHorizon = "stable_horizon";
+
+    /// <summary>How many ops the horizon covered (the sum of its entries) when this replica last compacted: the automatic rule's baseline.</summary>
+    public const string CompactedStableOps = "compacted_stable_ops";
 }

@@ -186,6 +186,10 @@ internal sealed partial class SyncDriver
                         before = _machine.Connectivity;
                     }).ConfigureAwait(false);
                     _replica.RaiseSyncProgress(_machine.Progress);
+                    if (checkpoint.Stable is { } stable)
+                    {
+                        await _replica.OnStableHorizonAsync(stable, cancellationToken).ConfigureAwait(false);
+                    }
                     batch = new ReceivedBatch();
                 }
             }

@@ -72,7 +72,7 @@ internal sealed partial class SyncDriver
                     case SyncStep.Wait:
                         throw new ReplicaSyncException($"the relay at {credentials.RelayUrl} is unreachable: {_machine.LastError}", pending, unreachable: true);
                     case SyncStep.Idle idle when _machine.CredentialsRejected:
-                        throw new ReplicaSyncException(idle.Reason, pending, unreachable: false);
+                        throw new ReplicaSyncException(idle.Reason + KeptOnDevice(pending), pending, unreachable: false);
                     case SyncStep.Idle or SyncStep.Listen:
                         // Photos travel after the ops that name them: the relay takes bytes only for an element it holds.
                         if (uploadAttachments)
@@ -224,6 +224,10 @@ internal sealed partial class SyncDriver
                 var received = batch;
                 await _replica.ApplyReceivedAsync(batch, user, checkpoint.Cursor, cancellationToken,
                     committed: () => _machine.OnPulled(received.Items, received.Bytes, checkpoint.More, _replica.PendingCount)).ConfigureAwait(false);
+                if (checkpoint.Stable is { } stable)
+                {
+                    await _replica.OnStableHorizonAsync(stable, cancellationToken).ConfigureAwait(false);
+                }
                 more = checkpoint.More;
                 batch = new ReceivedBatch();
             }
@@ -238,6 +242,10 @@ internal sealed partial class SyncDriver
             _machine.OnPulled(0, 0, more: false, _replica.PendingCount);
         }
     }
+
+    /// <summary>For a device whose token was refused (retired, revoked): its edits stay here, and a backup keeps them safe.</summary>
+    private static string KeptOnDevice(long pending) => pending == 0 ? "" :
+        "; the edits not yet synced stay on this device: export a backup (DeviceReplica.ExportBackupAsync, FieldApp `backup export`) to keep them";
 
     private void RaiseConnectivity(ConnectivityState before, string? reason)
     {
