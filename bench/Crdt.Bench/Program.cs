@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(BuildBytesCommand());
         root.Subcommands.Add(BuildCodecCpuCommand());
         root.Subcommands.Add(Compaction.CompactionFigures.Create());
+        root.Subcommands.Add(Compaction.DeviceCompactionFigures.Create());
         return root.Parse(args).Invoke();
     }
 
