@@ -92,6 +92,8 @@ public sealed partial class DeviceReplica
             throw;
         }
         _store.SetSetting(SettingKeys.CompactedStableOps, OpsCovered(told).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Every document was loaded to be folded: let them load again on demand instead of holding them all.
+        ResetMemory();
         _store.Reclaim();
         return new ReplicaCompaction(true, compacted, opsBefore, _store.OpCount(), bytesBefore, _store.FileBytes());
     }

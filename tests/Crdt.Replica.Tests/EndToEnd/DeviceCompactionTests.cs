@@ -148,6 +148,39 @@ public sealed class DeviceCompactionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FieldApp_compact_prints_what_it_did_and_its_json_holds_ops_and_bytes_before_and_after()
+    {
+        await using var dispatch = await DeviceAsync("dispatch");
+        var ana = await DeviceAsync("ana");
+        await using var ben = await DeviceAsync("ben");
+        await CreateOrderAsync(dispatch, "WO-D5", "ana");
+        await dispatch.SyncAsync();
+        await ana.SyncAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            await ana.EditWorkOrder("WO-D5").Set(WorkOrderFields.Priority, i % 2 == 0 ? "high" : "low").SaveAsync();
+        }
+        await SyncRoundsAsync(ana, dispatch, ben);
+        await ana.SyncAsync();
+        var anaFile = ana.Path;
+        var ops = ana.Store.OpCount();
+        await ana.DisposeAsync();
+
+        var result = await ProcessRunner.RunAsync(RepoPaths.FieldAppDll, ["--db", anaFile, "--json", "compact"]);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var json = JsonDocument.Parse(result.Stdout).RootElement;
+        Assert.True(json.GetProperty("horizonKnown").GetBoolean());
+        Assert.Equal(ops, json.GetProperty("opsBefore").GetInt64());
+        Assert.True(json.GetProperty("opsAfter").GetInt64() < ops - 15, result.Stdout);
+        Assert.True(json.GetProperty("bytesAfter").GetInt64() <= json.GetProperty("bytesBefore").GetInt64(), result.Stdout);
+
+        var fresh = await ProcessRunner.RunAsync(RepoPaths.FieldAppDll, ["--db", files.File("never-synced.db"), "compact"]);
+        Assert.Equal(0, fresh.ExitCode);
+        Assert.StartsWith("nothing to compact yet: the relay has not told a stable horizon", fresh.Stdout.Trim());
+    }
+
+    [Fact]
     public async Task A_device_offline_across_compactions_holds_the_horizon_and_its_pending_edits_merge_afterwards()
     {
         await using var dispatch = await DeviceAsync("dispatch");
