@@ -153,12 +153,17 @@ public sealed class ReplicaCompactionProperties
 
     private static async Task EditAsync(DeviceReplica replica, Random random, int step)
     {
-        var edit = replica.EditWorkOrder(Orders[random.Next(Orders.Length)]);
-        _ = random.Next(4) switch
+        var id = Orders[random.Next(Orders.Length)];
+        var entries = replica.GetWorkOrder(id)?.TimeEntries ?? [];
+        var edit = replica.EditWorkOrder(id);
+        _ = random.Next(7) switch
         {
             0 => edit.Set(WorkOrderFields.Priority, Priorities[random.Next(Priorities.Length)]),
             1 => edit.Set(WorkOrderFields.Description, $"words of {replica.Id} at {step}"),
             2 => edit.AddHours(0.5m * (1 + random.Next(4)), $"step {step}"),
+            3 => edit.Complete(),
+            4 => edit.Set(WorkOrderFields.Status, WorkOrderStatus.InProgress),
+            5 when entries.Count > 0 => edit.Remove(WorkOrderFields.TimeEntries, entries[random.Next(entries.Count)].Id),
             _ => edit.Set(WorkOrderFields.Title, $"title {step}"),
         };
         try
