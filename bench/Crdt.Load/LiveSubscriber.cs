@@ -14,8 +14,11 @@ internal sealed class LiveSubscriber : IDisposable
     private readonly GrpcChannel _channel;
     private readonly CallOptions _auth;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // One wait at a time (warm-up, burst, steady phase), each for a larger count: a new source per
+    // wait, because a completed one would answer every later wait at once.
+    private TaskCompletionSource _allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _expected = int.MaxValue;
+    private int _arrivedCount;
 
     public LiveSubscriber(string token, Uri relay, WireBytes wire)
     {
@@ -39,7 +42,8 @@ internal sealed class LiveSubscriber : IDisposable
             {
                 if (item.Op is not { } op) continue;
                 ArrivedAt.TryAdd(SimulatedDevice.DotKey(op.Dot), Stopwatch.GetTimestamp());
-                if (ArrivedAt.Count >= Volatile.Read(ref _expected)) _allArrived.TrySetResult();
+                Volatile.Write(ref _arrivedCount, ArrivedAt.Count);
+                if (ArrivedAt.Count >= Volatile.Read(ref _expected)) Volatile.Read(ref _allArrived).TrySetResult();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -52,11 +56,16 @@ internal sealed class LiveSubscriber : IDisposable
 
     public Task Ready => _ready.Task;
 
-    /// <summary>Completes once <paramref name="count"/> distinct ops have arrived.</summary>
+    /// <summary>Completes once <paramref name="count"/> distinct ops have arrived (those that arrived
+    /// before the call included).</summary>
     public Task AllArrived(int count)
     {
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _allArrived, arrived);
         Volatile.Write(ref _expected, count);
-        return _allArrived.Task;
+        // The reader checks only when one more op arrives: the ops already here may be all of them.
+        if (Volatile.Read(ref _arrivedCount) >= count) arrived.TrySetResult();
+        return arrived.Task;
     }
 
     public void Dispose() => _channel.Dispose();

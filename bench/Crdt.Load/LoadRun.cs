@@ -70,7 +70,8 @@ internal static class LoadRun
 
             var subscriberRuns = subscribers.Select(s => s.RunAsync(0, stopSubscribers.Token)).ToList();
             await Task.WhenAll(subscribers.Select(s => s.Ready)).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-            var arrivals = subscribers.Select(s => s.AllArrived(totalOps)).ToList();
+            int warmupOps = await WarmUpAsync(options, relay.Address, adminToken, subscribers, cancellationToken).ConfigureAwait(false);
+            var arrivals = subscribers.Select(s => s.AllArrived(warmupOps + totalOps)).ToList();
 
             double cpuBefore = relays.Sum(r => r.CpuSeconds());
             double harnessCpuBefore = HarnessCpuSeconds();
@@ -107,7 +108,7 @@ internal static class LoadRun
             for (int i = 0; i < devices.Count; i++)
                 devices[i].EditOffline(options.OrdersPerDevice, steadyBatch * ticks, seed: 5000 + i, orderPrefix: "steady");
             int steadyOps = devices.Sum(d => d.OutboxCount) - steadyStart.Sum();
-            var steadyArrivals = subscribers.Select(s => s.AllArrived(totalOps + steadyOps)).ToList();
+            var steadyArrivals = subscribers.Select(s => s.AllArrived(warmupOps + totalOps + steadyOps)).ToList();
             long steadyBegin = Stopwatch.GetTimestamp();
             await Task.WhenAll(devices.Select((d, i) => d.PushPacedAsync(steadyStart[i], steadyBatch, SteadyInterval, cancellationToken))).ConfigureAwait(false);
             double steadySeconds = Stopwatch.GetElapsedTime(steadyBegin).TotalSeconds;
@@ -140,6 +141,28 @@ internal static class LoadRun
     }
 
     /// <summary>User + system CPU seconds of this process (the devices and subscribers).</summary>
+    /// <summary>Before the measured sync, one more technician (not among the measured devices, its bytes
+    /// not counted) pushes <see cref="LoadOptions.WarmupOps"/> ops and pulls, and every subscriber receives
+    /// them: the relay runs without tiered compilation, so its first push, pull and stream writes compile
+    /// their code, a one-time cost of a fresh process that is not a cost per op. Returns the ops pushed.</summary>
+    private static async Task<int> WarmUpAsync(LoadOptions options, Uri relay, string adminToken, List<LiveSubscriber> subscribers,
+        CancellationToken cancellationToken)
+    {
+        if (options.WarmupOps == 0)
+        {
+            return 0;
+        }
+
+        var token = (await RegisterAsync(relay, adminToken, "warmup", DeviceRole.Technician, 1, cancellationToken).ConfigureAwait(false))[0];
+        var device = new SimulatedDevice(token.Name, token.Token, relay, new WireBytes());
+        device.EditOffline(options.OrdersPerDevice, options.WarmupOps, seed: 999, orderPrefix: "warmup");
+        int ops = device.OutboxCount;
+        await device.PushAllAsync(options.BatchSize, cancellationToken).ConfigureAwait(false);
+        await device.PullAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(subscribers.Select(s => s.AllArrived(ops))).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        return ops;
+    }
+
     private static double HarnessCpuSeconds()
     {
         using var self = Process.GetCurrentProcess();

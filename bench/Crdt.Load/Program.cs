@@ -37,17 +37,22 @@ var postgres = new Option<string?>("--postgres")
     Description = "Run the relays on PostgreSQL: a connection string to a server where the harness may create (and then drop) a database. Default: SQLite.",
 };
 var relays = new Option<int>("--relays") { Description = "Relay processes on the one database (needs --postgres when more than 1).", DefaultValueFactory = _ => 1 };
+var warmup = new Option<int>("--warmup")
+{
+    Description = "Ops one extra device pushes, pulls and the subscribers receive before the measured sync (the relay's first calls compile its code; 0: no warm-up).",
+    DefaultValueFactory = _ => 500,
+};
 var root = new RootCommand("Load harness: devices syncing at once through a relay on loopback.")
 {
-    devices, edits, orders, subscribers, batch, json, postgres, relays,
+    devices, edits, orders, subscribers, batch, json, postgres, relays, warmup,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
     var options = new LoadOptions(parse.GetValue(devices), parse.GetValue(edits), parse.GetValue(orders),
-        parse.GetValue(subscribers), parse.GetValue(batch), parse.GetValue(json), parse.GetValue(postgres), parse.GetValue(relays));
-    if (options.Devices < 1 || options.Edits < 1 || options.OrdersPerDevice < 1 || options.Subscribers < 0 || options.BatchSize < 1)
+        parse.GetValue(subscribers), parse.GetValue(batch), parse.GetValue(json), parse.GetValue(postgres), parse.GetValue(relays), parse.GetValue(warmup));
+    if (options.Devices < 1 || options.Edits < 1 || options.OrdersPerDevice < 1 || options.Subscribers < 0 || options.BatchSize < 1 || options.WarmupOps < 0)
     {
-        Console.Error.WriteLine("--devices, --edits, --orders and --batch must be at least 1; --subscribers at least 0");
+        Console.Error.WriteLine("--devices, --edits, --orders and --batch must be at least 1; --subscribers and --warmup at least 0");
         return 2;
     }
     if (options.Relays < 1 || (options.Relays > 1 && options.Postgres is null))
