@@ -21,9 +21,21 @@ internal static class CompactCommand
         var data = CliOptions.Data();
         var postgres = StoreOptions.Postgres();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var batchSize = new Option<int>("--batch-size")
+        {
+            Description = "Documents compacted per transaction (a kill leaves each batch whole or untouched).",
+            DefaultValueFactory = _ => 200,
+        };
+        batchSize.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 100_000)
+            {
+                r.AddError("--batch-size must be 1 to 100000");
+            }
+        });
         var command = new Command("compact", "Compact a stopped relay's store: fold what every device has acknowledged into document bases.")
         {
-            data, postgres, json,
+            data, postgres, json, batchSize,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -40,7 +52,7 @@ internal static class CompactCommand
             await using (var store = await StoreOptions.OpenAsync(folder, parsed.GetValue(postgres), durableCommits: true, cancellationToken, mustExist: true))
             {
                 where = StoreOptions.Describe(store, folder);
-                var compactor = new RelayCompactor(store, SchemaRegistry.CreateDefault());
+                var compactor = new RelayCompactor(store, SchemaRegistry.CreateDefault()) { BatchSize = parsed.GetValue(batchSize) };
                 foreach (var tenant in await store.ListTenantsAsync(cancellationToken))
                 {
                     tenants.Add(await compactor.CompactTenantAsync(tenant.Name, cancellationToken));
