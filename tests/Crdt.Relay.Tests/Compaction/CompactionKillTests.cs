@@ -18,12 +18,15 @@ namespace Crdt.Relay.Tests.Compaction;
 /// Compaction survives SIGKILL at any moment (issue 16): a real <c>Crdt.Relay compact</c> process, one
 /// document per transaction, is killed at a random point once it has started changing the store, several
 /// times, each time after more edits; afterwards a relay opens on the store and serves exactly the state of
-/// a replica that never compacted, and a compaction left to finish does too. On SQLite and on PostgreSQL.
+/// a replica that never compacted, and a compaction left to finish does too. On SQLite and on PostgreSQL,
+/// and a real <c>serve --compact-every 1s</c> process killed while its scheduled compaction runs (SQLite).
 /// </summary>
 public sealed class CompactionKillTests(ITestOutputHelper output) : IAsyncDisposable
 {
     private const string Tenant = "default";
     private const int Orders = 150;
+    // The scheduled compaction runs 200 documents per transaction: enough orders for three.
+    private const int ServeOrders = 450;
     private const int Kills = 4;
     private readonly TempFolder _folder = new();
     private readonly string _token = DeviceTokens.NewToken();
@@ -36,13 +39,16 @@ public sealed class CompactionKillTests(ITestOutputHelper output) : IAsyncDispos
     }
 
     [Fact]
-    public Task A_sqlite_compaction_killed_at_random_moments_leaves_the_same_state() => RunAsync(postgres: false);
+    public Task A_sqlite_compaction_killed_at_random_moments_leaves_the_same_state() => RunAsync(postgres: false, serve: false);
+
+    [Fact]
+    public Task A_serving_relay_killed_while_its_scheduled_compaction_runs_leaves_the_same_state() => RunAsync(postgres: false, serve: true);
 
     [Fact]
     public async Task A_postgres_compaction_killed_at_random_moments_leaves_the_same_state()
     {
         _database = await PostgresTestDatabase.CreateAsync();
-        await RunAsync(postgres: true);
+        await RunAsync(postgres: true, serve: false);
     }
 
     private async Task<IRelayStore> OpenStoreAsync() => _database is null
@@ -57,10 +63,10 @@ public sealed class CompactionKillTests(ITestOutputHelper output) : IAsyncDispos
         ConfigureLogging = logging => logging.SetMinimumLevel(LogLevel.Critical),
     }, await OpenStoreAsync());
 
-    private async Task RunAsync(bool postgres)
+    private async Task RunAsync(bool postgres, bool serve)
     {
         var board = new CompactionReplica("board", "board-1");
-        var orders = Enumerable.Range(0, Orders).Select(i => $"wo-{i}").ToArray();
+        var orders = Enumerable.Range(0, serve ? ServeOrders : Orders).Select(i => $"wo-{i}").ToArray();
         foreach (var id in orders) board.Keep(board.Editor.CreateOrder(id, "tom"));
         var random = new Random(16);
         var killedMidway = 0;
@@ -84,7 +90,7 @@ public sealed class CompactionKillTests(ITestOutputHelper output) : IAsyncDispos
 
             var opsBefore = await CountOpsAsync();
             var last = round == Kills;
-            var (exited, progress) = await RunCompactAsync(postgres, kill: !last, opsBefore, random);
+            var (exited, progress) = await RunCompactAsync(postgres, serve, kill: !last, opsBefore, random);
             if (!last && !exited) killedMidway++;
             output.WriteLine($"round {round}: ops {opsBefore} -> {await CountOpsAsync()} ({(exited ? "compact finished" : $"killed after {progress} op(s) left the log")})");
             if (last)
@@ -121,12 +127,16 @@ public sealed class CompactionKillTests(ITestOutputHelper output) : IAsyncDispos
         return (long)command.ExecuteScalar()!;
     }
 
-    /// <summary>Runs <c>compact</c> one document per transaction; with <paramref name="kill"/>, SIGKILLs it a random
-    /// moment after the first ops left the log. Returns whether it exited by itself, and how many ops had left when killed.</summary>
-    private async Task<(bool Exited, long Progress)> RunCompactAsync(bool postgres, bool kill, long opsBefore, Random random)
+    /// <summary>Runs <c>compact</c> one document per transaction (or <c>serve</c> compacting every second); with
+    /// <paramref name="kill"/>, SIGKILLs it a random moment after the first ops left the log. Returns whether it
+    /// finished by itself (a serve process: whether its compaction did), and how many ops had left when killed.</summary>
+    private async Task<(bool Exited, long Progress)> RunCompactAsync(bool postgres, bool serve, bool kill, long opsBefore, Random random)
     {
         string[] where = postgres ? ["--postgres", _database!.ConnectionString] : ["--data", _folder.Path];
-        var start = DotnetProcess.StartInfo(Path.Combine(AppContext.BaseDirectory, "Crdt.Relay.dll"), ["compact", .. where, "--batch-size", "1", "--json"]);
+        string[] args = serve
+            ? ["serve", .. where, "--listen", "127.0.0.1:0", "--web-listen", "none", "--compact-every", "1s"]
+            : ["compact", .. where, "--batch-size", "1", "--json"];
+        var start = DotnetProcess.StartInfo(Path.Combine(AppContext.BaseDirectory, "Crdt.Relay.dll"), args);
         using var process = DotnetProcess.Start(start);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -150,6 +160,21 @@ public sealed class CompactionKillTests(ITestOutputHelper output) : IAsyncDispos
                 await process.WaitForExitAsync();
                 return (false, left);
             }
+        }
+        if (serve)
+        {
+            // Left to compact: once most of the log is folded, the relay is stopped as hard as ever.
+            while (!process.HasExited && await CountOpsAsync() >= opsBefore / 2 && deadline.Elapsed < TimeSpan.FromMinutes(2))
+            {
+                await Task.Delay(50);
+            }
+            if (process.HasExited)
+            {
+                Assert.Fail($"serve exited {process.ExitCode}: {await stderr}");
+            }
+            process.Kill();
+            await process.WaitForExitAsync();
+            return (true, 0);
         }
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await process.WaitForExitAsync(limit.Token);
