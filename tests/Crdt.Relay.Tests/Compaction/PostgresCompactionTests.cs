@@ -6,6 +6,7 @@ using Crdt.Relay.Devices;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Storage.Postgres;
 using Crdt.Relay.Tests.Support;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Wire = Crdt.Core.Wire;
 
@@ -126,5 +127,58 @@ public sealed class PostgresCompactionTests : IAsyncDisposable
         Assert.True(json.GetProperty("bytesAfter").GetInt64() < json.GetProperty("bytesBefore").GetInt64(), json.ToString());
         Assert.Equal("default", json.GetProperty("tenants")[0].GetProperty("tenant").GetString());
         await AssertServedAfterCompactionAsync(admin, bob, restored);
+    }
+
+    [Fact]
+    public async Task A_node_cut_off_while_another_compacted_merges_the_bases_and_tells_its_live_streams_to_pull_again()
+    {
+        CutOffStore? cut = null;
+        _relays = await PostgresRelays.StartAsync(2, storeOf: (i, store) =>
+        {
+            if (i != 1) return store;
+            var (proxy, control) = CutOffStore.Over((PostgresRelayStore)store);
+            cut = control;
+            return proxy;
+        });
+        _tokens["admin"] = await _relays.RegisterAsync("admin", DeviceRoleKind.Admin);
+        _tokens["bob"] = await _relays.RegisterAsync("bob", DeviceRoleKind.Dispatcher);
+        var admin = new CompactionReplica("admin", "board-admin");
+        var bob = new CompactionReplica("bob", "board-bob");
+        admin.Keep(admin.Editor.CreateOrder("wo-1", "tom"));
+        admin.Keep(admin.Editor.CreateOrder("wo-2", "tom"));
+        await admin.SyncAsync(Client(0, "admin"));
+        await AssertBothNodesServeAsync(CompactionReplica.Fingerprint(CompactionReplica.Reference(admin)));
+        // Bob's device holds a live stream on node 1, caught up to here.
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var streamCursor = admin.Cursor;
+        using var live = Client(1, "bob").Subscribe(streamCursor, stop.Token);
+        Assert.True(await live.ResponseStream.MoveNext(stop.Token));
+        Assert.Equal(Wire.PullResponse.ItemOneofCase.Checkpoint, live.ResponseStream.Current.ItemCase);
+
+        // Node 1 loses the database; meanwhile edits land through node 0, everyone acknowledges them, node 0 compacts.
+        cut!.CutOff = true;
+        admin.Churn(5, "a", "wo-1", "wo-2");
+        foreach (var replica in new[] { admin, bob, admin, bob }) await replica.SyncAsync(Client(0, replica.Name));
+        var client = Client(0, "admin");
+        var compacted = await client.Admin.CompactAsync(new Wire.CompactRequest(), client.Options()).ResponseAsync;
+        Assert.True(compacted.OpsAfter < compacted.OpsBefore / 3, compacted.ToString());
+
+        // Back: node 1 finds the ops it missed gone, merges their bases, and the stream that never got them is told to pull again.
+        cut.CutOff = false;
+        var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await live.ResponseStream.MoveNext(stop.Token))
+            {
+            }
+        });
+        Assert.Equal(StatusCode.Unavailable, ended.StatusCode);
+        Assert.Contains("compacted", ended.Status.Detail);
+        var expected = CompactionReplica.Fingerprint(CompactionReplica.Reference(admin));
+        await AssertBothNodesServeAsync(expected);
+        // Pulling again from where the stream left it starts from snapshots, on the node that was cut off.
+        var again = new CompactionReplica("bob", "board-bob");
+        again.Take(await Client(1, "bob").PullAsync(streamCursor));
+        Assert.Equal(2, again.SnapshotsTaken);
+        Assert.Equal(expected, CompactionReplica.Fingerprint(again.Editor.Documents));
     }
 }
