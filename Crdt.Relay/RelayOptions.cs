@@ -39,6 +39,10 @@ public sealed class RelayOptions
     /// <summary>The clock the relay stamps and checks skew with; tests drive it.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Compacts every tenant this often while running (README "Bounded history"); null (the library
+    /// default) never on a schedule. <c>serve --compact-every</c> defaults to 6 hours.</summary>
+    public TimeSpan? CompactEvery { get; init; }
+
     /// <summary>How often the relay looks for device changes made by another process (the CLI).</summary>
     public TimeSpan DevicePollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 

@@ -26,9 +26,10 @@ internal static class ServeCommand
                 r.AddError("--max-clock-skew-seconds must be positive");
             }
         });
+        var compactEvery = CompactEveryOption.Create();
         var command = new Command("serve", "Run the relay (SQLite storage in --data or PostgreSQL with --postgres, h2c or TLS on --listen).")
         {
-            data, postgres, listen, webListen, tlsCert, tlsKey, skew,
+            data, postgres, listen, webListen, tlsCert, tlsKey, skew, compactEvery,
         };
         command.Validators.Add(r =>
         {
@@ -47,6 +48,7 @@ internal static class ServeCommand
                 TlsCertificatePath = parsed.GetValue(tlsCert),
                 TlsKeyPath = parsed.GetValue(tlsKey),
                 MaxClockSkew = TimeSpan.FromSeconds(parsed.GetValue(skew)),
+                CompactEvery = CompactEveryOption.Parse(parsed.GetValue(compactEvery)!, out var every) is null ? every : null,
             };
             // A store that cannot be opened (unreachable PostgreSQL, refused login) is exit code 2.
             var store = await StoreOptions.OpenAsync(options.DataDirectory, parsed.GetValue(postgres), options.DurableCommits, cancellationToken);
@@ -75,6 +77,9 @@ internal static class ServeCommand
                 Console.Out.WriteLine($"relay serving gRPC-Web on {web} (HTTP/1.1)");
                 Console.Out.WriteLine($"dispatcher board on {web}board/");
             }
+            Console.Out.WriteLine(options.CompactEvery is { } interval
+                ? $"compacting every tenant every {interval} (--compact-every)"
+                : "compaction on a schedule is off (--compact-every off)");
             await relay.WaitForShutdownAsync(cancellationToken);
             return RelayCli.ExitOk;
         });

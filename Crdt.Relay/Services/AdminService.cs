@@ -5,11 +5,12 @@ using Crdt.Relay.Devices;
 using Crdt.Relay.Diagnostics;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Storage.Blobs;
+using Crdt.Relay.Sync;
 
 namespace Crdt.Relay.Services;
 
 /// <summary>admin.proto: devices and tenants, for callers with the admin role only.</summary>
-internal sealed partial class AdminService(IRelayStore store, DeviceDirectory devices, RelayMetrics metrics, TimeProvider time, IBlobStore blobs) : Admin.AdminBase
+internal sealed partial class AdminService(IRelayStore store, DeviceDirectory devices, RelayMetrics metrics, TimeProvider time, IBlobStore blobs, CallGuard guard, RelayEngine engine) : Admin.AdminBase
 {
     public override async Task<RegisterDeviceResponse> RegisterDevice(RegisterDeviceRequest request, ServerCallContext context)
     {

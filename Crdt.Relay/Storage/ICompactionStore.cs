@@ -26,12 +26,16 @@ public interface ICompactionStore
     /// In one transaction: stores (replacing) the bases of a batch of documents, deletes the log ops at
     /// <paramref name="deletePositions"/> (ops those bases hold) and raises the tenant's compacted-through
     /// position to <paramref name="compactedThrough"/>. A crash leaves every document of the batch either as
-    /// before or compacted, never half. Returns how many log ops were deleted.
+    /// before or compacted, never half. A base never replaces one of a later position (two compactions
+    /// racing, on two relay processes, keep the newer base). Returns how many log ops were deleted.
     /// </summary>
     Task<int> ReplaceWithBasesAsync(string tenant, IReadOnlyList<BaseRecord> bases, IReadOnlyCollection<long> deletePositions, long compactedThrough, CancellationToken cancellationToken = default);
 
     /// <summary>The highest log position the tenant was compacted through (0 when never): a pull from an older cursor must bootstrap.</summary>
     Task<long> GetCompactedThroughAsync(string tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>The bytes the tenant's history takes: its log ops' payloads plus its compacted bases' snapshots.</summary>
+    Task<long> GetHistoryBytesAsync(string tenant, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A device's acknowledgement: the log position it holds everything up to, what it had made then, and since when the position stands.</summary>

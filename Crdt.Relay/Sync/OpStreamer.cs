@@ -35,6 +35,10 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
     private int _items;
     // The stable horizon, told once: on the first checkpoint (the one that ends the catch-up).
     private Wire.VersionVector? _stable;
+    // Compaction while the stream runs (README "Bounded history"): the tenant's compacted-through position
+    // when it began, and the cursor the device holds (its request's, then each checkpoint's).
+    private long _compactedAtStart;
+    private long _deviceCursor;
 
     /// <param name="stable">the tenant's stable horizon for the catch-up's checkpoint (null: none)</param>
     public async Task RunAsync(ulong cursorValue, uint maxItems, bool live, CancellationToken cancellationToken, Wire.VersionVector? stable = null)
@@ -55,8 +59,14 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
             await engine.CatchUpAsync(_tenant, cancellationToken).ConfigureAwait(false);
         }
 
+        _compactedAtStart = _tenant.CompactedThrough;
+        _deviceCursor = cursor;
         var (node, bootstrap) = _tenant.BeginStream(cursor, _reader);
         var head = node.Head;
+        if (bootstrap is not null)
+        {
+            _deviceCursor = head; // the snapshots hold everything up to the head, whatever leaves the log
+        }
 
         if (bootstrap is not null)
         {
@@ -195,6 +205,16 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
     /// <summary>Sends the checkpoint, and with it every item held back.</summary>
     private Task CheckpointAsync(long cursor, bool more, CancellationToken cancellationToken)
     {
+        // Ops after the device's cursor may have left the log since the stream began (compacted here or by
+        // another node): what was sent may have a hole, so no checkpoint vouches for it; the device pulls again
+        // and starts from snapshots.
+        var compactedThrough = _tenant.CompactedThrough;
+        if (compactedThrough > _compactedAtStart && _deviceCursor < compactedThrough)
+        {
+            throw new RelayRefusal(RefusalKind.Unavailable, $"the log after cursor {_deviceCursor} was compacted (through position {compactedThrough}) during this stream; pull again");
+        }
+
+        _deviceCursor = cursor;
         _unflushed = 0;
         output.WriteOptions = null;
         var checkpoint = new Wire.Checkpoint { Cursor = (ulong)cursor, More = more, Stable = _stable };

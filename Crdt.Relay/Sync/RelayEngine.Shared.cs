@@ -71,6 +71,11 @@ internal sealed partial class RelayEngine
             var stop = next < fresh.Count ? fresh[next].Position - 1 : upTo;
             var limit = (int)Math.Min(CatchUpPage, Math.Max(1, stop - tenant.Head));
             var page = await Store.ReadLogAsync(tenant.Name, tenant.Head, limit).ConfigureAwait(false);
+            if (page.Count > 0 && page[0].Position > tenant.Head + 1)
+            {
+                // Positions are dense: a gap is ops another node compacted before this one applied them.
+                await AdoptCompactedBasesAsync(tenant).ConfigureAwait(false);
+            }
             var ops = new List<CommittedOp>(page.Count);
             foreach (var entry in page)
             {
@@ -85,7 +90,15 @@ internal sealed partial class RelayEngine
             }
             if (ops.Count == 0)
             {
-                return; // nothing more committed yet
+                // Nothing more committed yet, unless another node compacted what follows the head away.
+                var compactedThrough = await AdoptCompactedBasesAsync(tenant).ConfigureAwait(false);
+                if (compactedThrough <= tenant.Head)
+                {
+                    return;
+                }
+
+                tenant.Apply([], Math.Min(compactedThrough, stop));
+                continue;
             }
 
             tenant.Apply(ops, ops[^1].Position);

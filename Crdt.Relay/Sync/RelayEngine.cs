@@ -81,6 +81,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
             }
         }
         engine.FollowOtherNodes();
+        engine.ScheduleCompaction();
         return engine;
     }
 
@@ -192,6 +193,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _shutdown.Cancel();
+        await StopCompactionScheduleAsync().ConfigureAwait(false);
         await StopFollowingAsync().ConfigureAwait(false);
         await Devices.DisposeAsync().ConfigureAwait(false);
         await Store.DisposeAsync().ConfigureAwait(false);

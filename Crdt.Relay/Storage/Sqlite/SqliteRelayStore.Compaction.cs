@@ -93,7 +93,8 @@ public sealed partial class SqliteRelayStore : ICompactionStore
             {
                 Execute(_writer, """
                     INSERT INTO document_bases(tenant, collection, doc_id, position, snapshot) VALUES($t, $c, $i, $p, $s)
-                    ON CONFLICT(tenant, collection, doc_id) DO UPDATE SET position = excluded.position, snapshot = excluded.snapshot;
+                    ON CONFLICT(tenant, collection, doc_id) DO UPDATE SET position = excluded.position, snapshot = excluded.snapshot
+                    WHERE excluded.position >= document_bases.position;
                     """, tx, ("$t", tenant), ("$c", record.Document.Collection), ("$i", record.Document.Id), ("$p", record.Position), ("$s", record.Snapshot));
             }
             var deleted = 0;
@@ -114,6 +115,16 @@ public sealed partial class SqliteRelayStore : ICompactionStore
         await EnsureCompactionSchemaAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = OpenReader();
         return Convert.ToInt64(Scalar(connection, "SELECT coalesce(max(position), 0) FROM compacted_through WHERE tenant = $t;", null, ("$t", tenant)));
+    }
+
+    public async Task<long> GetHistoryBytesAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        await EnsureCompactionSchemaAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = OpenReader();
+        return Convert.ToInt64(Scalar(connection, """
+            SELECT coalesce((SELECT sum(length(payload)) FROM ops WHERE tenant = $t), 0)
+                 + coalesce((SELECT sum(length(snapshot)) FROM document_bases WHERE tenant = $t), 0);
+            """, null, ("$t", tenant)));
     }
 
     /// <summary>Reclaims the space deleted log ops left (a stopped relay only: VACUUM rewrites the file, atomically).</summary>
