@@ -14,9 +14,17 @@ internal sealed class RelayChannels(TimeSpan connectTimeout) : IDisposable
     private const int MaxReceiveMessageBytes = 16 * 1024 * 1024;
 
     private readonly ConcurrentDictionary<string, Lazy<GrpcChannel>> _channels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RelayRoute> _routes = new(StringComparer.Ordinal);
 
     public GrpcChannel For(string relayUrl) =>
         _channels.GetOrAdd(relayUrl, url => new Lazy<GrpcChannel>(() => Create(url))).Value;
+
+    /// <summary>
+    /// The one route through a person's relay addresses (their stored form, see <see cref="RelayAddresses"/>)
+    /// for the life of the replica: every connection made for those addresses follows the node it holds.
+    /// </summary>
+    public RelayRoute RouteFor(string storedAddresses) =>
+        _routes.GetOrAdd(storedAddresses, stored => new RelayRoute(RelayAddresses.Split(stored)));
 
     private GrpcChannel Create(string relayUrl) => GrpcChannel.ForAddress(relayUrl, new GrpcChannelOptions
     {
