@@ -81,6 +81,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
             }
         }
         engine.FollowOtherNodes();
+        engine.WatchDatabase();
         return engine;
     }
 
@@ -193,6 +194,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
     {
         _shutdown.Cancel();
         await StopFollowingAsync().ConfigureAwait(false);
+        await StopWatchingDatabaseAsync().ConfigureAwait(false);
         await Devices.DisposeAsync().ConfigureAwait(false);
         await Store.DisposeAsync().ConfigureAwait(false);
         Metrics.Dispose();
