@@ -312,7 +312,7 @@ public sealed partial class DeviceReplica
             return null;
         }
         // Of several relay nodes, the one in use; found unreachable, the next upload or download goes to the next.
-        var route = _channels.RouteFor(credentials.RelayUrl);
+        var route = Route(credentials.RelayUrl);
         var index = route.Current;
         var address = route.Addresses[index];
         return new AttachmentTransport(_channels.For(address), address, credentials.Token, replicaKey!, () => route.MoveOnFrom(index));

@@ -10,6 +10,10 @@ namespace Crdt.Replica;
 /// </summary>
 public sealed partial class DeviceReplica
 {
+    // The node in use when this file was last closed (or moved from): a new process starts there
+    // rather than at a first address that may be the dead one (FieldApp runs a process per command).
+    private string? _rememberedRelay;
+
     /// <summary>Every relay address the signed-in person gave, in their order (empty when nobody is signed in).</summary>
     public IReadOnlyList<string> RelayUrls => Locked(() => CurrentCredentials() is { } credentials ? RelayAddresses.Split(credentials.RelayUrl) : []);
 
@@ -22,12 +26,32 @@ public sealed partial class DeviceReplica
     /// </summary>
     internal IRelayConnection Connect(string storedAddresses, string token)
     {
-        var route = _channels.RouteFor(storedAddresses);
+        var route = Route(storedAddresses);
         return route.Addresses.Count == 1
             ? ConnectionFactory(route.Addresses[0], token)
             : new FailoverRelayConnection(route, address => ConnectionFactory(address, token));
     }
 
     /// <summary>The address of <paramref name="credentials"/> in use now.</summary>
-    private string RelayInUse(StoredCredentials credentials) => _channels.RouteFor(credentials.RelayUrl).CurrentAddress;
+    private string RelayInUse(StoredCredentials credentials) => Route(credentials.RelayUrl).CurrentAddress;
+
+    private RelayRoute Route(string storedAddresses) => _channels.RouteFor(storedAddresses, _rememberedRelay, RememberRelay);
+
+    /// <summary>The route moved (never under the replica's lock: calls to the relay are made outside it).</summary>
+    private void RememberRelay(string address)
+    {
+        _rememberedRelay = address;
+        try
+        {
+            Locked(() =>
+            {
+                _store.SetSetting(SettingKeys.RelayInUse, address);
+                return true;
+            });
+        }
+        catch (Exception e) when (e is ObjectDisposedException or ReplicaStorageException)
+        {
+            // Closed meanwhile, or the file refused the write: only the next start loses the hint.
+        }
+    }
 }

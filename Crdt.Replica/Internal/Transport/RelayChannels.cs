@@ -22,9 +22,15 @@ internal sealed class RelayChannels(TimeSpan connectTimeout) : IDisposable
     /// <summary>
     /// The one route through a person's relay addresses (their stored form, see <see cref="RelayAddresses"/>)
     /// for the life of the replica: every connection made for those addresses follows the node it holds.
+    /// A new route starts at <paramref name="startAt"/> when it is one of them and reports its moves to <paramref name="moved"/>.
     /// </summary>
-    public RelayRoute RouteFor(string storedAddresses) =>
-        _routes.GetOrAdd(storedAddresses, stored => new RelayRoute(RelayAddresses.Split(stored)));
+    public RelayRoute RouteFor(string storedAddresses, string? startAt = null, Action<string>? moved = null) =>
+        _routes.GetOrAdd(storedAddresses, stored =>
+        {
+            var addresses = RelayAddresses.Split(stored);
+            var start = startAt is null ? -1 : addresses.ToList().IndexOf(startAt);
+            return new RelayRoute(addresses, Math.Max(start, 0), moved);
+        });
 
     private GrpcChannel Create(string relayUrl) => GrpcChannel.ForAddress(relayUrl, new GrpcChannelOptions
     {

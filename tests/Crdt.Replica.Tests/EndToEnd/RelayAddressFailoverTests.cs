@@ -9,7 +9,7 @@ namespace Crdt.Replica.Tests.EndToEnd;
 /// Guards a device given several relay addresses: a node that answers UNAVAILABLE or refuses the
 /// connection makes it move on to the next one, it sticks to a node that works (no call goes back
 /// to a dead one, none goes to a later one while the first works), every address down is one clear
-/// unreachable error, and FieldApp keeps the list given at login for later commands.
+/// unreachable error, and FieldApp keeps the list given at login, and the node in use, for later commands.
 /// </summary>
 public sealed class RelayAddressFailoverTests(RelayFixture relay) : IClassFixture<RelayFixture>
 {
@@ -114,8 +114,10 @@ public sealed class RelayAddressFailoverTests(RelayFixture relay) : IClassFixtur
         Assert.Equal(0, status.ExitCode);
         using var json = System.Text.Json.JsonDocument.Parse(status.Stdout);
         Assert.Equal([unavailable.Url, relay.Url], json.RootElement.GetProperty("relays").EnumerateArray().Select(e => e.GetString()));
-        // Each process starts on the first address: the login's sign-in check and the sync each found it unavailable once.
-        Assert.Equal(2, unavailable.Calls);
+        Assert.Equal(relay.Url, json.RootElement.GetProperty("relay").GetString());
+        // The login's sign-in check found the first node unavailable and moved on; the sync, another
+        // process, started on the node the file remembers and never called the dead one.
+        Assert.Equal(1, unavailable.Calls);
     }
 
     /// <summary>An address where nothing listens: the connection is refused (a node whose process is gone).</summary>
