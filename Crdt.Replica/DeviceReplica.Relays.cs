@@ -10,8 +10,8 @@ namespace Crdt.Replica;
 /// </summary>
 public sealed partial class DeviceReplica
 {
-    // The node in use when this file was last closed (or moved from): a new process starts there
-    // rather than at a first address that may be the dead one (FieldApp runs a process per command).
+    // The node this file last moved to (read at open, kept in the settings): a new process starts
+    // there rather than at a first address that may be the dead one (FieldApp runs a process per command).
     private string? _rememberedRelay;
 
     /// <summary>Every relay address the signed-in person gave, in their order (empty when nobody is signed in).</summary>
