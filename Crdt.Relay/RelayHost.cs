@@ -153,22 +153,35 @@ public sealed class RelayHost : IAsyncDisposable
             // unless the engine found damaged data (then the relay and its data services say
             // NOT_SERVING while the healthy tenants are still served).
             var watched = engine;
+            var reportLock = new object();
             void ReportEngineHealth()
             {
-                if (watched.ShutdownToken.IsCancellationRequested)
+                // Reported from the probe's thread and from calls at once: one at a time, each
+                // from the engine's state as it is now, so the last report is never a stale one.
+                lock (reportLock)
                 {
-                    return;
-                }
+                    if (watched.ShutdownToken.IsCancellationRequested)
+                    {
+                        return;
+                    }
 
-                SetHealth(health, HealthCheckResponse.Types.ServingStatus.Serving);
-                if (watched.IsFullyHealthy)
-                {
-                    return;
-                }
+                    if (!watched.DatabaseReachable)
+                    {
+                        // The shared database is away: no service can do anything until it is back.
+                        SetHealth(health, HealthCheckResponse.Types.ServingStatus.NotServing);
+                        return;
+                    }
 
-                foreach (var service in new[] { "", Core.Wire.Sync.Descriptor.FullName, Core.Wire.Documents.Descriptor.FullName })
-                {
-                    health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.NotServing);
+                    SetHealth(health, HealthCheckResponse.Types.ServingStatus.Serving);
+                    if (watched.IsFullyHealthy)
+                    {
+                        return;
+                    }
+
+                    foreach (var service in new[] { "", Core.Wire.Sync.Descriptor.FullName, Core.Wire.Documents.Descriptor.FullName })
+                    {
+                        health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.NotServing);
+                    }
                 }
             }
             engine.HealthChanged += ReportEngineHealth;

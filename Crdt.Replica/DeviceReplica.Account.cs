@@ -9,8 +9,8 @@ public sealed partial class DeviceReplica
     /// <summary>The person signed in now (their edits carry this name), or null.</summary>
     public string? CurrentUser => _currentUser;
 
-    /// <summary>The relay the signed-in person syncs with, or null.</summary>
-    public string? RelayUrl => Locked(() => CurrentCredentials()?.RelayUrl);
+    /// <summary>The relay the signed-in person syncs with (of several addresses, the one in use now), or null.</summary>
+    public string? RelayUrl => Locked(() => CurrentCredentials() is { } credentials ? RelayInUse(credentials) : null);
 
     /// <summary>
     /// Asks the relay who <paramref name="token"/> belongs to (Sync.WhoAmI), changing nothing here:
@@ -18,10 +18,18 @@ public sealed partial class DeviceReplica
     /// that is not the registered one is refused at once rather than at the first sync. Throws
     /// <see cref="ReplicaSignInException"/> when the relay refuses the token or cannot be reached.
     /// </summary>
-    public async Task<RelayAccount> CheckSignInAsync(string relayUrl, string token, CancellationToken cancellationToken = default)
+    public Task<RelayAccount> CheckSignInAsync(string relayUrl, string token, CancellationToken cancellationToken = default) =>
+        CheckSignInToNodesAsync([relayUrl], token, cancellationToken);
+
+    /// <summary>
+    /// <see cref="CheckSignInAsync"/> against several nodes of one relay (processes on one shared
+    /// database): the first that can be reached answers.
+    /// </summary>
+    public async Task<RelayAccount> CheckSignInToNodesAsync(IReadOnlyList<string> relayUrls, string token, CancellationToken cancellationToken = default)
     {
-        CheckRelayUrlAndToken(relayUrl, token);
-        using var connection = ConnectionFactory(relayUrl, token);
+        CheckRelayUrlAndToken(relayUrls, token);
+        var relayUrl = Internal.Transport.RelayAddresses.Join(relayUrls);
+        using var connection = Connect(relayUrl, token);
         try
         {
             var account = await connection.WhoAmIAsync(cancellationToken).ConfigureAwait(false);
@@ -30,21 +38,18 @@ public sealed partial class DeviceReplica
         catch (Internal.Transport.RelayRefusedException ex)
         {
             throw new ReplicaSignInException(ex.CredentialsRejected
-                ? $"the relay at {relayUrl} does not know this token (mistyped, or its device was revoked)"
-                : $"the relay at {relayUrl} refused the sign-in check: {ex.Detail ?? ex.Message}", unreachable: false, ex);
+                ? $"{Internal.Transport.RelayAddresses.Describe(relayUrl)} does not know this token (mistyped, or its device was revoked)"
+                : $"{Internal.Transport.RelayAddresses.Describe(relayUrl)} refused the sign-in check: {ex.Detail ?? ex.Message}", unreachable: false, ex);
         }
         catch (Internal.Transport.RelayUnreachableException ex)
         {
-            throw new ReplicaSignInException($"the relay at {relayUrl} cannot be reached ({ex.Message})", unreachable: true, ex);
+            throw new ReplicaSignInException($"{Internal.Transport.RelayAddresses.Describe(relayUrl)} cannot be reached ({ex.Message})", unreachable: true, ex);
         }
     }
 
-    private static void CheckRelayUrlAndToken(string relayUrl, string token)
+    private static void CheckRelayUrlAndToken(IReadOnlyList<string> relayUrls, string token)
     {
-        if (!Uri.TryCreate(relayUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new ArgumentException($"relay URL '{relayUrl}' is not an http:// or https:// address", nameof(relayUrl));
-        }
+        Internal.Transport.RelayAddresses.Check(relayUrls, "relayUrl");
         if (string.IsNullOrWhiteSpace(token) || token.Any(char.IsWhiteSpace))
         {
             throw new ArgumentException("the token is empty or contains spaces", nameof(token));
@@ -67,12 +72,23 @@ public sealed partial class DeviceReplica
     /// person's token: the relay would record them as someone else's work.
     /// </para>
     /// </summary>
-    public async Task SignInAsync(string relayUrl, string token, string? userName = null,
+    public Task SignInAsync(string relayUrl, string token, string? userName = null,
+        PendingEditsPolicy policy = PendingEditsPolicy.SyncFirst, CancellationToken cancellationToken = default) =>
+        SignInToNodesAsync([relayUrl], token, userName, policy, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SignInAsync"/> with several nodes of one relay (processes on one shared database,
+    /// README "Running several relays"), stored so every later sync uses them all: the replica
+    /// sticks to one while it works and moves to the next when it answers UNAVAILABLE or the
+    /// connection breaks (push, pull, the live stream, attachment uploads).
+    /// </summary>
+    public async Task SignInToNodesAsync(IReadOnlyList<string> relayUrls, string token, string? userName = null,
         PendingEditsPolicy policy = PendingEditsPolicy.SyncFirst, CancellationToken cancellationToken = default)
     {
-        CheckRelayUrlAndToken(relayUrl, token);
+        CheckRelayUrlAndToken(relayUrls, token);
+        var relayUrl = Internal.Transport.RelayAddresses.Join(relayUrls);
         // No name given: the relay says whose token it is (an edit's author must be that name).
-        userName ??= (await CheckSignInAsync(relayUrl, token, cancellationToken).ConfigureAwait(false)).Name;
+        userName ??= (await CheckSignInToNodesAsync(relayUrls, token, cancellationToken).ConfigureAwait(false)).Name;
         var previous = _currentUser;
         if (previous is not null && previous != userName)
         {
@@ -182,7 +198,7 @@ public sealed partial class DeviceReplica
         Id,
         Path,
         _currentUser,
-        CurrentCredentials()?.RelayUrl,
+        CurrentCredentials() is { } credentials ? RelayInUse(credentials) : null,
         _sync.Connectivity,
         _sync.WorkOffline,
         _store.PendingCount(),
@@ -190,7 +206,10 @@ public sealed partial class DeviceReplica
         _store.DocumentKeys().GroupBy(key => key.Collection).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
         _store.Flags(Crdt.Core.FlagState.Open.ToString()).Count,
         _sync.LastError,
-        _store.FormatVersion));
+        _store.FormatVersion)
+    {
+        RelayUrls = CurrentCredentials() is { } signedIn ? Internal.Transport.RelayAddresses.Split(signedIn.RelayUrl) : [],
+    });
 
     private StoredCredentials? CurrentCredentials() =>
         _currentUser is null ? null : _store.AllCredentials().FirstOrDefault(c => c.UserName == _currentUser);

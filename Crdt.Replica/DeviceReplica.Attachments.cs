@@ -174,15 +174,24 @@ public sealed partial class DeviceReplica
                 return new AttachmentUploadSummary(0, queue.Count, 0);
             }
 
-            int uploaded = 0, refused = 0;
-            foreach (var item in queue)
+            int uploaded = 0, refused = 0, failovers = 0;
+            var nodes = RelayUrls.Count;
+            for (var next = 0; next < queue.Count; next++)
             {
+                var item = queue[next];
                 try
                 {
                     await transport.UploadAsync(item.Sha256, item.Size, item.ContentType, LocalFile(item.Sha256),
                         (sent, from) => Raise(AttachmentProgressChanged, new AttachmentProgress(item.Sha256, true, sent, item.Size, from)), cancellationToken).ConfigureAwait(false);
                     Locked(() => { _store.Uploaded(item.Sha256); return true; });
                     uploaded++;
+                }
+                catch (RelayUnreachableException) when (++failovers < nodes && Transport() is { } nextNode)
+                {
+                    // Of several relay nodes this one is gone: the same file again through the next
+                    // (it resumes from the offset that node holds: they share one database).
+                    transport = nextNode;
+                    next--;
                 }
                 catch (RelayUnreachableException)
                 {
@@ -298,7 +307,15 @@ public sealed partial class DeviceReplica
     private AttachmentTransport? Transport()
     {
         var (credentials, replicaKey) = Locked(() => (CurrentCredentials(), _store.GetReplicaKey()));
-        return credentials is null ? null : new AttachmentTransport(_channels.For(credentials.RelayUrl), credentials.RelayUrl, credentials.Token, replicaKey!);
+        if (credentials is null)
+        {
+            return null;
+        }
+        // Of several relay nodes, the one in use; found unreachable, the next upload or download goes to the next.
+        var route = Route(credentials.RelayUrl);
+        var index = route.Current;
+        var address = route.Addresses[index];
+        return new AttachmentTransport(_channels.For(address), address, credentials.Token, replicaKey!, () => route.MoveOnFrom(index));
     }
 
     private string LocalFile(string sha256) => System.IO.Path.Combine(AttachmentFolder, sha256);

@@ -38,6 +38,7 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
         _editor = new LocalEditor(id, _memory.Set, new HlcClock(id, lastHlc), _store.LastLocalSeq(id.Value) + 1) { Authority = _options.StatusAuthority };
         _currentUser = _store.GetSetting(SettingKeys.CurrentUser);
         var workOffline = _store.GetSetting(SettingKeys.WorkOffline) == "true";
+        _rememberedRelay = _store.GetSetting(SettingKeys.RelayInUse);
         _sync = new SyncDriver(this, _options, workOffline);
         _channels = new RelayChannels(_options.ConnectTimeout);
         ConnectionFactory = (url, token) => new GrpcRelayConnection(_channels.For(url), url, token, replicaKey, _options.CallTimeout);

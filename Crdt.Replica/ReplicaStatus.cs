@@ -15,4 +15,8 @@ public sealed record ReplicaStatus(
     IReadOnlyDictionary<string, int> Documents,
     int OpenFlags,
     string? LastError,
-    int FormatVersion);
+    int FormatVersion)
+{
+    /// <summary>Every relay address the signed-in person gave (<see cref="RelayUrl"/> is the one in use now); empty when nobody is.</summary>
+    public IReadOnlyList<string> RelayUrls { get; init; } = [];
+}

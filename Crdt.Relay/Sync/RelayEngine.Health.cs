@@ -20,7 +20,7 @@ internal sealed partial class RelayEngine
     /// <summary>What is wrong, one line each (empty when <see cref="IsFullyHealthy"/>).</summary>
     public IReadOnlyList<string> HealthProblems => _problems.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value).ToList();
 
-    /// <summary>Raised when a new problem is recorded (health turns NOT_SERVING).</summary>
+    /// <summary>Raised when a new problem is recorded (health turns NOT_SERVING), and when the database goes away or comes back.</summary>
     public event Action? HealthChanged;
 
     /// <summary>
@@ -35,6 +35,8 @@ internal sealed partial class RelayEngine
                 return new RelayRefusal(RefusalKind.DataLoss, faulted.Message);
             case StoreUnavailableException unavailable:
                 // The database is away (PostgreSQL): nothing of the call was applied; retry later.
+                // Health turns NOT_SERVING now; the probe turns it back (RelayEngine.Reachability.cs).
+                SetDatabaseAway(unavailable.Message);
                 return new RelayRefusal(RefusalKind.Unavailable, unavailable.Message);
             case var other when Store.DescribeFault(other) is { } fault:
                 if (fault.DataLost)

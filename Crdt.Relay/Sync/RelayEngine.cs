@@ -82,6 +82,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
         }
         engine.FollowOtherNodes();
         engine.ScheduleCompaction();
+        engine.WatchDatabase();
         return engine;
     }
 
@@ -195,6 +196,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
         _shutdown.Cancel();
         await StopCompactionScheduleAsync().ConfigureAwait(false);
         await StopFollowingAsync().ConfigureAwait(false);
+        await StopWatchingDatabaseAsync().ConfigureAwait(false);
         await Devices.DisposeAsync().ConfigureAwait(false);
         await Store.DisposeAsync().ConfigureAwait(false);
         Metrics.Dispose();

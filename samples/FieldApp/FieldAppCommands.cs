@@ -57,7 +57,7 @@ internal static class FieldAppCommands
     {
         Session S(ParseResult r) => new(r.GetValue(Db)!, r.GetValue(Json), output, r.GetValue(Dispatcher) ? StatusAuthority.Dispatch : StatusAuthority.Field);
 
-        var relay = new Option<string>("--relay") { Description = "The relay's URL, e.g. http://127.0.0.1:5171", Required = true };
+        var relay = new Option<string>("--relay") { Description = "The relay's URL, e.g. http://127.0.0.1:5171; several nodes of one relay comma-separated (URL1,URL2): the device moves to the next when one is down", Required = true };
         var token = new Option<string>("--token") { Description = "The bearer token the operator printed for this device.", Required = true };
         var user = new Option<string?>("--user") { Description = "The device name the operator registered (default: the relay says whose token it is; a different name is refused)." };
         var offlineSignIn = new Option<bool>("--offline") { Description = "Sign in without asking the relay (it is unreachable now): needs --user; the token is checked at the first sync." };

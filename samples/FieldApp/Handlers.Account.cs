@@ -17,6 +17,13 @@ internal static partial class Handlers
                 json.WriteString("replica", status.Id.Value);
                 json.WriteString("user", status.User);
                 json.WriteString("relay", status.RelayUrl);
+                json.WritePropertyName("relays");
+                json.WriteStartArray();
+                foreach (var address in status.RelayUrls)
+                {
+                    json.WriteStringValue(address);
+                }
+                json.WriteEndArray();
                 json.WriteBoolean("workOffline", status.WorkOffline);
                 json.WriteNumber("pending", status.Pending);
                 json.WritePropertyName("pendingByUser");
@@ -41,7 +48,8 @@ internal static partial class Handlers
         }
         var text = new StringBuilder();
         text.AppendLine($"replica {status.Id} ({status.Path}, format v{status.FormatVersion})");
-        text.AppendLine(status.User is null ? "nobody signed in" : $"signed in as {status.User} at {status.RelayUrl}");
+        text.AppendLine(status.User is null ? "nobody signed in" : $"signed in as {status.User} at {status.RelayUrl}" +
+            (status.RelayUrls.Count > 1 ? $" (relay nodes: {string.Join(", ", status.RelayUrls)})" : ""));
         text.AppendLine(status.WorkOffline ? "work offline: ON (nothing is sent)" : "work offline: off");
         text.AppendLine($"pending changes: {status.Pending}" +
             (status.PendingByUser.Count > 0 ? " (" + string.Join(", ", status.PendingByUser.Select(p => $"{(p.Key.Length == 0 ? "(nobody)" : p.Key)}: {p.Value}")) + ")" : ""));

@@ -9,6 +9,8 @@ internal static partial class Handlers
 {
     public static async Task<int> LoginAsync(Session session, string relay, string token, string? user, bool offline, PendingEditsPolicy policy, CancellationToken ct)
     {
+        // Several nodes of one relay (processes on one database), comma-separated: the device moves to the next when one is down.
+        var relays = relay.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         await using var replica = await session.OpenAsync(ct);
         var kept = replica.CurrentUser is { } previous && replica.PendingByUser.TryGetValue(previous, out var n) && n > 0 ? previous : null;
         if (offline)
@@ -21,7 +23,7 @@ internal static partial class Handlers
             RelayAccount account;
             try
             {
-                account = await replica.CheckSignInAsync(relay, token, ct);
+                account = await replica.CheckSignInToNodesAsync(relays, token, ct);
             }
             catch (ReplicaSignInException ex) when (ex.Unreachable)
             {
@@ -31,14 +33,21 @@ internal static partial class Handlers
                 throw new FieldAppException($"--user '{user}' is not who this token belongs to: the relay registered it as '{account.Name}' ({account.Role}, tenant '{account.Tenant}')");
             user = account.Name;
         }
-        await replica.SignInAsync(relay, token, user, policy, ct);
+        await replica.SignInToNodesAsync(relays, token, user, policy, ct);
         var note = kept is not null && policy == PendingEditsPolicy.KeepForAuthor
             ? $"; {kept}'s unsynced edits stay on this device for when they sign in again"
             : "";
-        session.Print($"signed in as {replica.CurrentUser} at {relay} (device {replica.Id}){note}", json =>
+        session.Print($"signed in as {replica.CurrentUser} at {string.Join(", ", relays)} (device {replica.Id}){note}", json =>
         {
             json.WriteString("user", replica.CurrentUser);
             json.WriteString("relay", relay);
+            json.WritePropertyName("relays");
+            json.WriteStartArray();
+            foreach (var address in relays)
+            {
+                json.WriteStringValue(address);
+            }
+            json.WriteEndArray();
             json.WriteString("replica", replica.Id.Value);
         });
         return FieldAppCommands.ExitOk;

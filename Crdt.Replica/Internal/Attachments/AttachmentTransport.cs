@@ -12,9 +12,10 @@ namespace Crdt.Replica.Internal.Attachments;
 /// The Attachments service for one signed-in user: resumable upload from the relay's
 /// acknowledged offset and resumable download into a partial file. Failures are sorted like
 /// sync's: <see cref="RelayUnreachableException"/> (retry later, what was sent is kept) or
-/// <see cref="RelayRefusedException"/> with the relay's status.
+/// <see cref="RelayRefusedException"/> with the relay's status. <paramref name="unreachable"/> is told
+/// when the relay was found unreachable (the replica then moves on to its next relay node).
 /// </summary>
-internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, string token, string replicaKey)
+internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, string token, string replicaKey, Action? unreachable = null)
 {
     /// <summary>Bytes per upload message (the relay takes up to 1 MiB).</summary>
     public const int ChunkBytes = 256 * 1024;
@@ -144,6 +145,16 @@ internal sealed class AttachmentTransport(GrpcChannel channel, string relayUrl, 
     }
 
     private Exception? Classify(Exception ex, string action)
+    {
+        var mapped = Sort(ex, action);
+        if (mapped is RelayUnreachableException)
+        {
+            unreachable?.Invoke();
+        }
+        return mapped;
+    }
+
+    private Exception? Sort(Exception ex, string action)
     {
         var where = $"{action} at {relayUrl}";
         return ex switch

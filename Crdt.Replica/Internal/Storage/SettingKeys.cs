@@ -17,6 +17,9 @@ internal static class SettingKeys
     /// <summary>The user whose credentials sync now.</summary>
     public const string CurrentUser = "current_user";
 
+    /// <summary>Of several relay nodes, the address in use when the replica last moved (a new process starts there).</summary>
+    public const string RelayInUse = "relay_in_use";
+
     /// <summary>Highest hybrid logical clock this replica issued or saw, so time never runs backwards after a restart.</summary>
     public const string LastHlc = "last_hlc";
 

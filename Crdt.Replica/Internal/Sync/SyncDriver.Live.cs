@@ -101,7 +101,7 @@ internal sealed partial class SyncDriver
                 if (credentials?.UserName != connectedAs)
                 {
                     connection?.Dispose();
-                    connection = credentials is null ? null : _replica.ConnectionFactory(credentials.RelayUrl, credentials.Token);
+                    connection = credentials is null ? null : _replica.Connect(credentials);
                     connectedAs = credentials?.UserName;
                 }
                 var pending = credentials is null ? 0 : _replica.PendingOf(credentials.UserName);

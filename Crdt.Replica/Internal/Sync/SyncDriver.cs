@@ -63,14 +63,14 @@ internal sealed partial class SyncDriver
             }
             var credentials = _replica.SignedInCredentials() ?? throw new InvalidOperationException("nobody is signed in on this device: sign in first");
             _machine.RequestSync();
-            using var connection = _replica.ConnectionFactory(credentials.RelayUrl, credentials.Token);
+            using var connection = _replica.Connect(credentials);
             while (true)
             {
                 var pending = _replica.PendingOf(credentials.UserName);
                 switch (_machine.Next(_options.TimeProvider.GetUtcNow(), credentials.UserName, pending))
                 {
                     case SyncStep.Wait:
-                        throw new ReplicaSyncException($"the relay at {credentials.RelayUrl} is unreachable: {_machine.LastError}", pending, unreachable: true);
+                        throw new ReplicaSyncException($"{RelayAddresses.Describe(credentials.RelayUrl)} is unreachable: {_machine.LastError}", pending, unreachable: true);
                     case SyncStep.Idle idle when _machine.CredentialsRejected:
                         throw new ReplicaSyncException(idle.Reason + KeptOnDevice(pending), pending, unreachable: false);
                     case SyncStep.Idle or SyncStep.Listen:
@@ -106,7 +106,7 @@ internal sealed partial class SyncDriver
         {
             return;
         }
-        using var connection = _replica.ConnectionFactory(credentials.RelayUrl, credentials.Token);
+        using var connection = _replica.Connect(credentials);
         var sent = new List<(string, string)>();
         foreach (var (collection, id) in unsent)
         {

@@ -14,9 +14,23 @@ internal sealed class RelayChannels(TimeSpan connectTimeout) : IDisposable
     private const int MaxReceiveMessageBytes = 16 * 1024 * 1024;
 
     private readonly ConcurrentDictionary<string, Lazy<GrpcChannel>> _channels = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RelayRoute> _routes = new(StringComparer.Ordinal);
 
     public GrpcChannel For(string relayUrl) =>
         _channels.GetOrAdd(relayUrl, url => new Lazy<GrpcChannel>(() => Create(url))).Value;
+
+    /// <summary>
+    /// The one route through a person's relay addresses (their stored form, see <see cref="RelayAddresses"/>)
+    /// for the life of the replica: every connection made for those addresses follows the node it holds.
+    /// A new route starts at <paramref name="startAt"/> when it is one of them and reports its moves to <paramref name="moved"/>.
+    /// </summary>
+    public RelayRoute RouteFor(string storedAddresses, string? startAt = null, Action<string>? moved = null) =>
+        _routes.GetOrAdd(storedAddresses, stored =>
+        {
+            var addresses = RelayAddresses.Split(stored);
+            var start = startAt is null ? -1 : addresses.ToList().IndexOf(startAt);
+            return new RelayRoute(addresses, Math.Max(start, 0), moved);
+        });
 
     private GrpcChannel Create(string relayUrl) => GrpcChannel.ForAddress(relayUrl, new GrpcChannelOptions
     {

@@ -2,11 +2,13 @@ using System.Diagnostics;
 using System.Net;
 using Crdt.Core;
 using Grpc.Core;
+using Grpc.Health.V1;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Tests.Storage;
 using Crdt.Relay.Tests.Support;
 using Npgsql;
 using Wire = Crdt.Core.Wire;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace Crdt.Relay.Tests.Sync;
 
@@ -14,7 +16,8 @@ namespace Crdt.Relay.Tests.Sync;
 /// Guards several relay nodes on one PostgreSQL database (each a full relay on its own port): an op
 /// pushed through one node reaches live streams on the other, both nodes' state agrees, a cursor
 /// from one node is good on the other, revoking through one node ends streams on every node, and a
-/// database that goes away answers UNAVAILABLE and loses nothing acknowledged once it is back.
+/// database that goes away answers UNAVAILABLE, turns health NOT_SERVING until it is back, and
+/// loses nothing acknowledged.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class SeveralRelaysTests
@@ -210,7 +213,7 @@ public sealed class SeveralRelaysTests
     }
 
     [Fact]
-    public async Task A_database_that_goes_away_gives_unavailable_and_nothing_acknowledged_is_lost()
+    public async Task A_database_that_goes_away_gives_unavailable_and_not_serving_health_and_nothing_acknowledged_is_lost()
     {
         var cluster = new NpgsqlConnectionStringBuilder(PostgresTestDatabase.ClusterConnectionString);
         await using var cutter = new TcpCutter(new IPEndPoint(IPAddress.Loopback, cluster.Port));
@@ -227,16 +230,30 @@ public sealed class SeveralRelaysTests
             acknowledged.Add(op.Dot);
         }
         await Push(board.CreateOrder("wo-1", "tom"));
+        using var healthChannel = Grpc.Net.Client.GrpcChannel.ForAddress(relays.Nodes[0].Address);
+        var health = new Health.HealthClient(healthChannel);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // A load balancer's view of node 0: a Watch held open through the outage, and Checks.
+        using var watch = health.Watch(new HealthCheckRequest(), cancellationToken: cancel.Token);
+        await NextStatusAsync(watch, ServingStatus.Serving, cancel.Token);
 
         await cutter.CutAsync();
         var pending = board.Set(Device.Order("wo-1"), WorkOrderFields.Priority, "high");
-        var failures = new List<StatusCode>();
+        var failures = new List<RpcException>();
         for (var i = 0; i < 3; i++)
         {
-            var refused = await Assert.ThrowsAsync<RpcException>(() => client.PushAsync(pending));
-            failures.Add(refused.StatusCode);
+            failures.Add(await Assert.ThrowsAsync<RpcException>(() => client.PushAsync(pending)));
         }
+        await NextStatusAsync(watch, ServingStatus.NotServing, cancel.Token);
+        Assert.Equal(ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
+        Assert.Equal(ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest { Service = Wire.Sync.Descriptor.FullName })).Status);
+        // Node 1 reaches the database and says so.
+        using var otherChannel = Grpc.Net.Client.GrpcChannel.ForAddress(relays.Nodes[1].Address);
+        Assert.Equal(ServingStatus.Serving, (await new Health.HealthClient(otherChannel).CheckAsync(new HealthCheckRequest())).Status);
         cutter.Restore();
+        // SERVING again once the database is back, with no call needed to find out.
+        await NextStatusAsync(watch, ServingStatus.Serving, cancel.Token);
+        Assert.Equal(ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest { Service = Wire.Sync.Descriptor.FullName })).Status);
         // The node recovers by itself: the device's retry goes through.
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -253,9 +270,27 @@ public sealed class SeveralRelaysTests
         }
         await Push(board.Set(Device.Order("wo-1"), WorkOrderFields.Priority, "urgent"));
 
-        Assert.All(failures, code => Assert.Equal(StatusCode.Unavailable, code));
+        Assert.All(failures, failure =>
+        {
+            Assert.Equal(StatusCode.Unavailable, failure.StatusCode);
+            // The store's words, never a stack trace.
+            Assert.DoesNotContain("   at ", failure.Status.Detail);
+        });
         var log = await relays.Nodes[1].Store.ReadLogAsync("default", 0, 100);
         Assert.Equal(acknowledged, log.Select(e => new Dot(new ReplicaId(e.Replica), e.Sequence)));
         Assert.Equal("urgent", (await relays.Client(1, token).GetAsync("WorkOrder", "wo-1")).Fields["priority"].StringValue);
+    }
+
+    /// <summary>Reads the health Watch until it reports <paramref name="wanted"/> (a status may be repeated before it changes).</summary>
+    private static async Task NextStatusAsync(AsyncServerStreamingCall<HealthCheckResponse> watch, ServingStatus wanted, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Assert.True(await watch.ResponseStream.MoveNext(cancellationToken), $"the health Watch ended before reporting {wanted}");
+            if (watch.ResponseStream.Current.Status == wanted)
+            {
+                return;
+            }
+        }
     }
 }
