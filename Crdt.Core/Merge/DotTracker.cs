@@ -9,18 +9,38 @@ namespace Crdt.Core.Merge;
 internal sealed class DotTracker
 {
     private readonly Dictionary<ReplicaId, SeqSet> _replicas = [];
+    // The replica looked up last and its set: a device's edits and a peer's batch come from one replica
+    // in a row, so most lookups skip hashing the id (matched by string instance; a miss just hashes).
+    private string? _lastReplica;
+    private SeqSet? _lastSet;
 
-    public bool Contains(Dot dot) => _replicas.TryGetValue(dot.Replica, out var set) && set.Contains(dot.Seq);
+    public bool Contains(Dot dot) => Find(dot.Replica) is { } set && set.Contains(dot.Seq);
 
     /// <summary>Adds the dot; false when it was already there.</summary>
     public bool Add(Dot dot)
     {
-        if (!_replicas.TryGetValue(dot.Replica, out var set))
+        var set = Find(dot.Replica);
+        if (set is null)
         {
             set = new SeqSet();
             _replicas.Add(dot.Replica, set);
+            (_lastReplica, _lastSet) = (dot.Replica.Value, set);
         }
         return set.Add(dot.Seq);
+    }
+
+    private SeqSet? Find(ReplicaId replica)
+    {
+        if (ReferenceEquals(replica.Value, _lastReplica))
+        {
+            return _lastSet;
+        }
+        if (!_replicas.TryGetValue(replica, out var set))
+        {
+            return null;
+        }
+        (_lastReplica, _lastSet) = (replica.Value, set);
+        return set;
     }
 
     /// <summary>The highest sequence seen per replica.</summary>

@@ -31,6 +31,9 @@ public static class CodecCpuCommand
         var stored = fresh[0].EncodeAll(docs);
         if (phase == "apply") fresh[0] = CoreReplica.Load("bench-b", w1);
         var editors = Enumerable.Range(0, phase == "sets" ? reps : 0).Select(_ => CoreReplica.W1Origin(inputs, withSets: false)).ToList();
+        var (w3a, w3b) = phase == "w3encode" ? W3Replicas(inputs, w1) : (a, a);
+        var (w3aHas, w3bHas) = (w3a.Versions(docs), w3b.Versions(docs));
+        var reader = phase == "read" ? CoreReplica.Load("bench-reader", stored) : a;
         long sink = 0;
         for (int rep = 0; rep < reps; rep++)
         {
@@ -40,11 +43,24 @@ public static class CodecCpuCommand
                 case "encode": sink += a.DeltasFor(bHas).Length; break;
                 case "apply": fresh[rep].MergeAll(updates); break;
                 case "load": sink += CoreReplica.Load("bench-reader", stored).Documents.Count; break;
-                default: throw new ArgumentException($"unknown phase '{phase}' (sets, encode, apply, load)");
+                // W4's read on a freshly loaded replica: the first read of each document builds its view.
+                case "read": sink += CoreReplica.Load("bench-reader", stored).ReadEverything(docs); break;
+                case "w3encode": sink += w3a.DeltasFor(w3bHas).Length + w3b.DeltasFor(w3aHas).Length; break;
+                default: throw new ArgumentException($"unknown phase '{phase}' (sets, encode, apply, load, read, w3encode)");
             }
         }
         output.WriteLine($"phase {phase} x{reps} done ({sink})");
         return 0;
+    }
+
+    /// <summary>W3's two replicas after their concurrent edits (what W3 encode exchanges).</summary>
+    private static (CoreReplica A, CoreReplica B) W3Replicas(WorkloadInputs inputs, byte[][] w1)
+    {
+        var a = CoreReplica.Load("bench-a", w1);
+        var b = CoreReplica.Load("bench-b", w1);
+        foreach (var op in inputs.W3.ReplicaA) a.Apply(op);
+        foreach (var op in inputs.W3.ReplicaB) b.Apply(op);
+        return (a, b);
     }
 
     public static int Run(double scaleFactor, int reps, TextWriter output)
