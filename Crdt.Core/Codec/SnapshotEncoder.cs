@@ -157,7 +157,7 @@ internal sealed class SnapshotEncoder
     /// <summary>Op records sorted by dot, grouped into runs of one replica sharing kind, author and context; numbers them for op_ref.</summary>
     private void EncodeRuns(OpLog log)
     {
-        var ops = new List<OpRecord>(_peer is null ? log.Count : 4);
+        var ops = new List<OpRecord>();
         if (!log.CollectUncovered(_peer, ops))
         {
             ops.Sort((a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot));

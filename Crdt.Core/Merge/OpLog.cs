@@ -56,6 +56,25 @@ internal sealed class OpLog
     /// </summary>
     public bool CollectUncovered(VersionVector? peer, List<OpRecord> into)
     {
+        if (peer is not null)
+        {
+            // Count first (a pass over plain numbers) so the list of records, structs with references
+            // whose every regrowth is a copy with write barriers, is sized once.
+            var count = 0;
+            foreach (var run in _runs)
+            {
+                var covered = peer.Get(run.Replica);
+                foreach (var seq in run.Seqs)
+                {
+                    count += seq > covered ? 1 : 0;
+                }
+            }
+            into.EnsureCapacity(into.Count + count);
+        }
+        else
+        {
+            into.EnsureCapacity(into.Count + Count);
+        }
         var sorted = true;
         var hasPrevious = false;
         Dot previous = default;
