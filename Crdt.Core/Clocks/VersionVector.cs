@@ -237,8 +237,15 @@ public sealed class VersionVector : IEquatable<VersionVector>
     private int IndexOf(ReplicaId replica)
     {
         // Linear for the usual handful of replicas; the sorted order gives the insert position.
+        // Ids usually share their string with the entry (one replica's ops carry one instance): a reference
+        // check first spares comparing ids that differ only at the end ("bench-a" / "bench-b").
+        var value = replica.Value;
         for (var i = 0; i < _count; i++)
         {
+            if (ReferenceEquals(_replicas[i].Value, value))
+            {
+                return i;
+            }
             var c = _replicas[i].CompareTo(replica);
             if (c == 0)
             {

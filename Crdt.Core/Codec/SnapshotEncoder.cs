@@ -14,7 +14,11 @@ namespace Crdt.Core.Codec;
 /// </summary>
 internal sealed class SnapshotEncoder
 {
-    private readonly Func<Dot, bool> _wanted;
+    // The peer's version vector (null: the full state is written), and the last replica looked up in it:
+    // a delta asks "does the peer lack this op?" for every op record, add and write of the document.
+    private readonly VersionVector? _peer;
+    private string? _peerCachedReplica;
+    private long _peerCachedSeq;
     private readonly Wire.DocumentSnapshot _snapshot;
     private readonly Dictionary<ReplicaId, uint> _replicas = [];
     private readonly Dictionary<string, uint> _names = new(StringComparer.Ordinal);
@@ -44,7 +48,7 @@ internal sealed class SnapshotEncoder
 
     private SnapshotEncoder(DocumentState state, VersionVector? peer)
     {
-        _wanted = peer is null ? _ => true : dot => !peer.Covers(dot);
+        _peer = peer;
         _snapshot = new Wire.DocumentSnapshot { Collection = state.Key.Collection, Id = state.Key.Id };
     }
 
@@ -65,6 +69,22 @@ internal sealed class SnapshotEncoder
             }
         }
         return encoder._snapshot;
+    }
+
+    /// <summary>True when the snapshot must carry the op <paramref name="dot"/>: always for a full snapshot, else when the peer lacks it.</summary>
+    private bool Wanted(Dot dot)
+    {
+        if (_peer is null)
+        {
+            return true;
+        }
+        var replica = dot.Replica.Value;
+        if (!ReferenceEquals(replica, _peerCachedReplica))
+        {
+            _peerCachedSeq = _peer.Get(dot.Replica);
+            _peerCachedReplica = replica;
+        }
+        return dot.Seq > _peerCachedSeq;
     }
 
     private uint ReplicaIndex(ReplicaId replica)
@@ -137,15 +157,11 @@ internal sealed class SnapshotEncoder
     /// <summary>Op records sorted by dot, grouped into runs of one replica sharing kind, author and context; numbers them for op_ref.</summary>
     private void EncodeRuns(OpLog log)
     {
-        var ops = new List<OpRecord>(log.Count);
-        foreach (var op in log.Records())
+        var ops = new List<OpRecord>();
+        if (!log.CollectUncovered(_peer, ops))
         {
-            if (_wanted(op.Causal.Dot))
-            {
-                ops.Add(op);
-            }
+            ops.Sort((a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot));
         }
-        ops.Sort((a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot));
         _opRefs.EnsureCapacity(ops.Count);
         Wire.OpRun? run = null;
         OpRecord previous = default;
@@ -211,7 +227,7 @@ internal sealed class SnapshotEncoder
 
     private void EncodeState(DocumentState state)
     {
-        foreach (var (name, register) in state.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
+        foreach (var (name, register) in SortedRegisters(state.Fields))
         {
             AddTopLevel(name, register);
         }
@@ -219,7 +235,7 @@ internal sealed class SnapshotEncoder
         FlushList(_snapshot.Fields);
         foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
-            foreach (var element in elements.Values.OrderBy(e => e.Id, StringComparer.Ordinal))
+            foreach (var element in SortedElements(elements))
             {
                 // The id goes to the string pool (element_id stays empty), with the record strings after it.
                 // Most elements end up in the columns: their message is a scratch one, reused.
@@ -229,14 +245,14 @@ internal sealed class SnapshotEncoder
                 Name(message, set);
                 foreach (var add in element.Adds)
                 {
-                    if (_wanted(add.Dot))
+                    if (Wanted(add.Dot))
                     {
                         message.AddRefs.Add(OpRef(add.Dot));
                     }
                 }
                 foreach (var remove in element.Removes)
                 {
-                    if (_wanted(remove.Dot))
+                    if (Wanted(remove.Dot))
                     {
                         message.RemoveRefs.Add(OpRef(remove.Dot));
                     }
@@ -244,14 +260,14 @@ internal sealed class SnapshotEncoder
                 Dot? firstAdd = null;
                 foreach (var add in element.Adds)
                 {
-                    if (_wanted(add.Dot) && OpRef(add.Dot) == (message.AddRefs.Count > 0 ? message.AddRefs[0] : 0))
+                    if (Wanted(add.Dot) && OpRef(add.Dot) == (message.AddRefs.Count > 0 ? message.AddRefs[0] : 0))
                     {
                         firstAdd = add.Dot;
                         break;
                     }
                 }
                 Hlc? recordHlc = null;
-                foreach (var (name, register) in element.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
+                foreach (var (name, register) in SortedRegisters(element.Fields))
                 {
                     if (!(firstAdd is { } addDot && register.History is null && register.HasWinner && register.Winner.Dot.Equals(addDot)
                         && register.Winner.Hlc.WallMs is >= 0 and < 1L << 46
@@ -289,9 +305,9 @@ internal sealed class SnapshotEncoder
                 }
             }
         }
-        foreach (var (flagId, resolution) in state.Resolutions.OrderBy(r => r.Key, StringComparer.Ordinal))
+        foreach (var (flagId, resolution) in state.Resolutions.Count == 0 ? Enumerable.Empty<KeyValuePair<string, ResolutionState>>() : state.Resolutions.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
-            if (_wanted(resolution.Causal.Dot))
+            if (Wanted(resolution.Causal.Dot))
             {
                 _snapshot.Resolutions.Add(new Wire.ResolutionRecord
                 {
@@ -305,19 +321,108 @@ internal sealed class SnapshotEncoder
         }
     }
 
+    private static readonly Comparison<KeyValuePair<string, Register>> s_byName = (a, b) => string.CompareOrdinal(a.Key, b.Key);
+    private static readonly Comparison<ElementState> s_byId = (a, b) => string.CompareOrdinal(a.Id, b.Id);
+    private readonly List<KeyValuePair<string, Register>> _registerBuffer = [];
+    private readonly List<ElementState> _elementBuffer = [];
+
+    /// <summary>
+    /// The registers holding a write the snapshot carries, by name (one reused list: valid until the next call).
+    /// A delta leaves out the registers the peer has every write of before sorting, so a small delta of a
+    /// large document sorts little.
+    /// </summary>
+    private List<KeyValuePair<string, Register>> SortedRegisters(Dictionary<string, Register> registers)
+    {
+        var buffer = _registerBuffer;
+        buffer.Clear();
+        foreach (var entry in registers)
+        {
+            if (_peer is null || HasWanted(entry.Value))
+            {
+                buffer.Add(entry);
+            }
+        }
+        if (buffer.Count > 1)
+        {
+            buffer.Sort(s_byName);
+        }
+        return buffer;
+    }
+
+    /// <summary>The elements of one set with anything the snapshot carries (an add, a removal or a write), by id.</summary>
+    private List<ElementState> SortedElements(Dictionary<string, ElementState> elements)
+    {
+        var buffer = _elementBuffer;
+        buffer.Clear();
+        foreach (var element in elements.Values)
+        {
+            if (_peer is null || HasWanted(element))
+            {
+                buffer.Add(element);
+            }
+        }
+        if (buffer.Count > 1)
+        {
+            buffer.Sort(s_byId);
+        }
+        return buffer;
+    }
+
+    private bool HasWanted(Register register)
+    {
+        if (register.History is { } history)
+        {
+            foreach (var write in history)
+            {
+                if (Wanted(write.Dot))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return register.HasWinner && Wanted(register.Winner.Dot);
+    }
+
+    private bool HasWanted(ElementState element)
+    {
+        foreach (var add in element.Adds)
+        {
+            if (Wanted(add.Dot))
+            {
+                return true;
+            }
+        }
+        foreach (var remove in element.Removes)
+        {
+            if (Wanted(remove.Dot))
+            {
+                return true;
+            }
+        }
+        foreach (var register in element.Fields.Values)
+        {
+            if (HasWanted(register))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void AddRegister(string name, Register register)
     {
         if (register.History is { } history)
         {
             foreach (var write in history)
             {
-                if (_wanted(write.Dot))
+                if (Wanted(write.Dot))
                 {
                     _list.Add((WriteMessage(name, write), write.Hlc));
                 }
             }
         }
-        else if (register.HasWinner && _wanted(register.Winner.Dot))
+        else if (register.HasWinner && Wanted(register.Winner.Dot))
         {
             _list.Add((WriteMessage(name, register.Winner), register.Winner.Hlc));
         }
@@ -463,13 +568,13 @@ internal sealed class SnapshotEncoder
         {
             foreach (var write in history)
             {
-                if (_wanted(write.Dot))
+                if (Wanted(write.Dot))
                 {
                     AddColumnWrite(name, write);
                 }
             }
         }
-        else if (register.HasWinner && _wanted(register.Winner.Dot))
+        else if (register.HasWinner && Wanted(register.Winner.Dot))
         {
             AddColumnWrite(name, register.Winner);
         }

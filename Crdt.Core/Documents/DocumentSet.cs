@@ -81,11 +81,14 @@ public sealed partial class DocumentSet
     /// The exact size is measured (by encoding the snapshot) only when the running estimate would pass
     /// the cap, so an ordinary edit costs an addition.
     /// </summary>
-    public string? CheckStateCap(DocumentKey key, long addedBytes)
+    public string? CheckStateCap(DocumentKey key, long addedBytes) => CheckStateCapOf(_documents.GetValueOrDefault(key), key, addedBytes);
+
+    /// <summary>As <see cref="CheckStateCap(DocumentKey, long)"/>, with the document's state already looked up (null when new).</summary>
+    internal string? CheckStateCapOf(DocumentState? state, DocumentKey key, long addedBytes)
     {
         const long cap = ValueRules.MaxDocumentStateBytes;
         long size = 0;
-        if (_documents.TryGetValue(key, out var state))
+        if (state is not null)
         {
             if (state.MeasuredBytes + state.BytesSinceMeasure + addedBytes <= cap)
             {

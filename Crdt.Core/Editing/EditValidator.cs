@@ -129,7 +129,7 @@ public static class EditValidator
             }
         }
 
-        if (documents.CheckStateCap(key, ValueRules.EstimateAddedBytes(mutations, string.Empty)) is { } tooBig)
+        if (documents.CheckStateCapOf(state, key, ValueRules.EstimateAddedBytes(mutations, string.Empty)) is { } tooBig)
         {
             throw new ValidationException(key, null, tooBig);
         }

@@ -48,6 +48,60 @@ internal sealed class OpLog
         return dropped;
     }
 
+    /// <summary>
+    /// Adds to <paramref name="into"/> the records of ops <paramref name="peer"/> does not cover (every
+    /// record when null), in arrival order, reading the peer's entry once per run instead of once per op.
+    /// Returns true when what it added is already sorted by dot (the usual case: one run per replica, in
+    /// sequence order), so the caller can skip sorting.
+    /// </summary>
+    public bool CollectUncovered(VersionVector? peer, List<OpRecord> into)
+    {
+        if (peer is not null)
+        {
+            // Count first (a pass over plain numbers) so the list of records, structs with references
+            // whose every regrowth is a copy with write barriers, is sized once.
+            var count = 0;
+            foreach (var run in _runs)
+            {
+                var covered = peer.Get(run.Replica);
+                foreach (var seq in run.Seqs)
+                {
+                    count += seq > covered ? 1 : 0;
+                }
+            }
+            into.EnsureCapacity(into.Count + count);
+        }
+        else
+        {
+            into.EnsureCapacity(into.Count + Count);
+        }
+        var sorted = true;
+        var hasPrevious = false;
+        Dot previous = default;
+        foreach (var run in _runs)
+        {
+            var covered = peer is null ? 0 : peer.Get(run.Replica);
+            var seqs = run.Seqs;
+            for (var i = 0; i < seqs.Count; i++)
+            {
+                var seq = seqs[i];
+                if (seq <= covered)
+                {
+                    continue;
+                }
+                var dot = new Dot(run.Replica, seq);
+                if (sorted && hasPrevious && !(previous.Replica.Equals(run.Replica) ? previous.Seq < seq : previous.CompareTo(dot) < 0))
+                {
+                    sorted = false;
+                }
+                previous = dot;
+                hasPrevious = true;
+                into.Add(new OpRecord(new CausalRecord(dot, run.Context, run.Author), run.Kind));
+            }
+        }
+        return sorted;
+    }
+
     /// <summary>Every record, in arrival order.</summary>
     public IEnumerable<OpRecord> Records()
     {

@@ -45,6 +45,13 @@ public static class ValueRules
     /// </summary>
     public static string? CheckText(string text)
     {
+        // Almost all text has neither a surrogate nor U+FFFD: two vectorized scans settle it, and
+        // only text with one of them walks its characters (it is on every string value's edit path).
+        var span = text.AsSpan();
+        if (span.IndexOfAnyInRange('\uD800', '\uDFFF') < 0 && span.IndexOf('\uFFFD') < 0)
+        {
+            return null;
+        }
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];

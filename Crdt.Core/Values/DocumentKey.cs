@@ -15,7 +15,11 @@ public readonly record struct DocumentKey : IComparable<DocumentKey>
         }
         Collection = collection;
         Id = id;
+        _hash = HashCode.Combine(collection, id);
     }
+
+    // Keys are looked up on every edit, apply and read: the hash of both strings is computed once, here.
+    private readonly int _hash;
 
     /// <summary>The collection, e.g. "WorkOrder".</summary>
     public string Collection { get; }
@@ -45,6 +49,13 @@ public readonly record struct DocumentKey : IComparable<DocumentKey>
         }
         return false;
     }
+
+    /// <summary>Ordinal equality of collection and id.</summary>
+    public bool Equals(DocumentKey other) =>
+        _hash == other._hash && string.Equals(Collection, other.Collection, StringComparison.Ordinal) && string.Equals(Id, other.Id, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => _hash;
 
     /// <inheritdoc />
     public int CompareTo(DocumentKey other)

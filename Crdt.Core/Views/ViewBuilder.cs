@@ -8,14 +8,15 @@ internal static class ViewBuilder
 {
     public static DocumentView Build(DocumentState state, IReadOnlyList<Flag> flags)
     {
-        var fields = new SortedDictionary<string, FieldValue>(StringComparer.Ordinal);
+        var fieldList = new List<KeyValuePair<string, FieldValue>>(state.Fields.Count);
         foreach (var (name, register) in state.Fields)
         {
             if (register.HasWinner)
             {
-                fields[name] = EffectiveValue(state, name, register, flags);
+                fieldList.Add(new KeyValuePair<string, FieldValue>(name, EffectiveValue(state, name, register, flags)));
             }
         }
+        var fields = new SortedNameMap<FieldValue>(fieldList.ToArray());
 
         var elementFlags = new Dictionary<(string, string), Flag>();
         foreach (var flag in flags)
@@ -61,12 +62,13 @@ internal static class ViewBuilder
                         }
                         counts = resolution == Resolution.Accept;
                     }
-                    var values = new SortedDictionary<string, FieldValue>(StringComparer.Ordinal);
+                    var values = new KeyValuePair<string, FieldValue>[element.Fields.Count];
+                    var at = 0;
                     foreach (var (name, register) in element.Fields)
                     {
-                        values[name] = register.Winner.Value;
+                        values[at++] = new KeyValuePair<string, FieldValue>(name, register.Winner.Value);
                     }
-                    list.Add(new ElementView(element.Id, values, counts, flagId));
+                    list.Add(new ElementView(element.Id, values.Length == 0 ? SortedNameMap<FieldValue>.Empty : new SortedNameMap<FieldValue>(values), counts, flagId));
                 }
             }
             sets[set] = list;

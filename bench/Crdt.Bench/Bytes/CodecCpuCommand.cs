@@ -8,7 +8,7 @@ namespace Crdt.Bench.Bytes;
 /// Measures the snapshot codec paths of the memory target by process CPU time (user + sys, which
 /// other processes on a shared machine barely move) and bytes allocated, each phase repeated:
 /// W1 sets, W2 encode (A's deltas for B), W2 apply (B merges them), W4 load (a fresh replica merges
-/// B's stored state) and W4 read. Prints the minimum and median of each.
+/// B's stored state), W4 read and W3 encode (both replicas' deltas for each other). Prints the minimum and median of each.
 /// </summary>
 public static class CodecCpuCommand
 {
@@ -31,6 +31,9 @@ public static class CodecCpuCommand
         var stored = fresh[0].EncodeAll(docs);
         if (phase == "apply") fresh[0] = CoreReplica.Load("bench-b", w1);
         var editors = Enumerable.Range(0, phase == "sets" ? reps : 0).Select(_ => CoreReplica.W1Origin(inputs, withSets: false)).ToList();
+        var (w3a, w3b) = phase == "w3encode" ? W3Replicas(inputs, w1) : (a, a);
+        var (w3aHas, w3bHas) = (w3a.Versions(docs), w3b.Versions(docs));
+        var reader = phase == "read" ? CoreReplica.Load("bench-reader", stored) : a;
         long sink = 0;
         for (int rep = 0; rep < reps; rep++)
         {
@@ -40,11 +43,24 @@ public static class CodecCpuCommand
                 case "encode": sink += a.DeltasFor(bHas).Length; break;
                 case "apply": fresh[rep].MergeAll(updates); break;
                 case "load": sink += CoreReplica.Load("bench-reader", stored).Documents.Count; break;
-                default: throw new ArgumentException($"unknown phase '{phase}' (sets, encode, apply, load)");
+                // W4's read on a freshly loaded replica: the first read of each document builds its view.
+                case "read": sink += CoreReplica.Load("bench-reader", stored).ReadEverything(docs); break;
+                case "w3encode": sink += w3a.DeltasFor(w3bHas).Length + w3b.DeltasFor(w3aHas).Length; break;
+                default: throw new ArgumentException($"unknown phase '{phase}' (sets, encode, apply, load, read, w3encode)");
             }
         }
         output.WriteLine($"phase {phase} x{reps} done ({sink})");
         return 0;
+    }
+
+    /// <summary>W3's two replicas after their concurrent edits (what W3 encode exchanges).</summary>
+    private static (CoreReplica A, CoreReplica B) W3Replicas(WorkloadInputs inputs, byte[][] w1)
+    {
+        var a = CoreReplica.Load("bench-a", w1);
+        var b = CoreReplica.Load("bench-b", w1);
+        foreach (var op in inputs.W3.ReplicaA) a.Apply(op);
+        foreach (var op in inputs.W3.ReplicaB) b.Apply(op);
+        return (a, b);
     }
 
     public static int Run(double scaleFactor, int reps, TextWriter output)
@@ -85,6 +101,9 @@ public static class CodecCpuCommand
             CoreReplica? loaded = null;
             Measure("W4 load", () => loaded = CoreReplica.Load("bench-reader", stored));
             Measure("W4 read", () => loaded!.ReadEverything(docs));
+            var (w3a, w3b) = W3Replicas(inputs, w1);
+            var (w3aHas, w3bHas) = (w3a.Versions(docs), w3b.Versions(docs));
+            Measure("W3 encode", () => { w3a.DeltasFor(w3bHas); w3b.DeltasFor(w3aHas); });
             if (rep == 0) phases.Clear(); // warm-up
         }
         output.WriteLine($"process CPU ms (user+sys) / wall ms / allocated bytes per phase, scale {scaleFactor}, {reps} reps (min | median); load {File.ReadAllText("/proc/loadavg").Trim()}");

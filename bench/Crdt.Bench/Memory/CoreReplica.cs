@@ -41,13 +41,17 @@ public sealed class CoreReplica
             for (int i = 0; i < fieldValues.Length; i++) edit.Set(WorkloadSchema.Fields[i], FieldValue.String(fieldValues[i]));
         });
 
-    /// <summary>One user edit: a field set or a record add, its own op.</summary>
+    /// <summary>
+    /// One user edit: a field set or a record add, its own op, made with ready mutations as the device
+    /// replica makes its edits (DeviceReplica passes mutation lists; the builder overload costs a closure
+    /// and a builder per edit on top).
+    /// </summary>
     public Op Apply(WorkloadOp op) => op switch
     {
         SetFieldOp set => _editor.Edit(BenchCollection.Key(set.Doc), Author, WallMs,
-            edit => edit.Set(set.FieldName, FieldValue.String(set.Value))),
+            [new SetField(set.FieldName, FieldValue.String(set.Value))]),
         AddEntryOp add => _editor.Edit(BenchCollection.Key(add.Doc), Author, WallMs,
-            edit => edit.Add(add.Entry.Collection, add.Entry.Id, BenchCollection.ElementValues(add.Entry))),
+            [new AddElement(add.Entry.Collection, add.Entry.Id, BenchCollection.ElementValues(add.Entry))]),
         _ => throw new ArgumentException($"unknown workload op {op.GetType().Name}", nameof(op)),
     };
 
