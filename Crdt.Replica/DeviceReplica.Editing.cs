@@ -62,8 +62,9 @@ public sealed partial class DeviceReplica
             }
             // A document's snapshot is re-encoded only every so many ops (DocumentMemory.AfterLocalOps);
             // in between its ops in the log are its tail, replayed on load.
+            var opsPerKey = edits.CountBy(edit => edit.Key).ToDictionary();
             var changes = keys
-                .Select(key => _memory.AfterLocalOps(key, rowsBefore[key], edits.Count(edit => edit.Key == key)))
+                .Select(key => _memory.AfterLocalOps(key, rowsBefore[key], opsPerKey[key]))
                 .OfType<DocumentChange>().ToList();
             _store.CommitLocalEdits(ops.Select(ToStored).ToList(), _currentUser ?? string.Empty, changes, alsoInTransaction);
         }
