@@ -14,17 +14,7 @@ public sealed partial class DeviceReplica
     public async Task<BackupSummary> ExportBackupAsync(string file, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(file);
-        var backup = await LockedAsync(() => new ReplicaBackup(
-            Id.Value,
-            // The file keeps milliseconds; the summary should say what the file says.
-            DateTimeOffset.FromUnixTimeMilliseconds(_options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
-            // The file keeps only snapshots per edit; a backup carries the JSON rendering for tools.
-            _store.LoadDocuments().Select(_memory.WithJson).ToList(),
-            _store.AllOps(),
-            // Refused edits go as pending: after a restore the relay refuses them again and they
-            // are back in the refused list, rather than silently kept as if the relay had them.
-            _store.OutboxDots().Concat(_store.RefusedDots()).ToList(),
-            _store.Pinned()), cancellationToken).ConfigureAwait(false);
+        var backup = await LockedAsync(() => BackupOfThisReplica(), cancellationToken).ConfigureAwait(false);
         var bytes = BackupCodec.Encode(backup);
         var full = System.IO.Path.GetFullPath(file);
         var temporary = full + ".partial";
@@ -35,6 +25,23 @@ public sealed partial class DeviceReplica
         }
         File.Move(temporary, full, overwrite: true);
         return new BackupSummary(full, backup.DeviceId, backup.CreatedAt, backup.Documents.Count, backup.Ops.Count, backup.Pending.Count);
+    }
+
+    /// <summary>What a backup holds, read under the lock; snapshots waiting behind their ops are written first, so its documents are current.</summary>
+    private ReplicaBackup BackupOfThisReplica()
+    {
+        FoldSnapshotTails(wholeFile: true);
+        return new ReplicaBackup(
+            Id.Value,
+            // The file keeps milliseconds; the summary should say what the file says.
+            DateTimeOffset.FromUnixTimeMilliseconds(_options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
+            // The file keeps only snapshots per edit; a backup carries the JSON rendering for tools.
+            _store.LoadDocuments().Select(_memory.WithJson).ToList(),
+            _store.AllOps(),
+            // Refused edits go as pending: after a restore the relay refuses them again and they
+            // are back in the refused list, rather than silently kept as if the relay had them.
+            _store.OutboxDots().Concat(_store.RefusedDots()).ToList(),
+            _store.Pinned());
     }
 
     /// <summary>

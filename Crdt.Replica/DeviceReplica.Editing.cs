@@ -40,7 +40,7 @@ public sealed partial class DeviceReplica
 
     /// <summary>
     /// Makes the ops (validated and applied in memory by the editor), then persists op log,
-    /// outbox and materialised documents in one transaction. Any failure leaves the file as it
+    /// outbox and (when due) the documents' snapshots in one transaction. Any failure leaves the file as it
     /// was and memory reloaded from it. Caller holds the lock.
     /// </summary>
     private (IReadOnlyList<DocumentView> Views, IReadOnlyList<Flag> NewFlags) CommitLocal(IReadOnlyList<(DocumentKey Key, Func<LocalEditor, Op> Make)> edits,
@@ -60,7 +60,12 @@ public sealed partial class DeviceReplica
             {
                 ops.Add(make(_editor));
             }
-            var changes = keys.Select(key => _memory.Materialise(key, rowsBefore[key])).ToList();
+            // A document's snapshot is re-encoded only every so many ops (DocumentMemory.AfterLocalOps);
+            // in between its ops in the log are its tail, replayed on load.
+            var opsPerKey = edits.CountBy(edit => edit.Key).ToDictionary();
+            var changes = keys
+                .Select(key => _memory.AfterLocalOps(key, rowsBefore[key], opsPerKey[key]))
+                .OfType<DocumentChange>().ToList();
             _store.CommitLocalEdits(ops.Select(ToStored).ToList(), _currentUser ?? string.Empty, changes, alsoInTransaction);
         }
         catch

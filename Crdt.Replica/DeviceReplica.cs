@@ -34,7 +34,7 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
         _options = options;
         _store = store;
         Id = id;
-        _memory = new DocumentMemory(_store, _options.Schemas ?? SchemaRegistry.CreateDefault());
+        _memory = new DocumentMemory(_store, _options.Schemas ?? SchemaRegistry.CreateDefault(), id);
         _editor = new LocalEditor(id, _memory.Set, new HlcClock(id, lastHlc), _store.LastLocalSeq(id.Value) + 1) { Authority = _options.StatusAuthority };
         _currentUser = _store.GetSetting(SettingKeys.CurrentUser);
         var workOffline = _store.GetSetting(SettingKeys.WorkOffline) == "true";
@@ -209,6 +209,7 @@ public sealed partial class DeviceReplica : IAsyncDisposable, IDisposable
         try
         {
             _disposed = true;
+            FoldSnapshotTailsOnClose();
             _store.Dispose();
             _channels.Dispose();
         }

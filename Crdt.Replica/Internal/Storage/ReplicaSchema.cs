@@ -127,5 +127,15 @@ internal static class ReplicaSchema
             queued_at    INTEGER NOT NULL,
             refused      TEXT) WITHOUT ROWID;
         """,
+
+        // v6: a local edit no longer re-encodes its document's snapshot every time (issue 18). The
+        // snapshot holds this device's own ops up to snapshot_seq; its own ops of the document above
+        // it (the tail, still in op_log, keyed by replica and seq) are replayed on load. Every
+        // snapshot written so far holds every op, so it starts at the newest own sequence.
+        """
+        ALTER TABLE documents ADD COLUMN snapshot_seq INTEGER NOT NULL DEFAULT 0;
+        UPDATE documents SET snapshot_seq = COALESCE(
+            (SELECT MAX(seq) FROM op_log WHERE replica = (SELECT value FROM settings WHERE key = 'device_id')), 0);
+        """,
     ];
 }

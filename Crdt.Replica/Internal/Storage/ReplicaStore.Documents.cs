@@ -40,16 +40,18 @@ internal sealed partial class ReplicaStore
     private void SaveDocument(DocumentChange change, SqliteTransaction tx)
     {
         var document = change.Document;
+        // The own ops the snapshot holds (ReplicaStore.SnapshotTail.cs): those above wait in the tail.
         var upsert = _database.Prepared(
-            """
-            INSERT INTO documents(collection, doc_id, snapshot, json) VALUES($c, $d, $s, $j)
-            ON CONFLICT(collection, doc_id) DO UPDATE SET snapshot = excluded.snapshot, json = excluded.json
+            $"""
+            INSERT INTO documents(collection, doc_id, snapshot, json, snapshot_seq) VALUES($c, $d, $s, $j, COALESCE($m, {NewestOwnSeq}))
+            ON CONFLICT(collection, doc_id) DO UPDATE SET snapshot = excluded.snapshot, json = excluded.json, snapshot_seq = excluded.snapshot_seq
             """, tx);
         {
             upsert.Parameters.AddWithValue("$c", document.Collection);
             upsert.Parameters.AddWithValue("$d", document.DocId);
             upsert.Parameters.AddWithValue("$s", document.Snapshot);
             upsert.Parameters.AddWithValue("$j", document.Json);
+            upsert.Parameters.AddWithValue("$m", change.SnapshotSeq is { } seq ? seq : DBNull.Value);
             upsert.ExecuteNonQuery();
         }
         if (change.Flags is null)

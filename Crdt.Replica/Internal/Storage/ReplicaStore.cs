@@ -48,7 +48,8 @@ internal sealed partial class ReplicaStore : IDisposable
 
     /// <summary>
     /// Local edits: op log, outbox and the materialised documents (with their flags) in one
-    /// transaction, committed before this returns. The last sequence and clock stamp are not
+    /// transaction, committed before this returns. <paramref name="changes"/> may leave out a
+    /// document whose snapshot waits (ReplicaStore.SnapshotTail.cs): its ops are its tail. The last sequence and clock stamp are not
     /// written per edit: the op log holds them (<see cref="LastLocalSeq"/>, <see cref="LastLocalStamp"/>),
     /// and they are set aside only when ops leave the log (<see cref="RememberNewestOps"/>).
     /// </summary>
@@ -69,16 +70,7 @@ internal sealed partial class ReplicaStore : IDisposable
     {
         foreach (var op in ops)
         {
-            InsertOp(op, tx, ignoreExisting: false);
-            var outbox = _database.Prepared(
-                "INSERT INTO outbox(replica, seq, user_name, collection, doc_id, bytes) VALUES($a, $s, $u, $c, $d, $b)", tx);
-            outbox.Parameters.AddWithValue("$a", op.Replica);
-            outbox.Parameters.AddWithValue("$u", userName);
-            outbox.Parameters.AddWithValue("$s", op.Seq);
-            outbox.Parameters.AddWithValue("$c", op.Collection);
-            outbox.Parameters.AddWithValue("$d", op.DocId);
-            outbox.Parameters.AddWithValue("$b", op.Bytes.Length);
-            outbox.ExecuteNonQuery();
+            InsertLocalOp(op, userName, tx);
         }
         foreach (var change in changes)
         {
@@ -271,5 +263,9 @@ internal sealed partial class ReplicaStore : IDisposable
 
     public void Checkpoint() => _database.Checkpoint();
 
-    public void Dispose() => _database.Dispose();
+    public void Dispose()
+    {
+        _localOpInsert?.Dispose();
+        _database.Dispose();
+    }
 }

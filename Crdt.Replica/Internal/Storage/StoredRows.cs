@@ -16,4 +16,11 @@ internal sealed record StoredCredentials(string UserName, string RelayUrl, strin
 internal sealed record PendingDot(string Replica, long Seq, string UserName);
 
 /// <summary>One document's new state after ops were applied, with its complete flag list.</summary>
-internal sealed record DocumentChange(StoredDocument Document, IReadOnlyList<StoredFlag>? Flags);
+internal sealed record DocumentChange(StoredDocument Document, IReadOnlyList<StoredFlag>? Flags)
+{
+    /// <summary>
+    /// The highest of this device's own sequences the snapshot holds for the document (every own
+    /// op of it up to there); null: the snapshot was made from every op in the log.
+    /// </summary>
+    public long? SnapshotSeq { get; init; }
+}
