@@ -69,6 +69,10 @@ public sealed partial class DeviceReplica
         var compacted = 0;
         try
         {
+            // A document's own ops above its stored snapshot (the tail a local edit leaves behind) are
+            // only in the op log: fold them into the stored snapshots before any op row leaves it, since
+            // a batch whose compaction drops no record writes no new snapshot.
+            FoldSnapshotTails(wholeFile: true);
             foreach (var batch in _store.CompactableDocumentKeys().Chunk(CompactionBatch))
             {
                 var changes = new List<DocumentChange>();
