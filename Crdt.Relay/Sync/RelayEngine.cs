@@ -81,6 +81,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
             }
         }
         engine.FollowOtherNodes();
+        engine.StartCheckpointing();
         return engine;
     }
 
@@ -103,9 +104,8 @@ internal sealed partial class RelayEngine : IAsyncDisposable
     private async Task<TenantState> LoadTenantAsync(string name)
     {
         var started = Stopwatch.GetTimestamp();
-        var tenant = new TenantState(name, Schemas, Replica);
-        await LoadBasesAsync(tenant).ConfigureAwait(false);
-        long cursor = 0, count = 0;
+        var (tenant, cursor) = await StartTenantAsync(name).ConfigureAwait(false);
+        long count = 0;
         while (true)
         {
             IReadOnlyList<LogEntry> page;
@@ -193,6 +193,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
     {
         _shutdown.Cancel();
         await StopFollowingAsync().ConfigureAwait(false);
+        await StopCheckpointingAsync().ConfigureAwait(false);
         await Devices.DisposeAsync().ConfigureAwait(false);
         await Store.DisposeAsync().ConfigureAwait(false);
         Metrics.Dispose();
