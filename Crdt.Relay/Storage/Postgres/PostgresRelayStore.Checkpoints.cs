@@ -81,7 +81,7 @@ public sealed partial class PostgresRelayStore : ICheckpointStore
             await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             // Publishers of one tenant take turns on this lock, so the count below cannot be
             // overtaken by another publisher deleting this generation before we commit.
-            await using (var lockTenant = Command(connection, tx, "SELECT pg_advisory_xact_lock(4851432212, hashtext(@t));", ("t", tenant)))
+            await using (var lockTenant = Command(connection, tx, "SELECT pg_advisory_xact_lock(hashtextextended('crdt-checkpoint:' || @t, 0));", ("t", tenant)))
             {
                 await lockTenant.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
