@@ -48,7 +48,7 @@ public sealed class CheckpointStartupTests : IDisposable
     }
 
     /// <summary>Everything of a tenant's state a caller can observe, as text.</summary>
-    private static async Task<string> FingerprintAsync(RelayEngine engine, IReadOnlyList<Op> history)
+    internal static async Task<string> FingerprintAsync(RelayEngine engine, IReadOnlyList<Op> history)
     {
         var tenant = await engine.TenantAsync(Tenant);
         var text = new StringBuilder();
@@ -185,7 +185,7 @@ public sealed class CheckpointStartupTests : IDisposable
         Assert.Equal(replayed, fromDamaged);
     }
 
-    private sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+    internal sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => new QueueLogger(lines);
 
