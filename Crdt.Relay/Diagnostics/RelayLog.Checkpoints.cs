@@ -11,6 +11,9 @@ internal sealed partial class RelayLog
     [LoggerMessage(71, LogLevel.Warning, "Tenant {Tenant}: checkpoint not used ({Reason}); replaying the whole log instead")]
     public partial void CheckpointUnusable(Exception? exception, string tenant, string reason);
 
+    [LoggerMessage(74, LogLevel.Information, "Tenant {Tenant}: its checkpoint predates the compaction through log position {CompactedThrough}; loading the compacted bases and log instead (the next checkpoint replaces it)")]
+    public partial void CheckpointBeforeCompaction(string tenant, long compactedThrough);
+
     [LoggerMessage(72, LogLevel.Information, "Tenant {Tenant} checkpointed at log position {Position}: {Documents} documents, {Bytes} bytes, in {ElapsedMs} ms")]
     public partial void CheckpointWritten(string tenant, long position, int documents, long bytes, long elapsedMs);
 

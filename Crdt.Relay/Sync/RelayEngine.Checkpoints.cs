@@ -74,7 +74,8 @@ internal sealed partial class RelayEngine
             var compactedThrough = Store is ICompactionStore compaction ? await compaction.GetCompactedThroughAsync(name).ConfigureAwait(false) : 0;
             if (compactedThrough != header.CompactedThrough)
             {
-                Log.CheckpointUnusable(null, name, $"it was made before the compaction through log position {compactedThrough}");
+                // Expected after every compaction, not damage: the bases are newer than the checkpoint.
+                Log.CheckpointBeforeCompaction(name, compactedThrough);
                 return null;
             }
             var writer = CheckpointCodec.DecodeWriter(header.WriterState);
