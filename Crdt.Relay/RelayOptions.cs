@@ -51,6 +51,16 @@ public sealed class RelayOptions
     /// sees an application collection's documents only when pinned; dispatchers see them all.</summary>
     public SchemaRegistry Schemas { get; init; } = SchemaRegistry.CreateDefault();
 
+    /// <summary>Whether the relay keeps checkpoints of each tenant's state and starts from the latest one,
+    /// replaying only the log after it (README "Start-up on a long history"). Off: every start replays the whole log.</summary>
+    public bool Checkpoints { get; init; } = true;
+
+    /// <summary>A tenant is checkpointed once this many ops were appended since its last checkpoint (and at shutdown).</summary>
+    public long CheckpointEveryOps { get; init; } = 100_000;
+
+    /// <summary>How often the relay looks whether a tenant is due for a checkpoint.</summary>
+    public TimeSpan CheckpointPollInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Where logs go; default: one line per event on the console. <c>serve --log-format json</c>
     /// uses the JSON console formatter (structured: every named value is its own property).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }

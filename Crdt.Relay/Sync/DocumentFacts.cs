@@ -32,6 +32,7 @@ internal sealed class DocumentFacts
         if (documents.WinningWrite(key, WorkOrderFields.Assignee) is { } assignee)
         {
             facts._assigneeAt = assignee.Hlc;
+            facts.AssigneeWrittenBy = assignee.Dot;
             facts.Assignee = assignee.Value is { Kind: FieldValueKind.String } a ? a.AsString() : null;
         }
         if (documents.WinningWrite(key, WorkOrderFields.Status) is { } status)

@@ -83,6 +83,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
         engine.FollowOtherNodes();
         engine.ScheduleCompaction();
         engine.WatchDatabase();
+        engine.StartCheckpointing();
         return engine;
     }
 
@@ -105,9 +106,8 @@ internal sealed partial class RelayEngine : IAsyncDisposable
     private async Task<TenantState> LoadTenantAsync(string name)
     {
         var started = Stopwatch.GetTimestamp();
-        var tenant = new TenantState(name, Schemas, Replica);
-        await LoadBasesAsync(tenant).ConfigureAwait(false);
-        long cursor = 0, count = 0;
+        var (tenant, cursor) = await StartTenantAsync(name).ConfigureAwait(false);
+        long count = 0;
         while (true)
         {
             IReadOnlyList<LogEntry> page;
@@ -197,6 +197,7 @@ internal sealed partial class RelayEngine : IAsyncDisposable
         await StopCompactionScheduleAsync().ConfigureAwait(false);
         await StopFollowingAsync().ConfigureAwait(false);
         await StopWatchingDatabaseAsync().ConfigureAwait(false);
+        await StopCheckpointingAsync().ConfigureAwait(false);
         await Devices.DisposeAsync().ConfigureAwait(false);
         await Store.DisposeAsync().ConfigureAwait(false);
         Metrics.Dispose();

@@ -101,6 +101,7 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas, R
             if (committed.Op.Document.Collection == WorkOrderFields.Collection)
             {
                 touched.Add(committed.Op.Document);
+                NoteAssignees(committed.Op);
             }
         }
         foreach (var order in touched)
@@ -123,6 +124,22 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas, R
 
     /// <summary>The ops that deleted the document.</summary>
     public List<Dot> DeletesOf(DocumentKey key) => [.. Documents.DeletesOf(key)];
+
+    /// <summary>
+    /// Every technician an op of the order names as assignee was assigned to it, whether or not that
+    /// write still wins: which technicians were ever assigned is then a function of the ops held, the
+    /// same however they were batched (a push, a page of start-up replay, a checkpoint and its tail).
+    /// </summary>
+    private void NoteAssignees(Op op)
+    {
+        foreach (var mutation in op.Mutations)
+        {
+            if (mutation is SetField { Field: WorkOrderFields.Assignee, Value: { Kind: FieldValueKind.String } value })
+            {
+                (_everAssigned.TryGetValue(op.Document, out var names) ? names : _everAssigned[op.Document] = new(StringComparer.Ordinal)).Add(value.AsString());
+            }
+        }
+    }
 
     private void Reindex(DocumentKey order)
     {

@@ -9,6 +9,7 @@ using Crdt.Load;
 //   replica [SCALE]   durable local edits/s, opening 10,000 orders, 50,000-op sync round trip
 //   cross-node --postgres SERVER [--ops 300]   push on one relay -> Subscribe on another, one op at a time
 //   attachments [--mib 20] [--runs 3]   upload and download of one attachment: MB/s and CPU per MB each side
+//   startup [--ops 1000000] [--orders 20000] [--postgres SERVER]   time to SERVING and peak RSS of a relay on a long log (StartupBench)
 if (args.Length > 0 && args[0] == "relay-push")
 {
     return await Crdt.Load.RelayBench.RelayPushBench.RunAsync(args[1..]);
@@ -16,6 +17,10 @@ if (args.Length > 0 && args[0] == "relay-push")
 if (args.Length > 0 && args[0] == "cross-node")
 {
     return await CrossNodeLatency.RunAsync(args[1..]);
+}
+if (args.Length > 0 && args[0] == "startup")
+{
+    return await StartupBench.RunAsync(args[1..]);
 }
 if (args.Length > 0 && args[0] == "attachments")
 {

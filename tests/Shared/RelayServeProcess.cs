@@ -125,6 +125,27 @@ internal sealed partial class RelayServeProcess : IAsyncDisposable
         return _process.TotalProcessorTime.TotalSeconds;
     }
 
+    /// <summary>SIGTERM, as an operator or a service manager stops it, then waits for it to exit (a
+    /// graceful stop: the relay finishes its shutdown work, e.g. its checkpoints); SIGKILL after <paramref name="timeout"/>.</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+            await kill.WaitForExitAsync().ConfigureAwait(false);
+            using var limit = new CancellationTokenSource(timeout);
+            try
+            {
+                await _process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Kill();
+            }
+        }
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no graceful shutdown, whatever was in flight is cut.</summary>
     public void Kill()
     {

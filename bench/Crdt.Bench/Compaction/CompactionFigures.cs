@@ -110,6 +110,8 @@ internal static class CompactionFigures
         var documents = new DocumentSet(SchemaRegistry.CreateDefault());
         var editors = Enumerable.Range(0, deviceCount).Select(i => new LocalEditor(new ReplicaId($"bench-device-{i}"), documents)).ToArray();
         var entries = new List<string>?[orders];
+        // Status churn follows the WorkOrder workflow (open → in_progress ⇄ on_hold), which refuses other steps.
+        var onHold = new bool?[orders];
         var wall = 1_760_000_000_000L;
         await using var store = SqliteRelayStore.Open(folder, durableCommits: false);
         for (var i = 0; i < deviceCount; i++)
@@ -142,7 +144,7 @@ internal static class CompactionFigures
                 {
                     < 3 => editor.Edit(key, "tech", wall, m => m.Set(WorkOrderFields.Priority, random.Next(2) == 0 ? "high" : "low")),
                     < 5 => editor.Edit(key, "tech", wall, m => m.Set(WorkOrderFields.Description, $"note {n}")),
-                    < 6 => editor.Edit(key, "tech", wall, m => m.Set(WorkOrderFields.Status, random.Next(2) == 0 ? WorkOrderStatus.Open : WorkOrderStatus.InProgress)),
+                    < 6 => editor.Edit(key, "tech", wall, m => m.Set(WorkOrderFields.Status, (onHold[index] = onHold[index] is false) is true ? WorkOrderStatus.OnHold : WorkOrderStatus.InProgress)),
                     < 8 => AddEntry(editor, key, wall, live, n),
                     _ => live.Count == 0 ? AddEntry(editor, key, wall, live, n) : RemoveEntry(editor, key, wall, live, random),
                 };

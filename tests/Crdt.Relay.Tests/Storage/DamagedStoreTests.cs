@@ -77,6 +77,9 @@ public sealed class DamagedStoreTests : IDisposable
         await SeedTwoTenantsAsync(3);
         var position = Scalar("SELECT MAX(position) FROM ops WHERE tenant = 'other'");
         Scalar($"UPDATE ops SET payload = x'ffffffffff' WHERE position = {position}");
+        // The seeding relay checkpointed at shutdown, past the damaged op: without its checkpoint the
+        // damaged op lies in the log tail start-up replays, as damage after the last checkpoint does.
+        Scalar("DELETE FROM checkpoints");
 
         await using var host = await RelayHost.StartAsync(Options());
         using var dina = Client(host, "dina");
