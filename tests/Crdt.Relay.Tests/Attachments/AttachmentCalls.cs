@@ -30,25 +30,44 @@ internal static class AttachmentCalls
     {
         using var call = Client(device).Upload(device.Options());
         var end = until ?? bytes.Length;
-        var first = true;
+        // The relay answers only after reading the header, so a failed header write is the
+        // client's own failure and surfaces as itself. Swallowing it once (CI, under load) turned
+        // a client-side write failure into a misleading "empty upload" refusal from the relay. Only
+        // if the relay did read the header (its answer is about the upload) is its answer returned.
+        var firstCount = (int)Math.Min(64 * 1024, end - from);
         try
         {
-            for (var at = from; first || at < end; at += 64 * 1024)
+            await call.RequestStream.WriteAsync(new UploadRequest
+            {
+                Header = new UploadHeader { Sha256 = sha, Size = size ?? bytes.Length, ContentType = type, Offset = from },
+                Data = ByteString.CopyFrom(bytes, (int)from, Math.Max(firstCount, 0)),
+            });
+        }
+        catch (Exception headerWriteFailure)
+        {
+            try
+            {
+                return await call.ResponseAsync;
+            }
+            catch (RpcException answer) when (answer.Status.Detail.StartsWith("empty upload", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException("the upload's header write failed in the client; the relay saw no message", headerWriteFailure);
+            }
+        }
+        try
+        {
+            for (var at = from + 64 * 1024; at < end; at += 64 * 1024)
             {
                 var count = (int)Math.Min(64 * 1024, end - at);
-                await call.RequestStream.WriteAsync(new UploadRequest
-                {
-                    Header = first ? new UploadHeader { Sha256 = sha, Size = size ?? bytes.Length, ContentType = type, Offset = from } : null,
-                    Data = ByteString.CopyFrom(bytes, (int)at, Math.Max(count, 0)),
-                });
-                first = false;
+                await call.RequestStream.WriteAsync(new UploadRequest { Data = ByteString.CopyFrom(bytes, (int)at, count) });
             }
             await call.RequestStream.CompleteAsync();
         }
         catch (Exception)
         {
-            // The relay answered before reading everything (a refusal, or "complete" for bytes it
-            // already has) and the stream closed under the writes: its answer is in the response.
+            // After the header the relay may answer before reading everything (a refusal, or
+            // "complete" for bytes it already has) and the stream closes under the writes: its
+            // answer is in the response.
         }
         return await call.ResponseAsync;
     }
