@@ -90,7 +90,7 @@ internal sealed class CheckpointRestore(TenantState tenant)
         try
         {
             var body = CheckpointCodec.DecodeDocument(document.Body);
-            return new Decoded(key, body.Version, body.EverAssigned, PreparedSnapshot.Prepare(body.Snapshot), null);
+            return new Decoded(key, body.Version, body.EverAssigned, PreparedSnapshot.Prepare(body.Snapshot.Span), null);
         }
         catch (Exception e) when (e is InvalidDataException or OpDecodeException)
         {
