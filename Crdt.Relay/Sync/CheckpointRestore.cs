@@ -12,8 +12,9 @@ namespace Crdt.Relay.Sync;
 /// </summary>
 internal sealed class CheckpointRestore(TenantState tenant)
 {
-    // Large enough that each batch spreads over the cores, small enough that only two batches of bodies are held at once.
-    private const int BatchSize = 512;
+    // Large enough that each batch spreads over the cores, small enough that the two batches held at once
+    // (decoded while the other merges) stay in the young generation instead of growing the heap.
+    private const int BatchSize = 128;
 
     private List<CheckpointDocument> _batch = new(BatchSize);
     private Task<Decoded[]>? _decoding;

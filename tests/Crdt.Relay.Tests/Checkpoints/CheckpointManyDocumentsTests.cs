@@ -15,7 +15,7 @@ namespace Crdt.Relay.Tests.Checkpoints;
 public sealed class CheckpointManyDocumentsTests : IDisposable
 {
     private const string Tenant = "default";
-    // More than two batches of 512 and a partial one, so batch hand-over and the remainder are both exercised.
+    // Many batches of 128 and a partial one, so batch hand-over and the remainder are both exercised.
     private const int Orders = 1300;
     private readonly TempFolder _folder = new();
     private readonly ConcurrentQueue<string> _logged = new();
