@@ -201,7 +201,18 @@ public sealed partial class DocumentSet
     internal bool MergeSnapshot(Wire.DocumentSnapshot message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var parsed = SnapshotCodec.Validate(message);
+        return MergeParsed(SnapshotCodec.Validate(message), message.CalculateSize());
+    }
+
+    /// <summary>Merges a snapshot prepared (parsed and validated) beforehand, possibly on another thread.</summary>
+    public bool MergeSnapshot(PreparedSnapshot prepared)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        return MergeParsed(prepared.Parsed, prepared.Size);
+    }
+
+    private bool MergeParsed(SnapshotCodec.Parsed parsed, int size)
+    {
         if (parsed.Base is not null || StateOf(parsed.Key)?.Base is not null)
         {
             return MergeCompactedSnapshot(parsed);
@@ -235,7 +246,7 @@ public sealed partial class DocumentSet
 
             var state = State(parsed.Key);
             // What the snapshot brings counts towards the state cap's running estimate, as applied ops do.
-            state.BytesSinceMeasure += message.CalculateSize();
+            state.BytesSinceMeasure += size;
             foreach (var (field, write) in parsed.Fields)
             {
                 if (IsFresh(write.Dot))

@@ -5,8 +5,8 @@ namespace Crdt.Relay.Diagnostics;
 // Checkpoint events (ids 70-79, apart from the others' so branches adding events do not collide).
 internal sealed partial class RelayLog
 {
-    [LoggerMessage(70, LogLevel.Information, "Tenant {Tenant} restored from its checkpoint at log position {Position}: {Documents} documents in {ElapsedMs} ms; replaying the log after it")]
-    public partial void CheckpointRestored(string tenant, long position, int documents, long elapsedMs);
+    [LoggerMessage(70, LogLevel.Information, "Tenant {Tenant} restored from its checkpoint at log position {Position}: {Documents} documents in {ElapsedMs} ms ({MergeMs} ms of it merging, the rest reading and decoding on every core); replaying the log after it")]
+    public partial void CheckpointRestored(string tenant, long position, int documents, long elapsedMs, long mergeMs);
 
     [LoggerMessage(71, LogLevel.Warning, "Tenant {Tenant}: checkpoint not used ({Reason}); replaying the whole log instead")]
     public partial void CheckpointUnusable(Exception? exception, string tenant, string reason);

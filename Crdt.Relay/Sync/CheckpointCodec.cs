@@ -17,7 +17,8 @@ internal static class CheckpointCodec
     private const int HashBytes = 32;
 
     /// <summary>One document of a checkpoint, decoded and checked.</summary>
-    public sealed record DocumentBody(long Version, IReadOnlyList<string> EverAssigned, byte[] Snapshot);
+    /// <remarks>The snapshot is a slice of the body, not a copy: start-up decodes a few hundred MB of them.</remarks>
+    public sealed record DocumentBody(long Version, IReadOnlyList<string> EverAssigned, ReadOnlyMemory<byte> Snapshot);
 
     /// <summary>What the writing node knew beyond the documents: its replica id and next sequence, and its clock.</summary>
     public sealed record WriterState(string Relay, long NextRelaySequence, long ClockWallMs, int ClockCounter, string ClockReplica);
@@ -66,8 +67,13 @@ internal static class CheckpointCodec
             {
                 names[i] = reader.ReadString();
             }
-            var snapshot = reader.ReadBytes(reader.Read7BitEncodedInt());
-            return new DocumentBody(version, names, snapshot);
+            var length = reader.Read7BitEncodedInt();
+            var at = 1 + HashBytes + (int)reader.BaseStream.Position;
+            if (length < 0 || length > body.Length - at)
+            {
+                throw new EndOfStreamException($"its snapshot claims {length} bytes where {body.Length - at} remain");
+            }
+            return new DocumentBody(version, names, body.AsMemory(at, length));
         }
         catch (Exception e) when (e is EndOfStreamException or FormatException or IOException)
         {

@@ -45,31 +45,19 @@ internal sealed partial class RelayEngine
         var started = Stopwatch.GetTimestamp();
         var tenant = new TenantState(name, Schemas, Replica);
         CheckpointHeader? header;
-        var adopted = 0;
+        var restore = new CheckpointRestore(tenant);
         try
         {
-            header = await checkpoints.ReadCheckpointAsync(name, document =>
-            {
-                CheckpointCodec.DocumentBody body;
-                try
-                {
-                    body = CheckpointCodec.DecodeDocument(document.Body);
-                }
-                catch (InvalidDataException e)
-                {
-                    throw new InvalidDataException($"document {document.Document} of the checkpoint is damaged: {e.Message}", e);
-                }
-                tenant.AdoptCheckpointDocument(new DocumentKey(document.Document.Collection, document.Document.Id), body);
-                adopted++;
-            }).ConfigureAwait(false);
+            header = await checkpoints.ReadCheckpointAsync(name, restore.Add).ConfigureAwait(false);
             if (header is null)
             {
                 return null;
             }
 
-            if (adopted != header.Documents)
+            restore.Finish();
+            if (restore.Adopted != header.Documents)
             {
-                throw new InvalidDataException($"the checkpoint names {header.Documents} documents but holds {adopted}");
+                throw new InvalidDataException($"the checkpoint names {header.Documents} documents but holds {restore.Adopted}");
             }
             var compactedThrough = Store is ICompactionStore compaction ? await compaction.GetCompactedThroughAsync(name).ConfigureAwait(false) : 0;
             if (compactedThrough != header.CompactedThrough)
@@ -101,7 +89,7 @@ internal sealed partial class RelayEngine
             return null;
         }
         _checkpointedAt[name] = header.ReplayFrom;
-        Log.CheckpointRestored(name, header.ReplayFrom, adopted, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        Log.CheckpointRestored(name, header.ReplayFrom, restore.Adopted, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, restore.MergeMs);
         return (tenant, header.ReplayFrom);
     }
 

@@ -43,17 +43,17 @@ internal sealed partial class TenantState
     /// version, the technicians it was ever assigned to, and the register facts scopes read, derived
     /// from the state as replaying its ops would have made them.
     /// </summary>
-    public void AdoptCheckpointDocument(DocumentKey key, CheckpointCodec.DocumentBody body)
+    public void AdoptCheckpointDocument(DocumentKey key, long version, IReadOnlyList<string> everAssigned, PreparedSnapshot snapshot)
     {
         lock (_gate)
         {
-            Documents.MergeSnapshot(body.Snapshot);
-            _versions[key] = Math.Max(body.Version, _versions.GetValueOrDefault(key));
+            Documents.MergeSnapshot(snapshot);
+            _versions[key] = Math.Max(version, _versions.GetValueOrDefault(key));
             _facts[key] = DocumentFacts.FromState(Documents, key);
-            if (body.EverAssigned.Count > 0)
+            if (everAssigned.Count > 0)
             {
                 var names = _everAssigned.TryGetValue(key, out var held) ? held : _everAssigned[key] = new(StringComparer.Ordinal);
-                names.UnionWith(body.EverAssigned);
+                names.UnionWith(everAssigned);
             }
             if (key.Collection == WorkOrderFields.Collection)
             {
