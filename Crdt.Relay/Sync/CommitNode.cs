@@ -38,8 +38,5 @@ internal sealed class CommitNode(long head, IReadOnlyList<CommittedOp> ops)
 
     public Task<CommitNode> NextAsync(CancellationToken cancellationToken) => _next.Task.WaitAsync(cancellationToken);
 
-    /// <summary>The next commit if it has already happened (a stream that fell behind sends it in the same flush).</summary>
-    public CommitNode? NextIfLinked => _next.Task.IsCompletedSuccessfully ? _next.Task.Result : null;
-
     public void Link(CommitNode next) => _next.TrySetResult(next);
 }

@@ -27,8 +27,6 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
     private const int ReadPage = 2_000;
     // Items held back at most before a flush: bounds what a stream buffers on the relay.
     private const int FlushEvery = 512;
-    // Items of commits already made that a live stream sends under one checkpoint (see the live loop).
-    private const int CoalesceItems = 2 * FlushEvery;
     private static readonly WriteOptions HoldBack = new(WriteFlags.BufferHint);
     private int _unflushed;
     private readonly SubscriberRouting _routing = new();
@@ -132,34 +130,18 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
         while (true)
         {
             node = await node.NextAsync(cancellationToken).ConfigureAwait(false);
-            var sentBefore = _items;
-            await SendCommitAsync(node, cancellationToken).ConfigureAwait(false);
-            // A stream that fell behind (a burst of commits) sends the commits already made with this one,
-            // under one checkpoint and one flush, instead of a checkpoint and a flush per commit: those
-            // were what kept subscribers behind the commits during a burst. Bounded so that the device's
-            // cursor still moves every CoalesceItems items.
-            while (_items - sentBefore < CoalesceItems && node.NextIfLinked is { } next)
+            foreach (var committed in node.Ops)
             {
-                node = next;
-                await SendCommitAsync(node, cancellationToken).ConfigureAwait(false);
+                if (caller.SeesWholeTenant)
+                {
+                    await SendAsync(committed.StreamItem, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await RouteAsync(committed.Wire, committed.Position, committed.Payload, committed, cancellationToken).ConfigureAwait(false);
+                }
             }
             await CheckpointAsync(node.Head, more: false, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Writes what the stream gets of one live commit's ops (held back until the checkpoint).</summary>
-    private async Task SendCommitAsync(CommitNode node, CancellationToken cancellationToken)
-    {
-        foreach (var committed in node.Ops)
-        {
-            if (caller.SeesWholeTenant)
-            {
-                await SendAsync(committed.StreamItem, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await RouteAsync(committed.Wire, committed.Position, committed.Payload, committed, cancellationToken).ConfigureAwait(false);
-            }
         }
     }
 
