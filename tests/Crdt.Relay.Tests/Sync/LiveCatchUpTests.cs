@@ -5,9 +5,9 @@ using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Relay.Tests.Sync;
 
-/// <summary>Guards a live stream that falls behind a burst of commits: it may send several commits
-/// under one checkpoint (OpStreamer's live loop), but every op arrives once, before the checkpoint
-/// that covers it, and the checkpoints only move forward to the last commit's head.</summary>
+/// <summary>Guards a live stream that falls behind a burst of concurrent commits (whatever OpStreamer's
+/// live loop does to catch up): every op arrives once, before the checkpoint that covers it, and the
+/// checkpoints only move forward to the last commit's head.</summary>
 public sealed class LiveCatchUpTests : RelayTestBase
 {
     private const int Pushers = 4;
