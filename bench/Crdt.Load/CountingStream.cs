@@ -67,6 +67,9 @@ internal sealed class WireBytes
     /// <summary>An HTTP/2 handler (as the gRPC channel's own) whose connections count their bytes here.</summary>
     public SocketsHttpHandler Handler() => new()
     {
+        // As the replica's channel (RelayChannels): a 1 MiB receive window, so a commit's flush to a
+        // live subscriber does not wait for a window update.
+        InitialHttp2StreamWindowSize = 1 << 20,
         EnableMultipleHttp2Connections = false,
         UseProxy = false,
         UseCookies = false,
