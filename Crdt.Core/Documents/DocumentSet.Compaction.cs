@@ -39,6 +39,70 @@ public sealed partial class DocumentSet
         return _documents.TryGetValue(key, out var state) ? CompactState(state, stable) : new CompactionSummary();
     }
 
+    /// <summary>
+    /// The newest op folded into <paramref name="op"/>'s document's compacted base that the op has not
+    /// seen (its context lacks it), or null when it saw all of them, the document has no base, or the op
+    /// itself is already folded in (a repeat). An op that has not seen everything of its document's base
+    /// was made concurrently with ops a stable horizon said no device could still be concurrent with:
+    /// compacted and uncompacted replicas could merge it differently, so a relay refuses it rather than
+    /// let replicas diverge (README "Bounded history").
+    /// </summary>
+    public Dot? UnseenCompactedOp(Op op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        if (!_hasBases || !_documents.TryGetValue(op.Document, out var state) || state.Base is not { } compactedBase)
+        {
+            return null;
+        }
+        if (compactedBase.Covers(op.Dot))
+        {
+            return null;
+        }
+        foreach (var (replica, seq) in compactedBase.Entries)
+        {
+            if (!replica.Equals(op.Dot.Replica) && op.Context.Get(replica) < seq)
+            {
+                return new Dot(replica, seq);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// True when the set holds every op of <paramref name="replica"/> with a sequence from 1 to
+    /// <paramref name="through"/>, applied or folded into a compacted base: what a relay must know
+    /// before it counts a device's acknowledgement (an op of the replica missing below it could still
+    /// arrive, under a horizon that already covers it).
+    /// </summary>
+    public bool HoldsEveryOp(ReplicaId replica, long through)
+    {
+        var held = _dots.PrefixOf(replica);
+        if (through <= held)
+        {
+            return true;
+        }
+        if (_hasBases)
+        {
+            // Every op a base covers was held (a horizon is a prefix of what the set held) and may be
+            // gone from the dot set since (a set loaded from bases never saw those ops).
+            foreach (var state in _documents.Values)
+            {
+                if (state.Base is { } compactedBase)
+                {
+                    held = Math.Max(held, compactedBase.Get(replica));
+                }
+            }
+        }
+        for (var seq = held + 1; seq <= through; seq++)
+        {
+            if (!_dots.Contains(new Dot(replica, seq)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>How many op records the document holds (every op until it is compacted; 0 when unknown).</summary>
     public int OpRecordCount(DocumentKey key) => _documents.TryGetValue(key, out var state) ? state.Ops.Count : 0;
 

@@ -43,6 +43,9 @@ internal sealed class DotTracker
         return set;
     }
 
+    /// <summary>The end of the replica's unbroken run of sequences from 1 (0 when sequence 1 was not seen).</summary>
+    public long PrefixOf(ReplicaId replica) => Find(replica) is { } set ? set.UpTo : 0;
+
     /// <summary>The highest sequence seen per replica.</summary>
     public VersionVector Maxima()
     {
@@ -73,6 +76,8 @@ internal sealed class DotTracker
         private HashSet<long>? _sparse;
 
         public long Max { get; private set; }
+
+        public long UpTo => _upTo;
 
         public bool Contains(long seq) => seq <= _upTo || InBits(seq) || (_sparse is not null && _sparse.Contains(seq));
 

@@ -23,7 +23,7 @@ internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMe
         guard.StreamAsync(context, async (caller, cancellationToken) =>
         {
             var started = Stopwatch.GetTimestamp();
-            await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, cancellationToken).ConfigureAwait(false);
+            await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, context.RequestHeaders.GetValue(RelayEngine.ReplicaKeyHeader), cancellationToken).ConfigureAwait(false);
             var stable = await engine.StableVectorAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
             await new OpStreamer(engine, store, caller, responses).RunAsync(request.Cursor, request.MaxItems, live: false, cancellationToken, stable).ConfigureAwait(false);
             metrics.PullCompleted(Stopwatch.GetElapsedTime(started));
@@ -32,7 +32,7 @@ internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMe
     public override Task Subscribe(SubscribeRequest request, IServerStreamWriter<PullResponse> responses, ServerCallContext context) =>
         guard.StreamAsync(context, async (caller, cancellationToken) =>
         {
-            await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, cancellationToken).ConfigureAwait(false);
+            await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, context.RequestHeaders.GetValue(RelayEngine.ReplicaKeyHeader), cancellationToken).ConfigureAwait(false);
             var stable = await engine.StableVectorAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
             await new OpStreamer(engine, store, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken, stable).ConfigureAwait(false);
         });

@@ -42,8 +42,8 @@ public interface IRelayStore : IAsyncDisposable
     /// </summary>
     Task<AppendResult> AppendAsync(string tenant, IReadOnlyList<OpRecord> ops, ReplicaClaim? claim, CancellationToken cancellationToken = default);
 
-    /// <summary>The device that owns a replica id in a tenant, null when no device pushed it yet.</summary>
-    Task<string?> GetReplicaOwnerAsync(string tenant, string replica, CancellationToken cancellationToken = default);
+    /// <summary>The device that owns a replica id in a tenant (and the replica key hash it was bound with), null when no device pushed it yet.</summary>
+    Task<ReplicaOwner?> GetReplicaOwnerAsync(string tenant, string replica, CancellationToken cancellationToken = default);
 
     /// <summary>The tenant's ops after <paramref name="afterPosition"/>, in position order,
     /// at most <paramref name="limit"/>. See the class remarks for the no-skip guarantee.</summary>

@@ -48,4 +48,15 @@ public sealed record PinRecord(StoreDocumentKey Document, long PinnedAtPosition)
 /// <summary>Who pushes a batch: the device, and the SHA-256 of the replica key it showed (null when
 /// none). A replica key is a secret kept in the replica's file, so every person signed in on a
 /// shared device shows it, and a device that never held the file cannot.</summary>
-public sealed record ReplicaClaim(string Device, byte[]? KeyHash = null);
+public sealed record ReplicaClaim(string Device, byte[]? KeyHash = null)
+{
+    /// <summary>Whether this claim may act for a replica id owned by <paramref name="ownerDevice"/>
+    /// (<paramref name="ownerKeyHash"/>: the key hash it was bound with): the owning device, or anyone
+    /// showing the same replica key (a person signed in on the shared device that holds the file).</summary>
+    public bool Matches(string ownerDevice, byte[]? ownerKeyHash) =>
+        string.Equals(ownerDevice, Device, StringComparison.Ordinal)
+        || (ownerKeyHash is not null && KeyHash is not null && ownerKeyHash.AsSpan().SequenceEqual(KeyHash));
+}
+
+/// <summary>The device a replica id is bound to in a tenant, and the hash of the replica key it showed then (null when none).</summary>
+public sealed record ReplicaOwner(string Device, byte[]? KeyHash);

@@ -97,6 +97,15 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
     /// </summary>
     private void CheckContext(OpPlace where, Op op, BatchFacts facts)
     {
+        if (tenant.Documents.UnseenCompactedOp(op) is { } unseen)
+        {
+            // Made concurrently with ops every live device had acknowledged (so they were compacted):
+            // merging it could leave compacted and uncompacted replicas with different states.
+            throw RelayRefusal.Precondition($"{where}, field 'context': the op has not seen {Shorten(unseen.Replica.Value)}:{unseen.Seq}, " +
+                "which every device had acknowledged and this document's history was compacted past; it was made on a device " +
+                "whose acknowledgement did not cover it (another replica of the same sign-in?) and cannot be merged safely; it stays on the device");
+        }
+
         foreach (var (replica, seq) in op.Context.Entries)
         {
             if (replica.Equals(op.Dot.Replica))

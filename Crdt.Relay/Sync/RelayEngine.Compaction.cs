@@ -7,26 +7,30 @@ namespace Crdt.Relay.Sync;
 internal sealed partial class RelayEngine
 {
     /// <summary>
-    /// Records a pull's cursor as the device's acknowledgement when it can count: the relay already holds
-    /// every op the device's replica says it made. Then every op of it the relay has not received was made
-    /// after the device held the log up to the cursor. (The replica may be another device's: people
-    /// signed in on a shared device share its replica.) Anything else acknowledges nothing: the device
-    /// only holds back compaction longer.
+    /// Records a pull's cursor as the device's acknowledgement when it can count: the replica it names
+    /// is the caller's (bound to the caller's device, or to the replica key the caller shows: a person
+    /// signed in on a shared device holds its file), and the relay holds every op of it from sequence 1
+    /// to <paramref name="madeThrough"/>. Then every op of it the relay has not received was made after
+    /// the device held the log up to the cursor. Anything else acknowledges nothing: the device only
+    /// holds back compaction longer. (Naming another device's fully stored replica would otherwise let
+    /// a device with unpushed edits move the horizon past ops those edits are concurrent with; the push
+    /// path refuses such edits anyway, see <see cref="BatchValidator"/>.)
     /// </summary>
-    public async Task AcknowledgeAsync(CallerIdentity caller, ulong cursor, string replica, ulong madeThrough, CancellationToken cancellationToken)
+    public async Task AcknowledgeAsync(CallerIdentity caller, ulong cursor, string replica, ulong madeThrough, string? replicaKey, CancellationToken cancellationToken)
     {
         if (cursor == 0 || cursor > long.MaxValue || madeThrough > long.MaxValue || string.IsNullOrEmpty(replica) || Store is not ICompactionStore store)
         {
             return;
         }
 
-        if (await Store.GetMaxSequenceAsync(caller.Tenant, replica, cancellationToken).ConfigureAwait(false) < (long)madeThrough)
+        var owner = await Store.GetReplicaOwnerAsync(caller.Tenant, replica, cancellationToken).ConfigureAwait(false);
+        if (owner is null ? madeThrough != 0 : !ClaimOf(caller, replicaKey).Matches(owner.Device, owner.KeyHash))
         {
             return;
         }
 
         var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-        if ((long)cursor > tenant.Head)
+        if ((long)cursor > tenant.Head || !tenant.HoldsEveryOp(replica, (long)madeThrough))
         {
             return;
         }

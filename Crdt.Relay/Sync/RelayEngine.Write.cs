@@ -17,6 +17,10 @@ internal sealed partial class RelayEngine
     /// <summary>The request header in which a replica shows its replica key (see <see cref="ReplicaClaim"/>).</summary>
     public const string ReplicaKeyHeader = "x-crdt-replica-key";
 
+    /// <summary>What the caller claims to act for: its device, and the replica key it shows (hashed, as stored).</summary>
+    private static ReplicaClaim ClaimOf(CallerIdentity caller, string? replicaKey) =>
+        new(caller.Name, replicaKey is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(replicaKey)));
+
     /// <summary>Sync.Push: validates the whole batch, stores it atomically, applies it, publishes it.
     /// The batch's replica ids must belong to the caller, or to the replica key it shows.</summary>
     public async Task<Wire.PushResponse> PushAsync(CallerIdentity caller, Wire.PushRequest request, string? replicaKey, CancellationToken cancellationToken)
@@ -26,7 +30,7 @@ internal sealed partial class RelayEngine
             throw RelayRefusal.Invalid($"header {ReplicaKeyHeader}: a replica key is 16 to 256 characters, this one {replicaKey.Length}");
         }
 
-        var claim = new ReplicaClaim(caller.Name, replicaKey is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(replicaKey)));
+        var claim = ClaimOf(caller, replicaKey);
         if (request.Ops.Count > Options.MaxOpsPerPush)
         {
             throw RelayRefusal.TooLarge($"the batch holds {request.Ops.Count} ops; at most {Options.MaxOpsPerPush} per Push");

@@ -144,14 +144,12 @@ public sealed partial class PostgresRelayStore
                 await bind.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
-            var sameDevice = string.Equals(owner.Device, claim.Device, StringComparison.Ordinal);
-            var sameKey = owner.KeyHash is not null && claim.KeyHash is not null && owner.KeyHash.AsSpan().SequenceEqual(claim.KeyHash);
-            if (!sameDevice && !sameKey)
+            if (!claim.Matches(owner.Device, owner.KeyHash))
             {
                 throw new ReplicaOwnedException(replica, owner.Device);
             }
 
-            if (sameDevice && owner.KeyHash is null && claim.KeyHash is not null)
+            if (string.Equals(owner.Device, claim.Device, StringComparison.Ordinal) && owner.KeyHash is null && claim.KeyHash is not null)
             {
                 // The owner shows a key for the first time (a replica that began sending one): remember it.
                 await using var remember = Command(connection, tx, "UPDATE replica_owners SET key_hash = @k WHERE tenant = @t AND replica = @r;",
@@ -189,11 +187,14 @@ public sealed partial class PostgresRelayStore
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public Task<string?> GetReplicaOwnerAsync(string tenant, string replica, CancellationToken cancellationToken = default) =>
+    public Task<ReplicaOwner?> GetReplicaOwnerAsync(string tenant, string replica, CancellationToken cancellationToken = default) =>
         RunAsync(async connection =>
         {
-            await using var command = Command(connection, "SELECT device FROM replica_owners WHERE tenant = @t AND replica = @r;", ("t", tenant), ("r", replica));
-            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+            await using var command = Command(connection, "SELECT device, key_hash FROM replica_owners WHERE tenant = @t AND replica = @r;", ("t", tenant), ("r", replica));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? new ReplicaOwner(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1))
+                : null;
         }, cancellationToken);
 
     public Task<IReadOnlyList<LogEntry>> ReadLogAsync(string tenant, long afterPosition, int limit, CancellationToken cancellationToken = default)

@@ -44,15 +44,13 @@ public sealed partial class SqliteRelayStore
                     tenant, replica, claim.Device, claim.KeyHash).ExecuteNonQuery();
                 continue;
             }
-            var sameDevice = string.Equals(device, claim.Device, StringComparison.Ordinal);
-            var sameKey = keyHash is not null && claim.KeyHash is not null && keyHash.AsSpan().SequenceEqual(claim.KeyHash);
             // Thrown inside the transaction: nothing of this batch is committed.
-            if (!sameDevice && !sameKey)
+            if (!claim.Matches(device, keyHash))
             {
                 throw new ReplicaOwnedException(replica, device);
             }
 
-            if (sameDevice && keyHash is null && claim.KeyHash is not null)
+            if (string.Equals(device, claim.Device, StringComparison.Ordinal) && keyHash is null && claim.KeyHash is not null)
             {
                 // The owner shows a key for the first time (a replica that began sending one): remember it.
                 Scalar(_writer, "UPDATE replica_owners SET key_hash = $k WHERE tenant = $t AND replica = $r;", tx,
@@ -61,10 +59,15 @@ public sealed partial class SqliteRelayStore
         }
     }
 
-    public Task<string?> GetReplicaOwnerAsync(string tenant, string replica, CancellationToken cancellationToken = default)
+    public Task<ReplicaOwner?> GetReplicaOwnerAsync(string tenant, string replica, CancellationToken cancellationToken = default)
     {
         using var connection = OpenReader();
-        return Task.FromResult(Scalar(connection, "SELECT device FROM replica_owners WHERE tenant = $t AND replica = $r;", null, ("$t", tenant), ("$r", replica)) as string);
+        using var find = connection.CreateCommand();
+        find.CommandText = "SELECT device, key_hash FROM replica_owners WHERE tenant = $t AND replica = $r;";
+        find.Parameters.AddWithValue("$t", tenant);
+        find.Parameters.AddWithValue("$r", replica);
+        using var reader = find.ExecuteReader();
+        return Task.FromResult(reader.Read() ? new ReplicaOwner(reader.GetString(0), reader.IsDBNull(1) ? null : (byte[])reader.GetValue(1)) : null);
     }
 
     /// <summary>The batch's replica ids, each once (a push usually carries one).</summary>

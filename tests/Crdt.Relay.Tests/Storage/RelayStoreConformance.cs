@@ -120,8 +120,12 @@ public abstract partial class RelayStoreConformance : IAsyncLifetime
         Assert.Equal(1, (await Store.AppendAsync("t1", [Op("a", 2)], claim: new ReplicaClaim("ana"))).StoredCount);
         // Owners are per tenant, like dots.
         Assert.Equal(1, (await Store.AppendAsync("t2", [Op("a", 1)], claim: new ReplicaClaim("ben"))).StoredCount);
-        Assert.Equal("ana", await Store.GetReplicaOwnerAsync("t1", "a"));
-        Assert.Equal("ben", await Store.GetReplicaOwnerAsync("t2", "a"));
+        Assert.Equal("ana", (await Store.GetReplicaOwnerAsync("t1", "a"))?.Device);
+        Assert.Equal("ben", (await Store.GetReplicaOwnerAsync("t2", "a"))?.Device);
+        // The key hash a replica id was bound with comes back with its owner (acknowledgements check it).
+        await Store.AppendAsync("t1", [Op("k", 1)], claim: new ReplicaClaim("ana", [1, 2, 3]));
+        Assert.Equal(new byte[] { 1, 2, 3 }, (await Store.GetReplicaOwnerAsync("t1", "k"))?.KeyHash);
+        Assert.Null((await Store.GetReplicaOwnerAsync("t1", "a"))?.KeyHash);
     }
 
     [Fact]

@@ -59,9 +59,14 @@ public sealed class RelayClient : IDisposable
     }
 
     /// <summary>Every message of one Pull, the checkpoint last.</summary>
-    public async Task<List<PullResponse>> PullAsync(ulong cursor = 0, uint maxItems = 0, string replica = "", ulong madeThrough = 0)
+    public async Task<List<PullResponse>> PullAsync(ulong cursor = 0, uint maxItems = 0, string replica = "", ulong madeThrough = 0, string? replicaKey = null)
     {
-        using var call = Sync.Pull(new PullRequest { Cursor = cursor, MaxItems = maxItems, Replica = replica, MadeThrough = madeThrough }, Options());
+        var options = Options();
+        if (replicaKey is not null)
+        {
+            options.Headers!.Add("x-crdt-replica-key", replicaKey);
+        }
+        using var call = Sync.Pull(new PullRequest { Cursor = cursor, MaxItems = maxItems, Replica = replica, MadeThrough = madeThrough }, options);
         var items = new List<PullResponse>();
         await foreach (var item in call.ResponseStream.ReadAllAsync()) items.Add(item);
         return items;
