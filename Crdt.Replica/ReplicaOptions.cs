@@ -52,6 +52,15 @@ public sealed class ReplicaOptions
     /// <summary>Deadline of one push or pull call.</summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a live stream stays open before the replica renews it (after a pull). Each new stream
+    /// and pull acknowledges what the replica holds, so the relay can compact history (README "Bounded
+    /// history"): a device that stays live for days without editing would otherwise hold compaction back
+    /// at the position where its stream began. The renewal also brings the latest stable horizon, so the
+    /// device compacts its own file. Default 10 minutes.
+    /// </summary>
+    public TimeSpan LiveRenewEvery { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How long to wait for a TCP connection to the relay before calling it unreachable.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -166,15 +166,22 @@ internal sealed partial class SyncDriver
         }
     }
 
-    /// <summary>Holds the live stream; every checkpoint commits what came before it.</summary>
+    /// <summary>
+    /// Holds the live stream; every checkpoint commits what came before it. The stream ends after
+    /// <see cref="ReplicaOptions.LiveRenewEvery"/> like a stream the relay ended: the loop pulls and
+    /// listens again, which acknowledges what the replica holds now.
+    /// </summary>
     private async Task ListenAsync(IRelayConnection connection, string user, CancellationToken cancellationToken)
     {
         var before = _machine.Connectivity;
+        using var renew = new CancellationTokenSource(_options.LiveRenewEvery, _options.TimeProvider);
+        using var listening = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, renew.Token);
         try
         {
-            var cursor = _replica.PullPosition(user).Cursor;
+            // What this replica has made so far: the relay counts the new stream as an acknowledgement once it holds all of it.
+            var (cursor, madeThrough) = _replica.PullPosition(user);
             var batch = new ReceivedBatch();
-            await foreach (var item in connection.SubscribeAsync(cursor, cancellationToken).ConfigureAwait(false))
+            await foreach (var item in connection.SubscribeAsync(cursor, _replica.Id.Value, (ulong)madeThrough, listening.Token).ConfigureAwait(false))
             {
                 if (batch.Add(item) is { } checkpoint)
                 {
@@ -193,6 +200,15 @@ internal sealed partial class SyncDriver
                     batch = new ReceivedBatch();
                 }
             }
+            _machine.OnLiveEnded();
+        }
+        catch (OperationCanceledException) when (renew.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            _machine.OnLiveEnded();
+        }
+        catch (RelayUnreachableException) when (renew.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The renewal cancelled the call (reported as a broken stream): not an outage.
             _machine.OnLiveEnded();
         }
         catch (RelayUnreachableException ex)

@@ -33,8 +33,8 @@ internal sealed class FailoverRelayConnection(RelayRoute route, Func<string, IRe
     public IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, string replica, ulong madeThrough, CancellationToken cancellationToken) =>
         StreamAsync(connection => connection.PullAsync(cursor, maxItems, replica, madeThrough, cancellationToken), cancellationToken);
 
-    public IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, CancellationToken cancellationToken) =>
-        StreamAsync(connection => connection.SubscribeAsync(cursor, cancellationToken), cancellationToken);
+    public IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, string replica, ulong madeThrough, CancellationToken cancellationToken) =>
+        StreamAsync(connection => connection.SubscribeAsync(cursor, replica, madeThrough, cancellationToken), cancellationToken);
 
     private IRelayConnection At(int index) => _connections[index] ??= connect(route.Addresses[index]);
 

@@ -81,9 +81,9 @@ internal sealed class GrpcRelayConnection : IRelayConnection
     public IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, string replica, ulong madeThrough, CancellationToken cancellationToken) =>
         Stream(options => _client.Pull(new PullRequest { Cursor = cursor, MaxItems = maxItems, Replica = replica, MadeThrough = madeThrough }, options), "pull", _callTimeout, cancellationToken);
 
-    public IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, CancellationToken cancellationToken) =>
+    public IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, string replica, ulong madeThrough, CancellationToken cancellationToken) =>
         // A live stream has no deadline: it stays open until the relay or the app ends it.
-        Stream(options => _client.Subscribe(new SubscribeRequest { Cursor = cursor }, options), "subscribe", null, cancellationToken);
+        Stream(options => _client.Subscribe(new SubscribeRequest { Cursor = cursor, Replica = replica, MadeThrough = madeThrough }, options), "subscribe", null, cancellationToken);
 
     private async IAsyncEnumerable<PullResponse> Stream(
         Func<CallOptions, AsyncServerStreamingCall<PullResponse>> start, string action, TimeSpan? timeout,

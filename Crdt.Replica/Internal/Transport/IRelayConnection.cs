@@ -17,7 +17,8 @@ internal interface IRelayConnection : IDisposable
     /// </summary>
     IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, string replica, ulong madeThrough, CancellationToken cancellationToken);
 
-    IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, CancellationToken cancellationToken);
+    /// <summary>Catches up after <paramref name="cursor"/>, then stays live; acknowledges like <see cref="PullAsync"/>.</summary>
+    IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, string replica, ulong madeThrough, CancellationToken cancellationToken);
 
     Task<PinResponse> PinAsync(PinRequest request, CancellationToken cancellationToken);
 

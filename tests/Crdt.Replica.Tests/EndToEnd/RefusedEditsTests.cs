@@ -154,7 +154,7 @@ public sealed class RefusedEditsTests(RelayFixture relay) : IClassFixture<RelayF
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connection.PushAsync(new Core.Wire.PushRequest(), cancelled.Token));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var _ in connection.SubscribeAsync(0, cancelled.Token))
+            await foreach (var _ in connection.SubscribeAsync(0, "", 0, cancelled.Token))
             {
             }
         });

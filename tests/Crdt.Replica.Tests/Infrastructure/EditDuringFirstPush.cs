@@ -24,8 +24,8 @@ internal sealed class EditDuringFirstPush(IRelayConnection inner, Func<Task> dur
     public IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, string replica, ulong madeThrough, CancellationToken cancellationToken) =>
         inner.PullAsync(cursor, maxItems, replica, madeThrough, cancellationToken);
 
-    public IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, CancellationToken cancellationToken) =>
-        inner.SubscribeAsync(cursor, cancellationToken);
+    public IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, string replica, ulong madeThrough, CancellationToken cancellationToken) =>
+        inner.SubscribeAsync(cursor, replica, madeThrough, cancellationToken);
 
     public Task<PinResponse> PinAsync(PinRequest request, CancellationToken cancellationToken) => inner.PinAsync(request, cancellationToken);
 

@@ -65,7 +65,7 @@ public sealed class FailoverRelayConnectionTests
         using var connection = new FailoverRelayConnection(route, address => nodes[address]);
 
         var received = new List<PullResponse>();
-        await foreach (var item in connection.SubscribeAsync(0, CancellationToken.None)) received.Add(item);
+        await foreach (var item in connection.SubscribeAsync(0, "", 0, CancellationToken.None)) received.Add(item);
 
         Assert.Equal(2, received.Count);
         Assert.Equal(1, route.Current);
@@ -105,7 +105,7 @@ public sealed class FailoverRelayConnectionTests
 
         public IAsyncEnumerable<PullResponse> PullAsync(ulong cursor, uint maxItems, string replica, ulong madeThrough, CancellationToken cancellationToken) => Stream();
 
-        public IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, CancellationToken cancellationToken) => Stream();
+        public IAsyncEnumerable<PullResponse> SubscribeAsync(ulong cursor, string replica, ulong madeThrough, CancellationToken cancellationToken) => Stream();
 
         private async IAsyncEnumerable<PullResponse> Stream()
         {

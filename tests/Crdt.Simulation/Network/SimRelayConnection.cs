@@ -18,7 +18,7 @@ internal sealed class SimRelayConnection(SimNetwork network, string device, Call
         network.PullAsync(device, caller, cursor, maxItems);
 
     // The simulation drives sync step by step (SyncAsync); live streams would need a scheduler of their own.
-    public IAsyncEnumerable<Wire.PullResponse> SubscribeAsync(ulong cursor, CancellationToken cancellationToken) =>
+    public IAsyncEnumerable<Wire.PullResponse> SubscribeAsync(ulong cursor, string replica, ulong madeThrough, CancellationToken cancellationToken) =>
         throw new RelayUnreachableException("no live streams in the simulation", new NotSupportedException());
 
     public Task<Wire.PinResponse> PinAsync(Wire.PinRequest request, CancellationToken cancellationToken) =>
