@@ -46,4 +46,12 @@ internal static class SnapshotCodec
 
     /// <summary>Reads and validates the whole message (see <see cref="SnapshotReader"/>); throws before anything is merged.</summary>
     public static Parsed Validate(Wire.DocumentSnapshot message) => SnapshotReader.Read(message);
+
+    /// <summary>
+    /// Reads and validates snapshot bytes straight from the wire (<see cref="SnapshotWireReader"/>, no
+    /// generated message object); the rare message that repeats a singular sub-message goes through the
+    /// generated parser, which merges such repeats. Throws <see cref="OpDecodeException"/> before anything is merged.
+    /// </summary>
+    public static Parsed Read(ReadOnlySpan<byte> bytes) =>
+        SnapshotReader.Read(SnapshotWireReader.Read(bytes) ?? SnapshotParts.FromWire(Parse(bytes)));
 }

@@ -13,7 +13,7 @@ namespace Crdt.Core.Codec;
 /// </summary>
 internal sealed partial class SnapshotReader
 {
-    private readonly Wire.DocumentSnapshot _message;
+    private readonly SnapshotParts _message;
     private readonly string _where;
     private readonly DocumentKey _key;
     private ReplicaId[] _replicas = [];
@@ -23,7 +23,7 @@ internal sealed partial class SnapshotReader
     private int _shift;
     private StringPool _pool;
 
-    private SnapshotReader(Wire.DocumentSnapshot message)
+    private SnapshotReader(SnapshotParts message)
     {
         _message = message;
         _where = $"snapshot of {message.Collection}/{message.Id}";
@@ -34,7 +34,9 @@ internal sealed partial class SnapshotReader
         _key = new DocumentKey(message.Collection, message.Id);
     }
 
-    public static SnapshotCodec.Parsed Read(Wire.DocumentSnapshot message)
+    public static SnapshotCodec.Parsed Read(Wire.DocumentSnapshot message) => Read(SnapshotParts.FromWire(message));
+
+    public static SnapshotCodec.Parsed Read(SnapshotParts message)
     {
         var reader = new SnapshotReader(message);
         var ops = reader.ReadPlainOps();

@@ -195,7 +195,7 @@ public sealed partial class DocumentSet
     /// <see cref="OpDecodeException"/> on garbage or invalid input, and then changes nothing.
     /// Returns whether anything was new.
     /// </summary>
-    public bool MergeSnapshot(ReadOnlySpan<byte> bytes) => MergeSnapshot(SnapshotCodec.Parse(bytes));
+    public bool MergeSnapshot(ReadOnlySpan<byte> bytes) => MergeParsed(SnapshotCodec.Read(bytes), bytes.Length);
 
     /// <summary>Merges a snapshot message (see <see cref="MergeSnapshot(ReadOnlySpan{byte})"/>).</summary>
     internal bool MergeSnapshot(Wire.DocumentSnapshot message)
