@@ -34,6 +34,8 @@ internal static class SnapshotCodec
         public required List<Op> Ops { get; init; }
         /// <summary>Every op record, each dot once, in the snapshot's order (sorted by dot when the encoder wrote it).</summary>
         public required List<OpRecord> Records { get; init; }
+        /// <summary>How many of <see cref="Records"/> each op run holds, in order (a run's records share replica, context, author and kind, sequences ascending).</summary>
+        public int[] RunLengths { get; init; } = [];
         public required List<(string Field, Write Write)> Fields { get; init; }
         public required List<(string Set, string Id, List<CausalRecord> Adds, List<CausalRecord> Removes, List<(string Field, Write Write)> Fields)> Elements { get; init; }
         public required List<(string FlagId, ResolutionState Resolution)> Resolutions { get; init; }

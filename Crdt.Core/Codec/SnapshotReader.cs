@@ -19,6 +19,7 @@ internal sealed partial class SnapshotReader
     private ReplicaId[] _replicas = [];
     /// <summary>The op records in the order op_ref counts them (runs in order, each run's sequences in order).</summary>
     private List<OpRecord> _records = [];
+    private int[] _runLengths = [];
     private Hlc _maxHlc;
     private int _shift;
     private StringPool _pool;
@@ -56,6 +57,7 @@ internal sealed partial class SnapshotReader
             Key = reader._key,
             Ops = ops,
             Records = reader._records,
+            RunLengths = reader._runLengths,
             Fields = fields,
             Elements = elements,
             Resolutions = resolutions,
@@ -94,6 +96,7 @@ internal sealed partial class SnapshotReader
             opCount += run.SeqDeltas.Count + (riceCoded[i]?.Count ?? 0);
         }
         _records = new List<OpRecord>(opCount);
+        _runLengths = new int[runs.Count];
         // Dots are unique when each replica's runs come in ascending, non-overlapping order (as the
         // encoder writes them; a run's own sequences always ascend): only otherwise is a set of every dot built.
         var highestSeq = new Dictionary<ReplicaId, long>();
@@ -122,6 +125,7 @@ internal sealed partial class SnapshotReader
                     seq = AddRecord(replica, seq, delta, context, author, kind);
                 }
             }
+            _runLengths[runIndex] = _records.Count - firstIndex;
             if (_records.Count > firstIndex)
             {
                 var first = _records[firstIndex].Causal.Dot.Seq;
@@ -421,6 +425,9 @@ internal sealed partial class SnapshotReader
     /// <summary>One element shape of DocumentSnapshot.element_shapes: its OR-set field and its values' names and kinds.</summary>
     private readonly record struct ElementShape(string Set, string[] Names, uint[] Kinds);
 
+    /// <summary>The removes of every column element (none): shared, as merging only reads them.</summary>
+    private static readonly List<CausalRecord> s_noRemoves = [];
+
     private List<ElementShape> ReadElementShapes()
     {
         var codes = _message.ElementShapes;
@@ -500,7 +507,7 @@ internal sealed partial class SnapshotReader
                 };
                 writes.Add((name, new Write(add, hlc, (int)index, value)));
             }
-            into.Add((shape.Set, id, [add], [], writes));
+            into.Add((shape.Set, id, [add], s_noRemoves, writes));
         }
         if (integerAt != integers.Count)
         {

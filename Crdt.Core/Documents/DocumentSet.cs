@@ -287,8 +287,11 @@ public sealed partial class DocumentSet
                 }
             }
             // Records arrive sorted by dot (the encoder writes runs in dot order), which keeps the op log's runs long.
-            foreach (var record in parsed.Records)
+            // All new (a document being loaded, a delta computed from our version): each run goes in at once.
+            var added = fresh is null ? AddRuns(state, parsed) : 0;
+            for (var i = added; i < parsed.Records.Count; i++)
             {
+                var record = parsed.Records[i];
                 var dot = record.Causal.Dot;
                 if (!IsFresh(dot))
                 {

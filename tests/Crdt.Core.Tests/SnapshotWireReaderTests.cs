@@ -55,6 +55,12 @@ public sealed class SnapshotWireReaderTests(ITestOutputHelper output)
                 {
                     var full = set.EncodeSnapshot(key);
                     SameAsGeneratedParser(full, () => new DocumentSet(run.Schemas), key, counts);
+                    // Loaded from its snapshot (every op run folded in at once), the document holds the same op
+                    // records, registers and elements as the set it came from: it re-encodes to the same bytes.
+                    var reloaded = new DocumentSet(run.Schemas);
+                    reloaded.MergeSnapshot(full);
+                    Assert.Equal(set.OpRecordCount(key), reloaded.OpRecordCount(key));
+                    Assert.Equal(full, reloaded.EncodeSnapshot(key));
                     count(counts, "full");
                     // A delta for each other device, merged into that device's own state of the document.
                     foreach (var (_, peerDocuments, _) in devices)
