@@ -34,6 +34,8 @@ internal static class SnapshotCodec
         public required List<Op> Ops { get; init; }
         /// <summary>Every op record, each dot once, in the snapshot's order (sorted by dot when the encoder wrote it).</summary>
         public required List<OpRecord> Records { get; init; }
+        /// <summary>How many of <see cref="Records"/> each op run holds, in order (a run's records share replica, context, author and kind, sequences ascending).</summary>
+        public int[] RunLengths { get; init; } = [];
         public required List<(string Field, Write Write)> Fields { get; init; }
         public required List<(string Set, string Id, List<CausalRecord> Adds, List<CausalRecord> Removes, List<(string Field, Write Write)> Fields)> Elements { get; init; }
         public required List<(string FlagId, ResolutionState Resolution)> Resolutions { get; init; }
@@ -46,4 +48,12 @@ internal static class SnapshotCodec
 
     /// <summary>Reads and validates the whole message (see <see cref="SnapshotReader"/>); throws before anything is merged.</summary>
     public static Parsed Validate(Wire.DocumentSnapshot message) => SnapshotReader.Read(message);
+
+    /// <summary>
+    /// Reads and validates snapshot bytes straight from the wire (<see cref="SnapshotWireReader"/>, no
+    /// generated message object); the rare message that repeats a singular sub-message goes through the
+    /// generated parser, which merges such repeats. Throws <see cref="OpDecodeException"/> before anything is merged.
+    /// </summary>
+    public static Parsed Read(ReadOnlySpan<byte> bytes) =>
+        SnapshotReader.Read(SnapshotWireReader.Read(bytes) ?? SnapshotParts.FromWire(Parse(bytes)));
 }

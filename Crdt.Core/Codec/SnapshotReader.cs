@@ -13,17 +13,18 @@ namespace Crdt.Core.Codec;
 /// </summary>
 internal sealed partial class SnapshotReader
 {
-    private readonly Wire.DocumentSnapshot _message;
+    private readonly SnapshotParts _message;
     private readonly string _where;
     private readonly DocumentKey _key;
     private ReplicaId[] _replicas = [];
     /// <summary>The op records in the order op_ref counts them (runs in order, each run's sequences in order).</summary>
     private List<OpRecord> _records = [];
+    private int[] _runLengths = [];
     private Hlc _maxHlc;
     private int _shift;
     private StringPool _pool;
 
-    private SnapshotReader(Wire.DocumentSnapshot message)
+    private SnapshotReader(SnapshotParts message)
     {
         _message = message;
         _where = $"snapshot of {message.Collection}/{message.Id}";
@@ -34,7 +35,9 @@ internal sealed partial class SnapshotReader
         _key = new DocumentKey(message.Collection, message.Id);
     }
 
-    public static SnapshotCodec.Parsed Read(Wire.DocumentSnapshot message)
+    public static SnapshotCodec.Parsed Read(Wire.DocumentSnapshot message) => Read(SnapshotParts.FromWire(message));
+
+    public static SnapshotCodec.Parsed Read(SnapshotParts message)
     {
         var reader = new SnapshotReader(message);
         var ops = reader.ReadPlainOps();
@@ -54,6 +57,7 @@ internal sealed partial class SnapshotReader
             Key = reader._key,
             Ops = ops,
             Records = reader._records,
+            RunLengths = reader._runLengths,
             Fields = fields,
             Elements = elements,
             Resolutions = resolutions,
@@ -92,6 +96,7 @@ internal sealed partial class SnapshotReader
             opCount += run.SeqDeltas.Count + (riceCoded[i]?.Count ?? 0);
         }
         _records = new List<OpRecord>(opCount);
+        _runLengths = new int[runs.Count];
         // Dots are unique when each replica's runs come in ascending, non-overlapping order (as the
         // encoder writes them; a run's own sequences always ascend): only otherwise is a set of every dot built.
         var highestSeq = new Dictionary<ReplicaId, long>();
@@ -120,6 +125,7 @@ internal sealed partial class SnapshotReader
                     seq = AddRecord(replica, seq, delta, context, author, kind);
                 }
             }
+            _runLengths[runIndex] = _records.Count - firstIndex;
             if (_records.Count > firstIndex)
             {
                 var first = _records[firstIndex].Causal.Dot.Seq;
@@ -419,6 +425,9 @@ internal sealed partial class SnapshotReader
     /// <summary>One element shape of DocumentSnapshot.element_shapes: its OR-set field and its values' names and kinds.</summary>
     private readonly record struct ElementShape(string Set, string[] Names, uint[] Kinds);
 
+    /// <summary>The removes of every column element (none): shared, as merging only reads them.</summary>
+    private static readonly List<CausalRecord> s_noRemoves = [];
+
     private List<ElementShape> ReadElementShapes()
     {
         var codes = _message.ElementShapes;
@@ -498,7 +507,7 @@ internal sealed partial class SnapshotReader
                 };
                 writes.Add((name, new Write(add, hlc, (int)index, value)));
             }
-            into.Add((shape.Set, id, [add], [], writes));
+            into.Add((shape.Set, id, [add], s_noRemoves, writes));
         }
         if (integerAt != integers.Count)
         {

@@ -1,6 +1,5 @@
 using System.Text;
 using Crdt.Core.Merge;
-using Google.Protobuf.Collections;
 
 namespace Crdt.Core.Codec;
 
@@ -17,7 +16,7 @@ internal struct StringPool
     private int _next;
     private string _where;
 
-    public static StringPool Read(RepeatedField<uint> lengths, ReadOnlySpan<byte> bytes, string where)
+    public static StringPool Read(Column<uint> lengths, ReadOnlySpan<byte> bytes, string where)
     {
         var strings = lengths.Count == 0 ? [] : new string[lengths.Count];
         var at = 0;

@@ -195,7 +195,7 @@ public sealed partial class DocumentSet
     /// <see cref="OpDecodeException"/> on garbage or invalid input, and then changes nothing.
     /// Returns whether anything was new.
     /// </summary>
-    public bool MergeSnapshot(ReadOnlySpan<byte> bytes) => MergeSnapshot(SnapshotCodec.Parse(bytes));
+    public bool MergeSnapshot(ReadOnlySpan<byte> bytes) => MergeParsed(SnapshotCodec.Read(bytes), bytes.Length);
 
     /// <summary>Merges a snapshot message (see <see cref="MergeSnapshot(ReadOnlySpan{byte})"/>).</summary>
     internal bool MergeSnapshot(Wire.DocumentSnapshot message)
@@ -287,8 +287,11 @@ public sealed partial class DocumentSet
                 }
             }
             // Records arrive sorted by dot (the encoder writes runs in dot order), which keeps the op log's runs long.
-            foreach (var record in parsed.Records)
+            // All new (a document being loaded, a delta computed from our version): each run goes in at once.
+            var added = fresh is null ? AddRuns(state, parsed) : 0;
+            for (var i = added; i < parsed.Records.Count; i++)
             {
+                var record = parsed.Records[i];
                 var dot = record.Causal.Dot;
                 if (!IsFresh(dot))
                 {

@@ -25,7 +25,6 @@ public sealed class PreparedSnapshot
     /// <summary>Parses and validates <paramref name="bytes"/>; throws <see cref="OpDecodeException"/> on garbage or invalid input.</summary>
     public static PreparedSnapshot Prepare(ReadOnlySpan<byte> bytes)
     {
-        var message = SnapshotCodec.Parse(bytes);
-        return new PreparedSnapshot(SnapshotCodec.Validate(message), bytes.Length);
+        return new PreparedSnapshot(SnapshotCodec.Read(bytes), bytes.Length);
     }
 }

@@ -120,6 +120,25 @@ internal sealed class DocumentState
         Revision++;
     }
 
+    /// <summary>
+    /// <see cref="AddOp"/> for every record of one snapshot op run (same replica, context, author and
+    /// kind; sequences ascending), with no Hlc of its own.
+    /// </summary>
+    public void AddRun(ReadOnlySpan<OpRecord> run)
+    {
+        if (run.IsEmpty)
+        {
+            return;
+        }
+        Ops.AddRun(run);
+        if (!run[0].Causal.Dot.Replica.Equals(_contextReplica))
+        {
+            _foreignChanges += run.Length;
+        }
+        Version.Observe(run[^1].Causal.Dot);
+        Revision += run.Length;
+    }
+
     public void AddDelete(in CausalRecord record) => Deletes.Add(record);
 
     private VersionVector? _context;

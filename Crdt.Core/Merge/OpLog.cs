@@ -30,6 +30,39 @@ internal sealed class OpLog
         Count++;
     }
 
+    /// <summary>
+    /// Adds the records of one snapshot op run at once (they share replica, context, author and kind):
+    /// the same runs as adding them one by one, with the sequence list sized once.
+    /// </summary>
+    public void AddRun(ReadOnlySpan<OpRecord> run)
+    {
+        if (run.IsEmpty)
+        {
+            return;
+        }
+        var causal = run[0].Causal;
+        var kind = run[0].Kind;
+        Run target;
+        if (_runs.Count > 0 && _runs[^1] is var last && last.Kind == kind && last.Replica.Equals(causal.Dot.Replica)
+            && (ReferenceEquals(last.Context, causal.Context) || last.Context.Equals(causal.Context))
+            && string.Equals(last.Author, causal.Author, StringComparison.Ordinal))
+        {
+            target = last;
+        }
+        else
+        {
+            target = new Run(causal.Dot.Replica, causal.Context, causal.Author, kind);
+            _runs.Add(target);
+        }
+        var seqs = target.Seqs;
+        seqs.EnsureCapacity(seqs.Count + run.Length);
+        foreach (ref readonly var record in run)
+        {
+            seqs.Add(record.Causal.Dot.Seq);
+        }
+        Count += run.Length;
+    }
+
     /// <summary>Keeps only the records <paramref name="keep"/> accepts (compaction); returns how many were dropped.</summary>
     public int Retain(Func<OpRecord, bool> keep)
     {

@@ -8,7 +8,7 @@ namespace Crdt.Bench.Bytes;
 /// Measures the snapshot codec paths of the memory target by process CPU time (user + sys, which
 /// other processes on a shared machine barely move) and bytes allocated, each phase repeated:
 /// W1 sets, W2 encode (A's deltas for B), W2 apply (B merges them), W4 load (a fresh replica merges
-/// B's stored state), W4 read and W3 encode (both replicas' deltas for each other). Prints the minimum and median of each.
+/// B's stored state), W4 read, W3 encode (both replicas' deltas for each other) and W3 merge (each merges the other's). Prints the minimum and median of each.
 /// </summary>
 public static class CodecCpuCommand
 {
@@ -103,7 +103,9 @@ public static class CodecCpuCommand
             Measure("W4 read", () => loaded!.ReadEverything(docs));
             var (w3a, w3b) = W3Replicas(inputs, w1);
             var (w3aHas, w3bHas) = (w3a.Versions(docs), w3b.Versions(docs));
-            Measure("W3 encode", () => { w3a.DeltasFor(w3bHas); w3b.DeltasFor(w3aHas); });
+            byte[][] forB = [], forA = [];
+            Measure("W3 encode", () => { forB = w3a.DeltasFor(w3bHas); forA = w3b.DeltasFor(w3aHas); });
+            Measure("W3 merge", () => { w3a.MergeAll(forA); w3b.MergeAll(forB); });
             if (rep == 0) phases.Clear(); // warm-up
         }
         output.WriteLine($"process CPU ms (user+sys) / wall ms / allocated bytes per phase, scale {scaleFactor}, {reps} reps (min | median); load {File.ReadAllText("/proc/loadavg").Trim()}");
