@@ -23,6 +23,7 @@ public static class Program
         root.Subcommands.Add(BuildCodecCpuCommand());
         root.Subcommands.Add(Compaction.CompactionFigures.Create());
         root.Subcommands.Add(Compaction.DeviceCompactionFigures.Create());
+        root.Subcommands.Add(RelayTarget.PushPathFigures.Create());
         return root.Parse(args).Invoke();
     }
 
