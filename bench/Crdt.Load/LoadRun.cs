@@ -117,6 +117,7 @@ internal static class LoadRun
                 throw new TimeoutException("subscribers did not receive the steady-load ops within 60 s");
             await stopSubscribers.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(subscriberRuns).ConfigureAwait(false);
+            foreach (var subscriber in subscribers) subscriber.VerifyDeliveries();
             var steadyLatencies = Latencies(devices, subscribers, d => d.PushStartedAt, burstDots);
             return new LoadReport(
                 options.Devices, options.Edits, options.Subscribers, options.BatchSize, totalOps, stored,
