@@ -28,9 +28,7 @@ internal sealed class CommittedOp(long Position, Op Op, Core.Wire.Op Wire, byte[
 /// </summary>
 internal sealed class CommitNode(long head, IReadOnlyList<CommittedOp> ops)
 {
-    // Completed by a work item of the thread pool's global queue (see Link), which then runs the waiting
-    // streams' continuations itself: so no RunContinuationsAsynchronously.
-    private readonly TaskCompletionSource<CommitNode> _next = new();
+    private readonly TaskCompletionSource<CommitNode> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The tenant's log head once this commit is visible.</summary>
     public long Head { get; } = head;
@@ -40,11 +38,5 @@ internal sealed class CommitNode(long head, IReadOnlyList<CommittedOp> ops)
 
     public Task<CommitNode> NextAsync(CancellationToken cancellationToken) => _next.Task.WaitAsync(cancellationToken);
 
-    /// <summary>Hands <paramref name="next"/> to the streams waiting on this commit. They are woken through
-    /// the thread pool's global (first-in, first-out) queue, never on the committing thread: a continuation
-    /// queued there goes to that thread's local queue, which it empties last-in first-out, so during a burst
-    /// the next writer's commit (queued after it when the write lock is released) kept running before the
-    /// deliveries, commit after commit, and live streams fell behind the log.</summary>
-    public void Link(CommitNode next) =>
-        ThreadPool.UnsafeQueueUserWorkItem(static link => link.Source.TrySetResult(link.Next), (Source: _next, Next: next), preferLocal: false);
+    public void Link(CommitNode next) => _next.TrySetResult(next);
 }
