@@ -199,7 +199,10 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
         }
 
         output.WriteOptions = flush ? null : HoldBack;
-        return output.WriteAsync(response, cancellationToken);
+        // A held-back write only copies into the response buffer and completes at once; given a token that
+        // can be cancelled, Grpc.AspNetCore registers and unregisters it around every write. The flushing
+        // writes (and the wait for the next commit) still end the stream on cancellation or revocation.
+        return output.WriteAsync(response, flush ? cancellationToken : CancellationToken.None);
     }
 
     /// <summary>Sends the checkpoint, and with it every item held back.</summary>

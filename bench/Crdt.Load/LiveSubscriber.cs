@@ -7,7 +7,8 @@ namespace Crdt.Load;
 
 /// <summary>
 /// A dispatcher's device holding a live Subscribe stream while the technicians sync; it notes
-/// when each op arrives, to time push → arrival.
+/// when each op arrives, to time push → arrival. It times an item on arrival from the op's dot
+/// alone and keeps the item's bytes; <see cref="VerifyDeliveries"/> decodes them all after the run.
 /// </summary>
 internal sealed class LiveSubscriber : IDisposable
 {
@@ -19,6 +20,9 @@ internal sealed class LiveSubscriber : IDisposable
     private TaskCompletionSource _allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _expected = int.MaxValue;
     private int _arrivedCount;
+    // Every op item as received with the dot read from it, decoded in full after the run.
+    private readonly List<(byte[] Item, (string Replica, ulong Seq) Dot)> _received = [];
+    private int _duplicates;
 
     public LiveSubscriber(string token, Uri relay, WireBytes wire)
     {
@@ -32,7 +36,7 @@ internal sealed class LiveSubscriber : IDisposable
     /// <summary>Subscribes from <paramref name="cursor"/> and reads until cancelled.</summary>
     public async Task RunAsync(ulong cursor, CancellationToken cancellationToken)
     {
-        using var call = _channel.Subscribe(new Wire.SubscribeRequest { Cursor = cursor },
+        using var call = RawStreamItems.Subscribe(_channel, new Wire.SubscribeRequest { Cursor = cursor },
             _auth.WithCancellationToken(cancellationToken));
         await call.ResponseHeadersAsync.ConfigureAwait(false);
         _ready.TrySetResult();
@@ -40,8 +44,10 @@ internal sealed class LiveSubscriber : IDisposable
         {
             await foreach (var item in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (item.Op is not { } op) continue;
-                ArrivedAt.TryAdd(SimulatedDevice.DotKey(op.Dot), Stopwatch.GetTimestamp());
+                long arrived = Stopwatch.GetTimestamp();
+                if (!RawStreamItems.TryReadOpDot(item, out string replica, out ulong seq)) continue;
+                _received.Add((item, (replica, seq)));
+                if (!ArrivedAt.TryAdd((replica, seq), arrived)) _duplicates++;
                 Volatile.Write(ref _arrivedCount, ArrivedAt.Count);
                 if (ArrivedAt.Count >= Volatile.Read(ref _expected)) Volatile.Read(ref _allArrived).TrySetResult();
             }
@@ -52,9 +58,30 @@ internal sealed class LiveSubscriber : IDisposable
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // Otherwise unobserved until the run ends: a wait for arrivals would only time out.
+            _ready.TrySetException(e);
+            Volatile.Read(ref _allArrived).TrySetException(e);
+            throw;
+        }
     }
 
     public Task Ready => _ready.Task;
+
+    /// <summary>After the run: decodes every op item received and checks it is the op its dot was read
+    /// as, and that no op arrived twice. Returns the ops checked.</summary>
+    public int VerifyDeliveries()
+    {
+        if (_duplicates > 0) throw new InvalidDataException($"{_duplicates} ops arrived twice on one subscription");
+        foreach (var (item, dot) in _received)
+        {
+            var op = Wire.PullResponse.Parser.ParseFrom(item).Op
+                ?? throw new InvalidDataException("an item read as an op does not decode as one");
+            if (SimulatedDevice.DotKey(op.Dot) != dot) throw new InvalidDataException($"op {op.Dot} was timed as {dot.Replica}:{dot.Seq}");
+        }
+        return _received.Count;
+    }
 
     /// <summary>Completes once <paramref name="count"/> distinct ops have arrived (those that arrived
     /// before the call included).</summary>

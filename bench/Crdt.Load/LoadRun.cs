@@ -95,6 +95,7 @@ internal static class LoadRun
             long subscriberBytes = subscriberWire.Total - subscriberBytesBefore;
             var latencies = Latencies(devices, subscribers, d => d.PushStartedAt, null);
             var commitLatencies = Latencies(devices, subscribers, d => d.PushAckedAt, null);
+            var commitLags = LagsInOps(devices, subscribers);
             long stored = devices.Sum(d => d.Stored);
             double capacity = stored / (pushMs / 1000);
             var burstDots = BurstDots(devices);
@@ -117,6 +118,7 @@ internal static class LoadRun
                 throw new TimeoutException("subscribers did not receive the steady-load ops within 60 s");
             await stopSubscribers.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(subscriberRuns).ConfigureAwait(false);
+            foreach (var subscriber in subscribers) subscriber.VerifyDeliveries();
             var steadyLatencies = Latencies(devices, subscribers, d => d.PushStartedAt, burstDots);
             return new LoadReport(
                 options.Devices, options.Edits, options.Subscribers, options.BatchSize, totalOps, stored,
@@ -127,6 +129,7 @@ internal static class LoadRun
                 Environment.ProcessorCount, MachineFacts.MachineCpu(), loadAtStart)
             {
                 CommitToSubscriberP99Ms = Percentile(commitLatencies, 0.99),
+                CommitToSubscriberLagOpsP99 = Percentile(commitLags, 0.99),
                 SteadyOpsPerSec = steadyOps / steadySeconds,
                 SteadyPushToSubscriberP99Ms = Percentile(steadyLatencies, 0.99),
                 SteadyDeliveries = steadyLatencies.Length,
@@ -200,6 +203,34 @@ internal static class LoadRun
         }
         latencies.Sort();
         return [.. latencies];
+    }
+
+    /// <summary>For each delivery of a burst op: how many ops were acknowledged to their devices after its
+    /// own acknowledgement and before its arrival, sorted. The lag in ops, unlike the lag in ms, hardly moves
+    /// when other processes slow the whole machine down, so builds can be compared on a busy one.</summary>
+    private static double[] LagsInOps(List<SimulatedDevice> devices, List<LiveSubscriber> subscribers)
+    {
+        var ackedAt = devices.SelectMany(d => d.PushAckedAt).ToDictionary(p => p.Key, p => p.Value);
+        var acks = ackedAt.Values.ToArray();
+        Array.Sort(acks);
+        // How many acknowledgements came at or before a timestamp.
+        int AckedBy(long at)
+        {
+            int index = Array.BinarySearch(acks, at);
+            if (index < 0) return ~index;
+            while (index + 1 < acks.Length && acks[index + 1] == at) index++;
+            return index + 1;
+        }
+        var lags = new List<double>();
+        foreach (var subscriber in subscribers)
+        {
+            foreach (var (dot, arrived) in subscriber.ArrivedAt)
+            {
+                if (ackedAt.TryGetValue(dot, out long acked)) lags.Add(Math.Max(0, AckedBy(arrived) - AckedBy(acked)));
+            }
+        }
+        lags.Sort();
+        return [.. lags];
     }
 
     internal static double Percentile(double[] sorted, double p) =>
