@@ -91,25 +91,29 @@ internal sealed partial class SnapshotReader
     {
         var runs = _message.Runs;
         // Rice-coded sequence lists are decoded first, so the record table is sized once.
-        var riceCoded = new List<ulong>?[runs.Count];
+        // (The array of them only when a run has one.)
+        List<ulong>?[]? riceCoded = null;
         var opCount = 0;
-        for (var i = 0; i < riceCoded.Length; i++)
+        for (var i = 0; i < runs.Count; i++)
         {
             var run = runs[i];
             if (!run.SeqRice.IsEmpty)
             {
+                riceCoded ??= new List<ulong>?[runs.Count];
                 riceCoded[i] = RiceCode.Decode(run.SeqRice.Span, (int)Math.Min(run.SeqRiceK, int.MaxValue))
                     ?? throw new OpDecodeException($"{Here}: an op run has a malformed Rice-coded sequence list (k {run.SeqRiceK})");
             }
-            opCount += run.SeqDeltas.Count + (riceCoded[i]?.Count ?? 0);
+            opCount += run.SeqDeltas.Count + (riceCoded?[i]?.Count ?? 0);
         }
         _records = new List<OpRecord>(opCount);
         _runLengths = new int[runs.Count];
         // Dots are unique when each replica's runs come in ascending, non-overlapping order (as the
         // encoder writes them; a run's own sequences always ascend): only otherwise is a set of every dot built.
-        var highestSeq = new Dictionary<ReplicaId, long>();
+        // The per-replica highest sequence is a per-thread dictionary emptied per document, not one allocated per document.
+        var highestSeq = s_highestSeq ??= [];
+        highestSeq.Clear();
         var mayRepeat = false;
-        for (var runIndex = 0; runIndex < riceCoded.Length; runIndex++)
+        for (var runIndex = 0; runIndex < runs.Count; runIndex++)
         {
             var run = runs[runIndex];
             var replica = run.Replica.Length > 0 ? OlderRunReplica(run) : ReplicaRef(run.ReplicaRef, "an op run");
@@ -126,7 +130,7 @@ internal sealed partial class SnapshotReader
             {
                 seq = AddRecord(replica, seq, delta, context, author, kind);
             }
-            if (riceCoded[runIndex] is { } coded)
+            if (riceCoded?[runIndex] is { } coded)
             {
                 foreach (var delta in coded)
                 {
@@ -144,6 +148,12 @@ internal sealed partial class SnapshotReader
                 highestSeq[replica] = Math.Max(highest, seq);
             }
         }
+        highestSeq.Clear();
+        if (highestSeq.EnsureCapacity(0) > 64)
+        {
+            // A snapshot of very many replicas: its table is not kept for the thread's next document.
+            s_highestSeq = null;
+        }
         if (mayRepeat)
         {
             var seen = new HashSet<Dot>(_records.Count);
@@ -156,6 +166,9 @@ internal sealed partial class SnapshotReader
             }
         }
     }
+
+    [ThreadStatic]
+    private static Dictionary<ReplicaId, long>? s_highestSeq;
 
     private long AddRecord(ReplicaId replica, long seq, ulong delta, VersionVector context, string author, OpKind kind)
     {
