@@ -21,16 +21,16 @@ internal sealed partial class SnapshotReader
             var decoded = OpCodec.FromMessage(op);
             if (!decoded.Document.Equals(_key))
             {
-                throw new OpDecodeException($"{_where}: op {decoded.Dot} is for another document ({decoded.Document})");
+                throw new OpDecodeException($"{Here}: op {decoded.Dot} is for another document ({decoded.Document})");
             }
             ops.Add(decoded);
         }
         return ops;
     }
 
-    private ReplicaId OlderRunReplica(Wire.OpRun run) => WireConvert.ReplicaFrom(run.Replica, _where + " op run");
+    private ReplicaId OlderRunReplica(Wire.OpRun run) => WireConvert.ReplicaFrom(run.Replica, Here + " op run");
 
-    private VersionVector OlderRunContext(Wire.OpRun run) => WireConvert.FromMessage(run.Context, _where + " op run context");
+    private VersionVector OlderRunContext(Wire.OpRun run) => WireConvert.FromMessage(run.Context, Here + " op run context");
 
     /// <summary>A write's op and Hlc as a StateDot and an Hlc message.</summary>
     private (CausalRecord, Hlc) OlderWriteOp(Wire.RegisterWrite write, string what, string field)

@@ -14,7 +14,6 @@ namespace Crdt.Core.Codec;
 internal sealed partial class SnapshotReader
 {
     private readonly SnapshotParts _message;
-    private readonly string _where;
     private readonly DocumentKey _key;
     private ReplicaId[] _replicas = [];
     /// <summary>The op records in the order op_ref counts them (runs in order, each run's sequences in order).</summary>
@@ -27,13 +26,20 @@ internal sealed partial class SnapshotReader
     private SnapshotReader(SnapshotParts message)
     {
         _message = message;
-        _where = $"snapshot of {message.Collection}/{message.Id}";
         if (!DocumentKey.IsValid(message.Collection, message.Id, out var reason))
         {
-            throw new OpDecodeException($"{_where}: invalid document key ({reason})");
+            throw new OpDecodeException($"{Here}: invalid document key ({reason})");
         }
         _key = new DocumentKey(message.Collection, message.Id);
     }
+
+    /// <summary>
+    /// Where an error is, "snapshot of collection/id": built only when an error is thrown (every
+    /// document of a load would otherwise build it once and never use it).
+    /// </summary>
+    private string Here => WhereOf(_message.Collection, _message.Id);
+
+    internal static string WhereOf(string collection, string id) => $"snapshot of {collection}/{id}";
 
     public static SnapshotCodec.Parsed Read(Wire.DocumentSnapshot message) => Read(SnapshotParts.FromWire(message));
 
@@ -44,7 +50,7 @@ internal sealed partial class SnapshotReader
         reader.ReadReplicaTable();
         reader.ReadRuns();
         reader.ReadStampFrame();
-        reader._pool = StringPool.Read(message.StringLengths, message.StringBytes.Span, reader._where);
+        reader._pool = StringPool.Read(message.StringLengths, message.StringBytes.Span, reader._key);
         var fields = reader.ReadTopLevelWrites();
         var elements = reader.ReadElements();
         var resolutions = reader.ReadResolutions();
@@ -70,38 +76,44 @@ internal sealed partial class SnapshotReader
         _replicas = new ReplicaId[_message.Replicas.Count];
         for (var i = 0; i < _replicas.Length; i++)
         {
-            _replicas[i] = WireConvert.ReplicaFrom(_message.Replicas[i], _where + " replica table");
+            // The error context string is built only for an invalid id, not once per entry.
+            var text = _message.Replicas[i];
+            _replicas[i] = ReplicaId.IsValid(text, out _) ? new ReplicaId(text) : WireConvert.ReplicaFrom(text, Here + " replica table");
         }
     }
 
     private ReplicaId ReplicaRef(ulong reference, string what) => reference >= 1 && reference <= (ulong)_replicas.Length
         ? _replicas[reference - 1]
-        : throw new OpDecodeException($"{_where}: {what} names entry {reference} of a replica table of {_replicas.Length}");
+        : throw new OpDecodeException($"{Here}: {what} names entry {reference} of a replica table of {_replicas.Length}");
 
     /// <summary>The op records of every run; refuses a dot named twice.</summary>
     private void ReadRuns()
     {
         var runs = _message.Runs;
         // Rice-coded sequence lists are decoded first, so the record table is sized once.
-        var riceCoded = new List<ulong>?[runs.Count];
+        // (The array of them only when a run has one.)
+        List<ulong>?[]? riceCoded = null;
         var opCount = 0;
-        for (var i = 0; i < riceCoded.Length; i++)
+        for (var i = 0; i < runs.Count; i++)
         {
             var run = runs[i];
             if (!run.SeqRice.IsEmpty)
             {
+                riceCoded ??= new List<ulong>?[runs.Count];
                 riceCoded[i] = RiceCode.Decode(run.SeqRice.Span, (int)Math.Min(run.SeqRiceK, int.MaxValue))
-                    ?? throw new OpDecodeException($"{_where}: an op run has a malformed Rice-coded sequence list (k {run.SeqRiceK})");
+                    ?? throw new OpDecodeException($"{Here}: an op run has a malformed Rice-coded sequence list (k {run.SeqRiceK})");
             }
-            opCount += run.SeqDeltas.Count + (riceCoded[i]?.Count ?? 0);
+            opCount += run.SeqDeltas.Count + (riceCoded?[i]?.Count ?? 0);
         }
         _records = new List<OpRecord>(opCount);
         _runLengths = new int[runs.Count];
         // Dots are unique when each replica's runs come in ascending, non-overlapping order (as the
         // encoder writes them; a run's own sequences always ascend): only otherwise is a set of every dot built.
-        var highestSeq = new Dictionary<ReplicaId, long>();
+        // The per-replica highest sequence is a per-thread dictionary emptied per document, not one allocated per document.
+        var highestSeq = s_highestSeq ??= [];
+        highestSeq.Clear();
         var mayRepeat = false;
-        for (var runIndex = 0; runIndex < riceCoded.Length; runIndex++)
+        for (var runIndex = 0; runIndex < runs.Count; runIndex++)
         {
             var run = runs[runIndex];
             var replica = run.Replica.Length > 0 ? OlderRunReplica(run) : ReplicaRef(run.ReplicaRef, "an op run");
@@ -109,7 +121,7 @@ internal sealed partial class SnapshotReader
             var author = run.Author.Length > 0 || run.AuthorRef == 0 ? run.Author : NameAt(run.AuthorRef, "the author of an op run");
             if ((int)run.Kind is < 1 or > 3)
             {
-                throw new OpDecodeException($"{_where}: op run of '{replica}' has unknown kind {(int)run.Kind}");
+                throw new OpDecodeException($"{Here}: op run of '{replica}' has unknown kind {(int)run.Kind}");
             }
             var kind = (OpKind)(int)run.Kind;
             long seq = 0;
@@ -118,7 +130,7 @@ internal sealed partial class SnapshotReader
             {
                 seq = AddRecord(replica, seq, delta, context, author, kind);
             }
-            if (riceCoded[runIndex] is { } coded)
+            if (riceCoded?[runIndex] is { } coded)
             {
                 foreach (var delta in coded)
                 {
@@ -136,6 +148,12 @@ internal sealed partial class SnapshotReader
                 highestSeq[replica] = Math.Max(highest, seq);
             }
         }
+        highestSeq.Clear();
+        if (highestSeq.EnsureCapacity(0) > 64)
+        {
+            // A snapshot of very many replicas: its table is not kept for the thread's next document.
+            s_highestSeq = null;
+        }
         if (mayRepeat)
         {
             var seen = new HashSet<Dot>(_records.Count);
@@ -143,17 +161,20 @@ internal sealed partial class SnapshotReader
             {
                 if (!seen.Add(record.Causal.Dot))
                 {
-                    throw new OpDecodeException($"{_where}: op {record.Causal.Dot} appears twice");
+                    throw new OpDecodeException($"{Here}: op {record.Causal.Dot} appears twice");
                 }
             }
         }
     }
 
+    [ThreadStatic]
+    private static Dictionary<ReplicaId, long>? s_highestSeq;
+
     private long AddRecord(ReplicaId replica, long seq, ulong delta, VersionVector context, string author, OpKind kind)
     {
         if (delta == 0 || delta > (ulong)(long.MaxValue - seq))
         {
-            throw new OpDecodeException($"{_where}: op run of '{replica}' has an invalid sequence delta {delta}");
+            throw new OpDecodeException($"{Here}: op run of '{replica}' has an invalid sequence delta {delta}");
         }
         seq += (long)delta;
         _records.Add(new OpRecord(new CausalRecord(new Dot(replica, seq), context, author), kind));
@@ -165,7 +186,7 @@ internal sealed partial class SnapshotReader
     {
         if (pairs.Count % 2 != 0)
         {
-            throw new OpDecodeException($"{_where}: an op run's context has an odd number ({pairs.Count}) of replica/sequence numbers");
+            throw new OpDecodeException($"{Here}: an op run's context has an odd number ({pairs.Count}) of replica/sequence numbers");
         }
         var result = new VersionVector();
         for (var i = 0; i < pairs.Count; i += 2)
@@ -174,16 +195,16 @@ internal sealed partial class SnapshotReader
             var seq = pairs[i + 1];
             if (reference < 1 || reference > (ulong)_replicas.Length)
             {
-                throw new OpDecodeException($"{_where}: an op run's context names entry {reference} of a replica table of {_replicas.Length}");
+                throw new OpDecodeException($"{Here}: an op run's context names entry {reference} of a replica table of {_replicas.Length}");
             }
             var replica = _replicas[reference - 1];
             if (seq == 0 || seq > long.MaxValue)
             {
-                throw new OpDecodeException($"{_where}: sequence {seq} of replica '{replica}' in an op run's context is out of range");
+                throw new OpDecodeException($"{Here}: sequence {seq} of replica '{replica}' in an op run's context is out of range");
             }
             if (result.Get(replica) != 0)
             {
-                throw new OpDecodeException($"{_where}: replica '{replica}' appears twice in an op run's context");
+                throw new OpDecodeException($"{Here}: replica '{replica}' appears twice in an op run's context");
             }
             result.Observe(replica, (long)seq);
         }
@@ -194,18 +215,18 @@ internal sealed partial class SnapshotReader
     {
         if (_message.HlcBaseMs < 0)
         {
-            throw new OpDecodeException($"{_where}: negative hlc base {_message.HlcBaseMs}");
+            throw new OpDecodeException($"{Here}: negative hlc base {_message.HlcBaseMs}");
         }
         if (_message.StampShift > 16)
         {
-            throw new OpDecodeException($"{_where}: stamp shift {_message.StampShift} is above 16 (the counter has 16 bits)");
+            throw new OpDecodeException($"{Here}: stamp shift {_message.StampShift} is above 16 (the counter has 16 bits)");
         }
         _shift = (int)_message.StampShift;
     }
 
     private CausalRecord OpAt(ulong reference, string what, string name) => reference >= 1 && reference <= (ulong)_records.Count
         ? _records[(int)reference - 1].Causal
-        : throw new OpDecodeException($"{_where}: {what} '{name}' names op record {reference} of {_records.Count}");
+        : throw new OpDecodeException($"{Here}: {what} '{name}' names op record {reference} of {_records.Count}");
 
     /// <summary>An Hlc packed as (wall_ms - hlc_base_ms) &lt;&lt; stamp_shift | counter.</summary>
     private Hlc StampOf(ulong stamp, Dot dot, string what, string name)
@@ -213,7 +234,7 @@ internal sealed partial class SnapshotReader
         var offset = stamp >> _shift;
         if (offset > (ulong)(long.MaxValue - _message.HlcBaseMs))
         {
-            throw new OpDecodeException($"{_where}: {what} '{name}' has a stamp {stamp} out of range");
+            throw new OpDecodeException($"{Here}: {what} '{name}' has a stamp {stamp} out of range");
         }
         var result = new Hlc(_message.HlcBaseMs + (long)offset, (int)(stamp & ((1UL << _shift) - 1)), dot.Replica);
         if (result > _maxHlc)
@@ -225,7 +246,7 @@ internal sealed partial class SnapshotReader
 
     private string NameAt(uint reference, string what) => reference >= 1 && reference <= (uint)_message.Names.Count && _message.Names[(int)reference - 1].Length > 0
         ? _message.Names[(int)reference - 1]
-        : throw new OpDecodeException($"{_where}: {what} names entry {reference} of a name table of {_message.Names.Count}");
+        : throw new OpDecodeException($"{Here}: {what} names entry {reference} of a name table of {_message.Names.Count}");
 
     /// <summary>A name spelled out, else by name table reference, else by built-in number.</summary>
     private string NameOf(string name, uint reference, uint known, string what, string? detail = null)
@@ -237,15 +258,15 @@ internal sealed partial class SnapshotReader
         if (reference == 0 && known > 0)
         {
             return KnownNames.NameAt(known)
-                ?? throw new OpDecodeException($"{_where}: {what}{(detail is null ? "" : $" '{detail}'")} names entry {known} of the built-in name table of {KnownNames.Table.Count}");
+                ?? throw new OpDecodeException($"{Here}: {what}{(detail is null ? "" : $" '{detail}'")} names entry {known} of the built-in name table of {KnownNames.Table.Count}");
         }
         if (reference == 0)
         {
-            throw new OpDecodeException($"{_where}: {what}{(detail is null ? "" : $" '{detail}'")} has no field name");
+            throw new OpDecodeException($"{Here}: {what}{(detail is null ? "" : $" '{detail}'")} has no field name");
         }
         return reference <= (uint)_message.Names.Count && _message.Names[(int)reference - 1].Length > 0
             ? _message.Names[(int)reference - 1]
-            : throw new OpDecodeException($"{_where}: {what}{(detail is null ? "" : $" '{detail}'")} names entry {reference} of a name table of {_message.Names.Count}");
+            : throw new OpDecodeException($"{Here}: {what}{(detail is null ? "" : $" '{detail}'")} names entry {reference} of a name table of {_message.Names.Count}");
     }
 
     /// <summary>A name coded 2n (built-in name n) or 2r+1 (name table entry r), as in record and write columns.</summary>
@@ -276,7 +297,7 @@ internal sealed partial class SnapshotReader
         var kinds = _message.WriteKinds;
         if (ops.Count != names.Count || (indexes.Count != 0 && indexes.Count != names.Count) || (kinds.Count != 0 && kinds.Count != names.Count))
         {
-            throw new OpDecodeException($"{_where}: the write columns have unequal lengths ({names.Count} names, {ops.Count} ops, {indexes.Count} indexes, {kinds.Count} kinds)");
+            throw new OpDecodeException($"{Here}: the write columns have unequal lengths ({names.Count} names, {ops.Count} ops, {indexes.Count} indexes, {kinds.Count} kinds)");
         }
         var stampAt = 0;
         var integerAt = 0;
@@ -291,7 +312,7 @@ internal sealed partial class SnapshotReader
                 causal = OpAt(ops[i], "field", field);
                 if (stampAt >= stamps.Count)
                 {
-                    throw new OpDecodeException($"{_where}: field '{field}' has no stamp left in the write columns ({stamps.Count} stamps)");
+                    throw new OpDecodeException($"{Here}: field '{field}' has no stamp left in the write columns ({stamps.Count} stamps)");
                 }
                 hlc = StampOf(stamps[stampAt++], causal.Dot, "field", field);
             }
@@ -302,12 +323,12 @@ internal sealed partial class SnapshotReader
             }
             else
             {
-                throw new OpDecodeException($"{_where}: field '{field}' has no op and no previous write to take it from");
+                throw new OpDecodeException($"{Here}: field '{field}' has no op and no previous write to take it from");
             }
             var index = indexes.Count == 0 ? 0u : indexes[i];
             if (index > int.MaxValue)
             {
-                throw new OpDecodeException($"{_where}: field '{field}' has an invalid index");
+                throw new OpDecodeException($"{Here}: field '{field}' has an invalid index");
             }
             FieldValue value;
             switch (kinds.Count == 0 ? 0u : kinds[i])
@@ -321,10 +342,10 @@ internal sealed partial class SnapshotReader
                 case 2:
                     value = integerAt < _message.WriteIntegers.Count
                         ? FieldValue.Integer(_message.WriteIntegers[integerAt++])
-                        : throw new OpDecodeException($"{_where}: field '{field}' has no integer left in the write columns");
+                        : throw new OpDecodeException($"{Here}: field '{field}' has no integer left in the write columns");
                     break;
                 default:
-                    throw new OpDecodeException($"{_where}: field '{field}' has unknown value kind {kinds[i]} in the write columns");
+                    throw new OpDecodeException($"{Here}: field '{field}' has unknown value kind {kinds[i]} in the write columns");
             }
             var write = new Write(causal, hlc, (int)index, value);
             previous = write;
@@ -332,7 +353,7 @@ internal sealed partial class SnapshotReader
         }
         if (stampAt != stamps.Count || integerAt != _message.WriteIntegers.Count)
         {
-            throw new OpDecodeException($"{_where}: the write columns have values or stamps left over");
+            throw new OpDecodeException($"{Here}: the write columns have values or stamps left over");
         }
     }
 
@@ -372,7 +393,7 @@ internal sealed partial class SnapshotReader
             }
             else
             {
-                throw new OpDecodeException($"{_where}: {what} '{field}' has no dot and no previous write to take it from");
+                throw new OpDecodeException($"{Here}: {what} '{field}' has no dot and no previous write to take it from");
             }
         }
         else
@@ -381,7 +402,7 @@ internal sealed partial class SnapshotReader
         }
         if (write.Index > int.MaxValue)
         {
-            throw new OpDecodeException($"{_where}: {what} '{field}' has an invalid index");
+            throw new OpDecodeException($"{Here}: {what} '{field}' has an invalid index");
         }
         var value = write.InlineValueCase switch
         {
@@ -405,7 +426,7 @@ internal sealed partial class SnapshotReader
             var id = element.ElementId.Length > 0 ? element.ElementId : _pool.TakeOptional();
             if (string.IsNullOrEmpty(id))
             {
-                throw new OpDecodeException($"{_where}: an element has no id");
+                throw new OpDecodeException($"{Here}: an element has no id");
             }
             var adds = ReadCausals(element.Adds, element.AddRefs, "add", element, id);
             var firstAdd = element.AddRefs.Count > 0 ? adds[0] : (CausalRecord?)null;
@@ -436,7 +457,7 @@ internal sealed partial class SnapshotReader
         {
             if (at + 2 > codes.Count || codes[at + 1] > (uint)(codes.Count - at - 2) / 2)
             {
-                throw new OpDecodeException($"{_where}: element shape {shapes.Count + 1} is cut off ({codes.Count} numbers in element_shapes)");
+                throw new OpDecodeException($"{Here}: element shape {shapes.Count + 1} is cut off ({codes.Count} numbers in element_shapes)");
             }
             var set = NameFromCode(codes[at], "element shape", null);
             var count = (int)codes[at + 1];
@@ -446,7 +467,7 @@ internal sealed partial class SnapshotReader
             for (var i = 0; i < count; i++, at += 2)
             {
                 names[i] = NameFromCode(codes[at], "element shape value", set);
-                kinds[i] = codes[at + 1] <= 2 ? codes[at + 1] : throw new OpDecodeException($"{_where}: element shape of '{set}' has unknown value kind {codes[at + 1]}");
+                kinds[i] = codes[at + 1] <= 2 ? codes[at + 1] : throw new OpDecodeException($"{Here}: element shape of '{set}' has unknown value kind {codes[at + 1]}");
             }
             shapes.Add(new ElementShape(set, names, kinds));
         }
@@ -465,7 +486,7 @@ internal sealed partial class SnapshotReader
         var indexes = _message.ElementIndexes;
         if (adds.Count != refs.Count || stamps.Count != refs.Count || (indexes.Count != 0 && indexes.Count != refs.Count))
         {
-            throw new OpDecodeException($"{_where}: the element columns have unequal lengths ({refs.Count} shapes, {adds.Count} adds, {stamps.Count} stamps, {indexes.Count} indexes)");
+            throw new OpDecodeException($"{Here}: the element columns have unequal lengths ({refs.Count} shapes, {adds.Count} adds, {stamps.Count} stamps, {indexes.Count} indexes)");
         }
         if (refs.Count == 0 && _message.ElementShapes.Count == 0 && _message.ElementIntegers.Count == 0)
         {
@@ -479,11 +500,11 @@ internal sealed partial class SnapshotReader
             var id = _pool.Take("an element", "of the element columns");
             if (id.Length == 0)
             {
-                throw new OpDecodeException($"{_where}: an element has no id");
+                throw new OpDecodeException($"{Here}: an element has no id");
             }
             if (refs[i] >= (uint)shapes.Count)
             {
-                throw new OpDecodeException($"{_where}: element '{id}' names shape {refs[i]} of {shapes.Count}");
+                throw new OpDecodeException($"{Here}: element '{id}' names shape {refs[i]} of {shapes.Count}");
             }
             var shape = shapes[(int)refs[i]];
             var add = OpAt(adds[i], "element add", id);
@@ -491,7 +512,7 @@ internal sealed partial class SnapshotReader
             var index = indexes.Count == 0 ? 0u : indexes[i];
             if (index > int.MaxValue)
             {
-                throw new OpDecodeException($"{_where}: element '{id}' has an invalid index");
+                throw new OpDecodeException($"{Here}: element '{id}' has an invalid index");
             }
             var writes = new List<(string, Write)>(shape.Names.Length);
             for (var v = 0; v < shape.Names.Length; v++)
@@ -503,7 +524,7 @@ internal sealed partial class SnapshotReader
                     1 => WireConvert.DecimalFrom(_pool.Take("element field", name), Where.InSnapshot(_key, "element field", name)),
                     _ => integerAt < integers.Count
                         ? FieldValue.Integer(integers[integerAt++])
-                        : throw new OpDecodeException($"{_where}: element field '{name}' has no integer left in the element columns"),
+                        : throw new OpDecodeException($"{Here}: element field '{name}' has no integer left in the element columns"),
                 };
                 writes.Add((name, new Write(add, hlc, (int)index, value)));
             }
@@ -511,7 +532,7 @@ internal sealed partial class SnapshotReader
         }
         if (integerAt != integers.Count)
         {
-            throw new OpDecodeException($"{_where}: the element columns have {integers.Count - integerAt} integers left over");
+            throw new OpDecodeException($"{Here}: the element columns have {integers.Count - integerAt} integers left over");
         }
     }
 
@@ -539,13 +560,13 @@ internal sealed partial class SnapshotReader
         }
         if (firstAdd is not { } add)
         {
-            throw new OpDecodeException($"{_where}: element '{id}' has record values but no add_refs to take their op from");
+            throw new OpDecodeException($"{Here}: element '{id}' has record values but no add_refs to take their op from");
         }
         var pooled = element.RecordStrings.Count == 0;
         if ((!pooled && element.RecordStringNames.Count != element.RecordStrings.Count) || element.RecordDecimalNames.Count != element.RecordDecimals.Count
             || element.RecordIntegerNames.Count != element.RecordIntegers.Count || element.RecordIndex > int.MaxValue)
         {
-            throw new OpDecodeException($"{_where}: element '{id}' has record columns of unequal lengths or an invalid index");
+            throw new OpDecodeException($"{Here}: element '{id}' has record columns of unequal lengths or an invalid index");
         }
         var hlc = StampOf(element.RecordStamp, add.Dot, "element record of", id);
         var index = (int)element.RecordIndex;
@@ -573,13 +594,13 @@ internal sealed partial class SnapshotReader
         {
             if (string.IsNullOrEmpty(resolution.FlagId) || (int)resolution.Resolution is < 1 or > 4)
             {
-                throw new OpDecodeException($"{_where}: a resolution has no flag id or an unknown resolution {(int)resolution.Resolution}");
+                throw new OpDecodeException($"{Here}: a resolution has no flag id or an unknown resolution {(int)resolution.Resolution}");
             }
             var causal = Causal(resolution.Dot, "resolution of", resolution.FlagId);
             var hlc = HlcOf(resolution.Hlc, causal.Dot, "resolution of", resolution.FlagId);
             if (resolution.Index > int.MaxValue)
             {
-                throw new OpDecodeException($"{_where}: the resolution of '{resolution.FlagId}' has an invalid index");
+                throw new OpDecodeException($"{Here}: the resolution of '{resolution.FlagId}' has an invalid index");
             }
             resolutions.Add((resolution.FlagId, new ResolutionState(causal, hlc, (int)resolution.Index, (Resolution)(int)resolution.Resolution)));
         }
@@ -607,12 +628,12 @@ internal sealed partial class SnapshotReader
     {
         if (dotMessage is null || dotMessage.Replica >= _replicas.Length || dotMessage.Seq == 0 || dotMessage.Seq > long.MaxValue)
         {
-            throw new OpDecodeException($"{_where}: {what} '{name}' has a missing or invalid dot (replica index or sequence out of range)");
+            throw new OpDecodeException($"{Here}: {what} '{name}' has a missing or invalid dot (replica index or sequence out of range)");
         }
         var dot = new Dot(_replicas[dotMessage.Replica], (long)dotMessage.Seq);
         return TryRecord(dot, out var record)
             ? record
-            : throw new OpDecodeException($"{_where}: {what} '{name}' names op {dot}, which is in none of the snapshot's op runs");
+            : throw new OpDecodeException($"{Here}: {what} '{name}' names op {dot}, which is in none of the snapshot's op runs");
     }
 
     /// <summary>An Hlc message whose wall time is an offset from hlc_base_ms when that is set.</summary>
@@ -620,14 +641,14 @@ internal sealed partial class SnapshotReader
     {
         if (hlc is null || hlc.Counter > Hlc.MaxCounter)
         {
-            throw new OpDecodeException($"{_where}: {what} '{name}' has a missing or invalid hlc");
+            throw new OpDecodeException($"{Here}: {what} '{name}' has a missing or invalid hlc");
         }
         var wall = hlc.WallMs;
         if (_message.HlcBaseMs > 0)
         {
             if (wall < 0 || wall > long.MaxValue - _message.HlcBaseMs)
             {
-                throw new OpDecodeException($"{_where}: {what} '{name}' has an hlc offset {wall} out of range");
+                throw new OpDecodeException($"{Here}: {what} '{name}' has an hlc offset {wall} out of range");
             }
             wall += _message.HlcBaseMs;
         }
@@ -651,9 +672,9 @@ internal sealed partial class SnapshotReader
         {
             if (baseHlc.Counter > Hlc.MaxCounter || baseHlc.WallMs < 0)
             {
-                throw new OpDecodeException($"{_where}: the compacted base's newest hlc is out of range");
+                throw new OpDecodeException($"{Here}: the compacted base's newest hlc is out of range");
             }
-            var stamp = new Hlc(baseHlc.WallMs, (int)baseHlc.Counter, baseHlc.Replica.Length > 0 ? WireConvert.ReplicaFrom(baseHlc.Replica, _where + " compacted base hlc") : default);
+            var stamp = new Hlc(baseHlc.WallMs, (int)baseHlc.Counter, baseHlc.Replica.Length > 0 ? WireConvert.ReplicaFrom(baseHlc.Replica, Here + " compacted base hlc") : default);
             if (stamp > _maxHlc)
             {
                 _maxHlc = stamp;

@@ -14,9 +14,9 @@ internal struct StringPool
 
     private string[] _strings;
     private int _next;
-    private string _where;
+    private DocumentKey _key;
 
-    public static StringPool Read(Column<uint> lengths, ReadOnlySpan<byte> bytes, string where)
+    public static StringPool Read(Column<uint> lengths, ReadOnlySpan<byte> bytes, DocumentKey key)
     {
         var strings = lengths.Count == 0 ? [] : new string[lengths.Count];
         var at = 0;
@@ -25,7 +25,7 @@ internal struct StringPool
             var length = lengths[i];
             if (length > (uint)(bytes.Length - at))
             {
-                throw new OpDecodeException($"{where}: string {i + 1} of the string pool has length {length}, past the {bytes.Length} bytes of the pool");
+                throw new OpDecodeException($"{SnapshotReader.WhereOf(key.Collection, key.Id)}: string {i + 1} of the string pool has length {length}, past the {bytes.Length} bytes of the pool");
             }
             try
             {
@@ -33,21 +33,21 @@ internal struct StringPool
             }
             catch (DecoderFallbackException e)
             {
-                throw new OpDecodeException($"{where}: string {i + 1} of the string pool is not valid UTF-8", e);
+                throw new OpDecodeException($"{SnapshotReader.WhereOf(key.Collection, key.Id)}: string {i + 1} of the string pool is not valid UTF-8", e);
             }
             at += (int)length;
         }
         if (at != bytes.Length)
         {
-            throw new OpDecodeException($"{where}: the string pool has {bytes.Length - at} bytes no length covers");
+            throw new OpDecodeException($"{SnapshotReader.WhereOf(key.Collection, key.Id)}: the string pool has {bytes.Length - at} bytes no length covers");
         }
-        return new StringPool { _strings = strings, _where = where };
+        return new StringPool { _strings = strings, _key = key };
     }
 
     /// <summary>The next string; an error naming <paramref name="what"/> when none is left.</summary>
     public string Take(string what, string name) => _next < _strings.Length
         ? _strings[_next++]
-        : throw new OpDecodeException($"{_where}: {what} '{name}' takes its value from the string pool, but its {_strings.Length} strings are used up");
+        : throw new OpDecodeException($"{SnapshotReader.WhereOf(_key.Collection, _key.Id)}: {what} '{name}' takes its value from the string pool, but its {_strings.Length} strings are used up");
 
     /// <summary>The next string, or null when none is left.</summary>
     public string? TakeOptional() => _next < _strings.Length ? _strings[_next++] : null;
@@ -56,7 +56,7 @@ internal struct StringPool
     {
         if (_next != _strings.Length)
         {
-            throw new OpDecodeException($"{_where}: {_strings.Length - _next} strings of the string pool are left over");
+            throw new OpDecodeException($"{SnapshotReader.WhereOf(_key.Collection, _key.Id)}: {_strings.Length - _next} strings of the string pool are left over");
         }
     }
 }

@@ -23,14 +23,15 @@ public sealed partial class DocumentSet
                 break;
             }
             var run = records.Slice(start, length);
-            foreach (ref readonly var record in run)
+            // A run's records share their kind: only a run of deletes has records to remember as deletes.
+            if (!run.IsEmpty && run[0].Kind == OpKind.Delete)
             {
-                if (record.Kind == OpKind.Delete)
+                foreach (ref readonly var record in run)
                 {
                     state.AddDelete(record.Causal);
                 }
-                _dots.Add(record.Causal.Dot);
             }
+            _dots.AddRun(run);
             state.AddRun(run);
             start += length;
         }

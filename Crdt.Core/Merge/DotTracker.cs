@@ -29,6 +29,34 @@ internal sealed class DotTracker
         return set.Add(dot.Seq);
     }
 
+    /// <summary>
+    /// Adds the dots of one op run, all of one replica (a snapshot's run being loaded): the replica's
+    /// set is looked up once for the run instead of once per op. Returns how many were new.
+    /// </summary>
+    public int AddRun(ReadOnlySpan<OpRecord> run)
+    {
+        if (run.IsEmpty)
+        {
+            return 0;
+        }
+        var replica = run[0].Causal.Dot.Replica;
+        var set = Find(replica);
+        if (set is null)
+        {
+            set = new SeqSet();
+            _replicas.Add(replica, set);
+            (_lastReplica, _lastSet) = (replica.Value, set);
+        }
+        var added = 0;
+        foreach (ref readonly var record in run)
+        {
+            var dot = record.Causal.Dot;
+            // A run is one replica's by construction; a record of another replica (never expected) goes the per-dot way.
+            added += (ReferenceEquals(dot.Replica.Value, replica.Value) || dot.Replica.Equals(replica) ? set.Add(dot.Seq) : Add(dot)) ? 1 : 0;
+        }
+        return added;
+    }
+
     private SeqSet? Find(ReplicaId replica)
     {
         if (ReferenceEquals(replica.Value, _lastReplica))

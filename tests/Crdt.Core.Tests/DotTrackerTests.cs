@@ -71,4 +71,39 @@ public sealed class DotTrackerTests
             Assert.True(tracker.Add(new Dot(A, count + 1)));
         }
     }
+
+    [Fact]
+    public void Adding_runs_at_once_matches_adding_their_dots_one_by_one()
+    {
+        var random = new Random(11);
+        var byRun = new DotTracker();
+        var byDot = new DotTracker();
+        var author = "someone";
+        for (var r = 0; r < 300; r++)
+        {
+            // Runs of one replica as a load meets them: a few sequences each, strided, sometimes repeating dots already added.
+            var replica = random.Next(3) == 0 ? B : A;
+            var start = random.Next(1, 3_000);
+            var stride = random.Next(1, 40);
+            var run = new OpRecord[random.Next(0, 8)];
+            for (var i = 0; i < run.Length; i++)
+            {
+                run[i] = new OpRecord(new CausalRecord(new Dot(replica, start + (i * stride)), VersionVector.Empty, author), OpKind.Edit);
+            }
+            var expectedNew = 0;
+            foreach (var record in run)
+            {
+                expectedNew += byDot.Add(record.Causal.Dot) ? 1 : 0;
+            }
+            Assert.Equal(expectedNew, byRun.AddRun(run));
+        }
+        Assert.Equal(byDot.PrefixOf(A), byRun.PrefixOf(A));
+        Assert.Equal(byDot.PrefixOf(B), byRun.PrefixOf(B));
+        Assert.Equal(byDot.Maxima(), byRun.Maxima());
+        for (long seq = 1; seq <= 3_400; seq++)
+        {
+            Assert.Equal(byDot.Contains(new Dot(A, seq)), byRun.Contains(new Dot(A, seq)));
+            Assert.Equal(byDot.Contains(new Dot(B, seq)), byRun.Contains(new Dot(B, seq)));
+        }
+    }
 }
