@@ -16,13 +16,14 @@ internal sealed class SnapshotEncoder
 {
     // The peer's version vector (null: the full state is written), and the last replica looked up in it:
     // a delta asks "does the peer lack this op?" for every op record, add and write of the document.
-    private readonly VersionVector? _peer;
+    private VersionVector? _peer;
     private string? _peerCachedReplica;
     private long _peerCachedSeq;
-    private readonly Wire.DocumentSnapshot _snapshot;
+    private Wire.DocumentSnapshot _snapshot = null!;
     private readonly Dictionary<ReplicaId, uint> _replicas = [];
     private readonly Dictionary<string, uint> _names = new(StringComparer.Ordinal);
-    private readonly Dictionary<Dot, uint> _opRefs = [];
+    // The op records the snapshot carries, sorted by dot: a write's op_ref is its record's position + 1.
+    private readonly List<OpRecord> _ops = [];
     // Writes whose stamp is filled in at the end, once the base time and counter width are known.
     private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _stamped = [];
     private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _list = [];
@@ -46,15 +47,37 @@ internal sealed class SnapshotEncoder
     private bool _elementIndexes;
     private readonly List<uint> _elementIndexList = [];
 
-    private SnapshotEncoder(DocumentState state, VersionVector? peer)
+    // One encoder per thread, reused: a delta of a small document is a few hundred bytes, and a fresh
+    // encoder's two dozen lists and tables cost more than writing it (W3 sends 2,000 such deltas).
+    [ThreadStatic]
+    private static SnapshotEncoder? t_reusable;
+
+    // An encoder that held more than this many entries in one of its lists is dropped after use rather
+    // than kept for the next encode with its grown arrays.
+    private const int ReusableCapacity = 4096;
+
+    private SnapshotEncoder()
     {
-        _peer = peer;
-        _snapshot = new Wire.DocumentSnapshot { Collection = state.Key.Collection, Id = state.Key.Id };
     }
 
     public static Wire.DocumentSnapshot Encode(DocumentState state, VersionVector? peer)
     {
-        var encoder = new SnapshotEncoder(state, peer);
+        // Taken out while in use, put back only after a clean finish: an exception half-way leaves no half-filled encoder behind.
+        var encoder = t_reusable ?? new SnapshotEncoder();
+        t_reusable = null;
+        var snapshot = encoder.EncodeOnce(state, peer);
+        if (encoder.Reset())
+        {
+            t_reusable = encoder;
+        }
+        return snapshot;
+    }
+
+    private Wire.DocumentSnapshot EncodeOnce(DocumentState state, VersionVector? peer)
+    {
+        _peer = peer;
+        _snapshot = new Wire.DocumentSnapshot { Collection = state.Key.Collection, Id = state.Key.Id };
+        var encoder = this;
         encoder.EncodeRuns(state.Ops);
         encoder.EncodeState(state);
         encoder.Stamp();
@@ -69,6 +92,44 @@ internal sealed class SnapshotEncoder
             }
         }
         return encoder._snapshot;
+    }
+
+    /// <summary>Empties every list and table for the next encode (dropping the references they held); false when they grew too large to keep.</summary>
+    private bool Reset()
+    {
+        var small = _ops.Count <= ReusableCapacity && _pool.Count <= ReusableCapacity && _stamped.Count <= ReusableCapacity
+            && _columnStamps.Count <= ReusableCapacity && _elementStamps.Count <= ReusableCapacity && _names.Count <= ReusableCapacity
+            && _replicas.Count <= ReusableCapacity && _shapes.Count <= ReusableCapacity && _registerBuffer.Count <= ReusableCapacity
+            && _elementBuffer.Count <= ReusableCapacity;
+        _peer = null;
+        _peerCachedReplica = null;
+        _peerCachedSeq = 0;
+        _snapshot = null!;
+        _replicas.Clear();
+        _names.Clear();
+        _ops.Clear();
+        _stamped.Clear();
+        _list.Clear();
+        _records.Clear();
+        _columnStamps.Clear();
+        _columnPreviousOp = 0;
+        _columnPreviousHlc = default;
+        _columnIndexes = false;
+        _columnKinds = false;
+        _columnIndexList.Clear();
+        _columnKindList.Clear();
+        _pool.Clear();
+        _messagePool.Clear();
+        _elementStrings.Clear();
+        _shapes.Clear();
+        _shape.Clear();
+        _elementStamps.Clear();
+        _elementIndexes = false;
+        _elementIndexList.Clear();
+        _registerBuffer.Clear();
+        _elementBuffer.Clear();
+        // The scratch element is either null (handed to the snapshot) or already cleared after its last use.
+        return small;
     }
 
     /// <summary>True when the snapshot must carry the op <paramref name="dot"/>: always for a full snapshot, else when the peer lacks it.</summary>
@@ -150,24 +211,56 @@ internal sealed class SnapshotEncoder
         return reference;
     }
 
-    private uint OpRef(Dot dot) => _opRefs.TryGetValue(dot, out var reference)
-        ? reference
-        : throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: op {dot} is written to but is not in the document's op log");
+    /// <summary>The op's position among the snapshot's op records + 1 (a binary search: they are sorted by dot).</summary>
+    private uint OpRef(Dot dot)
+    {
+        var ops = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_ops);
+        var low = 0;
+        var high = ops.Length - 1;
+        while (low <= high)
+        {
+            var middle = low + ((high - low) >> 1);
+            var at = ops[middle].Causal.Dot;
+            // Replica ids of one document are mostly the same string instance: compare those by reference first.
+            var c = ReferenceEquals(at.Replica.Value, dot.Replica.Value) ? 0 : at.Replica.CompareTo(dot.Replica);
+            if (c == 0)
+            {
+                c = at.Seq.CompareTo(dot.Seq);
+            }
+            if (c == 0)
+            {
+                return (uint)middle + 1;
+            }
+            if (c < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+        throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: op {dot} is written to but is not in the document's op log");
+    }
 
     /// <summary>Op records sorted by dot, grouped into runs of one replica sharing kind, author and context; numbers them for op_ref.</summary>
     private void EncodeRuns(OpLog log)
     {
-        var ops = new List<OpRecord>();
+        var ops = _ops;
         if (!log.CollectUncovered(_peer, ops))
         {
-            ops.Sort((a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot));
+            ops.Sort(s_byDot);
         }
-        _opRefs.EnsureCapacity(ops.Count);
         Wire.OpRun? run = null;
         OpRecord previous = default;
         foreach (var op in ops)
         {
             var causal = op.Causal;
+            if (run is not null && previous.Causal.Dot.Equals(causal.Dot))
+            {
+                // OpRef's binary search needs each dot once (a log never holds one op twice).
+                throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: op {causal.Dot} is twice in the document's op log");
+            }
             if (run is not null && previous.Causal.Dot.Replica.Equals(causal.Dot.Replica) && previous.Kind == op.Kind
                 && string.Equals(previous.Causal.Author, causal.Author, StringComparison.Ordinal)
                 && (ReferenceEquals(previous.Causal.Context, causal.Context) || previous.Causal.Context.Equals(causal.Context)))
@@ -190,7 +283,6 @@ internal sealed class SnapshotEncoder
                 run.SeqDeltas.Add((ulong)causal.Dot.Seq);
                 _snapshot.Runs.Add(run);
             }
-            _opRefs.Add(causal.Dot, (uint)_opRefs.Count + 1);
             previous = op;
         }
         foreach (var written in _snapshot.Runs)
@@ -321,6 +413,7 @@ internal sealed class SnapshotEncoder
         }
     }
 
+    private static readonly Comparison<OpRecord> s_byDot = (a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot);
     private static readonly Comparison<KeyValuePair<string, Register>> s_byName = (a, b) => string.CompareOrdinal(a.Key, b.Key);
     private static readonly Comparison<ElementState> s_byId = (a, b) => string.CompareOrdinal(a.Id, b.Id);
     private readonly List<KeyValuePair<string, Register>> _registerBuffer = [];
