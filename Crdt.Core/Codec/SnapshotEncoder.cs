@@ -100,7 +100,8 @@ internal sealed class SnapshotEncoder
         var small = _ops.Count <= ReusableCapacity && _pool.Count <= ReusableCapacity && _stamped.Count <= ReusableCapacity
             && _columnStamps.Count <= ReusableCapacity && _elementStamps.Count <= ReusableCapacity && _names.Count <= ReusableCapacity
             && _replicas.Count <= ReusableCapacity && _shapes.Count <= ReusableCapacity && _registerBuffer.Count <= ReusableCapacity
-            && _elementBuffer.Count <= ReusableCapacity;
+            && _elementBuffer.Count <= ReusableCapacity && _writeNames.Count <= ReusableCapacity && _elementShapes.Count <= ReusableCapacity
+            && _elementAdds.Count <= ReusableCapacity && _elementIntegers.Count <= ReusableCapacity;
         _peer = null;
         _peerCachedReplica = null;
         _peerCachedSeq = 0;
@@ -128,6 +129,14 @@ internal sealed class SnapshotEncoder
         _elementIndexList.Clear();
         _registerBuffer.Clear();
         _elementBuffer.Clear();
+        _setBuffer.Clear();
+        _writeNames.Clear();
+        _writeOps.Clear();
+        _writeIntegers.Clear();
+        _elementShapes.Clear();
+        _elementShapeRefs.Clear();
+        _elementAdds.Clear();
+        _elementIntegers.Clear();
         // The scratch element is either null (handed to the snapshot) or already cleared after its last use.
         return small;
     }
@@ -325,7 +334,13 @@ internal sealed class SnapshotEncoder
         }
         FinishColumns();
         FlushList(_snapshot.Fields);
-        foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
+        var sets = _setBuffer;
+        sets.AddRange(state.Sets);
+        if (sets.Count > 1)
+        {
+            sets.Sort(s_setByName);
+        }
+        foreach (var (set, elements) in sets)
         {
             foreach (var element in SortedElements(elements))
             {
@@ -413,6 +428,8 @@ internal sealed class SnapshotEncoder
         }
     }
 
+    private static readonly Comparison<KeyValuePair<string, Dictionary<string, ElementState>>> s_setByName = (a, b) => string.CompareOrdinal(a.Key, b.Key);
+    private readonly List<KeyValuePair<string, Dictionary<string, ElementState>>> _setBuffer = [];
     private static readonly Comparison<OpRecord> s_byDot = (a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot);
     private static readonly Comparison<KeyValuePair<string, Register>> s_byName = (a, b) => string.CompareOrdinal(a.Key, b.Key);
     private static readonly Comparison<ElementState> s_byId = (a, b) => string.CompareOrdinal(a.Id, b.Id);
@@ -687,16 +704,15 @@ internal sealed class SnapshotEncoder
             _list.Add((WriteMessage(name, write), write.Hlc));
             return;
         }
-        var snapshot = _snapshot;
-        snapshot.WriteNames.Add(NameCode(name));
+        _writeNames.Add(NameCode(name));
         var op = OpRef(write.Dot);
         if (op == _columnPreviousOp && write.Hlc == _columnPreviousHlc)
         {
-            snapshot.WriteOps.Add(0);
+            _writeOps.Add(0);
         }
         else
         {
-            snapshot.WriteOps.Add(op);
+            _writeOps.Add(op);
             _columnStamps.Add(write.Hlc);
             _columnPreviousOp = op;
             _columnPreviousHlc = write.Hlc;
@@ -715,16 +731,27 @@ internal sealed class SnapshotEncoder
                 _pool.Add(write.Value.AsDecimal().ToString(CultureInfo.InvariantCulture));
                 break;
             default:
-                snapshot.WriteIntegers.Add(write.Value.AsInteger());
+                _writeIntegers.Add(write.Value.AsInteger());
                 break;
         }
     }
 
     private readonly List<uint> _columnIndexList = [];
     private readonly List<uint> _columnKindList = [];
+    // The columns' values, collected here and copied into the message once (its fields would grow step by step).
+    private readonly List<uint> _writeNames = [];
+    private readonly List<uint> _writeOps = [];
+    private readonly List<long> _writeIntegers = [];
+    private readonly List<uint> _elementShapes = [];
+    private readonly List<uint> _elementShapeRefs = [];
+    private readonly List<uint> _elementAdds = [];
+    private readonly List<long> _elementIntegers = [];
 
     private void FinishColumns()
     {
+        _snapshot.WriteNames.AddRange(_writeNames);
+        _snapshot.WriteOps.AddRange(_writeOps);
+        _snapshot.WriteIntegers.AddRange(_writeIntegers);
         if (_columnIndexes)
         {
             _snapshot.WriteIndexes.AddRange(_columnIndexList);
@@ -760,7 +787,7 @@ internal sealed class SnapshotEncoder
             shape.Add(code);
             shape.Add(2);
         }
-        var shapes = _snapshot.ElementShapes;
+        var shapes = _elementShapes;
         var reference = -1;
         for (var i = 0; i < _shapes.Count && reference < 0; i++)
         {
@@ -782,14 +809,14 @@ internal sealed class SnapshotEncoder
             _shapes.Add((shapes.Count, shape.Count));
             shapes.AddRange(shape);
         }
-        _snapshot.ElementShapeRefs.Add((uint)reference);
-        _snapshot.ElementAdds.Add(message.AddRefs[0]);
+        _elementShapeRefs.Add((uint)reference);
+        _elementAdds.Add(message.AddRefs[0]);
         _elementStamps.Add(hlc);
         _elementIndexes |= message.RecordIndex != 0;
         _elementIndexList.Add(message.RecordIndex);
         _pool.AddRange(_elementStrings);
         _pool.AddRange(message.RecordDecimals);
-        _snapshot.ElementIntegers.AddRange(message.RecordIntegers);
+        _elementIntegers.AddRange(message.RecordIntegers);
     }
 
     private Wire.ElementState? _scratch;
@@ -813,6 +840,10 @@ internal sealed class SnapshotEncoder
     /// <summary>The string pool as one byte string and a column of lengths.</summary>
     private void WritePool()
     {
+        _snapshot.ElementShapes.AddRange(_elementShapes);
+        _snapshot.ElementShapeRefs.AddRange(_elementShapeRefs);
+        _snapshot.ElementAdds.AddRange(_elementAdds);
+        _snapshot.ElementIntegers.AddRange(_elementIntegers);
         if (_elementIndexes)
         {
             _snapshot.ElementIndexes.AddRange(_elementIndexList);
