@@ -855,6 +855,10 @@ internal sealed class SnapshotEncoder
         }
         var lengths = _snapshot.StringLengths;
         lengths.Capacity = _pool.Count;
+        if (TryWriteAsciiPool(lengths))
+        {
+            return;
+        }
         var total = 0;
         foreach (var text in _pool)
         {
@@ -870,5 +874,37 @@ internal sealed class SnapshotEncoder
             at += System.Text.Encoding.UTF8.GetBytes(text, bytes.AsSpan(at));
         }
         _snapshot.StringBytes = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes);
+    }
+
+    /// <summary>
+    /// The pool in one pass when it encodes in one byte per character (plain ASCII, the usual case): a
+    /// buffer of as many bytes as the pool has characters is then exactly full. UTF-8 never takes fewer
+    /// bytes than characters, so any other text overflows it and the caller counts first.
+    /// </summary>
+    private bool TryWriteAsciiPool(RepeatedField<uint> lengths)
+    {
+        var capacity = 0L;
+        foreach (var text in _pool)
+        {
+            capacity += text.Length;
+        }
+        if (capacity > int.MaxValue)
+        {
+            return false;
+        }
+        var bytes = new byte[capacity];
+        var at = 0;
+        foreach (var text in _pool)
+        {
+            if (!System.Text.Encoding.UTF8.TryGetBytes(text, bytes.AsSpan(at), out var written) || written != text.Length)
+            {
+                lengths.Clear();
+                return false;
+            }
+            lengths.Add((uint)written);
+            at += written;
+        }
+        _snapshot.StringBytes = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes);
+        return true;
     }
 }

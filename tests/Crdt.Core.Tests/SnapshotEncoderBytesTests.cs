@@ -81,4 +81,24 @@ public sealed class SnapshotEncoderBytesTests
             written[i] = Enumerable.Range(0, 50).Select(_ => Convert.ToHexStringLower(scenario.EncodeSnapshot(Order))).ToArray());
         Assert.All(written.SelectMany(w => w), hex => Assert.Equal(Full, hex));
     }
+
+    // A document whose title and author are not plain ASCII ("pümpe ✓ 😀 ok", "tëch"), as the same encoder wrote it.
+    private const string NonAsciiFull =
+        "0a09576f726b4f726465721209776f2d636f6d7061742a091201012801300140014a027531520574c3ab636858808ca1cbb63382010208068a010201" +
+        "00920101009a01020100ba01020112c201136470c3bc6d706520e29c9320f09f9880206f6b";
+
+    [Fact]
+    public void Text_beyond_ASCII_is_written_as_before_and_reads_back()
+    {
+        var documents = new DocumentSet(SchemaRegistry.CreateDefault());
+        var replica = new ReplicaId("u1");
+        documents.Apply(new Op(new Dot(replica, 1), new Hlc(1_767_000_000_000, 0, replica), "tëch", Order, VersionVector.Empty,
+            [new SetField(WorkOrderFields.Title, FieldValue.String("pümpe ✓ 😀 ok")), new SetField(WorkOrderFields.Description, FieldValue.String("d"))]));
+        var bytes = documents.EncodeSnapshot(Order);
+        Assert.Equal(NonAsciiFull, Convert.ToHexStringLower(bytes));
+        var copy = new DocumentSet(SchemaRegistry.CreateDefault());
+        Assert.True(copy.MergeSnapshot(bytes));
+        Assert.Equal("pümpe ✓ 😀 ok", copy.View(Order)[WorkOrderFields.Title]!.AsString());
+        Assert.Equal(documents.View(Order).ToJson(includeTotalsAndFlags: true), copy.View(Order).ToJson(includeTotalsAndFlags: true));
+    }
 }
