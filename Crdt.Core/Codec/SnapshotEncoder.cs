@@ -16,13 +16,14 @@ internal sealed class SnapshotEncoder
 {
     // The peer's version vector (null: the full state is written), and the last replica looked up in it:
     // a delta asks "does the peer lack this op?" for every op record, add and write of the document.
-    private readonly VersionVector? _peer;
+    private VersionVector? _peer;
     private string? _peerCachedReplica;
     private long _peerCachedSeq;
-    private readonly Wire.DocumentSnapshot _snapshot;
+    private Wire.DocumentSnapshot _snapshot = null!;
     private readonly Dictionary<ReplicaId, uint> _replicas = [];
     private readonly Dictionary<string, uint> _names = new(StringComparer.Ordinal);
-    private readonly Dictionary<Dot, uint> _opRefs = [];
+    // The op records the snapshot carries, sorted by dot: a write's op_ref is its record's position + 1.
+    private readonly List<OpRecord> _ops = [];
     // Writes whose stamp is filled in at the end, once the base time and counter width are known.
     private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _stamped = [];
     private readonly List<(Wire.RegisterWrite Message, Hlc Hlc)> _list = [];
@@ -46,15 +47,37 @@ internal sealed class SnapshotEncoder
     private bool _elementIndexes;
     private readonly List<uint> _elementIndexList = [];
 
-    private SnapshotEncoder(DocumentState state, VersionVector? peer)
+    // One encoder per thread, reused: a delta of a small document is a few hundred bytes, and a fresh
+    // encoder's two dozen lists and tables cost more than writing it (W3 sends 2,000 such deltas).
+    [ThreadStatic]
+    private static SnapshotEncoder? t_reusable;
+
+    // An encoder that held more than this many entries in one of its lists is dropped after use rather
+    // than kept for the next encode with its grown arrays.
+    private const int ReusableCapacity = 4096;
+
+    private SnapshotEncoder()
     {
-        _peer = peer;
-        _snapshot = new Wire.DocumentSnapshot { Collection = state.Key.Collection, Id = state.Key.Id };
     }
 
     public static Wire.DocumentSnapshot Encode(DocumentState state, VersionVector? peer)
     {
-        var encoder = new SnapshotEncoder(state, peer);
+        // Taken out while in use, put back only after a clean finish: an exception half-way leaves no half-filled encoder behind.
+        var encoder = t_reusable ?? new SnapshotEncoder();
+        t_reusable = null;
+        var snapshot = encoder.EncodeOnce(state, peer);
+        if (encoder.Reset())
+        {
+            t_reusable = encoder;
+        }
+        return snapshot;
+    }
+
+    private Wire.DocumentSnapshot EncodeOnce(DocumentState state, VersionVector? peer)
+    {
+        _peer = peer;
+        _snapshot = new Wire.DocumentSnapshot { Collection = state.Key.Collection, Id = state.Key.Id };
+        var encoder = this;
         encoder.EncodeRuns(state.Ops);
         encoder.EncodeState(state);
         encoder.Stamp();
@@ -69,6 +92,53 @@ internal sealed class SnapshotEncoder
             }
         }
         return encoder._snapshot;
+    }
+
+    /// <summary>Empties every list and table for the next encode (dropping the references they held); false when they grew too large to keep.</summary>
+    private bool Reset()
+    {
+        var small = _ops.Count <= ReusableCapacity && _pool.Count <= ReusableCapacity && _stamped.Count <= ReusableCapacity
+            && _columnStamps.Count <= ReusableCapacity && _elementStamps.Count <= ReusableCapacity && _names.Count <= ReusableCapacity
+            && _replicas.Count <= ReusableCapacity && _shapes.Count <= ReusableCapacity && _registerBuffer.Count <= ReusableCapacity
+            && _elementBuffer.Count <= ReusableCapacity && _writeNames.Count <= ReusableCapacity && _elementShapes.Count <= ReusableCapacity
+            && _elementAdds.Count <= ReusableCapacity && _elementIntegers.Count <= ReusableCapacity;
+        _peer = null;
+        _peerCachedReplica = null;
+        _peerCachedSeq = 0;
+        _snapshot = null!;
+        _replicas.Clear();
+        _names.Clear();
+        _ops.Clear();
+        _stamped.Clear();
+        _list.Clear();
+        _records.Clear();
+        _columnStamps.Clear();
+        _columnPreviousOp = 0;
+        _columnPreviousHlc = default;
+        _columnIndexes = false;
+        _columnKinds = false;
+        _columnIndexList.Clear();
+        _columnKindList.Clear();
+        _pool.Clear();
+        _messagePool.Clear();
+        _elementStrings.Clear();
+        _shapes.Clear();
+        _shape.Clear();
+        _elementStamps.Clear();
+        _elementIndexes = false;
+        _elementIndexList.Clear();
+        _registerBuffer.Clear();
+        _elementBuffer.Clear();
+        _setBuffer.Clear();
+        _writeNames.Clear();
+        _writeOps.Clear();
+        _writeIntegers.Clear();
+        _elementShapes.Clear();
+        _elementShapeRefs.Clear();
+        _elementAdds.Clear();
+        _elementIntegers.Clear();
+        // The scratch element is either null (handed to the snapshot) or already cleared after its last use.
+        return small;
     }
 
     /// <summary>True when the snapshot must carry the op <paramref name="dot"/>: always for a full snapshot, else when the peer lacks it.</summary>
@@ -150,24 +220,56 @@ internal sealed class SnapshotEncoder
         return reference;
     }
 
-    private uint OpRef(Dot dot) => _opRefs.TryGetValue(dot, out var reference)
-        ? reference
-        : throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: op {dot} is written to but is not in the document's op log");
+    /// <summary>The op's position among the snapshot's op records + 1 (a binary search: they are sorted by dot).</summary>
+    private uint OpRef(Dot dot)
+    {
+        var ops = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_ops);
+        var low = 0;
+        var high = ops.Length - 1;
+        while (low <= high)
+        {
+            var middle = low + ((high - low) >> 1);
+            var at = ops[middle].Causal.Dot;
+            // Replica ids of one document are mostly the same string instance: compare those by reference first.
+            var c = ReferenceEquals(at.Replica.Value, dot.Replica.Value) ? 0 : at.Replica.CompareTo(dot.Replica);
+            if (c == 0)
+            {
+                c = at.Seq.CompareTo(dot.Seq);
+            }
+            if (c == 0)
+            {
+                return (uint)middle + 1;
+            }
+            if (c < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+        throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: op {dot} is written to but is not in the document's op log");
+    }
 
     /// <summary>Op records sorted by dot, grouped into runs of one replica sharing kind, author and context; numbers them for op_ref.</summary>
     private void EncodeRuns(OpLog log)
     {
-        var ops = new List<OpRecord>();
+        var ops = _ops;
         if (!log.CollectUncovered(_peer, ops))
         {
-            ops.Sort((a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot));
+            ops.Sort(s_byDot);
         }
-        _opRefs.EnsureCapacity(ops.Count);
         Wire.OpRun? run = null;
         OpRecord previous = default;
         foreach (var op in ops)
         {
             var causal = op.Causal;
+            if (run is not null && previous.Causal.Dot.Equals(causal.Dot))
+            {
+                // OpRef's binary search needs each dot once (a log never holds one op twice).
+                throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: op {causal.Dot} is twice in the document's op log");
+            }
             if (run is not null && previous.Causal.Dot.Replica.Equals(causal.Dot.Replica) && previous.Kind == op.Kind
                 && string.Equals(previous.Causal.Author, causal.Author, StringComparison.Ordinal)
                 && (ReferenceEquals(previous.Causal.Context, causal.Context) || previous.Causal.Context.Equals(causal.Context)))
@@ -190,7 +292,6 @@ internal sealed class SnapshotEncoder
                 run.SeqDeltas.Add((ulong)causal.Dot.Seq);
                 _snapshot.Runs.Add(run);
             }
-            _opRefs.Add(causal.Dot, (uint)_opRefs.Count + 1);
             previous = op;
         }
         foreach (var written in _snapshot.Runs)
@@ -233,7 +334,13 @@ internal sealed class SnapshotEncoder
         }
         FinishColumns();
         FlushList(_snapshot.Fields);
-        foreach (var (set, elements) in state.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
+        var sets = _setBuffer;
+        sets.AddRange(state.Sets);
+        if (sets.Count > 1)
+        {
+            sets.Sort(s_setByName);
+        }
+        foreach (var (set, elements) in sets)
         {
             foreach (var element in SortedElements(elements))
             {
@@ -321,6 +428,9 @@ internal sealed class SnapshotEncoder
         }
     }
 
+    private static readonly Comparison<KeyValuePair<string, Dictionary<string, ElementState>>> s_setByName = (a, b) => string.CompareOrdinal(a.Key, b.Key);
+    private readonly List<KeyValuePair<string, Dictionary<string, ElementState>>> _setBuffer = [];
+    private static readonly Comparison<OpRecord> s_byDot = (a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot);
     private static readonly Comparison<KeyValuePair<string, Register>> s_byName = (a, b) => string.CompareOrdinal(a.Key, b.Key);
     private static readonly Comparison<ElementState> s_byId = (a, b) => string.CompareOrdinal(a.Id, b.Id);
     private readonly List<KeyValuePair<string, Register>> _registerBuffer = [];
@@ -594,16 +704,15 @@ internal sealed class SnapshotEncoder
             _list.Add((WriteMessage(name, write), write.Hlc));
             return;
         }
-        var snapshot = _snapshot;
-        snapshot.WriteNames.Add(NameCode(name));
+        _writeNames.Add(NameCode(name));
         var op = OpRef(write.Dot);
         if (op == _columnPreviousOp && write.Hlc == _columnPreviousHlc)
         {
-            snapshot.WriteOps.Add(0);
+            _writeOps.Add(0);
         }
         else
         {
-            snapshot.WriteOps.Add(op);
+            _writeOps.Add(op);
             _columnStamps.Add(write.Hlc);
             _columnPreviousOp = op;
             _columnPreviousHlc = write.Hlc;
@@ -622,16 +731,27 @@ internal sealed class SnapshotEncoder
                 _pool.Add(write.Value.AsDecimal().ToString(CultureInfo.InvariantCulture));
                 break;
             default:
-                snapshot.WriteIntegers.Add(write.Value.AsInteger());
+                _writeIntegers.Add(write.Value.AsInteger());
                 break;
         }
     }
 
     private readonly List<uint> _columnIndexList = [];
     private readonly List<uint> _columnKindList = [];
+    // The columns' values, collected here and copied into the message once (its fields would grow step by step).
+    private readonly List<uint> _writeNames = [];
+    private readonly List<uint> _writeOps = [];
+    private readonly List<long> _writeIntegers = [];
+    private readonly List<uint> _elementShapes = [];
+    private readonly List<uint> _elementShapeRefs = [];
+    private readonly List<uint> _elementAdds = [];
+    private readonly List<long> _elementIntegers = [];
 
     private void FinishColumns()
     {
+        _snapshot.WriteNames.AddRange(_writeNames);
+        _snapshot.WriteOps.AddRange(_writeOps);
+        _snapshot.WriteIntegers.AddRange(_writeIntegers);
         if (_columnIndexes)
         {
             _snapshot.WriteIndexes.AddRange(_columnIndexList);
@@ -667,7 +787,7 @@ internal sealed class SnapshotEncoder
             shape.Add(code);
             shape.Add(2);
         }
-        var shapes = _snapshot.ElementShapes;
+        var shapes = _elementShapes;
         var reference = -1;
         for (var i = 0; i < _shapes.Count && reference < 0; i++)
         {
@@ -689,14 +809,14 @@ internal sealed class SnapshotEncoder
             _shapes.Add((shapes.Count, shape.Count));
             shapes.AddRange(shape);
         }
-        _snapshot.ElementShapeRefs.Add((uint)reference);
-        _snapshot.ElementAdds.Add(message.AddRefs[0]);
+        _elementShapeRefs.Add((uint)reference);
+        _elementAdds.Add(message.AddRefs[0]);
         _elementStamps.Add(hlc);
         _elementIndexes |= message.RecordIndex != 0;
         _elementIndexList.Add(message.RecordIndex);
         _pool.AddRange(_elementStrings);
         _pool.AddRange(message.RecordDecimals);
-        _snapshot.ElementIntegers.AddRange(message.RecordIntegers);
+        _elementIntegers.AddRange(message.RecordIntegers);
     }
 
     private Wire.ElementState? _scratch;
@@ -720,6 +840,10 @@ internal sealed class SnapshotEncoder
     /// <summary>The string pool as one byte string and a column of lengths.</summary>
     private void WritePool()
     {
+        _snapshot.ElementShapes.AddRange(_elementShapes);
+        _snapshot.ElementShapeRefs.AddRange(_elementShapeRefs);
+        _snapshot.ElementAdds.AddRange(_elementAdds);
+        _snapshot.ElementIntegers.AddRange(_elementIntegers);
         if (_elementIndexes)
         {
             _snapshot.ElementIndexes.AddRange(_elementIndexList);
@@ -731,6 +855,10 @@ internal sealed class SnapshotEncoder
         }
         var lengths = _snapshot.StringLengths;
         lengths.Capacity = _pool.Count;
+        if (TryWriteAsciiPool(lengths))
+        {
+            return;
+        }
         var total = 0;
         foreach (var text in _pool)
         {
@@ -746,5 +874,37 @@ internal sealed class SnapshotEncoder
             at += System.Text.Encoding.UTF8.GetBytes(text, bytes.AsSpan(at));
         }
         _snapshot.StringBytes = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes);
+    }
+
+    /// <summary>
+    /// The pool in one pass when it encodes in one byte per character (plain ASCII, the usual case): a
+    /// buffer of as many bytes as the pool has characters is then exactly full. UTF-8 never takes fewer
+    /// bytes than characters, so any other text overflows it and the caller counts first.
+    /// </summary>
+    private bool TryWriteAsciiPool(RepeatedField<uint> lengths)
+    {
+        var capacity = 0L;
+        foreach (var text in _pool)
+        {
+            capacity += text.Length;
+        }
+        if (capacity > int.MaxValue)
+        {
+            return false;
+        }
+        var bytes = new byte[capacity];
+        var at = 0;
+        foreach (var text in _pool)
+        {
+            if (!System.Text.Encoding.UTF8.TryGetBytes(text, bytes.AsSpan(at), out var written) || written != text.Length)
+            {
+                lengths.Clear();
+                return false;
+            }
+            lengths.Add((uint)written);
+            at += written;
+        }
+        _snapshot.StringBytes = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes);
+        return true;
     }
 }

@@ -22,11 +22,12 @@ internal sealed class OpLog
                 && string.Equals(last.Author, causal.Author, StringComparison.Ordinal))
             {
                 last.Seqs.Add(causal.Dot.Seq);
+                last.MaxSeq = Math.Max(last.MaxSeq, causal.Dot.Seq);
                 Count++;
                 return;
             }
         }
-        _runs.Add(new Run(causal.Dot.Replica, causal.Context, causal.Author, record.Kind) { Seqs = { causal.Dot.Seq } });
+        _runs.Add(new Run(causal.Dot.Replica, causal.Context, causal.Author, record.Kind) { Seqs = { causal.Dot.Seq }, MaxSeq = causal.Dot.Seq });
         Count++;
     }
 
@@ -97,6 +98,10 @@ internal sealed class OpLog
             foreach (var run in _runs)
             {
                 var covered = peer.Get(run.Replica);
+                if (run.MaxSeq <= covered)
+                {
+                    continue;
+                }
                 foreach (var seq in run.Seqs)
                 {
                     count += seq > covered ? 1 : 0;
@@ -114,6 +119,11 @@ internal sealed class OpLog
         foreach (var run in _runs)
         {
             var covered = peer is null ? 0 : peer.Get(run.Replica);
+            if (run.MaxSeq <= covered)
+            {
+                // The peer has the whole run (a delta's usual case for every run but the newest few).
+                continue;
+            }
             var seqs = run.Seqs;
             for (var i = 0; i < seqs.Count; i++)
             {
@@ -154,5 +164,7 @@ internal sealed class OpLog
         public string Author { get; } = author;
         public OpKind Kind { get; } = kind;
         public List<long> Seqs { get; } = [];
+        // The highest of Seqs (sequences are positive): a delta skips a run the peer covers up to it without reading Seqs.
+        public long MaxSeq { get; set; }
     }
 }
