@@ -69,7 +69,8 @@ public static class EditValidator
                 case SetField set:
                 {
                     Check(schema, key, set);
-                    if (!create && set.Value is { Kind: FieldValueKind.String } to && schema.WorkflowOf(set.Field) is { } workflow)
+                    // Most collections have no workflow: test the count before searching the list (every set's path).
+                    if (!create && schema.Workflows.Count > 0 && set.Value is { Kind: FieldValueKind.String } to && schema.WorkflowOf(set.Field) is { } workflow)
                     {
                         CheckStep(documents, state, key, workflow, setHere, to.AsString(), authority);
                     }

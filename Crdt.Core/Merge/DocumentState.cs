@@ -12,7 +12,11 @@ internal sealed class DocumentState
     {
         Key = key;
         Schema = schema;
+        _keepsAnyHistory = schema is not null && schema.HistoryFields.Count > 0;
     }
+
+    // Read on every set: a field of the state instead of an interface call on the schema's set.
+    private readonly bool _keepsAnyHistory;
 
     public DocumentKey Key { get; }
     public CollectionSchema? Schema { get; }
@@ -164,7 +168,7 @@ internal sealed class DocumentState
     }
 
     // Most collections have no review-on-conflict field: skip the set lookup then (it is on every set's path).
-    public bool KeepsHistory(string field) => Schema is not null && Schema.HistoryFields.Count > 0 && Schema.HistoryFields.Contains(field);
+    public bool KeepsHistory(string field) => _keepsAnyHistory && Schema!.HistoryFields.Contains(field);
 
     public static void SetRegister(Dictionary<string, Register> registers, string field, in Write write, bool keepHistory)
     {

@@ -32,7 +32,8 @@ public sealed class Op
         Hlc = hlc;
         Author = author ?? string.Empty;
         Document = document;
-        Context = context.Freeze();
+        // A context is shared by many ops (the editor reuses it): freezing it again would write to it on every edit.
+        Context = context.IsFrozen ? context : context.Freeze();
         Mutations = mutations;
     }
 

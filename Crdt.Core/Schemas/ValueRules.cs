@@ -133,8 +133,10 @@ public static class ValueRules
     public static long EstimateAddedBytes(IReadOnlyList<Mutation> mutations, string author)
     {
         long bytes = 64 + 3L * author.Length;
-        foreach (var mutation in mutations)
+        // Indexed, not foreach: an enumerator over the interface is an allocation, and this runs twice per edit.
+        for (var i = 0; i < mutations.Count; i++)
         {
+            var mutation = mutations[i];
             bytes += 32;
             switch (mutation)
             {
