@@ -99,6 +99,53 @@ internal sealed class ReplicaDatabase : IDisposable
     /// <summary>Begins a write transaction (BEGIN IMMEDIATE; rolled back on dispose unless committed).</summary>
     public SqliteTransaction BeginWrite() => _connection.BeginTransaction(deferred: false);
 
+    /// <summary>
+    /// Runs <paramref name="body"/> in one IMMEDIATE write transaction whose BEGIN, COMMIT and
+    /// ROLLBACK are commands prepared once per connection. <see cref="BeginWrite"/> makes a
+    /// transaction object and parses and finalises BEGIN and COMMIT again on every call, about a
+    /// tenth of a single durable edit's cost (issue 18). The connection knows of no
+    /// <see cref="SqliteTransaction"/> here: commands inside run with no transaction object. Any
+    /// failure, COMMIT's included, rolls everything back and is rethrown.
+    /// </summary>
+    public void InPreparedTransaction(Action body)
+    {
+        _begin ??= Command("BEGIN IMMEDIATE;");
+        _commit ??= Command("COMMIT;");
+        _begin.ExecuteNonQuery();
+        try
+        {
+            body();
+            _commit.ExecuteNonQuery();
+        }
+        catch
+        {
+            RollBackIfOpen();
+            throw;
+        }
+    }
+
+    private SqliteCommand? _begin;
+    private SqliteCommand? _commit;
+    private SqliteCommand? _rollback;
+
+    /// <summary>Rolls back the open transaction, if SQLite has not already ended it (some I/O errors do).</summary>
+    private void RollBackIfOpen()
+    {
+        if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) != 0)
+        {
+            return;
+        }
+        try
+        {
+            (_rollback ??= Command("ROLLBACK;")).ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            // The failure that got us here is the one to report; SQLite rolls back a transaction
+            // it could not end when the connection closes.
+        }
+    }
+
     public SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
     {
         var command = _connection.CreateCommand();
@@ -144,6 +191,9 @@ internal sealed class ReplicaDatabase : IDisposable
 
     public void Dispose()
     {
+        _begin?.Dispose();
+        _commit?.Dispose();
+        _rollback?.Dispose();
         foreach (var command in _prepared.Values)
         {
             command.Dispose();

@@ -98,7 +98,7 @@ internal sealed partial class ReplicaStore
     /// One local op into the op log and the outbox: both inserts in one command, prepared once,
     /// its parameters made once and given new values per op (the dot and document bound once for both).
     /// </summary>
-    private void InsertLocalOp(StoredOp op, string userName, SqliteTransaction tx)
+    private void InsertLocalOp(StoredOp op, string userName, SqliteTransaction? tx)
     {
         var command = _localOpInsert ??= NewLocalOpInsert();
         command.Transaction = tx;
