@@ -101,7 +101,7 @@ internal sealed class ReplicaDatabase : IDisposable
 
     /// <summary>
     /// Runs <paramref name="body"/> in one IMMEDIATE write transaction whose BEGIN, COMMIT and
-    /// ROLLBACK are commands prepared once per connection. <see cref="BeginWrite"/> makes a
+    /// ROLLBACK are statements prepared once per connection. <see cref="BeginWrite"/> makes a
     /// transaction object and parses and finalises BEGIN and COMMIT again on every call, about a
     /// tenth of a single durable edit's cost (issue 18). The connection knows of no
     /// <see cref="SqliteTransaction"/> here: commands inside run with no transaction object. Any
@@ -109,13 +109,13 @@ internal sealed class ReplicaDatabase : IDisposable
     /// </summary>
     public void InPreparedTransaction(Action body)
     {
-        _begin ??= Command("BEGIN IMMEDIATE;");
-        _commit ??= Command("COMMIT;");
-        _begin.ExecuteNonQuery();
+        _begin ??= Raw("BEGIN IMMEDIATE");
+        _commit ??= Raw("COMMIT");
+        _begin.Run();
         try
         {
             body();
-            _commit.ExecuteNonQuery();
+            _commit.Run();
         }
         catch
         {
@@ -124,9 +124,19 @@ internal sealed class ReplicaDatabase : IDisposable
         }
     }
 
-    private SqliteCommand? _begin;
-    private SqliteCommand? _commit;
-    private SqliteCommand? _rollback;
+    private RawStatement? _begin;
+    private RawStatement? _commit;
+    private RawStatement? _rollback;
+
+    /// <summary>A statement for every single edit, stepped straight through SQLite (<see cref="RawStatement"/>); disposed with the database.</summary>
+    public RawStatement Raw(string sql)
+    {
+        var statement = new RawStatement(_connection, sql);
+        _raw.Add(statement);
+        return statement;
+    }
+
+    private readonly List<RawStatement> _raw = [];
 
     /// <summary>Rolls back the open transaction, if SQLite has not already ended it (some I/O errors do).</summary>
     private void RollBackIfOpen()
@@ -137,7 +147,7 @@ internal sealed class ReplicaDatabase : IDisposable
         }
         try
         {
-            (_rollback ??= Command("ROLLBACK;")).ExecuteNonQuery();
+            (_rollback ??= Raw("ROLLBACK")).Run();
         }
         catch (SqliteException)
         {
@@ -191,9 +201,12 @@ internal sealed class ReplicaDatabase : IDisposable
 
     public void Dispose()
     {
-        _begin?.Dispose();
-        _commit?.Dispose();
-        _rollback?.Dispose();
+        // Statements first: the connection closes only once none is left.
+        foreach (var statement in _raw)
+        {
+            statement.Dispose();
+        }
+        _raw.Clear();
         foreach (var command in _prepared.Values)
         {
             command.Dispose();

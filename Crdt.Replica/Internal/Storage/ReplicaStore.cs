@@ -82,7 +82,7 @@ internal sealed partial class ReplicaStore : IDisposable
     {
         foreach (var op in ops)
         {
-            InsertLocalOp(op, userName, tx);
+            InsertLocalOp(op, userName);
         }
         foreach (var change in changes)
         {
@@ -277,7 +277,6 @@ internal sealed partial class ReplicaStore : IDisposable
 
     public void Dispose()
     {
-        _localOpInsert?.Dispose();
         _database.Dispose();
     }
 }

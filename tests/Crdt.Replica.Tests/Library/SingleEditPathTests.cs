@@ -96,6 +96,26 @@ public sealed class SingleEditPathTests
         Assert.Equal(0, reader.GetInt64(2));
     }
 
+    [Fact]
+    public void Long_and_non_ascii_names_reach_the_op_log_and_outbox_as_given()
+    {
+        using var dir = new TempDirectory();
+        using var store = ReplicaStore.Open(dir.File("r.db"), ReplicaDurability.ProcessCrashOnly);
+        // Short strings are encoded on the stack, long ones (over 170 characters) another way.
+        var longId = "WO-" + new string('é', 300);
+        const string user = "Zoë Øster-Łukasz";
+
+        store.CommitLocalEdits([new StoredOp("dev-ü", 1, "WorkOrder", "WO-ß", [1]), new StoredOp("dev-ü", 2, "WorkOrder", longId, [2, 3])], user, []);
+
+        Assert.Equal(2, store.PendingCount(user));
+        Assert.Equal([("dev-ü", 1L, user), ("dev-ü", 2L, user)], store.OutboxDots().Select(dot => (dot.Replica, dot.Seq, dot.UserName)));
+        var stored = Assert.Single(store.OpsOfDocument("WorkOrder", longId));
+        Assert.Equal(("dev-ü", 2L, longId), (stored.Replica, stored.Seq, stored.DocId));
+        Assert.Equal([2, 3], stored.Bytes);
+        Assert.Equal(1, Assert.Single(store.OpsOfDocument("WorkOrder", "WO-ß")).Seq);
+        Assert.Equal(2, store.LastLocalSeq("dev-ü"));
+    }
+
     [Theory]
     [InlineData(6)]
     [InlineData(2 * DocumentMemory.SnapshotEveryOps + 5)]
