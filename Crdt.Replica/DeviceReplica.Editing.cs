@@ -30,11 +30,16 @@ public sealed partial class DeviceReplica
         {
             var author = _currentUser ?? string.Empty;
             var wall = WallMs;
-            return CommitLocal(edits.Select(edit => (edit.Key, (Func<LocalEditor, Op>)(e => edit.Creates
-                ? e.Create(edit.Key, author, wall, edit.Mutations)
-                : e.Edit(edit.Key, author, wall, edit.Mutations)))).ToList());
+            var batch = new List<(DocumentKey, Func<LocalEditor, Op>)>(edits.Count);
+            foreach (var edit in edits)
+            {
+                batch.Add((edit.Key, e => edit.Creates
+                    ? e.Create(edit.Key, author, wall, edit.Mutations)
+                    : e.Edit(edit.Key, author, wall, edit.Mutations)));
+            }
+            return CommitLocal(batch);
         }, cancellationToken).ConfigureAwait(false);
-        AfterLocalCommit(views.Select(v => v.Key).Distinct().ToList(), newFlags);
+        AfterLocalCommit(views.Count == 1 ? [views[0].Key] : views.Select(v => v.Key).Distinct().ToList(), newFlags);
         return views;
     }
 
@@ -44,15 +49,19 @@ public sealed partial class DeviceReplica
     /// was and memory reloaded from it. Caller holds the lock.
     /// </summary>
     private (IReadOnlyList<DocumentView> Views, IReadOnlyList<Flag> NewFlags) CommitLocal(IReadOnlyList<(DocumentKey Key, Func<LocalEditor, Op> Make)> edits,
-        Action<Microsoft.Data.Sqlite.SqliteTransaction>? alsoInTransaction = null)
+        Action<Microsoft.Data.Sqlite.SqliteTransaction?>? alsoInTransaction = null)
     {
-        var keys = edits.Select(edit => edit.Key).Distinct().ToList();
-        foreach (var key in keys)
+        // Plain loops and arrays rather than LINQ: most saves are one edit of one document, and
+        // the enumerators, sets and dictionaries were a quarter of what a single edit allocated.
+        var (keys, opsPerKey) = DocumentsOf(edits);
+        var flagsBefore = new IReadOnlyList<Flag>[keys.Count];
+        var rowsBefore = new IReadOnlyList<StoredFlag>[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
         {
-            _memory.Load(key);
+            _memory.Load(keys[i]);
+            flagsBefore[i] = _memory.Set.Flags(keys[i]);
+            rowsBefore[i] = _memory.FlagRowsOf(keys[i]);
         }
-        var flagsBefore = FlagIds(keys);
-        var rowsBefore = keys.ToDictionary(key => key, _memory.FlagRowsOf);
         var ops = new List<Op>(edits.Count);
         try
         {
@@ -62,11 +71,20 @@ public sealed partial class DeviceReplica
             }
             // A document's snapshot is re-encoded only every so many ops (DocumentMemory.AfterLocalOps);
             // in between its ops in the log are its tail, replayed on load.
-            var opsPerKey = edits.CountBy(edit => edit.Key).ToDictionary();
-            var changes = keys
-                .Select(key => _memory.AfterLocalOps(key, rowsBefore[key], opsPerKey[key]))
-                .OfType<DocumentChange>().ToList();
-            _store.CommitLocalEdits(ops.Select(ToStored).ToList(), _currentUser ?? string.Empty, changes, alsoInTransaction);
+            List<DocumentChange>? changes = null;
+            for (var i = 0; i < keys.Count; i++)
+            {
+                if (_memory.AfterLocalOps(keys[i], rowsBefore[i], opsPerKey[i]) is { } change)
+                {
+                    (changes ??= []).Add(change);
+                }
+            }
+            var stored = new StoredOp[ops.Count];
+            for (var i = 0; i < ops.Count; i++)
+            {
+                stored[i] = ToStored(ops[i]);
+            }
+            _store.CommitLocalEdits(stored, _currentUser ?? string.Empty, (IReadOnlyList<DocumentChange>?)changes ?? [], alsoInTransaction);
         }
         catch
         {
@@ -77,20 +95,68 @@ public sealed partial class DeviceReplica
             }
             throw;
         }
-        var views = edits.Select(edit => _memory.Set.View(edit.Key)).ToList();
+        var views = new DocumentView[edits.Count];
+        for (var i = 0; i < views.Length; i++)
+        {
+            views[i] = _memory.Set.View(edits[i].Key);
+        }
         return (views, NewFlags(keys, flagsBefore));
+    }
+
+    /// <summary>The documents a batch edits, in the order first edited, with how many of its edits each has.</summary>
+    private static (List<DocumentKey> Keys, List<int> Edits) DocumentsOf(IReadOnlyList<(DocumentKey Key, Func<LocalEditor, Op> Make)> edits)
+    {
+        var keys = new List<DocumentKey>(Math.Min(edits.Count, 16));
+        var counts = new List<int>(keys.Capacity);
+        // A bulk import edits many documents: look them up by hash there, not by scanning the list.
+        var index = edits.Count > 16 ? new Dictionary<DocumentKey, int>(edits.Count) : null;
+        foreach (var (key, _) in edits)
+        {
+            var at = index is null ? keys.IndexOf(key) : index.GetValueOrDefault(key, -1);
+            if (at >= 0)
+            {
+                counts[at]++;
+                continue;
+            }
+            index?.Add(key, keys.Count);
+            keys.Add(key);
+            counts.Add(1);
+        }
+        return (keys, counts);
     }
 
     private void AfterLocalCommit(IReadOnlyList<DocumentKey> keys, IReadOnlyList<Flag> newFlags)
     {
         var pending = PendingCount;
         _sync.OnLocalEdit(pending);
-        Raise(DocumentsChanged, new DocumentsChangedEventArgs(keys, fromRelay: false));
+        if (DocumentsChanged is { } changed)
+        {
+            Raise(changed, new DocumentsChangedEventArgs(keys, fromRelay: false));
+        }
         if (newFlags.Count > 0)
         {
             Raise(FlagsRaised, new FlagsRaisedEventArgs(newFlags));
         }
         _sync.Wake();
+    }
+
+    /// <summary>The documents' flags now whose ids none of them had before (<paramref name="before"/>, per document).</summary>
+    private IReadOnlyList<Flag> NewFlags(List<DocumentKey> keys, IReadOnlyList<Flag>[] before)
+    {
+        HashSet<string>? known = null;
+        List<Flag>? raised = null;
+        for (var i = 0; i < keys.Count; i++)
+        {
+            foreach (var flag in _memory.Set.Flags(keys[i]))
+            {
+                known ??= before.SelectMany(flags => flags).Select(flag => flag.Id).ToHashSet(StringComparer.Ordinal);
+                if (!known.Contains(flag.Id))
+                {
+                    (raised ??= []).Add(flag);
+                }
+            }
+        }
+        return (IReadOnlyList<Flag>?)raised ?? [];
     }
 
     private HashSet<string> FlagIds(IEnumerable<DocumentKey> keys) =>

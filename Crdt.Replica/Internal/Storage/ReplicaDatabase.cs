@@ -99,6 +99,63 @@ internal sealed class ReplicaDatabase : IDisposable
     /// <summary>Begins a write transaction (BEGIN IMMEDIATE; rolled back on dispose unless committed).</summary>
     public SqliteTransaction BeginWrite() => _connection.BeginTransaction(deferred: false);
 
+    /// <summary>
+    /// Runs <paramref name="body"/> in one IMMEDIATE write transaction whose BEGIN, COMMIT and
+    /// ROLLBACK are statements prepared once per connection. <see cref="BeginWrite"/> makes a
+    /// transaction object and parses and finalises BEGIN and COMMIT again on every call, about a
+    /// tenth of a single durable edit's cost (issue 18). The connection knows of no
+    /// <see cref="SqliteTransaction"/> here: commands inside run with no transaction object. Any
+    /// failure, COMMIT's included, rolls everything back and is rethrown.
+    /// </summary>
+    public void InPreparedTransaction(Action body)
+    {
+        _begin ??= Raw("BEGIN IMMEDIATE");
+        _commit ??= Raw("COMMIT");
+        _begin.Run();
+        try
+        {
+            body();
+            _commit.Run();
+        }
+        catch
+        {
+            RollBackIfOpen();
+            throw;
+        }
+    }
+
+    private RawStatement? _begin;
+    private RawStatement? _commit;
+    private RawStatement? _rollback;
+
+    /// <summary>A statement for every single edit, stepped straight through SQLite (<see cref="RawStatement"/>); disposed with the database.</summary>
+    public RawStatement Raw(string sql)
+    {
+        var statement = new RawStatement(_connection, sql);
+        _raw.Add(statement);
+        return statement;
+    }
+
+    private readonly List<RawStatement> _raw = [];
+
+    /// <summary>Rolls back the open transaction, if SQLite has not already ended it (some I/O errors do).</summary>
+    private void RollBackIfOpen()
+    {
+        if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) != 0)
+        {
+            return;
+        }
+        try
+        {
+            (_rollback ??= Raw("ROLLBACK")).Run();
+        }
+        catch (SqliteException)
+        {
+            // The failure that got us here is the one to report; SQLite rolls back a transaction
+            // it could not end when the connection closes.
+        }
+    }
+
     public SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
     {
         var command = _connection.CreateCommand();
@@ -144,6 +201,12 @@ internal sealed class ReplicaDatabase : IDisposable
 
     public void Dispose()
     {
+        // Statements first: the connection closes only once none is left.
+        foreach (var statement in _raw)
+        {
+            statement.Dispose();
+        }
+        _raw.Clear();
         foreach (var command in _prepared.Values)
         {
             command.Dispose();

@@ -9,7 +9,7 @@ internal sealed partial class ReplicaStore
 {
     /// <summary>Queues an upload inside the transaction of the edit that adds the element (the same
     /// bytes attached twice are queued once).</summary>
-    public void QueueUpload(QueuedUpload upload, SqliteTransaction tx)
+    public void QueueUpload(QueuedUpload upload, SqliteTransaction? tx)
     {
         using var command = _database.Command("""
             INSERT INTO attachment_uploads(sha256, size, content_type, name, queued_at, refused)

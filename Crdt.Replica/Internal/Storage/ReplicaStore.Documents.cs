@@ -37,7 +37,7 @@ internal sealed partial class ReplicaStore
     private static List<StoredDocument> ReadDocuments(SqliteCommand command) =>
         command.ReadAll(reader => new StoredDocument(reader.GetString(0), reader.GetString(1), (byte[])reader[2], reader.GetString(3)));
 
-    private void SaveDocument(DocumentChange change, SqliteTransaction tx)
+    private void SaveDocument(DocumentChange change, SqliteTransaction? tx)
     {
         var document = change.Document;
         // The own ops the snapshot holds (ReplicaStore.SnapshotTail.cs): those above wait in the tail.

@@ -95,37 +95,29 @@ internal sealed partial class ReplicaStore
     }
 
     /// <summary>
-    /// One local op into the op log and the outbox: both inserts in one command, prepared once,
-    /// its parameters made once and given new values per op (the dot and document bound once for both).
+    /// One local op into the op log and the outbox: two statements prepared once and stepped
+    /// straight through SQLite (<see cref="RawStatement"/>), the dot and document bound for each.
+    /// Runs inside the edit's transaction.
     /// </summary>
-    private void InsertLocalOp(StoredOp op, string userName, SqliteTransaction tx)
+    private void InsertLocalOp(StoredOp op, string userName)
     {
-        var command = _localOpInsert ??= NewLocalOpInsert();
-        command.Transaction = tx;
-        var parameters = command.Parameters;
-        parameters[0].Value = op.Replica;
-        parameters[1].Value = op.Seq;
-        parameters[2].Value = op.Collection;
-        parameters[3].Value = op.DocId;
-        parameters[4].Value = op.Bytes;
-        parameters[5].Value = userName;
-        parameters[6].Value = op.Bytes.Length;
-        command.ExecuteNonQuery();
+        var log = _localOpLogInsert ??= _database.Raw("INSERT INTO op_log(replica, seq, collection, doc_id, op) VALUES(?1, ?2, ?3, ?4, ?5)");
+        log.Bind(1, op.Replica);
+        log.Bind(2, op.Seq);
+        log.Bind(3, op.Collection);
+        log.Bind(4, op.DocId);
+        log.Bind(5, op.Bytes);
+        log.Run();
+        var outbox = _localOutboxInsert ??= _database.Raw("INSERT INTO outbox(replica, seq, user_name, collection, doc_id, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+        outbox.Bind(1, op.Replica);
+        outbox.Bind(2, op.Seq);
+        outbox.Bind(3, userName);
+        outbox.Bind(4, op.Collection);
+        outbox.Bind(5, op.DocId);
+        outbox.Bind(6, op.Bytes.Length);
+        outbox.Run();
     }
 
-    private SqliteCommand? _localOpInsert;
-
-    private SqliteCommand NewLocalOpInsert()
-    {
-        var command = _database.Command(
-            """
-            INSERT INTO op_log(replica, seq, collection, doc_id, op) VALUES($a, $s, $c, $d, $o);
-            INSERT INTO outbox(replica, seq, user_name, collection, doc_id, bytes) VALUES($a, $s, $u, $c, $d, $b);
-            """);
-        foreach (var name in new[] { "$a", "$s", "$c", "$d", "$o", "$u", "$b" })
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-        return command;
-    }
+    private RawStatement? _localOpLogInsert;
+    private RawStatement? _localOutboxInsert;
 }

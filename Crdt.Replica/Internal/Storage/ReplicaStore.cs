@@ -28,6 +28,9 @@ internal sealed partial class ReplicaStore : IDisposable
 
     public string Path => _database.Path;
 
+    /// <summary>The file's one connection (tests trace the statements an edit runs on it).</summary>
+    internal SqliteConnection Connection => _database.Connection;
+
     public int FormatVersion => _database.UserVersion;
 
     /// <param name="protector">protects tokens and the replica key (null: <see cref="KeyFileSecretProtector"/> beside the file)</param>
@@ -55,22 +58,31 @@ internal sealed partial class ReplicaStore : IDisposable
     /// </summary>
     /// <param name="userName">the person who made the edits: only their credentials may send them</param>
     /// <param name="alsoInTransaction">more rows written in the same transaction (an attachment's upload queue entry)</param>
-    public void CommitLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes, Action<SqliteTransaction>? alsoInTransaction = null)
+    public void CommitLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes, Action<SqliteTransaction?>? alsoInTransaction = null)
     {
         var pendingBefore = _pendingTotal;
-        Write("save edit", tx =>
+        _pendingTotal = null;
+        try
         {
-            InsertLocalEdits(ops, userName, changes, tx);
-            alsoInTransaction?.Invoke(tx);
-        });
+            // Every single edit is a transaction of its own: BEGIN and COMMIT are prepared once.
+            _database.InPreparedTransaction(() =>
+            {
+                InsertLocalEdits(ops, userName, changes, null);
+                alsoInTransaction?.Invoke(null);
+            });
+        }
+        catch (SqliteException ex)
+        {
+            throw StorageErrors.From(ex, _database.Path, "save edit");
+        }
         _pendingTotal = pendingBefore + ops.Count;
     }
 
-    private void InsertLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes, SqliteTransaction tx)
+    private void InsertLocalEdits(IReadOnlyList<StoredOp> ops, string userName, IReadOnlyList<DocumentChange> changes, SqliteTransaction? tx)
     {
         foreach (var op in ops)
         {
-            InsertLocalOp(op, userName, tx);
+            InsertLocalOp(op, userName);
         }
         foreach (var change in changes)
         {
@@ -265,7 +277,6 @@ internal sealed partial class ReplicaStore : IDisposable
 
     public void Dispose()
     {
-        _localOpInsert?.Dispose();
         _database.Dispose();
     }
 }
