@@ -48,8 +48,11 @@ public sealed class AttachmentServiceTests : IAsyncLifetime
         Assert.Equal(300_000, partial.Offset);
         Assert.Equal(300_000, (await StatusAsync(ana, sha, bytes.Length)).Offset);
 
-        // Starting anywhere but the acknowledged offset is refused, naming it; nothing changes.
-        var wrong = await RefusedAsync(() => UploadAsync(ana, sha, bytes, from: 0));
+        // Starting anywhere but the acknowledged offset is refused, naming it; nothing changes. (The relay
+        // refuses on the header: only its first message is sent. Sending the other 600 KB after the early
+        // refusal made the next upload on the same connection wait out its deadline twice in CI under
+        // load — an open question about HTTP/2 flow control after an early refusal, see the session-6 note.)
+        var wrong = await RefusedAsync(() => UploadAsync(ana, sha, bytes, from: 0, until: 64 * 1024));
         Assert.Equal(StatusCode.FailedPrecondition, wrong.StatusCode);
         Assert.Contains("resume from offset 300000", wrong.Status.Detail);
 
