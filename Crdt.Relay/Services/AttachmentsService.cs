@@ -46,20 +46,50 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
             }
 
             var header = requests.Current.Header ?? throw RelayRefusal.Invalid("the first upload message carries no header");
-            var policy = await PolicyAsync(blobs, caller.Tenant, cancellationToken).ConfigureAwait(false);
-            AttachmentPolicies.CheckUpload(policy, header.Sha256, header.Size, header.ContentType);
-            await RequireNamedInScopeAsync(caller, header.Sha256, cancellationToken).ConfigureAwait(false);
-            var gate = _writers.GetOrAdd((caller.Tenant, header.Sha256), _ => new SemaphoreSlim(1, 1));
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                return await ReceiveAsync(caller, header, requests, cancellationToken).ConfigureAwait(false);
+                var policy = await PolicyAsync(blobs, caller.Tenant, cancellationToken).ConfigureAwait(false);
+                AttachmentPolicies.CheckUpload(policy, header.Sha256, header.Size, header.ContentType);
+                await RequireNamedInScopeAsync(caller, header.Sha256, cancellationToken).ConfigureAwait(false);
+                var gate = _writers.GetOrAdd((caller.Tenant, header.Sha256), _ => new SemaphoreSlim(1, 1));
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await ReceiveAsync(caller, header, requests, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate.Release();
+                }
             }
-            finally
+            catch (RelayRefusal)
             {
-                gate.Release();
+                await DrainAsync(requests, Math.Min(Math.Max(header.Size - Math.Max(header.Offset, 0), 0), MaxDrainBytes), cancellationToken).ConfigureAwait(false);
+                throw;
             }
         });
+
+    /// <summary>
+    /// Reads and drops what the client still sends after a refusal, up to <paramref name="budget"/> bytes,
+    /// so the call ends with the client's end of stream rather than a reset of a half-read request. Under
+    /// load, answering an upload before its request body ended made the next upload on the same HTTP/2
+    /// connection arrive as an empty stream ("empty upload") or stall (see AttachmentServiceTests). Past the
+    /// budget (a refused upload of more than <see cref="MaxDrainBytes"/>), the stream is left to be reset.
+    /// </summary>
+    private static async Task DrainAsync(IAsyncStreamReader<Wire.UploadRequest> requests, long budget, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (budget >= 0 && await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                budget -= requests.Current.Data.Length;
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or RpcException or InvalidOperationException)
+        {
+            // The client gave up or broke the stream: the refusal stands as it is.
+        }
+    }
 
     private async Task<Wire.UploadResponse> ReceiveAsync(CallerIdentity caller, Wire.UploadHeader header,
         IAsyncStreamReader<Wire.UploadRequest> requests, CancellationToken cancellationToken)
@@ -135,6 +165,9 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
             return new Wire.UploadResponse { Complete = true, Offset = header.Size };
         }
     }
+
+    /// <summary>How much of a refused upload the relay reads and drops before answering (see <see cref="DrainAsync"/>).</summary>
+    private const long MaxDrainBytes = 8L * 1024 * 1024;
 
     private static RelayRefusal ResumeFrom(string sha, long asked, long acknowledged) =>
         RelayRefusal.Precondition($"attachment {sha}: the upload starts at offset {asked} but the relay holds {acknowledged} bytes; resume from offset {acknowledged}");
