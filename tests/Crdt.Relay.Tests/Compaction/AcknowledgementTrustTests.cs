@@ -1,10 +1,7 @@
-using System.Net;
 using Crdt.Core;
-using Crdt.Relay.Devices;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Tests.Support;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Relay.Tests.Compaction;
@@ -19,40 +16,19 @@ namespace Crdt.Relay.Tests.Compaction;
 /// </summary>
 public sealed class AcknowledgementTrustTests : IAsyncDisposable
 {
-    private const string Tenant = "default";
-    private readonly TempFolder _folder = new();
-    private readonly Dictionary<string, string> _tokens = [];
-    private readonly List<RelayClient> _clients = [];
-    private RelayHost? _host;
+    private readonly Dictionary<string, RelayClient> _devices = [];
+    private TestRelay? _relay;
 
-    private async Task StartAsync() => _host = await RelayHost.StartAsync(new RelayOptions
-    {
-        DataDirectory = _folder.Path,
-        Listen = new IPEndPoint(IPAddress.Loopback, 0),
-        DurableCommits = false,
-        DevicePollInterval = TimeSpan.FromMilliseconds(100),
-        ConfigureLogging = logging => logging.SetMinimumLevel(LogLevel.Critical),
-    });
+    private async Task StartAsync() => _relay = await TestRelay.StartAsync();
 
-    private async Task RegisterAsync(string name, DeviceRoleKind role = DeviceRoleKind.Dispatcher)
-    {
-        var token = DeviceTokens.NewToken();
-        await _host!.Store.AddDeviceAsync(new NewDevice(Tenant, name, role, DeviceTokens.Hash(token), DateTimeOffset.UtcNow));
-        _tokens[name] = token;
-    }
+    private async Task RegisterAsync(string name, DeviceRoleKind role = DeviceRoleKind.Dispatcher) =>
+        _devices[name] = await _relay!.DeviceAsync(name, role);
 
-    private RelayClient Client(string name)
-    {
-        var client = new RelayClient(_host!.Address, _tokens[name], name);
-        _clients.Add(client);
-        return client;
-    }
+    private RelayClient Client(string name) => _devices[name];
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var client in _clients) client.Dispose();
-        if (_host is not null) await _host.DisposeAsync();
-        _folder.Dispose();
+        if (_relay is not null) await _relay.DisposeAsync();
     }
 
     /// <summary>A pull acknowledging the log head; returns the head.</summary>
