@@ -82,7 +82,8 @@ internal sealed class AttachmentsService(RelayEngine engine, IBlobStore blobs, C
         {
             while (budget >= 0 && await requests.MoveNext(cancellationToken).ConfigureAwait(false))
             {
-                budget -= requests.Current.Data.Length;
+                // At least 1 KiB per message, so a stream of empty messages cannot keep a refused call open for long.
+                budget -= Math.Max(requests.Current.Data.Length, 1024);
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or RpcException or InvalidOperationException)
