@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Google.Protobuf;
 
@@ -251,13 +252,7 @@ internal static class OpWriter
             case AddElement add:
                 WriteString(output, 1, add.Field);
                 WriteString(output, 2, add.ElementId);
-                foreach (var (name, value) in add.Values.OrderBy(v => v.Key, StringComparer.Ordinal))
-                {
-                    output.WriteTag(3, Delimited);
-                    output.WriteLength(StringField(name) + ValueField(2, value));
-                    WriteString(output, 1, name);
-                    WriteValueField(output, 2, value);
-                }
+                WriteElementValues(output, add.Values);
                 break;
             case SetElementField setElement:
                 WriteString(output, 1, setElement.Field);
@@ -275,6 +270,42 @@ internal static class OpWriter
                 output.WriteEnum((int)resolve.Resolution);
                 break;
         }
+    }
+
+    /// <summary>An element's values in ordinal order of their names (the canonical form), sorted in a
+    /// pooled array: the relay encodes every pushed op, and a LINQ OrderBy cost an iterator, a key
+    /// buffer and a map per element there.</summary>
+    private static void WriteElementValues(CodedOutputStream output, IReadOnlyDictionary<string, FieldValue> values)
+    {
+        var sorted = ArrayPool<KeyValuePair<string, FieldValue>>.Shared.Rent(values.Count);
+        try
+        {
+            var count = 0;
+            foreach (var entry in values)
+            {
+                sorted[count++] = entry;
+            }
+            Array.Sort(sorted, 0, count, ByName.Instance);
+            for (var i = 0; i < count; i++)
+            {
+                var (name, value) = sorted[i];
+                output.WriteTag(3, Delimited);
+                output.WriteLength(StringField(name) + ValueField(2, value));
+                WriteString(output, 1, name);
+                WriteValueField(output, 2, value);
+            }
+        }
+        finally
+        {
+            ArrayPool<KeyValuePair<string, FieldValue>>.Shared.Return(sorted, clearArray: true);
+        }
+    }
+
+    private sealed class ByName : IComparer<KeyValuePair<string, FieldValue>>
+    {
+        public static readonly ByName Instance = new();
+
+        public int Compare(KeyValuePair<string, FieldValue> x, KeyValuePair<string, FieldValue> y) => string.CompareOrdinal(x.Key, y.Key);
     }
 
     private static void WriteValueField(CodedOutputStream output, int field, FieldValue value)
