@@ -8,6 +8,8 @@ out=$(mkdir -p "${1:?usage: push-path-perf.sh OUT_DIR [relay-push args...]}" && 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 # As the relay runs: no tiered compilation, workstation GC.
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_TieredCompilation=${DOTNET_TieredCompilation:-0} DOTNET_gcServer=0
+# and its 64 MiB gen0 budget (System.GC.Gen0MaxBudget in Crdt.Relay.csproj; hexadecimal here).
+export DOTNET_GCGen0MaxBudget=${DOTNET_GCGen0MaxBudget:-0x4000000}
 dotnet "$repo/bench/Crdt.Bench/bin/Release/net10.0/Crdt.Bench.dll" relay-push "$@" >"$out/bench.txt" 2>&1 &
 bench=$!
 until grep -q measuring "$out/bench.txt" 2>/dev/null; do
