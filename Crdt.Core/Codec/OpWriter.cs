@@ -17,8 +17,9 @@ internal static class OpWriter
 
     public static byte[] Write(Op op)
     {
-        var mutationSizes = new int[op.Mutations.Count];
-        var size = OpSize(op, mutationSizes);
+        // Each mutation's oneof member body size, computed once for the op's size and reused when writing.
+        var memberSizes = new int[op.Mutations.Count];
+        var size = OpSize(op, memberSizes);
         var buffer = new byte[size];
         var output = new CodedOutputStream(buffer);
         var replica = op.Dot.Replica.Value;
@@ -67,14 +68,14 @@ internal static class OpWriter
         for (var i = 0; i < op.Mutations.Count; i++)
         {
             output.WriteTag(6, Delimited);
-            output.WriteLength(mutationSizes[i]);
-            WriteMutation(output, op.Mutations[i]);
+            output.WriteLength(Nested(memberSizes[i]));
+            WriteMutation(output, op.Mutations[i], memberSizes[i]);
         }
         output.CheckNoSpaceLeft();
         return buffer;
     }
 
-    private static int OpSize(Op op, int[] mutationSizes)
+    private static int OpSize(Op op, int[] memberSizes)
     {
         var size = Nested(DotSize(op.Dot.Replica.Value, op.Dot.Seq)) + Nested(HlcSize(op.Hlc)) + Nested(KeySize(op.Document));
         if (op.Author.Length > 0)
@@ -87,8 +88,8 @@ internal static class OpWriter
         }
         for (var i = 0; i < op.Mutations.Count; i++)
         {
-            mutationSizes[i] = MutationSize(op.Mutations[i]);
-            size += Nested(mutationSizes[i]);
+            memberSizes[i] = MemberSize(op.Mutations[i]);
+            size += Nested(Nested(memberSizes[i]));
         }
         return size;
     }
@@ -143,12 +144,25 @@ internal static class OpWriter
 
     private static string DecimalText(FieldValue value) => value.AsDecimal().ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The size of <see cref="DecimalText"/> as a string field body (length prefix and
+    /// ASCII bytes), formatted on the stack: sizes are computed several times per value, the text is
+    /// allocated only when written.</summary>
+    private static int DecimalTextSize(FieldValue value)
+    {
+        Span<char> text = stackalloc char[64];
+        if (!value.AsDecimal().TryFormat(text, out var length, provider: CultureInfo.InvariantCulture))
+        {
+            return CodedOutputStream.ComputeStringSize(DecimalText(value));
+        }
+        return CodedOutputStream.ComputeLengthSize(length) + length;
+    }
+
     /// <summary>FieldValue body: exactly one oneof member, written even when it holds a default (oneof presence).</summary>
     private static int ValueSize(FieldValue value) => value.Kind switch
     {
         FieldValueKind.String => 1 + CodedOutputStream.ComputeStringSize(value.AsString()),
         FieldValueKind.Integer => 1 + CodedOutputStream.ComputeSInt64Size(value.AsInteger()),
-        FieldValueKind.Decimal => 1 + CodedOutputStream.ComputeStringSize(DecimalText(value)),
+        FieldValueKind.Decimal => 1 + DecimalTextSize(value),
         FieldValueKind.Bool => 2,
         FieldValueKind.Timestamp => 1 + CodedOutputStream.ComputeInt64Size(value.AsTimestampMs()),
         FieldValueKind.Bytes => 1 + CodedOutputStream.ComputeLengthSize(value.AsBytes().Length) + value.AsBytes().Length,
@@ -199,9 +213,6 @@ internal static class OpWriter
 
     private static int ValueField(int field, FieldValue value) => Nested(ValueSize(value)) + (field > 15 ? 1 : 0);
 
-    /// <summary>Mutation body: the oneof member's tag, length and body.</summary>
-    private static int MutationSize(Mutation mutation) => Nested(MemberSize(mutation));
-
     private static int MemberSize(Mutation mutation)
     {
         switch (mutation)
@@ -230,7 +241,8 @@ internal static class OpWriter
         }
     }
 
-    private static void WriteMutation(CodedOutputStream output, Mutation mutation)
+    /// <summary>Mutation body: the oneof member's tag, length and body (<paramref name="memberSize"/> bytes).</summary>
+    private static void WriteMutation(CodedOutputStream output, Mutation mutation, int memberSize)
     {
         var member = mutation switch
         {
@@ -242,7 +254,7 @@ internal static class OpWriter
             _ => 6,
         };
         output.WriteTag(member, Delimited);
-        output.WriteLength(MemberSize(mutation));
+        output.WriteLength(memberSize);
         switch (mutation)
         {
             case SetField set:
