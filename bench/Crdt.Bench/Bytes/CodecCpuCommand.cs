@@ -30,11 +30,18 @@ public static class CodecCpuCommand
                 for (int doc = 0; doc < w1Ops.Docs; doc++) origin.Create(doc, w1Ops.Initial[doc]);
                 return origin;
             }).ToList();
+            GC.Collect();
+            var pause = GC.GetTotalPauseDuration();
+            var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             for (int rep = 0; rep < reps; rep++)
             {
                 foreach (var edit in w1Ops.Edits) origins[rep].Apply(edit);
             }
-            output.WriteLine($"phase sets x{reps} done");
+            // Process CPU and the GC's share of the sets (pauses, collections by generation), for GC settings comparisons.
+            output.WriteLine($"phase sets x{reps} done: CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, " +
+                $"GC pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms, collections gen0/1/2 " +
+                $"{GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}");
             return 0;
         }
         var inputs = new WorkloadInputs(scale);
