@@ -12,7 +12,7 @@ public static class JitSettle
     /// Returns once no method was compiled for <paramref name="quietMs"/> (longer than the runtime's
     /// 100 ms tiering delay), or after <paramref name="maxMs"/> at most.
     /// </summary>
-    public static void WaitForQuiet(int quietMs = 300, int maxMs = 30_000)
+    public static void WaitForQuiet(int quietMs = 300, int maxMs = 5_000)
     {
         var start = Environment.TickCount64;
         long last = JitInfo.GetCompiledMethodCount();

@@ -29,6 +29,16 @@ public static class Timing
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        JitSettle.WaitForQuiet();
+        if (WaitForJit)
+        {
+            JitSettle.WaitForQuiet();
+        }
     }
+
+    /// <summary>
+    /// Whether <see cref="Settle"/> waits for a quiet JIT. Off by default: the JIT count is the whole
+    /// process's, so in a test host running other tests in parallel every wait would run to its cap; the
+    /// workload harness turns it on for runs at scale 0.1 and above (the figures it reports).
+    /// </summary>
+    public static bool WaitForJit { get; set; }
 }

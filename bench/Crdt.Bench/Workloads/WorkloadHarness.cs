@@ -21,7 +21,8 @@ public static class WorkloadHarness
         // methods were recompiled (rep 2: 10, rep 3: none) - on 2 cores that thread takes the timed
         // phase's CPU and the phase runs unoptimised code. So: warm up until a warm-up makes the JIT
         // compile (almost) nothing new, letting it go quiet after each (Timing.Settle also waits for a
-        // quiet JIT before every timed phase). The workloads, their inputs and timed phases are unchanged.
+        // quiet JIT before every timed phase, at scale 0.1 and above: smaller runs are tests and smoke runs). The workloads, their inputs and timed phases are unchanged.
+        Timing.WaitForJit = options.Scale >= 0.1;
         var warmUpInputs = new WorkloadInputs(new WorkloadScale(Math.Min(options.Scale, 0.01)));
         for (int warmUp = 1; warmUp <= 3; warmUp++)
         {
