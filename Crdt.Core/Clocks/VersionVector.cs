@@ -13,15 +13,16 @@ public sealed class VersionVector : IEquatable<VersionVector>
 {
     private static readonly VersionVector s_empty = new VersionVector().Freeze();
 
-    private ReplicaId[] _replicas;
-    private long[] _seqs;
+    // One array of (replica, sequence) pairs rather than two arrays: observing a dot reads the replica and
+    // writes its sequence on the same cache line, and a document's vector is one object and one array,
+    // each a cache miss on a cold document (every local edit observes its own dot).
+    private Entry[] _entries;
     private int _count;
 
     /// <summary>An empty vector.</summary>
     public VersionVector()
     {
-        _replicas = [];
-        _seqs = [];
+        _entries = [];
     }
 
     /// <summary>A vector holding the given entries (a replica given twice keeps its highest sequence).</summary>
@@ -34,10 +35,9 @@ public sealed class VersionVector : IEquatable<VersionVector>
         }
     }
 
-    private VersionVector(ReplicaId[] replicas, long[] seqs, int count)
+    private VersionVector(Entry[] entries, int count)
     {
-        _replicas = replicas;
-        _seqs = seqs;
+        _entries = entries;
         _count = count;
     }
 
@@ -60,22 +60,22 @@ public sealed class VersionVector : IEquatable<VersionVector>
         {
             for (var i = 0; i < _count; i++)
             {
-                yield return new KeyValuePair<ReplicaId, long>(_replicas[i], _seqs[i]);
+                yield return new KeyValuePair<ReplicaId, long>(_entries[i].Replica, _entries[i].Seq);
             }
         }
     }
 
     /// <summary>The replica at position <paramref name="index"/> (sorted order).</summary>
-    internal ReplicaId ReplicaAt(int index) => _replicas[index];
+    internal ReplicaId ReplicaAt(int index) => _entries[index].Replica;
 
     /// <summary>The sequence at position <paramref name="index"/> (sorted order).</summary>
-    internal long SeqAt(int index) => _seqs[index];
+    internal long SeqAt(int index) => _entries[index].Seq;
 
     /// <summary>The highest sequence seen of <paramref name="replica"/> (0 when none).</summary>
     public long Get(ReplicaId replica)
     {
         var i = IndexOf(replica);
-        return i >= 0 ? _seqs[i] : 0;
+        return i >= 0 ? _entries[i].Seq : 0;
     }
 
     /// <summary>True when the op <paramref name="dot"/> is covered (its sequence is at most this vector's entry for its replica).</summary>
@@ -99,9 +99,10 @@ public sealed class VersionVector : IEquatable<VersionVector>
         var i = IndexOf(replica);
         if (i >= 0)
         {
-            if (_seqs[i] < seq)
+            ref var entry = ref _entries[i];
+            if (entry.Seq < seq)
             {
-                _seqs[i] = seq;
+                entry.Seq = seq;
             }
             return;
         }
@@ -113,7 +114,7 @@ public sealed class VersionVector : IEquatable<VersionVector>
     {
         for (var i = 0; i < other._count; i++)
         {
-            Observe(other._replicas[i], other._seqs[i]);
+            Observe(other._entries[i].Replica, other._entries[i].Seq);
         }
     }
 
@@ -124,7 +125,7 @@ public sealed class VersionVector : IEquatable<VersionVector>
         int i = 0, j = 0;
         while (i < _count || j < other._count)
         {
-            int c = i >= _count ? 1 : j >= other._count ? -1 : _replicas[i].CompareTo(other._replicas[j]);
+            int c = i >= _count ? 1 : j >= other._count ? -1 : _entries[i].Replica.CompareTo(other._entries[j].Replica);
             if (c < 0)
             {
                 ahead = true;
@@ -137,11 +138,11 @@ public sealed class VersionVector : IEquatable<VersionVector>
             }
             else
             {
-                if (_seqs[i] > other._seqs[j])
+                if (_entries[i].Seq > other._entries[j].Seq)
                 {
                     ahead = true;
                 }
-                else if (_seqs[i] < other._seqs[j])
+                else if (_entries[i].Seq < other._entries[j].Seq)
                 {
                     behind = true;
                 }
@@ -157,7 +158,7 @@ public sealed class VersionVector : IEquatable<VersionVector>
     }
 
     /// <summary>A mutable copy.</summary>
-    public VersionVector Clone() => new((ReplicaId[])_replicas.Clone(), (long[])_seqs.Clone(), _count);
+    public VersionVector Clone() => new(_entries.AsSpan(0, _count).ToArray(), _count);
 
     /// <summary>A mutable copy without the entry of <paramref name="replica"/> (or the shared empty vector when nothing else is left).</summary>
     public VersionVector CloneWithout(ReplicaId replica)
@@ -171,13 +172,10 @@ public sealed class VersionVector : IEquatable<VersionVector>
         {
             return s_empty;
         }
-        var replicas = new ReplicaId[_count - 1];
-        var seqs = new long[_count - 1];
-        Array.Copy(_replicas, 0, replicas, 0, i);
-        Array.Copy(_seqs, 0, seqs, 0, i);
-        Array.Copy(_replicas, i + 1, replicas, i, _count - i - 1);
-        Array.Copy(_seqs, i + 1, seqs, i, _count - i - 1);
-        return new VersionVector(replicas, seqs, _count - 1);
+        var entries = new Entry[_count - 1];
+        Array.Copy(_entries, 0, entries, 0, i);
+        Array.Copy(_entries, i + 1, entries, i, _count - i - 1);
+        return new VersionVector(entries, _count - 1);
     }
 
     /// <summary>Makes this vector immutable and returns it.</summary>
@@ -200,7 +198,7 @@ public sealed class VersionVector : IEquatable<VersionVector>
         }
         for (var i = 0; i < _count; i++)
         {
-            if (_seqs[i] != other._seqs[i] || !_replicas[i].Equals(other._replicas[i]))
+            if (_entries[i].Seq != other._entries[i].Seq || !_entries[i].Replica.Equals(other._entries[i].Replica))
             {
                 return false;
             }
@@ -217,8 +215,8 @@ public sealed class VersionVector : IEquatable<VersionVector>
         var hash = new HashCode();
         for (var i = 0; i < _count; i++)
         {
-            hash.Add(_replicas[i]);
-            hash.Add(_seqs[i]);
+            hash.Add(_entries[i].Replica);
+            hash.Add(_entries[i].Seq);
         }
         return hash.ToHashCode();
     }
@@ -229,7 +227,7 @@ public sealed class VersionVector : IEquatable<VersionVector>
         var sb = new StringBuilder("{");
         for (var i = 0; i < _count; i++)
         {
-            sb.Append(i == 0 ? "" : ", ").Append(_replicas[i].Value).Append(':').Append(_seqs[i]);
+            sb.Append(i == 0 ? "" : ", ").Append(_entries[i].Replica.Value).Append(':').Append(_entries[i].Seq);
         }
         return sb.Append('}').ToString();
     }
@@ -242,11 +240,12 @@ public sealed class VersionVector : IEquatable<VersionVector>
         var value = replica.Value;
         for (var i = 0; i < _count; i++)
         {
-            if (ReferenceEquals(_replicas[i].Value, value))
+            var entry = _entries[i].Replica;
+            if (ReferenceEquals(entry.Value, value))
             {
                 return i;
             }
-            var c = _replicas[i].CompareTo(replica);
+            var c = entry.CompareTo(replica);
             if (c == 0)
             {
                 return i;
@@ -261,16 +260,12 @@ public sealed class VersionVector : IEquatable<VersionVector>
 
     private void InsertAt(int index, ReplicaId replica, long seq)
     {
-        if (_count == _replicas.Length)
+        if (_count == _entries.Length)
         {
-            var capacity = Math.Max(2, _count * 2);
-            Array.Resize(ref _replicas, capacity);
-            Array.Resize(ref _seqs, capacity);
+            Array.Resize(ref _entries, Math.Max(2, _count * 2));
         }
-        Array.Copy(_replicas, index, _replicas, index + 1, _count - index);
-        Array.Copy(_seqs, index, _seqs, index + 1, _count - index);
-        _replicas[index] = replica;
-        _seqs[index] = seq;
+        Array.Copy(_entries, index, _entries, index + 1, _count - index);
+        _entries[index] = new Entry(replica, seq);
         _count++;
     }
 
@@ -280,5 +275,11 @@ public sealed class VersionVector : IEquatable<VersionVector>
         {
             throw new InvalidOperationException("this version vector is frozen (it is an op's causal context); Clone() it to change it");
         }
+    }
+
+    private struct Entry(ReplicaId replica, long seq)
+    {
+        public ReplicaId Replica = replica;
+        public long Seq = seq;
     }
 }

@@ -52,7 +52,7 @@ public static class EditValidator
             {
                 throw new ValidationException(key, null, "the document does not exist (create it first)");
             }
-            if (state.Deletes.Count > 0 && documents.View(key).IsDeleted)
+            if (state.MayBeDeleted && state.Deletes.Count > 0 && documents.View(key).IsDeleted)
             {
                 throw new ValidationException(key, null, "the document is deleted");
             }

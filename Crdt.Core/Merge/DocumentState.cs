@@ -13,7 +13,14 @@ internal sealed class DocumentState
         Key = key;
         Schema = schema;
         _keepsAnyHistory = schema is not null && schema.HistoryFields.Count > 0;
+        _registerSlots = schema is null || schema.RegisterSlotCount == 0 ? null : new Register?[schema.RegisterSlotCount];
     }
+
+    // The top-level registers of Fields again, by the schema's register slot, filled as they are first
+    // reached: a set reaches its register through one array instead of the dictionary's object, buckets
+    // and entries (three cache misses on a cold document). Fields stays the registers' home (registers
+    // are only ever added to it, never replaced or removed, which keeps this cache true).
+    private readonly Register?[]? _registerSlots;
 
     // Read on every set: a field of the state instead of an interface call on the schema's set.
     private readonly bool _keepsAnyHistory;
@@ -22,7 +29,16 @@ internal sealed class DocumentState
     public CollectionSchema? Schema { get; }
     public VersionVector Version { get; } = new();
     public OpLog Ops { get; } = new();
-    public List<CausalRecord> Deletes { get; } = [];
+    /// <summary>The ops that deleted the document (made when first reached: most documents are never deleted).</summary>
+    public List<CausalRecord> Deletes => _deletes ??= [];
+
+    /// <summary>
+    /// False while <see cref="Deletes"/> was never reached, so it is empty: read on every edit instead of the
+    /// list's count, one object fewer to reach on a cold document. Safe however the list is filled.
+    /// </summary>
+    public bool MayBeDeleted => _deletes is not null;
+
+    private List<CausalRecord>? _deletes;
     public Dictionary<string, Register> Fields { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, Dictionary<string, ElementState>> Sets { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, ResolutionState> Resolutions { get; } = new(StringComparer.Ordinal);
@@ -73,7 +89,7 @@ internal sealed class DocumentState
             {
                 case SetField set:
                     kind = kind == OpKind.Delete ? kind : OpKind.Edit;
-                    SetRegister(Fields, set.Field, new Write(causal, op.Hlc, i, set.Value), KeepsHistory(set.Field));
+                    SetField(set.Field, new Write(causal, op.Hlc, i, set.Value));
                     break;
                 case AddElement add:
                 {
@@ -97,7 +113,7 @@ internal sealed class DocumentState
                 case DeleteDocument:
                     if (kind != OpKind.Delete)
                     {
-                        Deletes.Add(causal);
+                        AddDelete(causal);
                     }
                     kind = OpKind.Delete;
                     break;
@@ -169,6 +185,28 @@ internal sealed class DocumentState
 
     // Most collections have no review-on-conflict field: skip the set lookup then (it is on every set's path).
     public bool KeepsHistory(string field) => _keepsAnyHistory && Schema!.HistoryFields.Contains(field);
+
+    /// <summary>Folds <paramref name="write"/> into top-level field <paramref name="field"/>'s register.</summary>
+    public void SetField(string field, in Write write)
+    {
+        var slot = _registerSlots is null ? -1 : Schema!.RegisterSlotOf(field);
+        if (slot < 0)
+        {
+            SetRegister(Fields, field, write, KeepsHistory(field));
+            return;
+        }
+        var register = _registerSlots![slot];
+        if (register is null)
+        {
+            if (!Fields.TryGetValue(field, out register))
+            {
+                register = new Register();
+                Fields.Add(field, register);
+            }
+            _registerSlots[slot] = register;
+        }
+        register.Apply(write, KeepsHistory(field));
+    }
 
     public static void SetRegister(Dictionary<string, Register> registers, string field, in Write write, bool keepHistory)
     {

@@ -7,35 +7,29 @@ namespace Crdt.Core.Merge;
 /// </summary>
 internal sealed class OpLog
 {
-    private readonly List<Run> _runs = [];
-    private Run? _last;
+    // The open run (the one an op of the same replica, context, author and kind joins) is held in the log
+    // itself and the closed runs as structs in a list made only when a second run starts: on a device's edit
+    // path of a cold document, the log and the open run's sequence array are the only objects touched
+    // (list, array and run object were three cache misses per edit before).
+    private Run _open;
+    private List<Run>? _closed;
 
     public int Count { get; private set; }
 
     public void Add(in OpRecord record)
     {
         var causal = record.Causal;
-        // The last run is held in a field: on a device's edit path this is the only run touched, and
-        // reaching it through the list (list, array, run) was three cache misses per edit on a cold document.
-        var last = _last;
-        if (last is not null && last.Kind == record.Kind && last.Replica.Equals(causal.Dot.Replica)
-            && (ReferenceEquals(last.Context, causal.Context) || last.Context.Equals(causal.Context))
-            && string.Equals(last.Author, causal.Author, StringComparison.Ordinal))
+        if (!Joins(causal, record.Kind))
         {
-            last.Add(causal.Dot.Seq);
-            Count++;
-            return;
+            Open(causal, record.Kind, 4);
         }
-        last = new Run(causal.Dot.Replica, causal.Context, causal.Author, record.Kind);
-        last.Add(causal.Dot.Seq);
-        _runs.Add(last);
-        _last = last;
+        _open.Add(causal.Dot.Seq);
         Count++;
     }
 
     /// <summary>
     /// Adds the records of one snapshot op run at once (they share replica, context, author and kind):
-    /// the same runs as adding them one by one, with the sequence list sized once.
+    /// the same runs as adding them one by one, with the sequence array sized once.
     /// </summary>
     public void AddRun(ReadOnlySpan<OpRecord> run)
     {
@@ -45,26 +39,41 @@ internal sealed class OpLog
         }
         var causal = run[0].Causal;
         var kind = run[0].Kind;
-        Run target;
-        if (_last is { } last && last.Kind == kind && last.Replica.Equals(causal.Dot.Replica)
-            && (ReferenceEquals(last.Context, causal.Context) || last.Context.Equals(causal.Context))
-            && string.Equals(last.Author, causal.Author, StringComparison.Ordinal))
+        if (!Joins(causal, kind))
         {
-            target = last;
+            Open(causal, kind, run.Length);
         }
-        else
-        {
-            target = new Run(causal.Dot.Replica, causal.Context, causal.Author, kind);
-            _runs.Add(target);
-            _last = target;
-        }
-        target.EnsureCapacity(target.Count + run.Length);
+        _open.EnsureCapacity(_open.Count + run.Length);
         foreach (ref readonly var record in run)
         {
-            target.Add(record.Causal.Dot.Seq);
+            _open.Add(record.Causal.Dot.Seq);
         }
         Count += run.Length;
     }
+
+    private bool Joins(in CausalRecord causal, OpKind kind)
+    {
+        var open = _open.Context;
+        return open is not null && _open.Kind == kind && _open.Replica.Equals(causal.Dot.Replica)
+            && (ReferenceEquals(open, causal.Context) || open.Equals(causal.Context))
+            && string.Equals(_open.Author, causal.Author, StringComparison.Ordinal);
+    }
+
+    /// <summary>Closes the open run (if any) and opens an empty one for records like <paramref name="causal"/>.</summary>
+    private void Open(in CausalRecord causal, OpKind kind, int capacity)
+    {
+        if (_open.Context is not null)
+        {
+            (_closed ??= []).Add(_open);
+        }
+        _open = new Run(causal.Dot.Replica, causal.Context, causal.Author, kind, capacity);
+    }
+
+    /// <summary>How many runs there are (the open one included).</summary>
+    private int RunCount => (_closed?.Count ?? 0) + (_open.Context is null ? 0 : 1);
+
+    /// <summary>Run <paramref name="index"/> in arrival order (the open run last).</summary>
+    private Run RunAt(int index) => _closed is { } closed && index < closed.Count ? closed[index] : _open;
 
     /// <summary>Keeps only the records <paramref name="keep"/> accepts (compaction); returns how many were dropped.</summary>
     public int Retain(Func<OpRecord, bool> keep)
@@ -75,8 +84,8 @@ internal sealed class OpLog
         {
             return 0;
         }
-        _runs.Clear();
-        _last = null;
+        _closed = null;
+        _open = default;
         Count = 0;
         foreach (var record in kept)
         {
@@ -93,19 +102,21 @@ internal sealed class OpLog
     /// </summary>
     public bool CollectUncovered(VersionVector? peer, List<OpRecord> into)
     {
+        var runs = RunCount;
         if (peer is not null)
         {
             // Count first (a pass over plain numbers) so the list of records, structs with references
             // whose every regrowth is a copy with write barriers, is sized once.
             var count = 0;
-            foreach (var run in _runs)
+            for (var r = 0; r < runs; r++)
             {
+                var run = RunAt(r);
                 var covered = peer.Get(run.Replica);
                 if (run.MaxSeq <= covered)
                 {
                     continue;
                 }
-                foreach (var seq in run.Seqs)
+                foreach (var seq in run.SeqSpan)
                 {
                     count += seq > covered ? 1 : 0;
                 }
@@ -119,15 +130,16 @@ internal sealed class OpLog
         var sorted = true;
         var hasPrevious = false;
         Dot previous = default;
-        foreach (var run in _runs)
+        for (var r = 0; r < runs; r++)
         {
+            var run = RunAt(r);
             var covered = peer is null ? 0 : peer.Get(run.Replica);
             if (run.MaxSeq <= covered)
             {
                 // The peer has the whole run (a delta's usual case for every run but the newest few).
                 continue;
             }
-            var seqs = run.Seqs;
+            var seqs = run.SeqSpan;
             for (var i = 0; i < seqs.Length; i++)
             {
                 var seq = seqs[i];
@@ -151,43 +163,43 @@ internal sealed class OpLog
     /// <summary>Every record, in arrival order.</summary>
     public IEnumerable<OpRecord> Records()
     {
-        foreach (var run in _runs)
+        var runs = RunCount;
+        for (var r = 0; r < runs; r++)
         {
+            var run = RunAt(r);
             for (var i = 0; i < run.Count; i++)
             {
-                yield return new OpRecord(new CausalRecord(new Dot(run.Replica, run.SeqAt(i)), run.Context, run.Author), run.Kind);
+                yield return new OpRecord(new CausalRecord(new Dot(run.Replica, run.Seqs[i]), run.Context, run.Author), run.Kind);
             }
         }
     }
 
-    private sealed class Run(ReplicaId replica, VersionVector context, string author, OpKind kind)
+    /// <summary>
+    /// Consecutive ops sharing replica, context, author and kind: their sequences in a plain array with a
+    /// count. A struct: closed runs sit in the log's list, the open one in the log itself.
+    /// </summary>
+    private struct Run(ReplicaId replica, VersionVector context, string author, OpKind kind, int capacity)
     {
-        // Sequences in a plain array with a count: one object fewer between the run and its numbers than a List.
-        private long[] _seqs = new long[4];
-        private int _count;
-
-        public ReplicaId Replica { get; } = replica;
-        public VersionVector Context { get; } = context;
-        public string Author { get; } = author;
-        public OpKind Kind { get; } = kind;
-
-        /// <summary>The run's sequences, in arrival order.</summary>
-        public ReadOnlySpan<long> Seqs => _seqs.AsSpan(0, _count);
-
-        public int Count => _count;
+        public readonly ReplicaId Replica = replica;
+        public readonly VersionVector Context = context;
+        public readonly string Author = author;
+        public readonly OpKind Kind = kind;
+        public long[] Seqs = new long[Math.Max(capacity, 1)];
+        public int Count;
 
         // The highest of Seqs (sequences are positive): a delta skips a run the peer covers up to it without reading Seqs.
-        public long MaxSeq { get; private set; }
+        public long MaxSeq;
 
-        public long SeqAt(int index) => _seqs[index];
+        /// <summary>The run's sequences, in arrival order.</summary>
+        public readonly ReadOnlySpan<long> SeqSpan => Seqs.AsSpan(0, Count);
 
         public void Add(long seq)
         {
-            if (_count == _seqs.Length)
+            if (Count == Seqs.Length)
             {
-                Array.Resize(ref _seqs, _count * 2);
+                Array.Resize(ref Seqs, Count * 2);
             }
-            _seqs[_count++] = seq;
+            Seqs[Count++] = seq;
             if (seq > MaxSeq)
             {
                 MaxSeq = seq;
@@ -196,9 +208,9 @@ internal sealed class OpLog
 
         public void EnsureCapacity(int capacity)
         {
-            if (_seqs.Length < capacity)
+            if (Seqs.Length < capacity)
             {
-                Array.Resize(ref _seqs, Math.Max(capacity, _seqs.Length * 2));
+                Array.Resize(ref Seqs, Math.Max(capacity, Seqs.Length * 2));
             }
         }
     }

@@ -20,7 +20,25 @@ public sealed class CollectionSchema
                 .Concat(Workflows.Select(w => w.StatusField)),
             StringComparer.Ordinal);
         WorkFields = new HashSet<string>(ClosedStateRules.SelectMany(r => r.WorkFields), StringComparer.Ordinal);
+        var slots = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var field in fields.Values)
+        {
+            if (field.Kind == FieldKind.Lww)
+            {
+                slots.Add(field.Name, slots.Count);
+            }
+        }
+        _registerSlots = slots;
     }
+
+    // Top-level register field → its number among them: a document keeps its registers in an array by it.
+    private readonly Dictionary<string, int> _registerSlots;
+
+    /// <summary>How many top-level register (LWW) fields the collection declares.</summary>
+    internal int RegisterSlotCount => _registerSlots.Count;
+
+    /// <summary>The number of top-level register field <paramref name="field"/> (0 to <see cref="RegisterSlotCount"/> - 1), or -1 when it is not one.</summary>
+    internal int RegisterSlotOf(string field) => _registerSlots.TryGetValue(field, out var slot) ? slot : -1;
 
     /// <summary>Starts declaring a collection named <paramref name="name"/>.</summary>
     public static CollectionSchemaBuilder Define(string name) => new(name);

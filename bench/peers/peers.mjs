@@ -38,7 +38,7 @@ const applyOps = (docs, list) => {
   }
 };
 
-function runOnce() {
+function runOnce(ops) {
   // W1
   const [createMs, docs] = time(() => ops.w1.initial.map((f) => lib.create(f)));
   const [editMs] = time(() => applyOps(docs, ops.w1.edits));
@@ -103,8 +103,13 @@ function combine(runs) {
 const loadAverage = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const runs = [];
 let result;
+// Discarded warm-ups on a small input first, as Crdt.Bench's harness does, so that V8's optimising tiers
+// have compiled the hot paths before the timed reps (same generator, smaller scale; figures unchanged).
+const warmSc = scaleOf(Math.min(scale, 0.01));
+const warmOps = { w1: w1(warmSc), w2: w2(warmSc), w3: w3(warmSc) };
+for (let i = 0; i < 3; i++) runOnce(warmOps);
 for (let i = 0; i < reps; i++) {
-  runs.push(runOnce());
+  runs.push(runOnce(ops));
   process.stderr.write(`${lib.name} rep ${i + 1}/${reps} done\n`);
   // Written after every rep (with the reps so far) so that a long run cut short leaves its figures.
   result = {

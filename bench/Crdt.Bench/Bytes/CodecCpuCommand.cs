@@ -19,6 +19,31 @@ public static class CodecCpuCommand
     public static int RunPhase(double scaleFactor, int reps, string phase, TextWriter output)
     {
         var scale = new WorkloadScale(scaleFactor);
+        if (phase == "sets")
+        {
+            // W1 sets alone, from W1's ops only: the other workloads' inputs and set-up would be most of a run under valgrind.
+            var w1Ops = WorkloadGenerator.W1(scale);
+            // Origins for at least 3 reps whatever the count, so the difference of two counts is the sets alone.
+            var origins = Enumerable.Range(0, Math.Max(reps, 3)).Select(_ =>
+            {
+                var origin = new CoreReplica("bench-origin");
+                for (int doc = 0; doc < w1Ops.Docs; doc++) origin.Create(doc, w1Ops.Initial[doc]);
+                return origin;
+            }).ToList();
+            GC.Collect();
+            var pause = GC.GetTotalPauseDuration();
+            var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            for (int rep = 0; rep < reps; rep++)
+            {
+                foreach (var edit in w1Ops.Edits) origins[rep].Apply(edit);
+            }
+            // Process CPU and the GC's share of the sets (pauses, collections by generation), for GC settings comparisons.
+            output.WriteLine($"phase sets x{reps} done: CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms, " +
+                $"GC pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms, collections gen0/1/2 " +
+                $"{GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}");
+            return 0;
+        }
         var inputs = new WorkloadInputs(scale);
         int docs = scale.Docs;
         var w1 = CoreReplica.W1Origin(inputs, withSets: true).EncodeAll(docs);

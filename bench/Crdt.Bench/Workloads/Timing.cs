@@ -20,10 +20,25 @@ public static class Timing
         return result;
     }
 
-    /// <summary>Collects garbage before a timed phase so one phase's garbage is not billed to the next.</summary>
+    /// <summary>
+    /// Before a timed phase: collects garbage so one phase's garbage is not billed to the next, and waits
+    /// until the tiered JIT has finished recompiling what the untimed work before made hot (W1's creates
+    /// made the JIT recompile ~50 methods during the sets that followed them, on the same 2 cores).
+    /// </summary>
     public static void Settle()
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
+        if (WaitForJit)
+        {
+            JitSettle.WaitForQuiet();
+        }
     }
+
+    /// <summary>
+    /// Whether <see cref="Settle"/> waits for a quiet JIT. Off by default: the JIT count is the whole
+    /// process's, so in a test host running other tests in parallel every wait would run to its cap; the
+    /// workload harness turns it on for runs at scale 0.1 and above (the figures it reports).
+    /// </summary>
+    public static bool WaitForJit { get; set; }
 }

@@ -1,3 +1,5 @@
+using System.Runtime;
+
 namespace Crdt.Bench.Workloads;
 
 /// <summary>Runs a target for N repetitions and reduces them to medians.</summary>
@@ -13,16 +15,33 @@ public static class WorkloadHarness
         }
 
         var machine = MachineInfo.Current();
-        // One discarded warm-up on a small input first, so that the measured reps run JIT-optimised
-        // code (at small scales a cold first rep would mostly measure the JIT).
-        target.RunOnce(new WorkloadInputs(new WorkloadScale(Math.Min(options.Scale, 0.01))));
-        log.WriteLine($"{target.Library}: warm-up done");
+        // Discarded warm-ups on a small input first, so that the measured reps run JIT-optimised code.
+        // One warm-up is not enough: the tiered JIT recompiles hot methods (instrumented, then optimised)
+        // on a background thread after a delay, and a probe showed rep 1's W1 sets running while 1,188
+        // methods were recompiled (rep 2: 10, rep 3: none) - on 2 cores that thread takes the timed
+        // phase's CPU and the phase runs unoptimised code. So: warm up until a warm-up makes the JIT
+        // compile (almost) nothing new, letting it go quiet after each (Timing.Settle also waits for a
+        // quiet JIT before every timed phase, at scale 0.1 and above: smaller runs are tests and smoke runs). The workloads, their inputs and timed phases are unchanged.
+        Timing.WaitForJit = options.Scale >= 0.1;
+        var warmUpInputs = new WorkloadInputs(new WorkloadScale(Math.Min(options.Scale, 0.01)));
+        for (int warmUp = 1; warmUp <= 3; warmUp++)
+        {
+            long before = JitInfo.GetCompiledMethodCount();
+            target.RunOnce(warmUpInputs);
+            Timing.Settle();
+            long compiled = JitInfo.GetCompiledMethodCount() - before;
+            log.WriteLine($"{target.Library}: warm-up {warmUp} done ({compiled} methods compiled)");
+            if (compiled <= 5) break;
+        }
         var runs = new List<WorkloadFigures>();
         for (int rep = 1; rep <= options.Reps; rep++)
         {
             Timing.Settle();
+            long jitBefore = JitInfo.GetCompiledMethodCount();
             runs.Add(target.RunOnce(inputs));
-            log.WriteLine($"{target.Library}: rep {rep}/{options.Reps} done");
+            // Methods compiled during the rep (timed phases and untimed set-up alike): a large count means the
+            // rep ran partly unoptimised code.
+            log.WriteLine($"{target.Library}: rep {rep}/{options.Reps} done ({JitInfo.GetCompiledMethodCount() - jitBefore} methods compiled)");
         }
 
         return new WorkloadReport(
