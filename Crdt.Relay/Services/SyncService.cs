@@ -8,13 +8,15 @@ using Crdt.Relay.Sync;
 namespace Crdt.Relay.Services;
 
 /// <summary>sync.proto: Push, Pull, Subscribe and Pin for CRDT replicas.</summary>
-internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMetrics metrics, CallGuard guard) : Crdt.Core.Wire.Sync.SyncBase
+internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMetrics metrics, CallGuard guard, PushAdmission admission) : Crdt.Core.Wire.Sync.SyncBase
 {
     public override Task<PushResponse> Push(PushRequest request, ServerCallContext context) =>
         guard.RunAsync(context, async caller =>
         {
             var started = Stopwatch.GetTimestamp();
-            var response = await engine.PushAsync(caller, request, context.RequestHeaders.GetValue(RelayEngine.ReplicaKeyHeader), context.CancellationToken).ConfigureAwait(false);
+            var response = await admission.RunAsync(
+                () => engine.PushAsync(caller, request, context.RequestHeaders.GetValue(RelayEngine.ReplicaKeyHeader), context.CancellationToken),
+                context.CancellationToken).ConfigureAwait(false);
             metrics.PushCompleted(Stopwatch.GetElapsedTime(started));
             return response;
         });

@@ -25,10 +25,17 @@ internal sealed class CommittedOp(long Position, Op Op, Core.Wire.Op Wire, byte[
 /// A link in a tenant's chain of commits: live streams hold their current node and await
 /// <see cref="NextAsync"/>, so each commit is handed to every subscriber without copying or
 /// re-reading the store, and a slow subscriber only keeps alive the nodes it has not read yet.
+/// <see cref="Link"/> runs the waiting streams on the linking thread, each until it next awaits (its
+/// flush, or the commit after): a commit's items are in every live stream's output before the committer
+/// goes on to acknowledge its push and let the next writer in. Woken through the thread pool instead,
+/// under a burst of pushes the streams' turns queued behind the pushes' work and commits ran thousands
+/// of ops ahead of deliveries (docs/performance.md, issue 11). So the linker must hold no lock a stream
+/// takes (<see cref="TenantState.Apply"/> links after leaving the tenant's gate).
 /// </summary>
 internal sealed class CommitNode(long head, IReadOnlyList<CommittedOp> ops)
 {
-    private readonly TaskCompletionSource<CommitNode> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // No RunContinuationsAsynchronously: the waiters run inline in Link (see above).
+    private readonly TaskCompletionSource<CommitNode> _next = new();
 
     /// <summary>The tenant's log head once this commit is visible.</summary>
     public long Head { get; } = head;
@@ -38,5 +45,6 @@ internal sealed class CommitNode(long head, IReadOnlyList<CommittedOp> ops)
 
     public Task<CommitNode> NextAsync(CancellationToken cancellationToken) => _next.Task.WaitAsync(cancellationToken);
 
+    /// <summary>Publishes <paramref name="next"/> as the commit after this one, running the streams that wait for it.</summary>
     public void Link(CommitNode next) => _next.TrySetResult(next);
 }

@@ -71,16 +71,19 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas, R
     /// <summary>Whether the document is deleted now (only derives the read model when it ever was).</summary>
     public bool IsDeleted(DocumentKey key) => _facts.TryGetValue(key, out var facts) && facts.HasDeletes && Documents.Get(key) is { IsDeleted: true };
 
-    /// <summary>Folds committed ops in (under the gate) and publishes them to live streams.</summary>
+    /// <summary>Folds committed ops in (under the gate) and publishes them to live streams, after
+    /// leaving the gate: linking runs the streams on this thread, and they query the tenant.</summary>
     public void Apply(IReadOnlyList<CommittedOp> ops, long head)
     {
+        CommitNode previous, node;
         lock (_gate)
         {
-            ApplyLocked(ops, head);
+            (previous, node) = ApplyLocked(ops, head);
         }
+        previous.Link(node);
     }
 
-    private void ApplyLocked(IReadOnlyList<CommittedOp> ops, long head)
+    private (CommitNode Previous, CommitNode Node) ApplyLocked(IReadOnlyList<CommittedOp> ops, long head)
     {
         var touched = new HashSet<DocumentKey>();
         foreach (var committed in ops)
@@ -111,7 +114,7 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas, R
         var node = new CommitNode(Math.Max(head, Head), ops);
         var previous = Latest;
         Latest = node;
-        previous.Link(node);
+        return (previous, node);
     }
 
     /// <summary>The document's merged state for a device, with its version (under the gate).</summary>
