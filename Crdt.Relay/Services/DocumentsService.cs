@@ -154,8 +154,15 @@ internal sealed class DocumentsService(RelayEngine engine, SchemaRegistry schema
 
             while (true)
             {
+                var previousHead = node.Head;
                 node = await node.NextAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var change in tenant.WatchChanges(node, Watched, reader, visible))
+                // A commit covering positions without their ops: another relay compacted them before this
+                // one applied them, and they came as documents' bases, so which documents they changed is
+                // unknown here. Every watched document is sent as it is now rather than a change missed.
+                var changes = node.Head - previousHead > node.Ops.Count
+                    ? tenant.WatchEverything(Watched, reader, visible)
+                    : tenant.WatchChanges(node, Watched, reader, visible);
+                foreach (var change in changes)
                 {
                     var wire = change.Document is { } document
                         ? new Wire.DocumentChange { Document = ToWire(document) }

@@ -181,6 +181,30 @@ internal sealed partial class TenantState
         return changes;
     }
 
+    /// <summary>What a watcher is sent when it cannot know what changed (ops that reached this relay only
+    /// as compacted bases): the view of every watched document the reader sees, and <c>left scope</c>
+    /// for one it saw before and no longer does.</summary>
+    public List<WatchChange> WatchEverything(Func<DocumentKey, bool> watched, ScopedReader reader, HashSet<DocumentKey> visible)
+    {
+        var changes = new List<WatchChange>();
+        lock (_gate)
+        {
+            foreach (var key in Documents.Keys.Where(watched).Union(visible.Where(watched)).ToList())
+            {
+                if (reader.CanRead(key) && (Documents.Exists(key) || visible.Contains(key)))
+                {
+                    visible.Add(key);
+                    changes.Add(new WatchChange(key, new VersionedView(Documents.View(key), VersionOf(key))));
+                }
+                else if (visible.Remove(key))
+                {
+                    changes.Add(new WatchChange(key, null));
+                }
+            }
+        }
+        return changes;
+    }
+
     /// <summary>
     /// The start of a pull or subscription from <paramref name="cursor"/>: the commit it follows from
     /// (its head bounds what is read from the store), and, when the stream must start from state

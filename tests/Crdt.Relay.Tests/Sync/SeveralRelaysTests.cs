@@ -40,6 +40,10 @@ public sealed class SeveralRelaysTests
         using var watch = watcher.Watch(new Wire.WatchRequest { Collection = "WorkOrder" }, cancel.Token);
         // The bootstrap ends with a checkpoint: the stream is live from here.
         while (await subscription.ResponseStream.MoveNext(cancel.Token) && subscription.ResponseStream.Current.ItemCase != Wire.PullResponse.ItemOneofCase.Checkpoint) { }
+        // The watch is live once its headers arrive (node 1 sends them after setting it up); the
+        // subscription being live says nothing of the watch, a separate call. Without this wait, under
+        // load node 1 applied the edit before setting the watch up, and a watch reports only later changes.
+        await watch.ResponseHeadersAsync.WaitAsync(cancel.Token);
 
         var edit = board.Set(Device.Order("wo-1"), WorkOrderFields.Priority, "urgent");
         var pushed = await pusher.PushAsync(edit);
@@ -56,6 +60,52 @@ public sealed class SeveralRelaysTests
         Assert.Equal(pushed.Cursor, subscription.ResponseStream.Current.Checkpoint.Cursor);
         Assert.True(await watch.ResponseStream.MoveNext(cancel.Token));
         Assert.Equal("urgent", watch.ResponseStream.Current.Document.Fields["priority"].StringValue);
+    }
+
+    [Fact]
+    public async Task A_watch_is_live_once_its_headers_arrive_and_reports_the_next_change_from_the_other_node_however_slowly_it_was_set_up()
+    {
+        HeldPinsStore? held = null;
+        await using var relays = await PostgresRelays.StartAsync(nodes: 2, storeOf: (i, store) =>
+        {
+            if (i != 1)
+            {
+                return store;
+            }
+            (var wrapped, held) = HeldPinsStore.Over(store);
+            return wrapped;
+        });
+        var dinaToken = await relays.RegisterAsync("dina", DeviceRoleKind.Dispatcher);
+        var tomToken = await relays.RegisterAsync("tom", DeviceRoleKind.Technician);
+        var pusher = relays.Client(0, dinaToken);
+        var board = new Device("board-1", "dina");
+        await pusher.PushAsync(board.CreateOrder("wo-1", "tom"));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        // Tom's watch on node 1 is held while it looks up his pins, before it is set up.
+        using var watch = relays.Client(1, tomToken).Watch(new Wire.WatchRequest { Collection = "WorkOrder" }, cancel.Token);
+        await held!.Entered.WaitAsync(cancel.Token);
+
+        // An edit node 1 applies meanwhile (the CI flake's order of events): before the watch is set up.
+        await pusher.PushAsync(board.Set(Device.Order("wo-1"), WorkOrderFields.Priority, "high"));
+        await UntilAsync(async () => (await relays.Client(1, dinaToken).GetAsync("WorkOrder", "wo-1")).Fields.TryGetValue("priority", out var p) && p.StringValue == "high", cancel.Token);
+        Assert.False(watch.ResponseHeadersAsync.IsCompleted, "the watch sent its headers before it was set up");
+
+        held.Release();
+        await watch.ResponseHeadersAsync.WaitAsync(cancel.Token);
+        await pusher.PushAsync(board.Set(Device.Order("wo-1"), WorkOrderFields.Priority, "urgent"));
+
+        // The first change is the edit after the headers; the one before them is the state a watch with send_initial starts from.
+        Assert.True(await watch.ResponseStream.MoveNext(cancel.Token));
+        Assert.Equal("urgent", watch.ResponseStream.Current.Document.Fields["priority"].StringValue);
+    }
+
+    /// <summary>Asks <paramref name="condition"/> again every 50 ms until it holds (or the token ends the wait).</summary>
+    private static async Task UntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
+    {
+        while (!await condition())
+        {
+            await Task.Delay(50, cancellationToken);
+        }
     }
 
     [Fact]
@@ -187,6 +237,9 @@ public sealed class SeveralRelaysTests
         var log = await relays.Nodes[0].Store.ReadLogAsync("default", 0, 100);
         Assert.Equal(24, log.Count);
         Assert.Equal(Enumerable.Range(1, 24).Select(i => (long)i), log.Select(e => e.Sequence).Order());
+        // Node 1 applies node 0's writes after its own last one on a wake-up, a moment later: a pull from
+        // the log's head makes it catch up first (as for a device that wrote through node 0), so the read is not a race.
+        await clients[1].PullAsync((ulong)log.Max(e => e.Position));
         Assert.Equal("SKU-0-11", (await clients[1].GetAsync("Part", "p0-11")).Fields["sku"].StringValue);
     }
 
@@ -224,9 +277,10 @@ public sealed class SeveralRelaysTests
         var client = relays.Client(0, token);
         var board = new Device("board-1", "dina");
         var acknowledged = new List<Dot>();
+        ulong lastCursor = 0;
         async Task Push(Op op)
         {
-            await client.PushAsync(op);
+            lastCursor = (await client.PushAsync(op)).Cursor;
             acknowledged.Add(op.Dot);
         }
         await Push(board.CreateOrder("wo-1", "tom"));
@@ -278,6 +332,8 @@ public sealed class SeveralRelaysTests
         });
         var log = await relays.Nodes[1].Store.ReadLogAsync("default", 0, 100);
         Assert.Equal(acknowledged, log.Select(e => new Dot(new ReplicaId(e.Replica), e.Sequence)));
+        // Node 1 applies the last push (through node 0) on a wake-up, a moment later: a pull from its cursor makes it catch up first.
+        await relays.Client(1, token).PullAsync(lastCursor);
         Assert.Equal("urgent", (await relays.Client(1, token).GetAsync("WorkOrder", "wo-1")).Fields["priority"].StringValue);
     }
 
