@@ -98,14 +98,24 @@ internal static class RiceCode
     /// <summary>Decodes every complete code; null when a value is 0 or does not fit 64 bits, a code is cut off or k is out of range.</summary>
     public static List<ulong>? Decode(ReadOnlySpan<byte> bytes, int k)
     {
+        var values = new List<ulong>();
+        return DecodeInto(bytes, k, values) ? values : null;
+    }
+
+    /// <summary>
+    /// <see cref="Decode"/> appending to <paramref name="values"/> (a list reused from document to document);
+    /// false, with part of the values possibly appended, where Decode returns null.
+    /// </summary>
+    public static bool DecodeInto(ReadOnlySpan<byte> bytes, int k, List<ulong> values)
+    {
         if (k is < 0 or > MaxK)
         {
-            return null;
+            return false;
         }
         long total = (long)bytes.Length * 8;
         // Values are gaps, never 0, so every code takes at least max(2, k + 1) bits: an upper bound of
         // the count, so the list never grows (and a hostile message cannot make it larger than that).
-        var values = new List<ulong>((int)(total / Math.Max(2, k + 1)));
+        values.EnsureCapacity(values.Count + (int)(total / Math.Max(2, k + 1)));
         long bit = 0;
         while (true)
         {
@@ -116,7 +126,7 @@ internal static class RiceCode
                 if (bit >= total)
                 {
                     // Trailing one-bits: the padding of the last byte (fewer than 8), or a cut-off code.
-                    return q <= 7 ? values : null;
+                    return q <= 7;
                 }
                 var inByte = (int)(bit & 7);
                 var available = 8 - inByte;
@@ -134,7 +144,7 @@ internal static class RiceCode
             }
             if (bit + k > total || q > ulong.MaxValue >> k)
             {
-                return null;
+                return false;
             }
             ulong low = 0;
             for (var need = k; need > 0;)
@@ -149,7 +159,7 @@ internal static class RiceCode
             var value = (q << k) | low;
             if (value == 0)
             {
-                return null;
+                return false;
             }
             values.Add(value);
         }

@@ -44,6 +44,11 @@ internal static class SnapshotCodec
         public VersionVector? Base { get; init; }
         /// <summary>With a base in a delta: the peer version it was computed for (ops the peer keeps its own copy of).</summary>
         public VersionVector? DeltaPeer { get; init; }
+        /// <summary>
+        /// The thread's spare lists the result was read into (see <see cref="SnapshotReader.Spare"/>), null when its
+        /// lists are its own: to be returned once the result is merged, after which it must not be read.
+        /// </summary>
+        public SnapshotReader.Spare? Borrowed { get; init; }
     }
 
     /// <summary>Reads and validates the whole message (see <see cref="SnapshotReader"/>); throws before anything is merged.</summary>
@@ -56,4 +61,22 @@ internal static class SnapshotCodec
     /// </summary>
     public static Parsed Read(ReadOnlySpan<byte> bytes) =>
         SnapshotReader.Read(SnapshotWireReader.Read(bytes) ?? SnapshotParts.FromWire(Parse(bytes)));
+
+    /// <summary>
+    /// As <see cref="Read"/>, into the thread's spare lists (<see cref="Parsed.Borrowed"/>): for a caller that merges
+    /// the result at once and then returns them; on an error they are returned here.
+    /// </summary>
+    public static Parsed ReadReusing(ReadOnlySpan<byte> bytes)
+    {
+        var spare = SnapshotReader.Spare.Take();
+        try
+        {
+            return SnapshotReader.Read(SnapshotWireReader.Read(bytes) ?? SnapshotParts.FromWire(Parse(bytes)), spare);
+        }
+        catch
+        {
+            spare.Return();
+            throw;
+        }
+    }
 }

@@ -22,10 +22,13 @@ internal sealed partial class SnapshotReader
     private Hlc _maxHlc;
     private int _shift;
     private StringPool _pool;
+    /// <summary>The thread's lists to fill instead of new ones (null: every list is the result's own).</summary>
+    private readonly Spare? _spare;
 
-    private SnapshotReader(SnapshotParts message)
+    private SnapshotReader(SnapshotParts message, Spare? spare)
     {
         _message = message;
+        _spare = spare;
         if (!DocumentKey.IsValid(message.Collection, message.Id, out var reason))
         {
             throw new OpDecodeException($"{Here}: invalid document key ({reason})");
@@ -43,9 +46,15 @@ internal sealed partial class SnapshotReader
 
     public static SnapshotCodec.Parsed Read(Wire.DocumentSnapshot message) => Read(SnapshotParts.FromWire(message));
 
-    public static SnapshotCodec.Parsed Read(SnapshotParts message)
+    public static SnapshotCodec.Parsed Read(SnapshotParts message) => Read(message, null);
+
+    /// <summary>
+    /// As <see cref="Read(SnapshotParts)"/>, filling the lists of <paramref name="spare"/> (see <see cref="Spare"/>)
+    /// where it would allocate new ones; the result is valid until the spare is returned.
+    /// </summary>
+    public static SnapshotCodec.Parsed Read(SnapshotParts message, Spare? spare)
     {
-        var reader = new SnapshotReader(message);
+        var reader = new SnapshotReader(message, spare);
         var ops = reader.ReadPlainOps();
         reader.ReadReplicaTable();
         reader.ReadRuns();
@@ -68,6 +77,7 @@ internal sealed partial class SnapshotReader
             Elements = elements,
             Resolutions = resolutions,
             MaxHlc = reader._maxHlc,
+            Borrowed = spare,
         };
     }
 
@@ -90,22 +100,27 @@ internal sealed partial class SnapshotReader
     private void ReadRuns()
     {
         var runs = _message.Runs;
-        // Rice-coded sequence lists are decoded first, so the record table is sized once.
-        // (The array of them only when a run has one.)
-        List<ulong>?[]? riceCoded = null;
+        // Rice-coded sequence lists are decoded first, so the record table is sized once: all into one
+        // list (the spare's, when there is one), run i's values from riceBounds[i] to riceBounds[i + 1].
+        List<ulong>? rice = null;
+        var riceBounds = runs.Count < 64 ? stackalloc int[runs.Count + 1] : new int[runs.Count + 1];
         var opCount = 0;
         for (var i = 0; i < runs.Count; i++)
         {
             var run = runs[i];
+            riceBounds[i] = rice?.Count ?? 0;
             if (!run.SeqRice.IsEmpty)
             {
-                riceCoded ??= new List<ulong>?[runs.Count];
-                riceCoded[i] = RiceCode.Decode(run.SeqRice.Span, (int)Math.Min(run.SeqRiceK, int.MaxValue))
-                    ?? throw new OpDecodeException($"{Here}: an op run has a malformed Rice-coded sequence list (k {run.SeqRiceK})");
+                rice ??= _spare?.RiceValues() ?? [];
+                if (!RiceCode.DecodeInto(run.SeqRice.Span, (int)Math.Min(run.SeqRiceK, int.MaxValue), rice))
+                {
+                    throw new OpDecodeException($"{Here}: an op run has a malformed Rice-coded sequence list (k {run.SeqRiceK})");
+                }
             }
-            opCount += run.SeqDeltas.Count + (riceCoded?[i]?.Count ?? 0);
+            opCount += run.SeqDeltas.Count + (rice?.Count ?? 0) - riceBounds[i];
         }
-        _records = new List<OpRecord>(opCount);
+        riceBounds[runs.Count] = rice?.Count ?? 0;
+        _records = _spare?.Records(opCount) ?? new List<OpRecord>(opCount);
         _runLengths = new int[runs.Count];
         // Dots are unique when each replica's runs come in ascending, non-overlapping order (as the
         // encoder writes them; a run's own sequences always ascend): only otherwise is a set of every dot built.
@@ -130,12 +145,9 @@ internal sealed partial class SnapshotReader
             {
                 seq = AddRecord(replica, seq, delta, context, author, kind);
             }
-            if (riceCoded?[runIndex] is { } coded)
+            for (var r = riceBounds[runIndex]; r < riceBounds[runIndex + 1]; r++)
             {
-                foreach (var delta in coded)
-                {
-                    seq = AddRecord(replica, seq, delta, context, author, kind);
-                }
+                seq = AddRecord(replica, seq, rice![r], context, author, kind);
             }
             _runLengths[runIndex] = _records.Count - firstIndex;
             if (_records.Count > firstIndex)
@@ -277,7 +289,8 @@ internal sealed partial class SnapshotReader
     /// <summary>The top-level writes: the columns first, then the RegisterWrite messages of the other writes.</summary>
     private List<(string Field, Write Write)> ReadTopLevelWrites()
     {
-        var list = new List<(string, Write)>(_message.WriteNames.Count + _message.Fields.Count);
+        var count = _message.WriteNames.Count + _message.Fields.Count;
+        var list = _spare?.Writes(count) ?? new List<(string, Write)>(count);
         ReadWriteColumns(list);
         ReadWriteMessages(_message.Fields, "field", null, list);
         return list;
@@ -418,7 +431,8 @@ internal sealed partial class SnapshotReader
 
     private List<(string Set, string Id, List<CausalRecord> Adds, List<CausalRecord> Removes, List<(string Field, Write Write)> Fields)> ReadElements()
     {
-        var elements = new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>(_message.ElementShapeRefs.Count + _message.Elements.Count);
+        var count = _message.ElementShapeRefs.Count + _message.Elements.Count;
+        var elements = _spare?.Elements(count) ?? new List<(string, string, List<CausalRecord>, List<CausalRecord>, List<(string, Write)>)>(count);
         ReadElementColumns(elements);
         foreach (var element in _message.Elements)
         {
@@ -514,7 +528,7 @@ internal sealed partial class SnapshotReader
             {
                 throw new OpDecodeException($"{Here}: element '{id}' has an invalid index");
             }
-            var writes = new List<(string, Write)>(shape.Names.Length);
+            var writes = _spare?.Writes(shape.Names.Length) ?? new List<(string, Write)>(shape.Names.Length);
             for (var v = 0; v < shape.Names.Length; v++)
             {
                 var name = shape.Names[v];
@@ -528,7 +542,7 @@ internal sealed partial class SnapshotReader
                 };
                 writes.Add((name, new Write(add, hlc, (int)index, value)));
             }
-            into.Add((shape.Set, id, [add], s_noRemoves, writes));
+            into.Add((shape.Set, id, _spare?.Adds(add) ?? [add], s_noRemoves, writes));
         }
         if (integerAt != integers.Count)
         {

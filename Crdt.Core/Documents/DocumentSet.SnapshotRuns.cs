@@ -37,4 +37,45 @@ public sealed partial class DocumentSet
         }
         return start;
     }
+
+    /// <summary>
+    /// Sizes <paramref name="state"/>'s tables once for everything <paramref name="parsed"/> brings (all of it
+    /// new: a document being loaded). Grown entry by entry, a dictionary allocates each of its sizes (3, 7, 17
+    /// entries) and an element's list of additions four slots for its one addition; loading 1,000 documents
+    /// allocated over a megabyte of such arrays, which pushes a load past the first GC generation's budget.
+    /// </summary>
+    private static void PresizeFor(DocumentState state, SnapshotCodec.Parsed parsed)
+    {
+        state.Fields.EnsureCapacity(state.Fields.Count + parsed.Fields.Count);
+        var elements = parsed.Elements;
+        for (var start = 0; start < elements.Count;)
+        {
+            // Elements come set by set: size each set's table for its stretch of them.
+            var set = elements[start].Set;
+            var end = start + 1;
+            while (end < elements.Count && string.Equals(elements[end].Set, set, StringComparison.Ordinal))
+            {
+                end++;
+            }
+            if (!state.Sets.TryGetValue(set, out var table))
+            {
+                table = new Dictionary<string, ElementState>(end - start, StringComparer.Ordinal);
+                state.Sets.Add(set, table);
+            }
+            else
+            {
+                table.EnsureCapacity(table.Count + end - start);
+            }
+            start = end;
+        }
+        foreach (var (set, id, adds, _, fields) in elements)
+        {
+            var element = state.Element(set, id);
+            if (element.Adds.Capacity == 0)
+            {
+                element.Adds.Capacity = adds.Count;
+            }
+            element.Fields.EnsureCapacity(element.Fields.Count + fields.Count);
+        }
+    }
 }

@@ -195,7 +195,19 @@ public sealed partial class DocumentSet
     /// <see cref="OpDecodeException"/> on garbage or invalid input, and then changes nothing.
     /// Returns whether anything was new.
     /// </summary>
-    public bool MergeSnapshot(ReadOnlySpan<byte> bytes) => MergeParsed(SnapshotCodec.Read(bytes), bytes.Length);
+    public bool MergeSnapshot(ReadOnlySpan<byte> bytes)
+    {
+        // Read into the thread's spare lists: the merge copies what it keeps, then they go back for the next snapshot.
+        var parsed = SnapshotCodec.ReadReusing(bytes);
+        try
+        {
+            return MergeParsed(parsed, bytes.Length);
+        }
+        finally
+        {
+            parsed.Borrowed?.Return();
+        }
+    }
 
     /// <summary>Merges a snapshot message (see <see cref="MergeSnapshot(ReadOnlySpan{byte})"/>).</summary>
     internal bool MergeSnapshot(Wire.DocumentSnapshot message)
@@ -245,6 +257,10 @@ public sealed partial class DocumentSet
             bool IsFresh(Dot dot) => fresh is null || fresh.Contains(dot);
 
             var state = State(parsed.Key);
+            if (fresh is null)
+            {
+                PresizeFor(state, parsed);
+            }
             // What the snapshot brings counts towards the state cap's running estimate, as applied ops do.
             state.BytesSinceMeasure += size;
             foreach (var (field, write) in parsed.Fields)

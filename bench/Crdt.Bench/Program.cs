@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(Compaction.CompactionFigures.Create());
         root.Subcommands.Add(Compaction.DeviceCompactionFigures.Create());
         root.Subcommands.Add(RelayTarget.PushPathFigures.Create());
+        root.Subcommands.Add(Memory.ColdLoadFigures.Create());
         return root.Parse(args).Invoke();
     }
 
