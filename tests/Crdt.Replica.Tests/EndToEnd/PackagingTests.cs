@@ -25,7 +25,9 @@ public sealed class PackagingTests : IClassFixture<RelayFixture>
         var app = dir.File("app");
         Directory.CreateDirectory(app);
         // A version of its own, so no copy of an earlier run in the NuGet cache can stand in for this build.
-        var version = $"0.9.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Guid.NewGuid().ToString("N")[..6]}";
+        // The random part starts with a letter: six hex digits can all be digits, and SemVer refuses a
+        // numeric prerelease identifier with a leading zero ("064269"), which failed the pack now and then.
+        var version = $"0.9.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.r{Guid.NewGuid().ToString("N")[..6]}";
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
 
         foreach (var project in new[] { "Crdt.Core", "Crdt.Contract", "Crdt.Replica" })
