@@ -121,7 +121,7 @@ public sealed class RelayHost : IAsyncDisposable
             builder.Services.AddGrpcReflection();
             var health = new HealthServiceImpl();
             builder.Services.AddSingleton(health);
-            builder.Services.AddSingleton(new PushAdmission(PushAdmission.DefaultLimit));
+            builder.Services.AddSingleton(new PushAdmission(options.PushesAtOnce));
             builder.Services.AddSingleton<SyncService>();
             builder.Services.AddSingleton<DocumentsService>();
             builder.Services.AddSingleton<AdminService>();

@@ -33,6 +33,12 @@ public sealed class RelayOptions
     /// <summary>Largest request message accepted, in bytes (RESOURCE_EXHAUSTED beyond).</summary>
     public int MaxReceiveMessageBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>How many pushes the relay works on at once, from the decoded request to the acknowledgement
+    /// (the others wait, costing nothing). Default: cores + 1, which keeps live streams' deliveries from
+    /// queueing behind a burst of pushes (docs/performance.md, issue 11). Raise it on PostgreSQL with many
+    /// tenants, where pushes to different tenants commit in parallel and each waits on the database.</summary>
+    public int PushesAtOnce { get; init; } = Services.PushAdmission.DefaultLimit;
+
     /// <summary>Commit each push durably (synchronous=FULL) before acknowledging it.</summary>
     public bool DurableCommits { get; init; } = true;
 

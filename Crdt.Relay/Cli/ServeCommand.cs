@@ -26,10 +26,22 @@ internal static class ServeCommand
                 r.AddError("--max-clock-skew-seconds must be positive");
             }
         });
+        var pushesAtOnce = new Option<int>("--pushes-at-once")
+        {
+            Description = "How many pushes are worked on at once (the default is one more than the cores); the others wait. Raise it on PostgreSQL with many tenants.",
+            DefaultValueFactory = _ => Services.PushAdmission.DefaultLimit,
+        };
+        pushesAtOnce.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() <= 0)
+            {
+                r.AddError("--pushes-at-once must be positive");
+            }
+        });
         var compactEvery = CompactEveryOption.Create();
         var command = new Command("serve", "Run the relay (SQLite storage in --data or PostgreSQL with --postgres, h2c or TLS on --listen).")
         {
-            data, postgres, listen, webListen, tlsCert, tlsKey, skew, compactEvery,
+            data, postgres, listen, webListen, tlsCert, tlsKey, skew, pushesAtOnce, compactEvery,
         };
         command.Validators.Add(r =>
         {
@@ -48,6 +60,7 @@ internal static class ServeCommand
                 TlsCertificatePath = parsed.GetValue(tlsCert),
                 TlsKeyPath = parsed.GetValue(tlsKey),
                 MaxClockSkew = TimeSpan.FromSeconds(parsed.GetValue(skew)),
+                PushesAtOnce = parsed.GetValue(pushesAtOnce),
                 CompactEvery = CompactEveryOption.Parse(parsed.GetValue(compactEvery)!, out var every) is null ? every : null,
             };
             // A store that cannot be opened (unreachable PostgreSQL, refused login) is exit code 2.

@@ -54,6 +54,7 @@ public sealed class RelayCliTests : IDisposable
     [InlineData("device", "add", "--name", "x", "--role", "admin", "--tenant", "no spaces")]
     [InlineData("serve", "--listen", "not-an-endpoint")]
     [InlineData("serve", "--web-listen", "nowhere")]
+    [InlineData("serve", "--pushes-at-once", "0")]
     [InlineData("serve", "--tls-cert", "/no/such/cert.pem")]
     [InlineData("device", "revoke")]
     [InlineData("frobnicate")]
