@@ -10,4 +10,7 @@ internal sealed partial class RelayLog
 
     [LoggerMessage(61, LogLevel.Information, "The database is reachable again, health is SERVING")]
     public partial void DatabaseBack();
+
+    [LoggerMessage(62, LogLevel.Error, "Following the other relay nodes failed, this node may fall behind the shared log until it recovers (retrying): {Problem}")]
+    public partial void FollowingFailed(Exception exception, string problem);
 }

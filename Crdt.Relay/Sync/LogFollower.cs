@@ -22,6 +22,7 @@ internal sealed class LogFollower : IAsyncDisposable
     private readonly Task _listener;
     private readonly Task _worker;
     private volatile bool _everything;
+    private bool _failing;
 
     public LogFollower(RelayEngine engine, ISharedRelayStore store, CancellationToken shutdown)
     {
@@ -84,12 +85,25 @@ internal sealed class LogFollower : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception)
+            catch (StoreUnavailableException)
             {
-                // The database is away (StoreUnavailableException) or a read failed: the next
-                // sweep tries again, and nothing is lost because the log is the source.
+                // The database is away (the health check says so in the log): the next sweep tries
+                // again, and nothing is lost because the log is the source.
                 await Task.Delay(200, CancellationToken.None).ConfigureAwait(false);
             }
+            catch (Exception e)
+            {
+                // Anything else would leave this node behind the shared log with nothing said: log the
+                // first failure of a run (not one line every 200 ms), then retry like above.
+                if (!_failing)
+                {
+                    _failing = true;
+                    _engine.Log.FollowingFailed(e, e.Message);
+                }
+                await Task.Delay(200, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+            _failing = false;
         }
     }
 
