@@ -141,7 +141,7 @@ public static class Program
     {
         var scale = new Option<double>("--scale") { Description = "Scale factor (1 = full size).", DefaultValueFactory = _ => 1.0 };
         var reps = new Option<int>("--reps") { Description = "Repetitions after one warm-up.", DefaultValueFactory = _ => 10 };
-        var phase = new Option<string>("--phase") { Description = "Run only this phase (sets, encode, apply, load, read = load + W4 read, w3encode) reps times after the set-up, for instruction counts under valgrind." };
+        var phase = new Option<string>("--phase") { Description = "Run only this phase (sets, encode, apply, load, read = load + W4 read, w3encode, w3merge) reps times after the set-up, for instruction counts under valgrind." };
         var command = new Command("codec-cpu", "Process CPU time and allocations of W1 sets, W2 encode/apply, W3 encode and W4 load/read on the memory target (robust on a shared machine).") { scale, reps, phase };
         command.SetAction(parse =>
         {

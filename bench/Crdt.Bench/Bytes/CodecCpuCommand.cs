@@ -58,6 +58,11 @@ public static class CodecCpuCommand
         var editors = Enumerable.Range(0, phase == "sets" ? reps : 0).Select(_ => CoreReplica.W1Origin(inputs, withSets: false)).ToList();
         var (w3a, w3b) = phase == "w3encode" ? W3Replicas(inputs, w1) : (a, a);
         var (w3aHas, w3bHas) = (w3a.Versions(docs), w3b.Versions(docs));
+        // W3 merge: each rep merges the exchanged deltas into its own fresh pair (a second merge of the same deltas changes nothing).
+        var w3Pairs = Enumerable.Range(0, phase == "w3merge" ? reps + 1 : 0).Select(_ => W3Replicas(inputs, w1)).ToList();
+        var (w3ForB, w3ForA) = phase == "w3merge"
+            ? (w3Pairs[reps].A.DeltasFor(w3Pairs[reps].B.Versions(docs)), w3Pairs[reps].B.DeltasFor(w3Pairs[reps].A.Versions(docs)))
+            : (Array.Empty<byte[]>(), Array.Empty<byte[]>());
         var reader = phase == "read" ? CoreReplica.Load("bench-reader", stored) : a;
         long sink = 0;
         for (int rep = 0; rep < reps; rep++)
@@ -71,7 +76,8 @@ public static class CodecCpuCommand
                 // W4's read on a freshly loaded replica: the first read of each document builds its view.
                 case "read": sink += CoreReplica.Load("bench-reader", stored).ReadEverything(docs); break;
                 case "w3encode": sink += w3a.DeltasFor(w3bHas).Length + w3b.DeltasFor(w3aHas).Length; break;
-                default: throw new ArgumentException($"unknown phase '{phase}' (sets, encode, apply, load, read, w3encode)");
+                case "w3merge": w3Pairs[rep].A.MergeAll(w3ForA); w3Pairs[rep].B.MergeAll(w3ForB); break;
+                default: throw new ArgumentException($"unknown phase '{phase}' (sets, encode, apply, load, read, w3encode, w3merge)");
             }
         }
         output.WriteLine($"phase {phase} x{reps} done ({sink})");
