@@ -65,6 +65,9 @@ public static class CodecCpuCommand
             : (Array.Empty<byte[]>(), Array.Empty<byte[]>());
         var reader = phase == "read" ? CoreReplica.Load("bench-reader", stored) : a;
         long sink = 0;
+        // With CRDT_BENCH_PERF_CTL naming the control fifo of `perf record -D -1 --control fifo:PATH`, only the phase is sampled.
+        var perfControl = Environment.GetEnvironmentVariable("CRDT_BENCH_PERF_CTL");
+        PerfControl(perfControl, "enable");
         for (int rep = 0; rep < reps; rep++)
         {
             switch (phase)
@@ -80,8 +83,17 @@ public static class CodecCpuCommand
                 default: throw new ArgumentException($"unknown phase '{phase}' (sets, encode, apply, load, read, w3encode, w3merge)");
             }
         }
+        PerfControl(perfControl, "disable");
         output.WriteLine($"phase {phase} x{reps} done ({sink})");
         return 0;
+    }
+
+    private static void PerfControl(string? fifo, string command)
+    {
+        if (!string.IsNullOrEmpty(fifo))
+        {
+            File.AppendAllText(fifo, command + "\n");
+        }
     }
 
     /// <summary>W3's two replicas after their concurrent edits (what W3 encode exchanges).</summary>
