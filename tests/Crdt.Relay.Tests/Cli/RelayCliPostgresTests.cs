@@ -55,7 +55,7 @@ public sealed class RelayCliPostgresTests : IAsyncLifetime
         var (exit, output, error) = await Run([.. args, "--postgres", unreachable.ConnectionString]);
 
         Assert.Equal(2, exit);
-        Assert.Equal(1, error.TrimEnd().Split('\n').Length);
+        Assert.Single(error.TrimEnd().Split('\n'));
         Assert.StartsWith("error: --postgres: cannot open the PostgreSQL database at 127.0.0.1:1/", error);
         Assert.DoesNotContain("hunter2-secret", error + output);
     }
