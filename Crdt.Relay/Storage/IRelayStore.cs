@@ -52,10 +52,6 @@ public interface IRelayStore : IAsyncDisposable
     /// <summary>The highest position of the tenant's log, 0 when empty.</summary>
     Task<long> GetHeadAsync(string tenant, CancellationToken cancellationToken = default);
 
-    /// <summary>The highest sequence stored for a replica's dots in a tenant, 0 when none
-    /// (the relay uses it to continue its own sequence after a restart).</summary>
-    Task<long> GetMaxSequenceAsync(string tenant, string replica, CancellationToken cancellationToken = default);
-
     /// <summary>Creates the tenant when missing; returns it either way.</summary>
     Task<TenantRecord> EnsureTenantAsync(string name, DateTimeOffset now, CancellationToken cancellationToken = default);
 

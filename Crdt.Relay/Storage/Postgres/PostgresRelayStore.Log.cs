@@ -223,11 +223,4 @@ public sealed partial class PostgresRelayStore
             await using var command = Command(connection, "SELECT coalesce((SELECT head FROM tenants WHERE name = @t), 0);", ("t", tenant));
             return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }, cancellationToken);
-
-    public Task<long> GetMaxSequenceAsync(string tenant, string replica, CancellationToken cancellationToken = default) =>
-        RunAsync(async connection =>
-        {
-            await using var command = Command(connection, "SELECT coalesce(max(seq), 0) FROM ops WHERE tenant = @t AND replica = @r;", ("t", tenant), ("r", replica));
-            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }, cancellationToken);
 }

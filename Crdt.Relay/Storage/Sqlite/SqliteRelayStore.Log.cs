@@ -189,11 +189,4 @@ public sealed partial class SqliteRelayStore
         await using var connection = OpenReader();
         return Convert.ToInt64(Scalar(connection, "SELECT coalesce(max(position), 0) FROM ops WHERE tenant = $t;", null, ("$t", tenant)));
     }
-
-    public async Task<long> GetMaxSequenceAsync(string tenant, string replica, CancellationToken cancellationToken = default)
-    {
-        await using var connection = OpenReader();
-        return Convert.ToInt64(Scalar(connection, "SELECT coalesce(max(seq), 0) FROM ops WHERE tenant = $t AND replica = $r;",
-            null, ("$t", tenant), ("$r", replica)));
-    }
 }

@@ -143,15 +143,6 @@ public abstract partial class RelayStoreConformance : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_highest_sequence_of_a_replica_is_known_per_tenant()
-    {
-        await Store.AppendAsync("t1", [Op("relay", 1), Op("relay", 5), Op("x", 9)]);
-
-        Assert.Equal(5, await Store.GetMaxSequenceAsync("t1", "relay"));
-        Assert.Equal(0, await Store.GetMaxSequenceAsync("t2", "relay"));
-    }
-
-    [Fact]
     public async Task A_reader_following_concurrent_writers_never_skips_an_op()
     {
         const int writers = 4, batches = 25, batchSize = 8;
