@@ -28,19 +28,7 @@ public sealed class LiveCatchUpTests : RelayTestBase
 
         // Concurrent pushers commit faster than the (unread) stream is drained.
         var pushed = new List<Dot>();
-        var acks = await Task.WhenAll(Enumerable.Range(0, Pushers).Select(async p =>
-        {
-            var client = await Relay.DeviceAsync($"dina{p}", DeviceRoleKind.Dispatcher);
-            var board = new Device($"board-{p}", $"dina{p}");
-            var cursors = new List<ulong>();
-            for (var push = 0; push < PushesEach; push++)
-            {
-                var ops = Enumerable.Range(0, OpsPerPush).Select(i => board.CreateOrder($"wo-{p}-{push}-{i}", "tom")).ToArray();
-                lock (pushed) pushed.AddRange(ops.Select(o => o.Dot));
-                cursors.Add((await client.PushAsync(ops)).Cursor);
-            }
-            return cursors.Max();
-        }));
+        var acks = await PushConcurrentlyAsync(pushed);
         var lastHead = acks.Max();
 
         var received = new List<Dot>();
@@ -95,19 +83,7 @@ public sealed class LiveCatchUpTests : RelayTestBase
         var head = start + (ulong)(Pushers * PushesEach * OpsPerPush);
         var readers = subscribers.Select(s => Task.Run(() => ReadUntilAsync(s.Call.ResponseStream, head, cancel.Token))).ToList();
         var pushed = new List<Dot>();
-        var acks = await Task.WhenAll(Enumerable.Range(0, Pushers).Select(async p =>
-        {
-            var client = await Relay.DeviceAsync($"dina{p}", DeviceRoleKind.Dispatcher);
-            var board = new Device($"board-{p}", $"dina{p}");
-            var cursors = new List<ulong>();
-            for (var push = 0; push < PushesEach; push++)
-            {
-                var ops = Enumerable.Range(0, OpsPerPush).Select(i => board.CreateOrder($"wo-{p}-{push}-{i}", "tom")).ToArray();
-                lock (pushed) pushed.AddRange(ops.Select(o => o.Dot));
-                cursors.Add((await client.PushAsync(ops)).Cursor);
-            }
-            return cursors.Max();
-        }));
+        var acks = await PushConcurrentlyAsync(pushed);
         Assert.Equal(head, acks.Max());
         var streams = await Task.WhenAll(readers);
 
@@ -160,4 +136,21 @@ public sealed class LiveCatchUpTests : RelayTestBase
         }
         return seen with { ItemsAfterLastCheckpoint = itemsAfter };
     }
+
+    /// <summary>Pushers (dispatchers) each push their orders for tom in several pushes at once; returns
+    /// each pusher's highest acknowledged cursor and adds every pushed dot to <paramref name="pushed"/>.</summary>
+    private Task<ulong[]> PushConcurrentlyAsync(List<Dot> pushed) =>
+        Task.WhenAll(Enumerable.Range(0, Pushers).Select(async p =>
+        {
+            var client = await Relay.DeviceAsync($"dina{p}", DeviceRoleKind.Dispatcher);
+            var board = new Device($"board-{p}", $"dina{p}");
+            var cursors = new List<ulong>();
+            for (var push = 0; push < PushesEach; push++)
+            {
+                var ops = Enumerable.Range(0, OpsPerPush).Select(i => board.CreateOrder($"wo-{p}-{push}-{i}", "tom")).ToArray();
+                lock (pushed) pushed.AddRange(ops.Select(o => o.Dot));
+                cursors.Add((await client.PushAsync(ops)).Cursor);
+            }
+            return cursors.Max();
+        }));
 }
