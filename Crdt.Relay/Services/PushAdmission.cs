@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Crdt.Relay.Services;
 
 /// <summary>
@@ -6,7 +8,9 @@ namespace Crdt.Relay.Services;
 /// otherwise converts, checks and validates them all at once while commits still go one at a time per
 /// tenant: the thread pool's queue fills with that work, and live streams' deliveries and Kestrel's
 /// output wait behind it (docs/performance.md, issue 11). A push is admitted after its request body has
-/// arrived, so a slow upload does not hold a place.
+/// arrived, so a slow upload does not hold a place. One device's pushes take their places one at a time:
+/// a device (stolen, or a buggy client) sending many pushes at once holds at most one place, so it
+/// cannot fill the places every tenant shares and starve everyone else's pushes.
 /// </summary>
 internal sealed class PushAdmission(int limit)
 {
@@ -15,19 +19,32 @@ internal sealed class PushAdmission(int limit)
 
     private readonly SemaphoreSlim _places = new(limit, limit);
 
+    // One entry per device that ever pushed (registered devices: a bounded set).
+    private readonly ConcurrentDictionary<(string Tenant, string Device), SemaphoreSlim> _devices = new();
+
     public int Limit { get; } = limit;
 
-    /// <summary>Runs <paramref name="push"/> once a place is free (waiting ends with <paramref name="cancellationToken"/>).</summary>
-    public async Task<T> RunAsync<T>(Func<Task<T>> push, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="push"/> from <paramref name="device"/> once the device's earlier pushes are done
+    /// and a place is free (waiting ends with <paramref name="cancellationToken"/>).</summary>
+    public async Task<T> RunAsync<T>((string Tenant, string Device) device, Func<Task<T>> push, CancellationToken cancellationToken)
     {
-        await _places.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var turn = _devices.GetOrAdd(device, _ => new SemaphoreSlim(1, 1));
+        await turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await push().ConfigureAwait(false);
+            await _places.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await push().ConfigureAwait(false);
+            }
+            finally
+            {
+                _places.Release();
+            }
         }
         finally
         {
-            _places.Release();
+            turn.Release();
         }
     }
 }

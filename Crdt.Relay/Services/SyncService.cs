@@ -15,6 +15,7 @@ internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMe
         {
             var started = Stopwatch.GetTimestamp();
             var response = await admission.RunAsync(
+                (caller.Tenant, caller.Name),
                 () => engine.PushAsync(caller, request, context.RequestHeaders.GetValue(RelayEngine.ReplicaKeyHeader), context.CancellationToken),
                 context.CancellationToken).ConfigureAwait(false);
             metrics.PushCompleted(Stopwatch.GetElapsedTime(started));
