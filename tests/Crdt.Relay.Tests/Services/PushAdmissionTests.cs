@@ -89,7 +89,8 @@ public sealed class PushAdmissionTests
         Assert.Equal(7, await admission.RunAsync(Device(1), () => Task.FromResult(7), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(1, Volatile.Read(ref running));
         flood.SetResult(1);
-        Assert.Equal([1, 1, 1, 1, 1], await Task.WhenAll(flooding).WaitAsync(TimeSpan.FromSeconds(10)));
+        var results = await Task.WhenAll(flooding).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(new[] { 1, 1, 1, 1, 1 }, results);
         Assert.Equal(5, running);
     }
 
