@@ -316,7 +316,50 @@ internal static class CanonicalOpForm
     }
 
     /// <summary>The text the writer gives the decimal it parses to (so "1.50" is canonical, "01.5" or "+1.5" are not).</summary>
-    private static bool IsDecimalText(ReadOnlySpan<byte> text)
+    private static bool IsDecimalText(ReadOnlySpan<byte> text) => IsPlainDecimalText(text) || FormatsAsItself(text);
+
+    /// <summary>
+    /// The texts the writer gives most decimals, told by their characters alone (parsing and formatting
+    /// a decimal cost as much as the rest of the check): <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?</c> with at most
+    /// 28 digits, which parse exactly (digits and scale kept) and so format back to themselves; a minus
+    /// sign only before a non-zero number (how a negative zero formats is left to the exact check).
+    /// </summary>
+    private static bool IsPlainDecimalText(ReadOnlySpan<byte> text)
+    {
+        var at = text.Length > 0 && text[0] == (byte)'-' ? 1 : 0;
+        var negative = at == 1;
+        var integerStart = at;
+        while (at < text.Length && char.IsAsciiDigit((char)text[at]))
+        {
+            at++;
+        }
+        var integerDigits = at - integerStart;
+        if (integerDigits == 0 || (integerDigits > 1 && text[integerStart] == (byte)'0'))
+        {
+            return false;
+        }
+        var fractionDigits = 0;
+        if (at < text.Length)
+        {
+            if (text[at] != (byte)'.')
+            {
+                return false;
+            }
+            at++;
+            while (at < text.Length && char.IsAsciiDigit((char)text[at]))
+            {
+                at++;
+                fractionDigits++;
+            }
+            if (fractionDigits == 0 || at < text.Length)
+            {
+                return false;
+            }
+        }
+        return integerDigits + fractionDigits <= 28 && (!negative || text[integerStart..].IndexOfAnyExcept("0."u8) >= 0);
+    }
+
+    private static bool FormatsAsItself(ReadOnlySpan<byte> text)
     {
         Span<byte> written = stackalloc byte[64];
         return decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
