@@ -28,8 +28,10 @@ public sealed partial class PushRequest
 
     /// <summary>
     /// Parses a request and keeps each op's bytes as received. A request holding anything but ops
-    /// (a field of an unknown number, a malformed frame) is parsed as the generated parser parses it,
-    /// with no bytes kept: the relay then encodes its ops itself, and refuses what the parser refuses.
+    /// (a field of an unknown number, a malformed frame) is parsed as the generated parser parses it
+    /// (so what it refuses is refused the same way), and each op's bytes are then what the generated
+    /// serializer writes for it, unknown fields included: checked like any others, so such a request
+    /// takes the relay's one path (and its ops' unknown fields go nowhere).
     /// </summary>
     internal static PushRequest ParseKeepingOpBytes(ReadOnlySequence<byte> payload)
     {
@@ -37,7 +39,9 @@ public sealed partial class PushRequest
         var slices = OpFields(bytes);
         if (slices is null)
         {
-            return Parser.ParseFrom(payload);
+            var parsed = Parser.ParseFrom(payload);
+            parsed.ReceivedOpBytes = parsed.Ops.Select(op => op.ToByteArray()).ToArray();
+            return parsed;
         }
         var request = new PushRequest();
         var received = new byte[slices.Count][];

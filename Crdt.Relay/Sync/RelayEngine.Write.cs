@@ -43,8 +43,8 @@ internal sealed partial class RelayEngine
         for (var i = 0; i < ops.Length; i++)
         {
             var wire = request.Ops[i];
-            // The bytes as the device sent them, when the request was read keeping them (over gRPC, see
-            // Services.SyncBinding); what the generated serializer would write otherwise.
+            // The bytes as the device sent them when the request was read keeping them (over gRPC, see
+            // Services.SyncBinding); what the generated serializer would write for a request made in process.
             var size = request.ReceivedOpBytes?[i].Length ?? wire.CalculateSize();
             if (size > MaxOpBytes)
             {
@@ -99,6 +99,7 @@ internal sealed partial class RelayEngine
             else
             {
                 payloads[i] = OpCodec.Encode(ops[i]);
+                // A request made in process (tests, benchmarks) holds only messages the relay's callers built.
                 wires[i] = request.ReceivedOpBytes is null ? wire : Wire.CoreMessages.ToMessage(ops[i]);
             }
         }

@@ -163,6 +163,22 @@ public sealed class CanonicalBytesTests
         Assert.Null(request.CanonicalOpBytes(1));
     }
 
+    [Fact]
+    public void A_request_holding_more_than_ops_is_read_by_the_generated_parser_and_its_ops_are_still_checked()
+    {
+        var board = new Device("board-bytes7", "dina");
+        var canonical = OpCodec.Encode(board.CreateOrder("wo-b7", "tom"));
+        var withUnknownKey = WithUnknownKeyField(board.AddHours("wo-b7", "e1", 1m));
+        byte[] payload = [.. Wire.PushRequest.OfEncodedOps([canonical, withUnknownKey]).ToByteArray(), 0x10, 0x01]; // and field 2, varint 1
+
+        var request = Wire.PushRequest.ParseKeepingOpBytes(new System.Buffers.ReadOnlySequence<byte>(payload));
+
+        Assert.Equal(2, request.Ops.Count);
+        Assert.Equal(canonical, request.CanonicalOpBytes(0));
+        Assert.Null(request.CanonicalOpBytes(1));
+        Assert.Throws<InvalidProtocolBufferException>(() => Wire.PushRequest.ParseKeepingOpBytes(new System.Buffers.ReadOnlySequence<byte>([0x0A, 0x05, 0x0A])));
+    }
+
     /// <summary>The op's top-level fields with the first two swapped (dot after hlc): the same op, written otherwise.</summary>
     private static byte[] Reordered(byte[] canonical)
     {
