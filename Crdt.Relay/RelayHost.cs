@@ -54,6 +54,9 @@ public sealed class RelayHost : IAsyncDisposable
     /// <summary>The store the relay runs on (tests register devices through it).</summary>
     internal IRelayStore Store => _engine.Store;
 
+    /// <summary>The host's services (tests look at the gRPC endpoints it mapped).</summary>
+    internal IServiceProvider Services => _app.Services;
+
     /// <summary>The relay's metrics (also published on the <c>Crdt.Relay</c> meter).</summary>
     public RelayMetrics Metrics => _engine.Metrics;
 

@@ -7,7 +7,9 @@ using Crdt.Relay.Sync;
 
 namespace Crdt.Relay.Services;
 
-/// <summary>sync.proto: Push, Pull, Subscribe and Pin for CRDT replicas.</summary>
+/// <summary>sync.proto: Push, Pull, Subscribe and Pin for CRDT replicas. Bound by <see cref="SyncBinding"/>,
+/// so that Push keeps the bytes of the ops it receives.</summary>
+[BindServiceMethod(typeof(SyncBinding), nameof(SyncBinding.BindService))]
 internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMetrics metrics, CallGuard guard, PushAdmission admission) : Crdt.Core.Wire.Sync.SyncBase
 {
     public override Task<PushResponse> Push(PushRequest request, ServerCallContext context) =>

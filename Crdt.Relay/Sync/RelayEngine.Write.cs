@@ -37,11 +37,15 @@ internal sealed partial class RelayEngine
         }
 
         var ops = new Op[request.Ops.Count];
+        var wires = new Wire.Op[ops.Length];
+        var payloads = new byte[ops.Length][];
         var nowMs = NowMs();
         for (var i = 0; i < ops.Length; i++)
         {
             var wire = request.Ops[i];
-            var size = wire.CalculateSize();
+            // The bytes as the device sent them when the request was read keeping them (over gRPC, see
+            // Services.SyncBinding); what the generated serializer would write for a request made in process.
+            var size = request.ReceivedOpBytes?[i].Length ?? wire.CalculateSize();
             if (size > MaxOpBytes)
             {
                 throw RelayRefusal.TooLarge($"op #{i} on {Describe(wire.Document)} is {size} bytes; at most {MaxOpBytes} per op");
@@ -58,7 +62,8 @@ internal sealed partial class RelayEngine
             // An op with no author was made before anyone signed in on the device, and is pushed by the
             // first person who did (the replica adopts such edits): it is that caller's, so the relay
             // stores it under the caller's name. Any other name than the caller's is refused later.
-            if (ops[i].Author.Length == 0)
+            var adopted = ops[i].Author.Length == 0;
+            if (adopted)
             {
                 wire.Author = caller.Name;
                 ops[i] = Wire.CoreMessages.ToOp(wire);
@@ -80,6 +85,23 @@ internal sealed partial class RelayEngine
                 throw RelayRefusal.Precondition($"op #{i} ({ops[i].Dot}) on {ops[i].Document}: stamped {ops[i].Hlc.WallTime:O}, " +
                     $"more than {Options.MaxClockSkew.TotalMinutes:0.#} min ahead of the relay's clock; check the device's clock");
             }
+
+            // Stored as the device sent it when those bytes are what OpCodec.Encode writes for the op (the
+            // device stored exactly them): one encoder in the system, and no second encoding here. An op
+            // given an author above no longer matches its bytes; bytes from another encoder (fields out of
+            // order, unknown fields) are not refused for that, but encoded again, and their message is
+            // rebuilt from the op, so nothing the relay does not understand reaches another device.
+            if (!adopted && request.CanonicalOpBytes(i) is { } canonical)
+            {
+                payloads[i] = canonical;
+                wires[i] = wire;
+            }
+            else
+            {
+                payloads[i] = OpCodec.Encode(ops[i]);
+                // A request made in process (tests, benchmarks) holds only messages the relay's callers built.
+                wires[i] = request.ReceivedOpBytes is null ? wire : Wire.CoreMessages.ToMessage(ops[i]);
+            }
         }
         if (ops.Length == 0)
         {
@@ -91,7 +113,7 @@ internal sealed partial class RelayEngine
         var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         var pins = ScopePolicy.PinsMatter(ops) ? await PinsAsync(caller, cancellationToken).ConfigureAwait(false) : NoPins;
         var result = await tenant.WriteExclusiveAsync(
-            () => CommitLockedAsync(tenant, caller, ops, request.Ops, pins, validateDuplicates: false, replicaOwner: claim), cancellationToken).ConfigureAwait(false);
+            () => CommitLockedAsync(tenant, caller, ops, wires, payloads, pins, validateDuplicates: false, replicaOwner: claim), cancellationToken).ConfigureAwait(false);
         Metrics.OpsStored(result.StoredCount, result.DuplicateCount);
         Log.Pushed(caller.Tenant, caller.Name, result.StoredCount, result.DuplicateCount, result.Head);
         return new Wire.PushResponse
@@ -109,20 +131,20 @@ internal sealed partial class RelayEngine
     /// stored, and a re-push after a lost acknowledgement must succeed even if the state has
     /// moved on since. <paramref name="replicaOwner"/> is the pushing device (and replica key), which
     /// the store binds the batch's replica ids to (null for the relay's own ops, see <see cref="IRelayStore"/>).
+    /// <paramref name="payloads"/> are the ops' bytes as <see cref="OpCodec.Encode"/> writes them (taken from
+    /// the push when the device sent exactly those, encoded by the caller outside the write lock otherwise):
+    /// what the log stores, every stream sends and every receiving device stores.
     /// </summary>
     private async Task<AppendResult> CommitLockedAsync(TenantState tenant, CallerIdentity caller, IReadOnlyList<Op> ops,
-        IReadOnlyList<Wire.Op> wires, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates, ReplicaClaim? replicaOwner)
+        IReadOnlyList<Wire.Op> wires, IReadOnlyList<byte[]> payloads, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates, ReplicaClaim? replicaOwner)
     {
         tenant.Validate(caller, ops, pins, validateDuplicates);
 
-        // Stored as OpCodec.Encode writes the validated op: the one encoder of the system, so the
-        // bytes equal what the device stored for it (it pushed exactly those) and are what every
-        // stream sends and every receiving device stores.
         var records = new OpRecord[ops.Count];
         for (var i = 0; i < ops.Count; i++)
         {
             records[i] = new OpRecord(ops[i].Dot.Replica.Value, ops[i].Dot.Seq,
-                new StoreKey(ops[i].Document.Collection, ops[i].Document.Id), OpCodec.Encode(ops[i]));
+                new StoreKey(ops[i].Document.Collection, ops[i].Document.Id), payloads[i]);
         }
         AppendResult result;
         try
@@ -217,7 +239,7 @@ internal sealed partial class RelayEngine
             }
             await SignatureCheck.CheckAsync(Store, caller, [op], cancellationToken).ConfigureAwait(false);
             // Applying the op advances the tenant's next relay sequence past it.
-            var result = await CommitLockedAsync(tenant, caller, [op], [wire], pins, validateDuplicates: true, replicaOwner: null).ConfigureAwait(false);
+            var result = await CommitLockedAsync(tenant, caller, [op], [wire], [OpCodec.Encode(op)], pins, validateDuplicates: true, replicaOwner: null).ConfigureAwait(false);
             Metrics.OpsStored(result.StoredCount, result.DuplicateCount);
             return (op, result.Positions[0]);
         }, cancellationToken).ConfigureAwait(false);

@@ -14,7 +14,7 @@ namespace Crdt.Bench.RelayTarget;
 /// <summary>
 /// <c>relay-push [--devices D] [--edits E] [--batch B] [--reps R]</c>: the relay's push path alone, in
 /// process, without Kestrel, gRPC or streams: parse a PushRequest from its bytes, then
-/// <c>RelayEngine.PushAsync</c> (validate, encode, SQLite append without fsync, apply) for D technician
+/// <c>RelayEngine.PushAsync</c> (validate, check the ops' bytes are canonical, SQLite append without fsync, apply) for D technician
 /// devices' offline edits, made as the load harness makes them. Prints process CPU and bytes allocated
 /// per op stored, figures a loaded machine does not move much (allocations not at all); under
 /// <c>DOTNET_TieredCompilation=0 valgrind --tool=callgrind</c>, runs with two --reps values differ by
@@ -67,6 +67,7 @@ internal static class PushPathFigures
                 $"allocated {bytes / (double)stored:F0} B/op, GCs gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}; " +
                 $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, {Environment.ProcessorCount} cores");
             Console.WriteLine(PushPathStages.Describe(rounds[0].Select(p => p.Request).ToList()));
+            Console.WriteLine(PushPathStageTimes.Describe(rounds[0].Select(p => p.Request).ToList()));
             return stored == (long)reps * deviceCount * edits ? 0 : 1;
         }
         finally
@@ -98,7 +99,8 @@ internal static class PushPathFigures
         long stored = 0;
         foreach (var push in pushes)
         {
-            var request = Wire.PushRequest.Parser.ParseFrom(push.Request);
+            // As the relay's Sync.Push reads it (Services.SyncBinding): each op's bytes kept, stored as sent when canonical.
+            var request = Wire.PushRequest.ParseKeepingOpBytes(new System.Buffers.ReadOnlySequence<byte>(push.Request));
             var response = await engine.PushAsync(push.Caller, request, replicaKey: null, CancellationToken.None);
             stored += response.Stored;
         }
