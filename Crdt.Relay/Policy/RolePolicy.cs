@@ -100,31 +100,36 @@ internal static class RolePolicy
     public static void CheckOp(CallerIdentity caller, Op op, bool exists, OpPlace where)
     {
         var rights = For(caller.Role, op.Document.Collection);
-        var role = caller.Role.ToString().ToLowerInvariant();
         var creates = !exists && op.Mutations.Any(m => m is not (ResolveFlag or DeleteDocument));
         if (creates && !rights.Create)
         {
-            throw RelayRefusal.Denied($"{where}: a {role} may not create {op.Document.Collection} documents ({caller})");
+            throw RelayRefusal.Denied($"{where}: a {RoleName(caller)} may not create {op.Document.Collection} documents ({caller})");
         }
 
-        foreach (var mutation in op.Mutations)
+        // Indexed, not foreach: an enumerator over the interface is an allocation, for every op pushed.
+        var mutations = op.Mutations;
+        for (var m = 0; m < mutations.Count; m++)
         {
+            var mutation = mutations[m];
             switch (mutation)
             {
                 case SetField set when !creates && !rights.Write.Contains(set.Field):
-                    throw RelayRefusal.Denied($"{where}, field '{set.Field}': a {role} may not write it " +
+                    throw RelayRefusal.Denied($"{where}, field '{set.Field}': a {RoleName(caller)} may not write it " +
                         (set.Field == WorkOrderFields.Assignee ? "once the order exists (the office assigns orders)" : $"in {op.Document.Collection}") + $" ({caller})");
                 case AddElement or SetElementField or RemoveElement when !rights.Elements.Contains(mutation.TargetField!):
-                    throw RelayRefusal.Denied($"{where}, field '{mutation.TargetField}': a {role} may not add, change or remove its elements ({caller})");
+                    throw RelayRefusal.Denied($"{where}, field '{mutation.TargetField}': a {RoleName(caller)} may not add, change or remove its elements ({caller})");
                 case DeleteDocument when !rights.Delete:
-                    throw RelayRefusal.Denied($"{where}: a {role} may not delete {op.Document.Collection} documents ({caller})");
+                    throw RelayRefusal.Denied($"{where}: a {RoleName(caller)} may not delete {op.Document.Collection} documents ({caller})");
                 case ResolveFlag resolve when resolve.TargetKind is { } kind && !rights.Resolve.Contains(kind):
-                    throw RelayRefusal.Denied($"{where}, flag '{resolve.FlagId}': a {role} may not resolve {kind} flags" +
+                    throw RelayRefusal.Denied($"{where}, flag '{resolve.FlagId}': a {RoleName(caller)} may not resolve {kind} flags" +
                         (kind == FlagKind.WorkOnClosedOrder ? " (held-back work is accepted or discarded by the office)"
                             : kind == FlagKind.SignedContentChanged ? " (the office acknowledges work changed after the customer signed)" : "") + $" ({caller})");
             }
         }
     }
+
+    /// <summary>The role as refusals name it ("technician"), made only when a refusal is written.</summary>
+    private static string RoleName(CallerIdentity caller) => caller.Role.ToString().ToLowerInvariant();
 
     /// <summary>
     /// Throws PERMISSION_DENIED when the caller may not pin the document. The answer is the same

@@ -18,8 +18,21 @@ public readonly record struct StoreDocumentKey(string Collection, string Id)
 /// <param name="Head">The tenant's log head after the batch.</param>
 public sealed record AppendResult(IReadOnlyList<long> Positions, IReadOnlyList<bool> Duplicates, long Head)
 {
-    public int StoredCount => Duplicates.Count(d => !d);
-    public int DuplicateCount => Duplicates.Count(d => d);
+    public int StoredCount => Duplicates.Count - DuplicateCount;
+
+    public int DuplicateCount
+    {
+        get
+        {
+            // Indexed: read for every push, and LINQ over the interface allocates an enumerator each time.
+            var count = 0;
+            for (var i = 0; i < Duplicates.Count; i++)
+            {
+                count += Duplicates[i] ? 1 : 0;
+            }
+            return count;
+        }
+    }
 }
 
 /// <summary>A tenant: an isolated set of documents and devices.</summary>

@@ -19,6 +19,10 @@ namespace Crdt.Relay.Sync;
 internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, ScopePolicy scope)
 {
     private readonly Dictionary<DocumentKey, BatchFacts> _overlay = [];
+    // The status workflow of the schema last asked about: a batch is nearly always one collection's
+    // ops, and looking it up walks the schema's workflows through an enumerator for every op.
+    private CollectionSchema? _workflowSchema;
+    private StatusWorkflow? _workflow;
 
     /// <summary>What validation needs to know of a document, after the batch's earlier ops.</summary>
     private sealed class BatchFacts
@@ -55,8 +59,12 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         CheckContext(where, op, facts);
 
         var isEdit = false;
-        foreach (var mutation in op.Mutations)
+        // Indexed, here and below, not foreach: an enumerator over the interface is an allocation,
+        // and these loops run for every op of every push.
+        var mutations = op.Mutations;
+        for (var m = 0; m < mutations.Count; m++)
         {
+            var mutation = mutations[m];
             isEdit |= mutation is not (ResolveFlag or DeleteDocument);
             CheckMutation(where, schema, mutation);
             CheckReferences(where, mutation);
@@ -104,6 +112,11 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
             throw RelayRefusal.Precondition($"{where}, field 'context': the op has not seen {Shorten(unseen.Replica.Value)}:{unseen.Seq}, " +
                 "which every device had acknowledged and this document's history was compacted past; it was made on a device " +
                 "whose acknowledgement did not cover it (another replica of the same sign-in?) and cannot be merged safely; it stays on the device");
+        }
+
+        if (op.Context.IsEmpty)
+        {
+            return; // nothing claimed (and no enumerator made for it)
         }
 
         foreach (var (replica, seq) in op.Context.Entries)
@@ -218,20 +231,34 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
 
     private void CheckClosedState(OpPlace where, CollectionSchema schema, Op op, BatchFacts facts)
     {
-        foreach (var rule in schema.ClosedStateRules)
+        var rules = schema.ClosedStateRules;
+        for (var r = 0; r < rules.Count; r++)
         {
-            if (!rule.IsClosing(facts.Status) || facts.ClosedBy is not { } closedBy || !op.HasSeen(closedBy))
+            var rule = rules[r];
+            // The op's own mutations first: most ops add no work, and that answer allocates nothing.
+            if (FirstWorkAdded(op, rule) is not { } work || !rule.IsClosing(facts.Status)
+                || facts.ClosedBy is not { } closedBy || !op.HasSeen(closedBy))
             {
                 continue;
             }
 
-            var work = op.Mutations.OfType<AddElement>().FirstOrDefault(m => rule.WorkFields.Contains(m.Field));
-            if (work is not null)
+            throw RelayRefusal.Precondition($"{where}, field '{work.Field}': the order is {facts.Status!.AsString()}; " +
+                "its author had seen it closed, so work can no longer be added");
+        }
+    }
+
+    /// <summary>The op's first element added to one of the rule's work fields, or null.</summary>
+    private static AddElement? FirstWorkAdded(Op op, ClosedStateRule rule)
+    {
+        var mutations = op.Mutations;
+        for (var m = 0; m < mutations.Count; m++)
+        {
+            if (mutations[m] is AddElement add && rule.WorkFields.Contains(add.Field))
             {
-                throw RelayRefusal.Precondition($"{where}, field '{work.Field}': the order is {facts.Status!.AsString()}; " +
-                    "its author had seen it closed, so work can no longer be added");
+                return add;
             }
         }
+        return null;
     }
 
     /// <summary>
@@ -241,16 +268,17 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
     /// </summary>
     private void CheckStatusStep(OpPlace where, CollectionSchema schema, Op op, BatchFacts facts)
     {
-        if (schema.WorkflowOf(WorkOrderFields.Status) is not { } workflow || facts.ClosedBy is not { } writtenBy || !op.HasSeen(writtenBy)
+        if (StatusWorkflowOf(schema) is not { } workflow || facts.ClosedBy is not { } writtenBy || !op.HasSeen(writtenBy)
             || facts.Status is not { Kind: FieldValueKind.String } from)
         {
             return;
         }
 
         var authority = caller.SeesWholeTenant ? StatusAuthority.Dispatch : StatusAuthority.Field;
-        foreach (var set in op.Mutations.OfType<SetField>())
+        var mutations = op.Mutations;
+        for (var m = 0; m < mutations.Count; m++)
         {
-            if (set.Field != workflow.StatusField || set.Value is not { Kind: FieldValueKind.String } to)
+            if (mutations[m] is not SetField set || set.Field != workflow.StatusField || set.Value is not { Kind: FieldValueKind.String } to)
             {
                 continue;
             }
@@ -262,6 +290,16 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
 
             break;
         }
+    }
+
+    private StatusWorkflow? StatusWorkflowOf(CollectionSchema schema)
+    {
+        if (!ReferenceEquals(schema, _workflowSchema))
+        {
+            _workflow = schema.WorkflowOf(WorkOrderFields.Status);
+            _workflowSchema = schema;
+        }
+        return _workflow;
     }
 
     private BatchFacts Facts(DocumentKey key, CollectionSchema schema)
@@ -278,7 +316,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
             facts.Deleted = tenant.IsDeleted(key);
             facts.Assignee = stored.Assignee;
             facts.AssignedBy = stored.AssigneeWrittenBy;
-            var rule = schema.ClosedStateRules.FirstOrDefault();
+            var rule = FirstClosedStateRule(schema);
             if (rule is not null && rule.StatusField == WorkOrderFields.Status)
             {
                 facts.Status = stored.Status;
@@ -296,13 +334,20 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
         return facts;
     }
 
+    private static ClosedStateRule? FirstClosedStateRule(CollectionSchema schema) =>
+        schema.ClosedStateRules.Count > 0 ? schema.ClosedStateRules[0] : null;
+
     // The batch's own ops come from one device in the order it made them, so within a batch a
     // later write is the newer one: good enough for the facts validation reads.
     private static void Advance(BatchFacts facts, CollectionSchema schema, Op op)
     {
-        var statusField = schema.ClosedStateRules.FirstOrDefault()?.StatusField;
-        foreach (var mutation in op.Mutations)
+        var statusField = FirstClosedStateRule(schema)?.StatusField;
+        var edits = false;
+        var mutations = op.Mutations;
+        for (var m = 0; m < mutations.Count; m++)
         {
+            var mutation = mutations[m];
+            edits |= mutation is not (ResolveFlag or DeleteDocument);
             switch (mutation)
             {
                 case DeleteDocument:
@@ -319,7 +364,7 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
                     break;
             }
         }
-        if (op.Mutations.Any(m => m is not (ResolveFlag or DeleteDocument)))
+        if (edits)
         {
             facts.Exists = true;
         }

@@ -56,9 +56,11 @@ internal sealed class DocumentFacts
 
     public void Apply(Op op)
     {
-        foreach (var mutation in op.Mutations)
+        // Indexed: an enumerator over the interface would be an allocation per op applied.
+        var mutations = op.Mutations;
+        for (var m = 0; m < mutations.Count; m++)
         {
-            switch (mutation)
+            switch (mutations[m])
             {
                 case DeleteDocument:
                     HasDeletes = true;

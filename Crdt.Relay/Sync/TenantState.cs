@@ -26,6 +26,8 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas, R
     private readonly Dictionary<string, HashSet<DocumentKey>> _ordersByAssignee = new(StringComparer.Ordinal);
     private readonly Dictionary<DocumentKey, HashSet<string>> _everAssigned = [];
     private readonly Dictionary<DocumentKey, DocumentFacts> _facts = [];
+    // The work orders a commit touched, to reindex once each; emptied after every commit (guarded by the gate).
+    private readonly HashSet<DocumentKey> _touched = [];
 
     public string Name { get; } = name;
 
@@ -85,9 +87,11 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas, R
 
     private (CommitNode Previous, CommitNode Node) ApplyLocked(IReadOnlyList<CommittedOp> ops, long head)
     {
-        var touched = new HashSet<DocumentKey>();
-        foreach (var committed in ops)
+        var touched = _touched;
+        // Indexed: an enumerator over the interface would be an allocation per commit.
+        for (var i = 0; i < ops.Count; i++)
         {
+            var committed = ops[i];
             if (committed.Op.Dot.Replica == relay)
             {
                 NextRelaySequence = Math.Max(NextRelaySequence, committed.Op.Dot.Seq + 1);
@@ -111,6 +115,7 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas, R
         {
             Reindex(order);
         }
+        touched.Clear();
         var node = new CommitNode(Math.Max(head, Head), ops);
         var previous = Latest;
         Latest = node;
@@ -135,9 +140,11 @@ internal sealed partial class TenantState(string name, SchemaRegistry schemas, R
     /// </summary>
     private void NoteAssignees(Op op)
     {
-        foreach (var mutation in op.Mutations)
+        // Indexed: an enumerator over the interface would be an allocation per op applied.
+        var mutations = op.Mutations;
+        for (var m = 0; m < mutations.Count; m++)
         {
-            if (mutation is SetField { Field: WorkOrderFields.Assignee, Value: { Kind: FieldValueKind.String } value })
+            if (mutations[m] is SetField { Field: WorkOrderFields.Assignee, Value: { Kind: FieldValueKind.String } value })
             {
                 (_everAssigned.TryGetValue(op.Document, out var names) ? names : _everAssigned[op.Document] = new(StringComparer.Ordinal)).Add(value.AsString());
             }

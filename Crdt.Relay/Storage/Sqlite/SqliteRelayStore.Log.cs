@@ -90,25 +90,23 @@ public sealed partial class SqliteRelayStore
         var duplicates = new bool[ops.Count];
         With(Prepared("INSERT INTO tenants(name, created_at) VALUES($n, $at) ON CONFLICT(name) DO NOTHING;", tx, "$n", "$at"),
             tenant, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).ExecuteNonQuery();
-        var stored = StoredDots(tenant, ops, tx);
+        // A device pushes its own replica's ops in the order it made them: no dot can repeat in such a
+        // batch, and a stored row finds its op by binary search. Only other batches pay for a dictionary.
+        var ascending = IsOneReplicaAscending(ops);
+        var firstIndex = ascending ? null : FirstIndexOfEachDot(ops);
+        var stored = StoredDots(tenant, ops, firstIndex, tx);
 
         // Positions are chosen here, max + 1 upwards, under the write lock BEGIN IMMEDIATE took:
         // no other writer can choose positions until this transaction ends.
         var next = Convert.ToInt64(Prepared("SELECT coalesce(max(position), 0) FROM ops;", tx).ExecuteScalar()) + 1;
-        var fresh = new List<int>(ops.Count);
-        var inBatch = new Dictionary<(string, long), int>();
+        var freshCount = 0;
         for (var i = 0; i < ops.Count; i++)
         {
             var op = ops[i];
-            var dot = (op.Replica, op.Sequence);
-            (long Position, byte[] Payload) existing = default;
-            var seen = stored.TryGetValue(dot, out existing);
-            if (!seen && inBatch.TryGetValue(dot, out var first))
-            {
-                existing = (positions[first], ops[first].Payload);
-                seen = true;
-            }
-            if (seen)
+            var first = firstIndex is null ? i : firstIndex[(op.Replica, op.Sequence)];
+            // The dot's first op in the batch was settled already (stored or a duplicate): a repeat shares its fate.
+            (long Position, byte[] Payload)? held = first != i ? (positions[first], ops[first].Payload) : stored?[i];
+            if (held is { } existing)
             {
                 if (!existing.Payload.AsSpan().SequenceEqual(op.Payload))
                 {
@@ -120,42 +118,102 @@ public sealed partial class SqliteRelayStore
                 continue;
             }
             positions[i] = next++;
-            inBatch[dot] = i;
-            fresh.Add(i);
+            freshCount++;
         }
 
-        foreach (var i in fresh)
+        for (var i = 0; i < ops.Count; i++)
         {
-            InsertOp(positions[i], tenant, ops[i]);
+            if (!duplicates[i])
+            {
+                InsertOp(positions[i], tenant, ops[i]);
+            }
         }
 
-        var head = fresh.Count > 0
-            ? positions[fresh[^1]]
+        var head = freshCount > 0
+            ? next - 1
             : Convert.ToInt64(With(Prepared("SELECT coalesce(max(position), 0) FROM ops WHERE tenant = $t;", tx, "$t"), tenant).ExecuteScalar());
         return new AppendResult(positions, duplicates, head);
     }
 
-    /// <summary>The dots of the batch the tenant already holds: one range query per replica in the
-    /// batch (a push usually carries one replica's consecutive sequences).</summary>
-    private Dictionary<(string Replica, long Sequence), (long Position, byte[] Payload)> StoredDots(string tenant, IReadOnlyList<OpRecord> ops, SqliteTransaction tx)
+    private static bool IsOneReplicaAscending(IReadOnlyList<OpRecord> ops)
     {
-        var found = new Dictionary<(string, long), (long, byte[])>();
-        foreach (var group in ops.GroupBy(o => o.Replica, StringComparer.Ordinal))
+        for (var i = 1; i < ops.Count; i++)
         {
-            var wanted = group.Select(o => o.Sequence).ToHashSet();
+            if (ops[i].Sequence <= ops[i - 1].Sequence || !string.Equals(ops[i].Replica, ops[0].Replica, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>For each dot of the batch, the index of its first op (a repeat maps to an earlier index).</summary>
+    private static Dictionary<(string Replica, long Sequence), int> FirstIndexOfEachDot(IReadOnlyList<OpRecord> ops)
+    {
+        var first = new Dictionary<(string, long), int>(ops.Count);
+        for (var i = 0; i < ops.Count; i++)
+        {
+            first.TryAdd((ops[i].Replica, ops[i].Sequence), i);
+        }
+        return first;
+    }
+
+    /// <summary>The stored row of each op of the batch the tenant already holds, by the op's index (at its
+    /// dot's first index when <paramref name="firstIndex"/> is given), or null when it holds none: one range
+    /// query per replica in the batch (a push usually carries one replica's consecutive sequences).</summary>
+    private (long Position, byte[] Payload)?[]? StoredDots(string tenant, IReadOnlyList<OpRecord> ops,
+        Dictionary<(string Replica, long Sequence), int>? firstIndex, SqliteTransaction tx)
+    {
+        (long, byte[])?[]? found = null;
+        foreach (var replica in DistinctReplicas(ops))
+        {
+            var (lo, hi) = (long.MaxValue, long.MinValue);
+            for (var i = 0; i < ops.Count; i++)
+            {
+                if (string.Equals(ops[i].Replica, replica, StringComparison.Ordinal))
+                {
+                    (lo, hi) = (Math.Min(lo, ops[i].Sequence), Math.Max(hi, ops[i].Sequence));
+                }
+            }
             var query = With(Prepared("SELECT seq, position, payload FROM ops WHERE tenant = $t AND replica = $r AND seq BETWEEN $lo AND $hi;",
-                tx, "$t", "$r", "$lo", "$hi"), tenant, group.Key, wanted.Min(), wanted.Max());
+                tx, "$t", "$r", "$lo", "$hi"), tenant, replica, lo, hi);
             using var reader = query.ExecuteReader();
             while (reader.Read())
             {
                 var seq = reader.GetInt64(0);
-                if (wanted.Contains(seq))
+                var index = firstIndex is null ? IndexOfSequence(ops, seq)
+                    : firstIndex.TryGetValue((replica, seq), out var first) ? first : -1;
+                if (index >= 0)
                 {
-                    found[(group.Key, seq)] = (reader.GetInt64(1), (byte[])reader.GetValue(2));
+                    (found ??= new (long, byte[])?[ops.Count])[index] = (reader.GetInt64(1), (byte[])reader.GetValue(2));
                 }
             }
         }
         return found;
+    }
+
+    /// <summary>The index of <paramref name="sequence"/> in a batch of ascending sequences, or -1.</summary>
+    private static int IndexOfSequence(IReadOnlyList<OpRecord> ops, long sequence)
+    {
+        var (lo, hi) = (0, ops.Count - 1);
+        while (lo <= hi)
+        {
+            var mid = lo + ((hi - lo) / 2);
+            if (ops[mid].Sequence == sequence)
+            {
+                return mid;
+            }
+
+            if (ops[mid].Sequence < sequence)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+        return -1;
     }
 
     public async Task<IReadOnlyList<LogEntry>> ReadLogAsync(string tenant, long afterPosition, int limit, CancellationToken cancellationToken = default)

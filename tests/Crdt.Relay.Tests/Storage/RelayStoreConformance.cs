@@ -77,6 +77,52 @@ public abstract partial class RelayStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Names_are_stored_exactly_whatever_their_characters_even_empty()
+    {
+        // Accents, CJK, a character outside the basic plane (a surrogate pair in UTF-16), and empty text.
+        var odd = new StoreDocumentKey("WorkOrder", "wö-日本-\U0001F600");
+        var empty = new StoreDocumentKey("WorkOrder", "");
+        var result = await Store.AppendAsync("tënant-ß", [Op("répl-\U0001F600", 1, odd), Op("répl-\U0001F600", 2, empty)]);
+
+        var log = await Store.ReadLogAsync("tënant-ß", 0, 100);
+        Assert.Equal([("répl-\U0001F600", 1L, odd), ("répl-\U0001F600", 2L, empty)], log.Select(e => (e.Replica, e.Sequence, e.Document)));
+        // Found again by the same names: a re-push is a duplicate, not a second copy.
+        var again = await Store.AppendAsync("tënant-ß", [Op("répl-\U0001F600", 2, empty)]);
+        Assert.Equal([true], again.Duplicates);
+        Assert.Equal(result.Positions[1], again.Positions[0]);
+    }
+
+    [Fact]
+    public async Task A_batch_out_of_sequence_order_with_a_repeat_and_a_stored_dot_keeps_every_position_straight()
+    {
+        var first = await Store.AppendAsync("t1", [Op("a", 2)]);
+
+        // Not one replica's ascending sequences: the general path (repeats and stored dots by dictionary).
+        var result = await Store.AppendAsync("t1", [Op("a", 3), Op("b", 1), Op("a", 2), Op("a", 1), Op("a", 3)]);
+
+        Assert.Equal([false, false, true, false, true], result.Duplicates);
+        Assert.Equal(first.Positions[0], result.Positions[2]);
+        Assert.Equal(result.Positions[0], result.Positions[4]);
+        Assert.True(result.Positions[0] < result.Positions[1] && result.Positions[1] < result.Positions[3]);
+        Assert.Equal(result.Positions[3], result.Head);
+        var log = await Store.ReadLogAsync("t1", 0, 100);
+        Assert.Equal([("a", 2L), ("a", 3L), ("b", 1L), ("a", 1L)], log.Select(e => (e.Replica, e.Sequence)));
+    }
+
+    [Fact]
+    public async Task A_stored_dot_between_the_sequences_of_a_batch_is_no_part_of_it()
+    {
+        var stored = await Store.AppendAsync("t1", [Op("a", 2), Op("a", 4)]);
+
+        var result = await Store.AppendAsync("t1", [Op("a", 1), Op("a", 3), Op("a", 4), Op("a", 5)]);
+
+        Assert.Equal([false, false, true, false], result.Duplicates);
+        Assert.Equal(stored.Positions[1], result.Positions[2]);
+        Assert.Equal(5, (await Store.ReadLogAsync("t1", 0, 100)).Count);
+        await Assert.ThrowsAsync<DotConflictException>(() => Store.AppendAsync("t1", [Op("a", 6), Op("a", 2, fill: 9)]));
+    }
+
+    [Fact]
     public async Task The_same_dot_twice_in_one_batch_is_stored_once()
     {
         var result = await Store.AppendAsync("t1", [Op("a", 1), Op("a", 1)]);
