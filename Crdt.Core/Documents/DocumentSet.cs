@@ -63,15 +63,16 @@ public sealed partial class DocumentSet
 
     /// <summary>
     /// Folds in an op the local editor just stamped, with the document's state it already looked up
-    /// (null for a new document), so a local edit costs one dictionary lookup less.
+    /// (null for a new document), so a local edit costs one dictionary lookup less, and the op's
+    /// <see cref="ValueRules.EstimateAddedBytes(Op)"/>, which the validator already computed.
     /// </summary>
-    internal bool ApplyStamped(Op op, DocumentState? state)
+    internal bool ApplyStamped(Op op, DocumentState? state, long estimatedBytes)
     {
         if (!_dots.Add(op.Dot))
         {
             return false;
         }
-        (state ?? State(op.Document)).Apply(op);
+        (state ?? State(op.Document)).Apply(op, estimatedBytes);
         return true;
     }
 
@@ -81,7 +82,7 @@ public sealed partial class DocumentSet
     /// The exact size is measured (by encoding the snapshot) only when the running estimate would pass
     /// the cap, so an ordinary edit costs an addition.
     /// </summary>
-    public string? CheckStateCap(DocumentKey key, long addedBytes) => CheckStateCapOf(_documents.GetValueOrDefault(key), key, addedBytes);
+    public string? CheckStateCap(DocumentKey key, long addedBytes) => CheckStateCapOf(StateOf(key), key, addedBytes);
 
     /// <summary>As <see cref="CheckStateCap(DocumentKey, long)"/>, with the document's state already looked up (null when new).</summary>
     internal string? CheckStateCapOf(DocumentState? state, DocumentKey key, long addedBytes)
@@ -347,7 +348,8 @@ public sealed partial class DocumentSet
     /// <summary>The newest Hlc folded into the document (a local edit is stamped after it).</summary>
     internal Hlc MaxHlcOf(DocumentKey key) => _documents.TryGetValue(key, out var state) ? state.MaxHlc : default;
 
-    internal DocumentState? StateOf(DocumentKey key) => _documents.GetValueOrDefault(key);
+    // TryGetValue on the dictionary itself: GetValueOrDefault goes through IReadOnlyDictionary (an interface call per edit).
+    internal DocumentState? StateOf(DocumentKey key) => _documents.TryGetValue(key, out var state) ? state : null;
 
     private DocumentState State(DocumentKey key)
     {

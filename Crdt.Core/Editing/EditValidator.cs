@@ -23,11 +23,15 @@ public static class EditValidator
     /// <param name="authority">Which status moves the author may make (a dispatcher's edits: <see cref="StatusAuthority.Dispatch"/>).</param>
     public static void Validate(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create,
         StatusAuthority authority = StatusAuthority.Field) =>
-        ValidateEdit(documents, key, mutations, create, authority);
+        ValidateEdit(documents, key, mutations, create, authority, out _);
 
-    /// <summary>As <see cref="Validate"/>; returns the document's state it looked up (null when new), so the editor need not look it up again.</summary>
+    /// <summary>
+    /// As <see cref="Validate"/>; returns the document's state it looked up (null when new), so the editor need not look it up again,
+    /// and the edit's <see cref="ValueRules.EstimateAddedBytes(IReadOnlyList{Mutation}, string)"/> with no author in
+    /// <paramref name="estimatedBytes"/>, so that applying the op need not compute it again.
+    /// </summary>
     internal static DocumentState? ValidateEdit(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create,
-        StatusAuthority authority = StatusAuthority.Field)
+        StatusAuthority authority, out long estimatedBytes)
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(mutations);
@@ -130,7 +134,8 @@ public static class EditValidator
             }
         }
 
-        if (documents.CheckStateCapOf(state, key, ValueRules.EstimateAddedBytes(mutations, string.Empty)) is { } tooBig)
+        estimatedBytes = ValueRules.EstimateAddedBytes(mutations, string.Empty);
+        if (documents.CheckStateCapOf(state, key, estimatedBytes) is { } tooBig)
         {
             throw new ValidationException(key, null, tooBig);
         }

@@ -77,9 +77,12 @@ internal sealed class DocumentState
 
     internal DerivedCache? Cache { get; set; }
 
-    public void Apply(Op op)
+    public void Apply(Op op) => Apply(op, ValueRules.EstimateAddedBytes(op));
+
+    /// <summary>Folds <paramref name="op"/> in; <paramref name="estimatedBytes"/> is its <see cref="ValueRules.EstimateAddedBytes(Op)"/>.</summary>
+    public void Apply(Op op, long estimatedBytes)
     {
-        BytesSinceMeasure += ValueRules.EstimateAddedBytes(op);
+        BytesSinceMeasure += estimatedBytes;
         var causal = new CausalRecord(op.Dot, op.Context, op.Author);
         var kind = OpKind.Resolve;
         var mutations = op.Mutations;
