@@ -117,7 +117,7 @@ public sealed class LocalEditor
             // stamp after it, so an edit made after seeing a value wins over it.
             hlc = Clock.Receive(state.MaxHlc, wallMs);
         }
-        var op = new Op(new Dot(Replica, NextSequence), hlc, author, key, context, mutations);
+        var op = Op.Stamped(new Dot(Replica, NextSequence), hlc, author, key, context, mutations);
         NextSequence++;
         // The validator's estimate had no author: adding the author's share gives ValueRules.EstimateAddedBytes(op).
         Documents.ApplyStamped(op, state, estimatedBytes + ValueRules.AuthorBytes(op.Author));
