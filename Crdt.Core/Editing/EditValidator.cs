@@ -42,7 +42,9 @@ public static class EditValidator
         {
             throw new ValidationException(key, null, $"unknown collection '{key.Collection}'");
         }
-        if (mutations.Count == 0)
+        // Read once: the list is an interface, and every call on it is a dispatch on the edit path.
+        var count = mutations.Count;
+        if (count == 0)
         {
             throw new ValidationException(key, null, "the edit has no mutations");
         }
@@ -50,7 +52,7 @@ public static class EditValidator
         {
             throw new ValidationException(key, null, "the document already exists");
         }
-        if (!create && !OnlyResolutions(mutations))
+        if (!create && !OnlyResolutions(mutations, count))
         {
             if (state is null)
             {
@@ -65,7 +67,9 @@ public static class EditValidator
         // Values this edit sets, in order: required-on-create checks and the closed-state rule read them.
         Dictionary<string, FieldValue>? setHere = null;
         Dictionary<string, int>? addedHere = null;
-        for (var i = 0; i < mutations.Count; i++)
+        var hasWorkflows = schema.HasWorkflows;
+        var keepsSetValues = create || schema.HasClosedStateRules || hasWorkflows;
+        for (var i = 0; i < count; i++)
         {
             var mutation = mutations[i];
             switch (mutation)
@@ -74,11 +78,11 @@ public static class EditValidator
                 {
                     Check(schema, key, set);
                     // Most collections have no workflow: test the count before searching the list (every set's path).
-                    if (!create && schema.Workflows.Count > 0 && set.Value is { Kind: FieldValueKind.String } to && schema.WorkflowOf(set.Field) is { } workflow)
+                    if (!create && hasWorkflows && set.Value is { Kind: FieldValueKind.String } to && schema.WorkflowOf(set.Field) is { } workflow)
                     {
                         CheckStep(documents, state, key, workflow, setHere, to.AsString(), authority);
                     }
-                    if (create || schema.ClosedStateRules.Count > 0 || schema.Workflows.Count > 0)
+                    if (keepsSetValues)
                     {
                         (setHere ??= new Dictionary<string, FieldValue>(StringComparer.Ordinal))[set.Field] = set.Value;
                     }
@@ -147,9 +151,9 @@ public static class EditValidator
         return state;
     }
 
-    private static bool OnlyResolutions(IReadOnlyList<Mutation> mutations)
+    private static bool OnlyResolutions(IReadOnlyList<Mutation> mutations, int count)
     {
-        for (var i = 0; i < mutations.Count; i++)
+        for (var i = 0; i < count; i++)
         {
             if (mutations[i] is not ResolveFlag)
             {

@@ -86,7 +86,7 @@ internal sealed class DocumentState
         var causal = new CausalRecord(op.Dot, op.Context, op.Author);
         var kind = OpKind.Resolve;
         var mutations = op.Mutations;
-        for (var i = 0; i < mutations.Count; i++)
+        for (int i = 0, count = mutations.Count; i < count; i++)
         {
             switch (mutations[i])
             {

@@ -14,6 +14,10 @@ public sealed class CollectionSchema
         ClosedStateRules = rules.OfType<ClosedStateRule>().ToArray();
         Totals = rules.OfType<TotalRule>().ToArray();
         Workflows = rules.OfType<StatusWorkflow>().ToArray();
+        HasWorkflows = Workflows.Count > 0;
+        HasClosedStateRules = ClosedStateRules.Count > 0;
+        // A concrete dictionary for the per-edit field lookup (the builder's is one): no interface call per set.
+        _fieldsByName = fields as Dictionary<string, FieldSchema> ?? new Dictionary<string, FieldSchema>(fields, StringComparer.Ordinal);
         HistoryFields = new HashSet<string>(
             fields.Values.Where(f => f.ReviewOnConflict).Select(f => f.Name)
                 .Concat(ClosedStateRules.Select(r => r.StatusField))
@@ -30,6 +34,14 @@ public sealed class CollectionSchema
         }
         _registerSlots = slots;
     }
+
+    private readonly Dictionary<string, FieldSchema> _fieldsByName;
+
+    /// <summary>Whether <see cref="Workflows"/> has any, read on every set's validation (a field, not an interface call).</summary>
+    internal bool HasWorkflows { get; }
+
+    /// <summary>Whether <see cref="ClosedStateRules"/> has any (read as <see cref="HasWorkflows"/> is).</summary>
+    internal bool HasClosedStateRules { get; }
 
     // Top-level register field → its number among them: a document keeps its registers in an array by it.
     private readonly Dictionary<string, int> _registerSlots;
@@ -94,5 +106,5 @@ public sealed class CollectionSchema
     internal IReadOnlySet<string> WorkFields { get; }
 
     /// <summary>The field named <paramref name="name"/>, if declared.</summary>
-    public bool TryGetField(string name, out FieldSchema field) => Fields.TryGetValue(name, out field!);
+    public bool TryGetField(string name, out FieldSchema field) => _fieldsByName.TryGetValue(name, out field!);
 }

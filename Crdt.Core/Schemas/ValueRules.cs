@@ -134,7 +134,7 @@ public static class ValueRules
     {
         long bytes = 64 + AuthorBytes(author);
         // Indexed, not foreach: an enumerator over the interface is an allocation, and this runs twice per edit.
-        for (var i = 0; i < mutations.Count; i++)
+        for (int i = 0, count = mutations.Count; i < count; i++)
         {
             var mutation = mutations[i];
             bytes += 32;
