@@ -23,6 +23,8 @@ namespace Crdt.Core;
 public sealed partial class DocumentSet
 {
     private readonly Dictionary<DocumentKey, DocumentState> _documents = [];
+    // The same states, for the lookup every applied or edited op makes (see DocumentIndex); added to with _documents.
+    private readonly DocumentIndex _index = new();
     private readonly DotTracker _dots = new();
 
     /// <summary>An empty set using <paramref name="schemas"/> for flags and totals.</summary>
@@ -348,16 +350,16 @@ public sealed partial class DocumentSet
     /// <summary>The newest Hlc folded into the document (a local edit is stamped after it).</summary>
     internal Hlc MaxHlcOf(DocumentKey key) => _documents.TryGetValue(key, out var state) ? state.MaxHlc : default;
 
-    // TryGetValue on the dictionary itself: GetValueOrDefault goes through IReadOnlyDictionary (an interface call per edit).
-    internal DocumentState? StateOf(DocumentKey key) => _documents.TryGetValue(key, out var state) ? state : null;
+    internal DocumentState? StateOf(DocumentKey key) => _index.Find(key);
 
     private DocumentState State(DocumentKey key)
     {
-        if (!_documents.TryGetValue(key, out var state))
+        if (_index.Find(key) is not { } state)
         {
             Schemas.TryGet(key.Collection, out var schema);
             state = new DocumentState(key, schema);
             _documents.Add(key, state);
+            _index.Add(state);
         }
         return state;
     }
