@@ -123,16 +123,8 @@ public static class EditValidator
                     }
                     break;
                 case ResolveFlag resolve:
-                {
-                    var flag = documents.Flags(key).FirstOrDefault(f => f.Id == resolve.FlagId)
-                        ?? throw new ValidationException(key, null, $"there is no flag '{resolve.FlagId}' on this document");
-                    if (SchemaCheck.OfResolution(flag.Kind, resolve.Resolution, flag.Field) is { } misfit)
-                    {
-                        throw new ValidationException(key, misfit);
-                    }
-                    CheckStatusResolution(schema, key, flag, resolve.Resolution, authority);
+                    CheckResolution(documents, schema, key, resolve, authority);
                     break;
-                }
                 default:
                     throw new ValidationException(key, mutation.TargetField, $"unsupported mutation {mutation.GetType().Name}");
             }
@@ -175,10 +167,23 @@ public static class EditValidator
     private static void RequireLiveElement(DocumentState? state, DocumentKey key, string field, string id, IReadOnlyList<Mutation> mutations)
     {
         var live = state is not null && state.Sets.TryGetValue(field, out var elements) && elements.TryGetValue(id, out var element) && element.IsLive;
-        if (!live && !mutations.Any(m => m is AddElement add && add.Field == field && add.ElementId == id))
+        if (!live && !AddsElement(mutations, field, id))
         {
             throw new ValidationException(key, field, $"there is no element '{id}'");
         }
+    }
+
+    // A loop, not a lambda: a closure over field and id was allocated on every call, found or not.
+    private static bool AddsElement(IReadOnlyList<Mutation> mutations, string field, string id)
+    {
+        for (int i = 0, count = mutations.Count; i < count; i++)
+        {
+            if (mutations[i] is AddElement add && add.Field == field && add.ElementId == id)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Refuses a status move the workflow does not allow from the status the author sees (or this edit set before).</summary>
@@ -193,6 +198,22 @@ public static class EditValidator
         {
             throw new ValidationException(key, workflow.StatusField, $"the {key.Collection} cannot move to '{to}': {refusal}");
         }
+    }
+
+    /// <summary>
+    /// Refuses a resolution of a flag the document does not have, or one that does not fit the flag. A method of its own:
+    /// the lambda captures <paramref name="resolve"/>, and in the validator's loop its closure was allocated for every
+    /// mutation, sets included.
+    /// </summary>
+    private static void CheckResolution(DocumentSet documents, CollectionSchema schema, DocumentKey key, ResolveFlag resolve, StatusAuthority authority)
+    {
+        var flag = documents.Flags(key).FirstOrDefault(f => f.Id == resolve.FlagId)
+            ?? throw new ValidationException(key, null, $"there is no flag '{resolve.FlagId}' on this document");
+        if (SchemaCheck.OfResolution(flag.Kind, resolve.Resolution, flag.Field) is { } misfit)
+        {
+            throw new ValidationException(key, misfit);
+        }
+        CheckStatusResolution(schema, key, flag, resolve.Resolution, authority);
     }
 
     /// <summary>
@@ -220,11 +241,24 @@ public static class EditValidator
         {
             return null;
         }
-        if (register.History is { Count: > 1 } history && state.Schema?.WorkflowOf(field) is { } workflow && history.Exists(w => workflow.IsClosing(w.Value)))
+        if (register.History is { Count: > 1 } history && state.Schema?.WorkflowOf(field) is { } workflow && AnyClosing(history, workflow))
         {
             return documents.View(key)[field];
         }
         return register.Winner.Value;
+    }
+
+    // A loop, not a lambda: a closure over the workflow was allocated on every call, even with no history.
+    private static bool AnyClosing(List<Write> history, StatusWorkflow workflow)
+    {
+        foreach (var write in history)
+        {
+            if (workflow.IsClosing(write.Value))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Refuses work on an order the author sees closed (its status, or the status this edit sets first).</summary>
