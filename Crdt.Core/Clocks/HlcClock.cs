@@ -30,8 +30,11 @@ public sealed class HlcClock
     /// <summary>A new stamp for a local event at wall time <paramref name="wallMs"/>, after every earlier one.</summary>
     public Hlc Now(long wallMs)
     {
-        Last = wallMs > Last.WallMs ? new Hlc(wallMs, 0, Replica) : Next(Last.WallMs, Last.Counter + 1);
-        return Last;
+        // The last stamp read once, the new one written once (each a copy of the stamp, on every edit).
+        var last = Last;
+        var now = wallMs > last.WallMs ? new Hlc(wallMs, 0, Replica) : Next(last.WallMs, last.Counter + 1);
+        Last = now;
+        return now;
     }
 
     /// <summary>

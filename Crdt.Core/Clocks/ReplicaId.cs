@@ -69,7 +69,9 @@ public readonly record struct ReplicaId : IComparable<ReplicaId>
     public int CompareTo(ReplicaId other) => string.CompareOrdinal(Value, other.Value);
 
     /// <summary>Ordinal equality on the text.</summary>
-    public bool Equals(ReplicaId other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+    // string.Equals(a, b) is ordinal and inlines its reference check (ids are usually one shared instance); the overload
+    // taking a StringComparison is a call that switches on it, several times per edit.
+    public bool Equals(ReplicaId other) => string.Equals(_value, other._value);
 
     /// <inheritdoc />
     public override int GetHashCode() => _value is null ? 0 : string.GetHashCode(_value, StringComparison.Ordinal);

@@ -23,6 +23,8 @@ namespace Crdt.Core;
 public sealed partial class DocumentSet
 {
     private readonly Dictionary<DocumentKey, DocumentState> _documents = [];
+    // The same states, for the lookup every applied or edited op makes (see DocumentIndex); added to with _documents.
+    private readonly DocumentIndex _index = new();
     private readonly DotTracker _dots = new();
 
     /// <summary>An empty set using <paramref name="schemas"/> for flags and totals.</summary>
@@ -63,15 +65,16 @@ public sealed partial class DocumentSet
 
     /// <summary>
     /// Folds in an op the local editor just stamped, with the document's state it already looked up
-    /// (null for a new document), so a local edit costs one dictionary lookup less.
+    /// (null for a new document), so a local edit costs one dictionary lookup less, and the op's
+    /// <see cref="ValueRules.EstimateAddedBytes(Op)"/>, which the validator already computed.
     /// </summary>
-    internal bool ApplyStamped(Op op, DocumentState? state)
+    internal bool ApplyStamped(Op op, DocumentState? state, long estimatedBytes)
     {
         if (!_dots.Add(op.Dot))
         {
             return false;
         }
-        (state ?? State(op.Document)).Apply(op);
+        (state ?? State(op.Document)).Apply(op, estimatedBytes);
         return true;
     }
 
@@ -81,7 +84,7 @@ public sealed partial class DocumentSet
     /// The exact size is measured (by encoding the snapshot) only when the running estimate would pass
     /// the cap, so an ordinary edit costs an addition.
     /// </summary>
-    public string? CheckStateCap(DocumentKey key, long addedBytes) => CheckStateCapOf(_documents.GetValueOrDefault(key), key, addedBytes);
+    public string? CheckStateCap(DocumentKey key, long addedBytes) => CheckStateCapOf(StateOf(key), key, addedBytes);
 
     /// <summary>As <see cref="CheckStateCap(DocumentKey, long)"/>, with the document's state already looked up (null when new).</summary>
     internal string? CheckStateCapOf(DocumentState? state, DocumentKey key, long addedBytes)
@@ -347,15 +350,16 @@ public sealed partial class DocumentSet
     /// <summary>The newest Hlc folded into the document (a local edit is stamped after it).</summary>
     internal Hlc MaxHlcOf(DocumentKey key) => _documents.TryGetValue(key, out var state) ? state.MaxHlc : default;
 
-    internal DocumentState? StateOf(DocumentKey key) => _documents.GetValueOrDefault(key);
+    internal DocumentState? StateOf(DocumentKey key) => _index.Find(key);
 
     private DocumentState State(DocumentKey key)
     {
-        if (!_documents.TryGetValue(key, out var state))
+        if (_index.Find(key) is not { } state)
         {
             Schemas.TryGet(key.Collection, out var schema);
             state = new DocumentState(key, schema);
             _documents.Add(key, state);
+            _index.Add(state);
         }
         return state;
     }

@@ -23,11 +23,15 @@ public static class EditValidator
     /// <param name="authority">Which status moves the author may make (a dispatcher's edits: <see cref="StatusAuthority.Dispatch"/>).</param>
     public static void Validate(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create,
         StatusAuthority authority = StatusAuthority.Field) =>
-        ValidateEdit(documents, key, mutations, create, authority);
+        ValidateEdit(documents, key, mutations, create, authority, out _);
 
-    /// <summary>As <see cref="Validate"/>; returns the document's state it looked up (null when new), so the editor need not look it up again.</summary>
+    /// <summary>
+    /// As <see cref="Validate"/>; returns the document's state it looked up (null when new), so the editor need not look it up again,
+    /// and the edit's <see cref="ValueRules.EstimateAddedBytes(IReadOnlyList{Mutation}, string)"/> with no author in
+    /// <paramref name="estimatedBytes"/>, so that applying the op need not compute it again.
+    /// </summary>
     internal static DocumentState? ValidateEdit(DocumentSet documents, DocumentKey key, IReadOnlyList<Mutation> mutations, bool create,
-        StatusAuthority authority = StatusAuthority.Field)
+        StatusAuthority authority, out long estimatedBytes)
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(mutations);
@@ -38,7 +42,9 @@ public static class EditValidator
         {
             throw new ValidationException(key, null, $"unknown collection '{key.Collection}'");
         }
-        if (mutations.Count == 0)
+        // Read once: the list is an interface, and every call on it is a dispatch on the edit path.
+        var count = mutations.Count;
+        if (count == 0)
         {
             throw new ValidationException(key, null, "the edit has no mutations");
         }
@@ -46,7 +52,7 @@ public static class EditValidator
         {
             throw new ValidationException(key, null, "the document already exists");
         }
-        if (!create && !OnlyResolutions(mutations))
+        if (!create && !OnlyResolutions(mutations, count))
         {
             if (state is null)
             {
@@ -61,7 +67,9 @@ public static class EditValidator
         // Values this edit sets, in order: required-on-create checks and the closed-state rule read them.
         Dictionary<string, FieldValue>? setHere = null;
         Dictionary<string, int>? addedHere = null;
-        for (var i = 0; i < mutations.Count; i++)
+        var hasWorkflows = schema.HasWorkflows;
+        var keepsSetValues = create || schema.HasClosedStateRules || hasWorkflows;
+        for (var i = 0; i < count; i++)
         {
             var mutation = mutations[i];
             switch (mutation)
@@ -70,11 +78,11 @@ public static class EditValidator
                 {
                     Check(schema, key, set);
                     // Most collections have no workflow: test the count before searching the list (every set's path).
-                    if (!create && schema.Workflows.Count > 0 && set.Value is { Kind: FieldValueKind.String } to && schema.WorkflowOf(set.Field) is { } workflow)
+                    if (!create && hasWorkflows && set.Value is { Kind: FieldValueKind.String } to && schema.WorkflowOf(set.Field) is { } workflow)
                     {
                         CheckStep(documents, state, key, workflow, setHere, to.AsString(), authority);
                     }
-                    if (create || schema.ClosedStateRules.Count > 0 || schema.Workflows.Count > 0)
+                    if (keepsSetValues)
                     {
                         (setHere ??= new Dictionary<string, FieldValue>(StringComparer.Ordinal))[set.Field] = set.Value;
                     }
@@ -115,22 +123,15 @@ public static class EditValidator
                     }
                     break;
                 case ResolveFlag resolve:
-                {
-                    var flag = documents.Flags(key).FirstOrDefault(f => f.Id == resolve.FlagId)
-                        ?? throw new ValidationException(key, null, $"there is no flag '{resolve.FlagId}' on this document");
-                    if (SchemaCheck.OfResolution(flag.Kind, resolve.Resolution, flag.Field) is { } misfit)
-                    {
-                        throw new ValidationException(key, misfit);
-                    }
-                    CheckStatusResolution(schema, key, flag, resolve.Resolution, authority);
+                    CheckResolution(documents, schema, key, resolve, authority);
                     break;
-                }
                 default:
                     throw new ValidationException(key, mutation.TargetField, $"unsupported mutation {mutation.GetType().Name}");
             }
         }
 
-        if (documents.CheckStateCapOf(state, key, ValueRules.EstimateAddedBytes(mutations, string.Empty)) is { } tooBig)
+        estimatedBytes = ValueRules.EstimateAddedBytes(mutations, string.Empty);
+        if (documents.CheckStateCapOf(state, key, estimatedBytes) is { } tooBig)
         {
             throw new ValidationException(key, null, tooBig);
         }
@@ -142,9 +143,9 @@ public static class EditValidator
         return state;
     }
 
-    private static bool OnlyResolutions(IReadOnlyList<Mutation> mutations)
+    private static bool OnlyResolutions(IReadOnlyList<Mutation> mutations, int count)
     {
-        for (var i = 0; i < mutations.Count; i++)
+        for (var i = 0; i < count; i++)
         {
             if (mutations[i] is not ResolveFlag)
             {
@@ -166,10 +167,23 @@ public static class EditValidator
     private static void RequireLiveElement(DocumentState? state, DocumentKey key, string field, string id, IReadOnlyList<Mutation> mutations)
     {
         var live = state is not null && state.Sets.TryGetValue(field, out var elements) && elements.TryGetValue(id, out var element) && element.IsLive;
-        if (!live && !mutations.Any(m => m is AddElement add && add.Field == field && add.ElementId == id))
+        if (!live && !AddsElement(mutations, field, id))
         {
             throw new ValidationException(key, field, $"there is no element '{id}'");
         }
+    }
+
+    // A loop, not a lambda: a closure over field and id was allocated on every call, found or not.
+    private static bool AddsElement(IReadOnlyList<Mutation> mutations, string field, string id)
+    {
+        for (int i = 0, count = mutations.Count; i < count; i++)
+        {
+            if (mutations[i] is AddElement add && add.Field == field && add.ElementId == id)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Refuses a status move the workflow does not allow from the status the author sees (or this edit set before).</summary>
@@ -184,6 +198,22 @@ public static class EditValidator
         {
             throw new ValidationException(key, workflow.StatusField, $"the {key.Collection} cannot move to '{to}': {refusal}");
         }
+    }
+
+    /// <summary>
+    /// Refuses a resolution of a flag the document does not have, or one that does not fit the flag. A method of its own:
+    /// the lambda captures <paramref name="resolve"/>, and in the validator's loop its closure was allocated for every
+    /// mutation, sets included.
+    /// </summary>
+    private static void CheckResolution(DocumentSet documents, CollectionSchema schema, DocumentKey key, ResolveFlag resolve, StatusAuthority authority)
+    {
+        var flag = documents.Flags(key).FirstOrDefault(f => f.Id == resolve.FlagId)
+            ?? throw new ValidationException(key, null, $"there is no flag '{resolve.FlagId}' on this document");
+        if (SchemaCheck.OfResolution(flag.Kind, resolve.Resolution, flag.Field) is { } misfit)
+        {
+            throw new ValidationException(key, misfit);
+        }
+        CheckStatusResolution(schema, key, flag, resolve.Resolution, authority);
     }
 
     /// <summary>
@@ -211,11 +241,24 @@ public static class EditValidator
         {
             return null;
         }
-        if (register.History is { Count: > 1 } history && state.Schema?.WorkflowOf(field) is { } workflow && history.Exists(w => workflow.IsClosing(w.Value)))
+        if (register.History is { Count: > 1 } history && state.Schema?.WorkflowOf(field) is { } workflow && AnyClosing(history, workflow))
         {
             return documents.View(key)[field];
         }
         return register.Winner.Value;
+    }
+
+    // A loop, not a lambda: a closure over the workflow was allocated on every call, even with no history.
+    private static bool AnyClosing(List<Write> history, StatusWorkflow workflow)
+    {
+        foreach (var write in history)
+        {
+            if (workflow.IsClosing(write.Value))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Refuses work on an order the author sees closed (its status, or the status this edit sets first).</summary>

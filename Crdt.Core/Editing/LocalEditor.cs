@@ -59,8 +59,8 @@ public sealed class LocalEditor
     /// <summary>Creates a document from ready mutations.</summary>
     public Op Create(DocumentKey key, string author, long wallMs, IReadOnlyList<Mutation> mutations)
     {
-        var state = EditValidator.ValidateEdit(Documents, key, mutations, create: true, Authority);
-        return Stamp(key, author, wallMs, mutations, state);
+        var state = EditValidator.ValidateEdit(Documents, key, mutations, create: true, Authority, out var estimatedBytes);
+        return Stamp(key, author, wallMs, mutations, state, estimatedBytes);
     }
 
     /// <summary>Edits an existing, not deleted document.</summary>
@@ -69,8 +69,8 @@ public sealed class LocalEditor
     /// <summary>Edits an existing document with ready mutations.</summary>
     public Op Edit(DocumentKey key, string author, long wallMs, IReadOnlyList<Mutation> mutations)
     {
-        var state = EditValidator.ValidateEdit(Documents, key, mutations, create: false, Authority);
-        return Stamp(key, author, wallMs, mutations, state);
+        var state = EditValidator.ValidateEdit(Documents, key, mutations, create: false, Authority, out var estimatedBytes);
+        return Stamp(key, author, wallMs, mutations, state, estimatedBytes);
     }
 
     /// <summary>Deletes a document.</summary>
@@ -105,7 +105,8 @@ public sealed class LocalEditor
         return builder.Mutations;
     }
 
-    private Op Stamp(DocumentKey key, string author, long wallMs, IReadOnlyList<Mutation> mutations, DocumentState? state)
+    /// <param name="estimatedBytes">The validator's estimate of the mutations' bytes, with no author.</param>
+    private Op Stamp(DocumentKey key, string author, long wallMs, IReadOnlyList<Mutation> mutations, DocumentState? state, long estimatedBytes)
     {
         // The own replica is left out of the context: a replica has always seen its own ops.
         var context = state is null ? VersionVector.Empty : state.ContextFor(Replica);
@@ -116,9 +117,10 @@ public sealed class LocalEditor
             // stamp after it, so an edit made after seeing a value wins over it.
             hlc = Clock.Receive(state.MaxHlc, wallMs);
         }
-        var op = new Op(new Dot(Replica, NextSequence), hlc, author, key, context, mutations);
+        var op = Op.Stamped(new Dot(Replica, NextSequence), hlc, author, key, context, mutations);
         NextSequence++;
-        Documents.ApplyStamped(op, state);
+        // The validator's estimate had no author: adding the author's share gives ValueRules.EstimateAddedBytes(op).
+        Documents.ApplyStamped(op, state, estimatedBytes + ValueRules.AuthorBytes(op.Author));
         return op;
     }
 }

@@ -77,52 +77,65 @@ internal sealed class DocumentState
 
     internal DerivedCache? Cache { get; set; }
 
-    public void Apply(Op op)
+    public void Apply(Op op) => Apply(op, ValueRules.EstimateAddedBytes(op));
+
+    /// <summary>Folds <paramref name="op"/> in; <paramref name="estimatedBytes"/> is its <see cref="ValueRules.EstimateAddedBytes(Op)"/>.</summary>
+    public void Apply(Op op, long estimatedBytes)
     {
-        BytesSinceMeasure += ValueRules.EstimateAddedBytes(op);
+        BytesSinceMeasure += estimatedBytes;
         var causal = new CausalRecord(op.Dot, op.Context, op.Author);
         var kind = OpKind.Resolve;
         var mutations = op.Mutations;
-        for (var i = 0; i < mutations.Count; i++)
+        for (int i = 0, count = mutations.Count; i < count; i++)
         {
-            switch (mutations[i])
+            // A field set (most ops' only mutation) is folded in here; the other kinds in ApplyOther, whose
+            // struct temporaries would otherwise widen this frame (zeroed on every call).
+            if (mutations[i] is SetField set)
             {
-                case SetField set:
-                    kind = kind == OpKind.Delete ? kind : OpKind.Edit;
-                    SetField(set.Field, new Write(causal, op.Hlc, i, set.Value));
-                    break;
-                case AddElement add:
-                {
-                    kind = kind == OpKind.Delete ? kind : OpKind.Edit;
-                    var element = Element(add.Field, add.ElementId);
-                    element.Adds.Add(causal);
-                    foreach (var (name, value) in add.Values)
-                    {
-                        SetRegister(element.Fields, name, new Write(causal, op.Hlc, i, value), false);
-                    }
-                    break;
-                }
-                case SetElementField setElement:
-                    kind = kind == OpKind.Delete ? kind : OpKind.Edit;
-                    SetRegister(Element(setElement.Field, setElement.ElementId).Fields, setElement.ElementField, new Write(causal, op.Hlc, i, setElement.Value), false);
-                    break;
-                case RemoveElement remove:
-                    kind = kind == OpKind.Delete ? kind : OpKind.Edit;
-                    Element(remove.Field, remove.ElementId).Removes.Add(causal);
-                    break;
-                case DeleteDocument:
-                    if (kind != OpKind.Delete)
-                    {
-                        AddDelete(causal);
-                    }
-                    kind = OpKind.Delete;
-                    break;
-                case ResolveFlag resolve:
-                    SetResolution(resolve.FlagId, new ResolutionState(causal, op.Hlc, i, resolve.Resolution));
-                    break;
+                kind = kind == OpKind.Delete ? kind : OpKind.Edit;
+                SetField(set.Field, new Write(causal, op.Hlc, i, set.Value));
+            }
+            else
+            {
+                kind = ApplyOther(mutations[i], causal, op.Hlc, i, kind);
             }
         }
         AddOp(new OpRecord(causal, kind), op.Hlc);
+    }
+
+    /// <summary>Folds in mutation <paramref name="index"/> of an op, any kind but a field set; returns the op's kind so far.</summary>
+    private OpKind ApplyOther(Mutation mutation, in CausalRecord causal, Hlc hlc, int index, OpKind kind)
+    {
+        switch (mutation)
+        {
+            case AddElement add:
+            {
+                var element = Element(add.Field, add.ElementId);
+                element.Adds.Add(causal);
+                foreach (var (name, value) in add.Values)
+                {
+                    SetRegister(element.Fields, name, new Write(causal, hlc, index, value), false);
+                }
+                return kind == OpKind.Delete ? kind : OpKind.Edit;
+            }
+            case SetElementField setElement:
+                SetRegister(Element(setElement.Field, setElement.ElementId).Fields, setElement.ElementField, new Write(causal, hlc, index, setElement.Value), false);
+                return kind == OpKind.Delete ? kind : OpKind.Edit;
+            case RemoveElement remove:
+                Element(remove.Field, remove.ElementId).Removes.Add(causal);
+                return kind == OpKind.Delete ? kind : OpKind.Edit;
+            case DeleteDocument:
+                if (kind != OpKind.Delete)
+                {
+                    AddDelete(causal);
+                }
+                return OpKind.Delete;
+            case ResolveFlag resolve:
+                SetResolution(resolve.FlagId, new ResolutionState(causal, hlc, index, resolve.Resolution));
+                return kind;
+            default:
+                return kind;
+        }
     }
 
     public void AddOp(in OpRecord record, Hlc hlc)

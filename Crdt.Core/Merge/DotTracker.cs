@@ -111,6 +111,16 @@ internal sealed class DotTracker
 
         public bool Add(long seq)
         {
+            // The usual case (a replica's next op, in order, nothing held beyond the prefix): the prefix grows by one.
+            if (seq == _upTo + 1 && _bits.Length == 0 && _sparse is null)
+            {
+                _upTo = seq;
+                if (seq > Max)
+                {
+                    Max = seq;
+                }
+                return true;
+            }
             if (Contains(seq))
             {
                 return false;

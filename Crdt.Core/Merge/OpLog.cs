@@ -56,7 +56,7 @@ internal sealed class OpLog
         var open = _open.Context;
         return open is not null && _open.Kind == kind && _open.Replica.Equals(causal.Dot.Replica)
             && (ReferenceEquals(open, causal.Context) || open.Equals(causal.Context))
-            && string.Equals(_open.Author, causal.Author, StringComparison.Ordinal);
+            && string.Equals(_open.Author, causal.Author);
     }
 
     /// <summary>Closes the open run (if any) and opens an empty one for records like <paramref name="causal"/>.</summary>

@@ -30,7 +30,11 @@ internal readonly record struct Write(CausalRecord Causal, Hlc Hlc, int Index, F
 {
     public Dot Dot => Causal.Dot;
 
-    public int CompareTo(in Write other) => Order.Compare(Hlc, Causal.Dot, Index, other.Hlc, other.Causal.Dot, other.Index);
+    // Writes of different milliseconds (a set against its register's winner, nearly always) are settled inline,
+    // without copying both stamps and dots into Order.Compare.
+    public int CompareTo(in Write other) => Hlc.WallMs != other.Hlc.WallMs
+        ? Hlc.WallMs.CompareTo(other.Hlc.WallMs)
+        : Order.Compare(Hlc, Causal.Dot, Index, other.Hlc, other.Causal.Dot, other.Index);
 }
 
 /// <summary>The winning resolution of one flag (the highest (Hlc, Dot, Index) among all resolutions of it).</summary>

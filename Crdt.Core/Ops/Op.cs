@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Crdt.Core;
 
 /// <summary>
@@ -9,6 +11,39 @@ public sealed class Op
 {
     /// <summary>Creates an op. The Hlc's replica must be the dot's replica; the context is frozen.</summary>
     public Op(Dot dot, Hlc hlc, string author, DocumentKey document, VersionVector context, IReadOnlyList<Mutation> mutations)
+        : this(dot, hlc, author, document, context, mutations, check: true)
+    {
+    }
+
+    private Op(Dot dot, Hlc hlc, string author, DocumentKey document, VersionVector context, IReadOnlyList<Mutation> mutations, bool check)
+    {
+        if (check)
+        {
+            Check(dot, hlc, document, context, mutations);
+            // A context is shared by many ops (the editor reuses it): freezing it again would write to it on every edit.
+            context = context.IsFrozen ? context : context.Freeze();
+        }
+        Dot = dot;
+        Hlc = hlc;
+        Author = author ?? string.Empty;
+        Document = document;
+        Context = context;
+        Mutations = mutations;
+    }
+
+    /// <summary>
+    /// An op stamped by <see cref="LocalEditor"/>, which guarantees what the public constructor checks: its own
+    /// replica in dot and Hlc, a sequence from 1, a validated key and non-empty mutations, a frozen context. A
+    /// local edit's path skips the checks.
+    /// </summary>
+    internal static Op Stamped(Dot dot, Hlc hlc, string author, DocumentKey document, VersionVector context, IReadOnlyList<Mutation> mutations)
+    {
+        Debug.Assert(dot.Seq > 0 && !dot.Replica.IsEmpty && hlc.Replica.Equals(dot.Replica), "the editor stamps with its own replica");
+        Debug.Assert(document.Collection is not null && mutations.Count > 0 && context.IsFrozen, "the editor validated the edit");
+        return new Op(dot, hlc, author, document, context, mutations, check: false);
+    }
+
+    private static void Check(Dot dot, Hlc hlc, DocumentKey document, VersionVector context, IReadOnlyList<Mutation> mutations)
     {
         if (dot.Replica.IsEmpty || dot.Seq <= 0)
         {
@@ -28,13 +63,6 @@ public sealed class Op
         {
             throw new ArgumentException("an op needs at least one mutation", nameof(mutations));
         }
-        Dot = dot;
-        Hlc = hlc;
-        Author = author ?? string.Empty;
-        Document = document;
-        // A context is shared by many ops (the editor reuses it): freezing it again would write to it on every edit.
-        Context = context.IsFrozen ? context : context.Freeze();
-        Mutations = mutations;
     }
 
     /// <summary>The op's identity.</summary>

@@ -14,31 +14,37 @@ public sealed class CollectionSchema
         ClosedStateRules = rules.OfType<ClosedStateRule>().ToArray();
         Totals = rules.OfType<TotalRule>().ToArray();
         Workflows = rules.OfType<StatusWorkflow>().ToArray();
+        HasWorkflows = Workflows.Count > 0;
+        HasClosedStateRules = ClosedStateRules.Count > 0;
         HistoryFields = new HashSet<string>(
             fields.Values.Where(f => f.ReviewOnConflict).Select(f => f.Name)
                 .Concat(ClosedStateRules.Select(r => r.StatusField))
                 .Concat(Workflows.Select(w => w.StatusField)),
             StringComparer.Ordinal);
         WorkFields = new HashSet<string>(ClosedStateRules.SelectMany(r => r.WorkFields), StringComparer.Ordinal);
-        var slots = new Dictionary<string, int>(StringComparer.Ordinal);
+        var table = new List<(FieldSchema, int)>(fields.Count);
         foreach (var field in fields.Values)
         {
-            if (field.Kind == FieldKind.Lww)
-            {
-                slots.Add(field.Name, slots.Count);
-            }
+            table.Add((field, field.Kind == FieldKind.Lww ? RegisterSlotCount++ : -1));
         }
-        _registerSlots = slots;
+        _fieldTable = new FieldTable(table);
     }
 
-    // Top-level register field → its number among them: a document keeps its registers in an array by it.
-    private readonly Dictionary<string, int> _registerSlots;
+    /// <summary>Whether <see cref="Workflows"/> has any, read on every set's validation (a field, not an interface call).</summary>
+    internal bool HasWorkflows { get; }
+
+    /// <summary>Whether <see cref="ClosedStateRules"/> has any (read as <see cref="HasWorkflows"/> is).</summary>
+    internal bool HasClosedStateRules { get; }
+
+    // The fields by name for the per-set lookups, each top-level register with its number among them (a document
+    // keeps its registers in an array by it).
+    private readonly FieldTable _fieldTable;
 
     /// <summary>How many top-level register (LWW) fields the collection declares.</summary>
-    internal int RegisterSlotCount => _registerSlots.Count;
+    internal int RegisterSlotCount { get; }
 
     /// <summary>The number of top-level register field <paramref name="field"/> (0 to <see cref="RegisterSlotCount"/> - 1), or -1 when it is not one.</summary>
-    internal int RegisterSlotOf(string field) => _registerSlots.TryGetValue(field, out var slot) ? slot : -1;
+    internal int RegisterSlotOf(string field) => _fieldTable.RegisterSlotOf(field);
 
     /// <summary>Starts declaring a collection named <paramref name="name"/>.</summary>
     public static CollectionSchemaBuilder Define(string name) => new(name);
@@ -94,5 +100,5 @@ public sealed class CollectionSchema
     internal IReadOnlySet<string> WorkFields { get; }
 
     /// <summary>The field named <paramref name="name"/>, if declared.</summary>
-    public bool TryGetField(string name, out FieldSchema field) => Fields.TryGetValue(name, out field!);
+    public bool TryGetField(string name, out FieldSchema field) => _fieldTable.TryGet(name, out field);
 }

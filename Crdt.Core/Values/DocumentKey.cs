@@ -52,7 +52,8 @@ public readonly record struct DocumentKey : IComparable<DocumentKey>
 
     /// <summary>Ordinal equality of collection and id.</summary>
     public bool Equals(DocumentKey other) =>
-        _hash == other._hash && string.Equals(Collection, other.Collection, StringComparison.Ordinal) && string.Equals(Id, other.Id, StringComparison.Ordinal);
+        // string.Equals(a, b) is ordinal, and inlines its reference check (a key's strings are usually the state's own).
+        _hash == other._hash && string.Equals(Collection, other.Collection) && string.Equals(Id, other.Id);
 
     /// <inheritdoc />
     public override int GetHashCode() => _hash;

@@ -52,6 +52,21 @@ public sealed class BoundedValueTests
         device.Edit(Order, "ana", Device.At(9), m => m.Set(WorkOrderFields.Description, "emoji are fine 🔧"));
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(40)]
+    public void Strict_text_is_judged_alike_in_short_and_long_values(int padding)
+    {
+        // Values up to 32 characters take a scalar pass, longer ones the vectorized scans: same verdicts.
+        var pad = new string('x', padding);
+        Assert.Null(ValueRules.CheckText(pad));
+        Assert.Null(ValueRules.CheckText(pad + "\uE000\uF900\uFFFC"));
+        Assert.Null(ValueRules.CheckText(pad + "🔧"));
+        Assert.Contains("invalid UTF-8", ValueRules.CheckText(pad + "\uFFFD"));
+        Assert.Contains("lone surrogate", ValueRules.CheckText(pad + "\uD800"));
+        Assert.Contains("lone surrogate", ValueRules.CheckText("\uDFFF" + pad));
+    }
+
     [Fact]
     public void A_set_takes_no_more_elements_than_its_cap()
     {

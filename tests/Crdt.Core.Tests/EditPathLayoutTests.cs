@@ -5,7 +5,8 @@ namespace Crdt.Core.Tests;
 /// <summary>
 /// Guards the edit path's shortcuts into a document's state: registers reached by schema slot, the
 /// delete list made only when reached, the op log's open run held inline. Each is checked where state
-/// made by another path (a merged snapshot) meets a local edit.
+/// made by another path (a merged snapshot) meets a local edit; the byte estimate the validator computes once
+/// for the state cap is checked against the one an op applied from elsewhere computes.
 /// </summary>
 public sealed class EditPathLayoutTests
 {
@@ -74,5 +75,22 @@ public sealed class EditPathLayoutTests
         Assert.Equal(1 + dots.Count, c.OpRecordCount(Key));
         Assert.Equal("a3", c.View(Key)["title"]!.AsString());
         Assert.Equal("b3", c.View(Key)["body"]!.AsString());
+    }
+
+    [Fact]
+    public void A_local_edit_adds_the_same_estimated_bytes_as_the_op_applied_elsewhere()
+    {
+        var local = NewSet();
+        var editor = new LocalEditor(new ReplicaId("a"), local);
+        var remote = NewSet();
+        // An author with a name: the validator's estimate has none, and the editor must add the author's share.
+        var create = editor.Create(Key, "ann the technician", 1_000, e => e.Set("title", FieldValue.String("t")).Set("body", FieldValue.String("b")));
+        var edit = editor.Edit(Key, "ann the technician", 2_000, e => e.Set("body", FieldValue.String("longer body text")));
+        remote.Apply(create);
+        remote.Apply(edit);
+
+        var expected = ValueRules.EstimateAddedBytes(create) + ValueRules.EstimateAddedBytes(edit);
+        Assert.Equal(expected, remote.StateOf(Key)!.BytesSinceMeasure);
+        Assert.Equal(expected, local.StateOf(Key)!.BytesSinceMeasure);
     }
 }

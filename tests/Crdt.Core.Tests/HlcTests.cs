@@ -97,6 +97,24 @@ public sealed class HlcTests
     }
 
     [Fact]
+    public void The_operators_agree_with_CompareTo_within_and_across_milliseconds()
+    {
+        // The operators settle different milliseconds inline and defer to CompareTo otherwise: both paths.
+        Hlc[] stamps = [new(1, 0, Local), new(1, 0, Remote), new(1, 5, Local), new(2, 0, Local), new(2, 0, Remote), new(-1, 3, Remote)];
+        foreach (var a in stamps)
+        {
+            foreach (var b in stamps)
+            {
+                var c = a.CompareTo(b);
+                Assert.Equal(c < 0, a < b);
+                Assert.Equal(c > 0, a > b);
+                Assert.Equal(c <= 0, a <= b);
+                Assert.Equal(c >= 0, a >= b);
+            }
+        }
+    }
+
+    [Fact]
     public void Any_mix_of_local_ticks_and_receives_under_any_wall_clock_is_strictly_increasing()
     {
         var steps = Gen.ArrayOf(Gen.Zip(Gen.Choose(0, 3), Gen.Choose(-100_000, 100_000)));
