@@ -101,7 +101,8 @@ internal sealed class SnapshotEncoder
             && _columnStamps.Count <= ReusableCapacity && _elementStamps.Count <= ReusableCapacity && _names.Count <= ReusableCapacity
             && _replicas.Count <= ReusableCapacity && _shapes.Count <= ReusableCapacity && _registerBuffer.Count <= ReusableCapacity
             && _elementBuffer.Count <= ReusableCapacity && _writeNames.Count <= ReusableCapacity && _elementShapes.Count <= ReusableCapacity
-            && _elementAdds.Count <= ReusableCapacity && _elementIntegers.Count <= ReusableCapacity;
+            && _elementAdds.Count <= ReusableCapacity && _elementIntegers.Count <= ReusableCapacity
+            && _runSequence.Capacity <= ReusableCapacity;
         _peer = null;
         _peerCachedReplica = null;
         _peerCachedSeq = 0;
@@ -262,6 +263,8 @@ internal sealed class SnapshotEncoder
         }
         Wire.OpRun? run = null;
         OpRecord previous = default;
+        // The open run's sequence: its first number, then the gaps (copied into the message when the run ends).
+        var sequence = _runSequence;
         foreach (var op in ops)
         {
             var causal = op.Causal;
@@ -274,10 +277,14 @@ internal sealed class SnapshotEncoder
                 && string.Equals(previous.Causal.Author, causal.Author, StringComparison.Ordinal)
                 && (ReferenceEquals(previous.Causal.Context, causal.Context) || previous.Causal.Context.Equals(causal.Context)))
             {
-                run.SeqDeltas.Add((ulong)(causal.Dot.Seq - previous.Causal.Dot.Seq));
+                sequence.Add((ulong)(causal.Dot.Seq - previous.Causal.Dot.Seq));
             }
             else
             {
+                if (run is not null)
+                {
+                    WriteSequence(run, sequence);
+                }
                 run = new Wire.OpRun { ReplicaRef = ReplicaIndex(causal.Dot.Replica) + 1, Kind = (Wire.OpRunKind)(int)op.Kind };
                 if (causal.Author.Length > 0)
                 {
@@ -289,41 +296,52 @@ internal sealed class SnapshotEncoder
                     run.ContextRefs.Add(ReplicaIndex(context.ReplicaAt(i)) + 1);
                     run.ContextRefs.Add((ulong)context.SeqAt(i));
                 }
-                run.SeqDeltas.Add((ulong)causal.Dot.Seq);
+                sequence.Add((ulong)causal.Dot.Seq);
                 _snapshot.Runs.Add(run);
             }
             previous = op;
         }
-        foreach (var written in _snapshot.Runs)
+        if (run is not null)
         {
-            RiceCodeGaps(written);
+            WriteSequence(run, sequence);
         }
     }
 
-    /// <summary>Moves a run's gaps after the first sequence into a Golomb-Rice code when that is shorter than their varints.</summary>
-    private static void RiceCodeGaps(Wire.OpRun run)
+    // One run's sequence while it is being collected (see EncodeRuns), reused from run to run.
+    private readonly List<ulong> _runSequence = [];
+
+    /// <summary>
+    /// Puts a run's sequence (first number, then the gaps) into its message and empties the list: the gaps
+    /// as a Golomb-Rice code when that is shorter than their varints, else as varints after the first.
+    /// </summary>
+    private static void WriteSequence(Wire.OpRun run, List<ulong> sequence)
     {
-        var deltas = run.SeqDeltas;
-        if (deltas.Count < 3)
+        var gaps = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sequence)[1..];
+        if (gaps.Length >= 2 && RiceCodeIsShorter(gaps, out var k, out var bytes))
         {
-            return;
+            // The array is fresh and referenced nowhere else: the message may hold it as it is.
+            run.SeqRice = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(RiceCode.Encode(gaps, k, bytes));
+            run.SeqRiceK = (uint)k;
+            run.SeqDeltas.Add(sequence[0]);
         }
+        else
+        {
+            run.SeqDeltas.AddRange(sequence);
+        }
+        sequence.Clear();
+    }
+
+    /// <summary>Whether the gaps' best Golomb-Rice code, with its field tags, length and k, takes fewer bytes than their varints.</summary>
+    private static bool RiceCodeIsShorter(ReadOnlySpan<ulong> gaps, out int k, out int bytes)
+    {
         var varintBytes = 0;
-        for (var i = 1; i < deltas.Count; i++)
+        foreach (var gap in gaps)
         {
-            varintBytes += Google.Protobuf.CodedOutputStream.ComputeUInt64Size(deltas[i]);
+            varintBytes += Google.Protobuf.CodedOutputStream.ComputeUInt64Size(gap);
         }
-        var (k, bytes) = RiceCode.Best(deltas, 1);
+        (k, bytes) = RiceCode.Best(gaps);
         // The bytes field's tag and length, and the k field, must be paid for too.
-        if (bytes + 2 + Google.Protobuf.CodedOutputStream.ComputeLengthSize(bytes) + 2 >= varintBytes)
-        {
-            return;
-        }
-        run.SeqRice = Google.Protobuf.ByteString.CopyFrom(RiceCode.Encode(deltas, 1, k, bytes));
-        run.SeqRiceK = (uint)k;
-        var first = deltas[0];
-        deltas.Clear();
-        deltas.Add(first);
+        return bytes + 2 + Google.Protobuf.CodedOutputStream.ComputeLengthSize(bytes) + 2 < varintBytes;
     }
 
     private void EncodeState(DocumentState state)
