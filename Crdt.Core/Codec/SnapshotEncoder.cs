@@ -12,7 +12,7 @@ namespace Crdt.Core.Codec;
 /// and its Hlc as one packed number (<c>stamp</c>); common values are inline. Decoding is in
 /// <see cref="SnapshotCodec"/>, which also still reads the older, longer forms.
 /// </summary>
-internal sealed class SnapshotEncoder
+internal sealed partial class SnapshotEncoder
 {
     // The peer's version vector (null: the full state is written), and the last replica looked up in it:
     // a delta asks "does the peer lack this op?" for every op record, add and write of the document.
@@ -65,7 +65,7 @@ internal sealed class SnapshotEncoder
         // Taken out while in use, put back only after a clean finish: an exception half-way leaves no half-filled encoder behind.
         var encoder = t_reusable ?? new SnapshotEncoder();
         t_reusable = null;
-        var snapshot = encoder.EncodeOnce(state, peer);
+        var snapshot = encoder.EncodeOnce(state, peer, new Wire.DocumentSnapshot());
         if (encoder.Reset())
         {
             t_reusable = encoder;
@@ -73,10 +73,13 @@ internal sealed class SnapshotEncoder
         return snapshot;
     }
 
-    private Wire.DocumentSnapshot EncodeOnce(DocumentState state, VersionVector? peer)
+    /// <summary>Writes the document (or the delta for <paramref name="peer"/>) into <paramref name="into"/>, an empty message.</summary>
+    private Wire.DocumentSnapshot EncodeOnce(DocumentState state, VersionVector? peer, Wire.DocumentSnapshot into)
     {
         _peer = peer;
-        _snapshot = new Wire.DocumentSnapshot { Collection = state.Key.Collection, Id = state.Key.Id };
+        _snapshot = into;
+        into.Collection = state.Key.Collection;
+        into.Id = state.Key.Id;
         var encoder = this;
         encoder.EncodeRuns(state.Ops);
         encoder.EncodeState(state);
