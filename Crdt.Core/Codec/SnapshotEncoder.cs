@@ -371,10 +371,13 @@ internal sealed partial class SnapshotEncoder
                 _elementStrings.Clear();
                 _elementStrings.Add(element.Id);
                 Name(message, set);
+                // The first add the snapshot carries (its op is add_refs[0]): the op whose writes may go in the record columns.
+                Dot? firstAdd = null;
                 foreach (var add in element.Adds)
                 {
                     if (Wanted(add.Dot))
                     {
+                        firstAdd ??= add.Dot;
                         message.AddRefs.Add(OpRef(add.Dot));
                     }
                 }
@@ -383,15 +386,6 @@ internal sealed partial class SnapshotEncoder
                     if (Wanted(remove.Dot))
                     {
                         message.RemoveRefs.Add(OpRef(remove.Dot));
-                    }
-                }
-                Dot? firstAdd = null;
-                foreach (var add in element.Adds)
-                {
-                    if (Wanted(add.Dot) && OpRef(add.Dot) == (message.AddRefs.Count > 0 ? message.AddRefs[0] : 0))
-                    {
-                        firstAdd = add.Dot;
-                        break;
                     }
                 }
                 Hlc? recordHlc = null;
@@ -643,9 +637,10 @@ internal sealed partial class SnapshotEncoder
             min = Math.Min(min, hlc.WallMs);
             maxCounter = Math.Max(maxCounter, hlc.Counter);
         }
-        foreach (var resolution in _snapshot.Resolutions)
+        var resolutions = _snapshot.Resolutions;
+        for (var i = 0; i < resolutions.Count; i++)
         {
-            min = Math.Min(min, resolution.Hlc.WallMs);
+            min = Math.Min(min, resolutions[i].Hlc.WallMs);
         }
         var baseMs = min is > 0 and < long.MaxValue ? min : 0;
         _snapshot.HlcBaseMs = baseMs;
@@ -676,19 +671,19 @@ internal sealed partial class SnapshotEncoder
                 : throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: an element has an Hlc a record stamp cannot hold");
         }
         // Column stamps were chosen with wall times in [0, 2^46), and the base is at most each of them.
-        _snapshot.WriteStamps.Capacity = _columnStamps.Count;
+        Reserve(_snapshot.WriteStamps, _columnStamps.Count);
         foreach (var hlc in _columnStamps)
         {
             _snapshot.WriteStamps.Add(((ulong)(hlc.WallMs - baseMs) << shift) | (uint)hlc.Counter);
         }
-        _snapshot.ElementStamps.Capacity = _elementStamps.Count;
+        Reserve(_snapshot.ElementStamps, _elementStamps.Count);
         foreach (var hlc in _elementStamps)
         {
             _snapshot.ElementStamps.Add(((ulong)(hlc.WallMs - baseMs) << shift) | (uint)hlc.Counter);
         }
-        foreach (var resolution in _snapshot.Resolutions)
+        for (var i = 0; i < resolutions.Count; i++)
         {
-            resolution.Hlc.WallMs -= baseMs;
+            resolutions[i].Hlc.WallMs -= baseMs;
         }
     }
 
@@ -793,21 +788,10 @@ internal sealed partial class SnapshotEncoder
         shape.Clear();
         shape.Add(message.KnownField > 0 ? message.KnownField * 2 : message.FieldRef * 2 + 1);
         shape.Add((uint)(message.RecordStringNames.Count + message.RecordDecimalNames.Count + message.RecordIntegerNames.Count));
-        foreach (var code in message.RecordStringNames)
-        {
-            shape.Add(code);
-            shape.Add(0);
-        }
-        foreach (var code in message.RecordDecimalNames)
-        {
-            shape.Add(code);
-            shape.Add(1);
-        }
-        foreach (var code in message.RecordIntegerNames)
-        {
-            shape.Add(code);
-            shape.Add(2);
-        }
+        // Indexed loops: a RepeatedField's foreach is an allocated iterator read through an interface.
+        AddNames(shape, message.RecordStringNames, 0);
+        AddNames(shape, message.RecordDecimalNames, 1);
+        AddNames(shape, message.RecordIntegerNames, 2);
         var shapes = _elementShapes;
         var reference = -1;
         for (var i = 0; i < _shapes.Count && reference < 0; i++)
@@ -838,6 +822,28 @@ internal sealed partial class SnapshotEncoder
         _pool.AddRange(_elementStrings);
         _pool.AddRange(message.RecordDecimals);
         _elementIntegers.AddRange(message.RecordIntegers);
+    }
+
+    /// <summary>
+    /// Room for <paramref name="count"/> values in <paramref name="field"/>, grown only: setting Capacity
+    /// reallocates whenever it differs, which would throw away the arrays of a reused message.
+    /// </summary>
+    private static void Reserve<T>(RepeatedField<T> field, int count)
+    {
+        if (field.Capacity < count)
+        {
+            field.Capacity = count;
+        }
+    }
+
+    /// <summary>Appends each name code of a record column to an element shape, followed by the column's kind.</summary>
+    private static void AddNames(List<uint> shape, RepeatedField<uint> codes, uint kind)
+    {
+        for (var i = 0; i < codes.Count; i++)
+        {
+            shape.Add(codes[i]);
+            shape.Add(kind);
+        }
     }
 
     private Wire.ElementState? _scratch;
@@ -875,7 +881,7 @@ internal sealed partial class SnapshotEncoder
             return;
         }
         var lengths = _snapshot.StringLengths;
-        lengths.Capacity = _pool.Count;
+        Reserve(lengths, _pool.Count);
         if (TryWriteAsciiPool(lengths))
         {
             return;
