@@ -852,14 +852,14 @@ internal sealed partial class SnapshotEncoder
     {
         message.KnownField = 0;
         message.FieldRef = 0;
-        message.AddRefs.Clear();
-        message.RemoveRefs.Clear();
-        message.Fields.Clear();
-        message.RecordStringNames.Clear();
-        message.RecordDecimalNames.Clear();
-        message.RecordDecimals.Clear();
-        message.RecordIntegerNames.Clear();
-        message.RecordIntegers.Clear();
+        Empty(message.AddRefs);
+        Empty(message.RemoveRefs);
+        Empty(message.Fields);
+        Empty(message.RecordStringNames);
+        Empty(message.RecordDecimalNames);
+        Empty(message.RecordDecimals);
+        Empty(message.RecordIntegerNames);
+        Empty(message.RecordIntegers);
         message.RecordIndex = 0;
         message.RecordStamp = 0;
     }
