@@ -175,8 +175,6 @@ internal sealed partial class SnapshotEncoder
     /// <summary>Names a register write's field: by number in the built-in table when it is there, else through the name table.</summary>
     private void Name(Wire.RegisterWrite write, string name) => (write.KnownField, write.FieldRef) = NameParts(name);
 
-    private void Name(Wire.ElementState element, string name) => (element.KnownField, element.FieldRef) = NameParts(name);
-
     /// <summary>(built-in number, 0) when the name is in the built-in table, else (0, its name table reference); 0 is not written.</summary>
     private (uint Known, uint Ref) NameParts(string name)
     {
@@ -363,6 +361,9 @@ internal sealed partial class SnapshotEncoder
         }
         foreach (var (set, elements) in sets)
         {
+            // The set's name, looked up for its first element only (a set none of whose elements is written
+            // must not put its name in the name table).
+            (uint Known, uint Ref)? setName = null;
             foreach (var element in SortedElements(elements))
             {
                 // The id goes to the string pool (element_id stays empty), with the record strings after it.
@@ -370,7 +371,8 @@ internal sealed partial class SnapshotEncoder
                 var message = _scratch ??= new Wire.ElementState();
                 _elementStrings.Clear();
                 _elementStrings.Add(element.Id);
-                Name(message, set);
+                setName ??= NameParts(set);
+                (message.KnownField, message.FieldRef) = setName.Value;
                 // The first add the snapshot carries (its op is add_refs[0]): the op whose writes may go in the record columns.
                 Dot? firstAdd = null;
                 foreach (var add in element.Adds)
