@@ -32,7 +32,10 @@ internal static class KnownNames
     public static IReadOnlyList<string> Table => s_table;
 
     /// <summary>The name's 1-based number in the table, or 0 when it is not in it.</summary>
-    public static uint NumberOf(string name) => s_numbers.GetValueOrDefault(name);
+    public static uint NumberOf(string name) =>
+        // TryGetValue on the dictionary itself: GetValueOrDefault is an extension on IReadOnlyDictionary, a call
+        // through the interface for every name of every snapshot written.
+        s_numbers.TryGetValue(name, out var number) ? number : 0;
 
     /// <summary>The name with 1-based number <paramref name="number"/>, or null when out of range.</summary>
     public static string? NameAt(uint number) => number >= 1 && number <= (uint)s_table.Length ? s_table[number - 1] : null;

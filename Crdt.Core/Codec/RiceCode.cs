@@ -20,25 +20,26 @@ internal static class RiceCode
     /// <summary>The size <see cref="Best"/> reports when Rice coding cannot pay off: larger than any varint run.</summary>
     public const int Unusable = int.MaxValue / 4;
 
-    /// <summary>The k that codes <paramref name="values"/> in the fewest bits, and that size in bytes.</summary>
-    public static (int K, int Bytes) Best(IReadOnlyList<ulong> values, int start)
+    /// <summary>The k that codes <paramref name="values"/> in the fewest bits (the smallest such k), and that size in bytes.</summary>
+    public static (int K, int Bytes) Best(ReadOnlySpan<ulong> values)
     {
         var bestK = 0;
         var bestBits = long.MaxValue;
         // The best k is near log2 of the mean value: try a few around it.
         ulong sum = 0;
-        for (var i = start; i < values.Count; i++)
+        foreach (var value in values)
         {
-            sum += values[i];
+            sum += value;
         }
-        var count = Math.Max(1, values.Count - start);
+        var count = Math.Max(1, values.Length);
         var center = 63 - BitOperations.LeadingZeroCount(Math.Max(1UL, sum / (ulong)count));
         for (var k = Math.Max(0, center - 3); k <= Math.Min(24, center + 2); k++)
         {
-            long bits = 0;
-            for (var i = start; i < values.Count; i++)
+            // Each code is its quotient's one-bits, a zero-bit and k low bits.
+            long bits = (long)values.Length * (k + 1);
+            foreach (var value in values)
             {
-                var quotient = values[i] >> k;
+                var quotient = value >> k;
                 if (quotient > MaxQuotient)
                 {
                     // A unary run this long never pays (and a huge gap, e.g. a sequence near 2^63,
@@ -46,7 +47,7 @@ internal static class RiceCode
                     bits = long.MaxValue;
                     break;
                 }
-                bits += (long)quotient + 1 + k;
+                bits += (long)quotient;
             }
             if (bits < bestBits)
             {
@@ -63,36 +64,65 @@ internal static class RiceCode
         return (bestK, (int)((bestBits + 7) / 8));
     }
 
-    public static byte[] Encode(IReadOnlyList<ulong> values, int start, int k, int bytes)
+    /// <summary>
+    /// Codes <paramref name="values"/> with <paramref name="k"/> into exactly <paramref name="bytes"/> bytes (the size
+    /// <see cref="Best"/> or the caller computed for that k). Bits are gathered in a 64-bit word, most significant
+    /// first, and stored a byte at a time as they fill: a run's few hundred bits cost a few dozen stores.
+    /// </summary>
+    public static byte[] Encode(ReadOnlySpan<ulong> values, int k, int bytes)
     {
         var output = new byte[bytes];
-        long bit = 0;
-        void Put(bool one)
+        var writer = new BitWriter(output);
+        foreach (var value in values)
         {
-            if (one)
+            var quotient = value >> k;
+            while (quotient >= 32)
             {
-                output[bit >> 3] |= (byte)(0x80 >> (int)(bit & 7));
+                writer.Put(uint.MaxValue, 32);
+                quotient -= 32;
             }
-            bit++;
-        }
-        for (var i = start; i < values.Count; i++)
-        {
-            var value = values[i];
-            for (var q = value >> k; q > 0; q--)
+            // The quotient's one-bits followed by the zero-bit, in one go.
+            writer.Put(((1UL << (int)quotient) - 1) << 1, (int)quotient + 1);
+            // The low k bits, at most 32 at a time (k may be up to MaxK).
+            for (var left = k; left > 0;)
             {
-                Put(true);
-            }
-            Put(false);
-            for (var b = k - 1; b >= 0; b--)
-            {
-                Put(((value >> b) & 1) != 0);
+                var take = Math.Min(left, 32);
+                left -= take;
+                writer.Put((value >> left) & ((1UL << take) - 1), take);
             }
         }
-        while ((bit & 7) != 0)
-        {
-            Put(true);
-        }
+        writer.PadWithOnes();
         return output;
+    }
+
+    /// <summary>Bits appended most significant first; whole bytes go to the output as soon as they are complete.</summary>
+    private ref struct BitWriter(byte[] output)
+    {
+        private readonly byte[] _output = output;
+        private ulong _pending;
+        private int _pendingBits;
+        private int _at;
+
+        /// <summary>Appends the low <paramref name="count"/> (at most 32) bits of <paramref name="bits"/>.</summary>
+        public void Put(ulong bits, int count)
+        {
+            _pending = (_pending << count) | bits;
+            _pendingBits += count;
+            while (_pendingBits >= 8)
+            {
+                _pendingBits -= 8;
+                _output[_at++] = (byte)(_pending >> _pendingBits);
+            }
+        }
+
+        /// <summary>Fills the last byte with one-bits, which never complete a code.</summary>
+        public void PadWithOnes()
+        {
+            if (_pendingBits > 0)
+            {
+                Put((1UL << (8 - _pendingBits)) - 1, 8 - _pendingBits);
+            }
+        }
     }
 
     /// <summary>Decodes every complete code; null when a value is 0 or does not fit 64 bits, a code is cut off or k is out of range.</summary>

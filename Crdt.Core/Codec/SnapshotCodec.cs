@@ -15,6 +15,9 @@ internal static class SnapshotCodec
 {
     public static Wire.DocumentSnapshot Encode(DocumentState state, VersionVector? peer) => SnapshotEncoder.Encode(state, peer);
 
+    /// <summary>The bytes of <see cref="Encode"/>'s message, written through a message reused per thread.</summary>
+    public static byte[] EncodeToBytes(DocumentState state, VersionVector? peer) => SnapshotEncoder.EncodeToBytes(state, peer);
+
     public static Wire.DocumentSnapshot Parse(ReadOnlySpan<byte> bytes)
     {
         try

@@ -12,7 +12,7 @@ namespace Crdt.Core.Codec;
 /// and its Hlc as one packed number (<c>stamp</c>); common values are inline. Decoding is in
 /// <see cref="SnapshotCodec"/>, which also still reads the older, longer forms.
 /// </summary>
-internal sealed class SnapshotEncoder
+internal sealed partial class SnapshotEncoder
 {
     // The peer's version vector (null: the full state is written), and the last replica looked up in it:
     // a delta asks "does the peer lack this op?" for every op record, add and write of the document.
@@ -65,7 +65,7 @@ internal sealed class SnapshotEncoder
         // Taken out while in use, put back only after a clean finish: an exception half-way leaves no half-filled encoder behind.
         var encoder = t_reusable ?? new SnapshotEncoder();
         t_reusable = null;
-        var snapshot = encoder.EncodeOnce(state, peer);
+        var snapshot = encoder.EncodeOnce(state, peer, new Wire.DocumentSnapshot());
         if (encoder.Reset())
         {
             t_reusable = encoder;
@@ -73,10 +73,13 @@ internal sealed class SnapshotEncoder
         return snapshot;
     }
 
-    private Wire.DocumentSnapshot EncodeOnce(DocumentState state, VersionVector? peer)
+    /// <summary>Writes the document (or the delta for <paramref name="peer"/>) into <paramref name="into"/>, an empty message.</summary>
+    private Wire.DocumentSnapshot EncodeOnce(DocumentState state, VersionVector? peer, Wire.DocumentSnapshot into)
     {
         _peer = peer;
-        _snapshot = new Wire.DocumentSnapshot { Collection = state.Key.Collection, Id = state.Key.Id };
+        _snapshot = into;
+        into.Collection = state.Key.Collection;
+        into.Id = state.Key.Id;
         var encoder = this;
         encoder.EncodeRuns(state.Ops);
         encoder.EncodeState(state);
@@ -101,7 +104,8 @@ internal sealed class SnapshotEncoder
             && _columnStamps.Count <= ReusableCapacity && _elementStamps.Count <= ReusableCapacity && _names.Count <= ReusableCapacity
             && _replicas.Count <= ReusableCapacity && _shapes.Count <= ReusableCapacity && _registerBuffer.Count <= ReusableCapacity
             && _elementBuffer.Count <= ReusableCapacity && _writeNames.Count <= ReusableCapacity && _elementShapes.Count <= ReusableCapacity
-            && _elementAdds.Count <= ReusableCapacity && _elementIntegers.Count <= ReusableCapacity;
+            && _elementAdds.Count <= ReusableCapacity && _elementIntegers.Count <= ReusableCapacity
+            && _runSequence.Capacity <= ReusableCapacity;
         _peer = null;
         _peerCachedReplica = null;
         _peerCachedSeq = 0;
@@ -170,8 +174,6 @@ internal sealed class SnapshotEncoder
 
     /// <summary>Names a register write's field: by number in the built-in table when it is there, else through the name table.</summary>
     private void Name(Wire.RegisterWrite write, string name) => (write.KnownField, write.FieldRef) = NameParts(name);
-
-    private void Name(Wire.ElementState element, string name) => (element.KnownField, element.FieldRef) = NameParts(name);
 
     /// <summary>(built-in number, 0) when the name is in the built-in table, else (0, its name table reference); 0 is not written.</summary>
     private (uint Known, uint Ref) NameParts(string name)
@@ -262,6 +264,8 @@ internal sealed class SnapshotEncoder
         }
         Wire.OpRun? run = null;
         OpRecord previous = default;
+        // The open run's sequence: its first number, then the gaps (copied into the message when the run ends).
+        var sequence = _runSequence;
         foreach (var op in ops)
         {
             var causal = op.Causal;
@@ -274,10 +278,14 @@ internal sealed class SnapshotEncoder
                 && string.Equals(previous.Causal.Author, causal.Author, StringComparison.Ordinal)
                 && (ReferenceEquals(previous.Causal.Context, causal.Context) || previous.Causal.Context.Equals(causal.Context)))
             {
-                run.SeqDeltas.Add((ulong)(causal.Dot.Seq - previous.Causal.Dot.Seq));
+                sequence.Add((ulong)(causal.Dot.Seq - previous.Causal.Dot.Seq));
             }
             else
             {
+                if (run is not null)
+                {
+                    WriteSequence(run, sequence);
+                }
                 run = new Wire.OpRun { ReplicaRef = ReplicaIndex(causal.Dot.Replica) + 1, Kind = (Wire.OpRunKind)(int)op.Kind };
                 if (causal.Author.Length > 0)
                 {
@@ -289,41 +297,52 @@ internal sealed class SnapshotEncoder
                     run.ContextRefs.Add(ReplicaIndex(context.ReplicaAt(i)) + 1);
                     run.ContextRefs.Add((ulong)context.SeqAt(i));
                 }
-                run.SeqDeltas.Add((ulong)causal.Dot.Seq);
+                sequence.Add((ulong)causal.Dot.Seq);
                 _snapshot.Runs.Add(run);
             }
             previous = op;
         }
-        foreach (var written in _snapshot.Runs)
+        if (run is not null)
         {
-            RiceCodeGaps(written);
+            WriteSequence(run, sequence);
         }
     }
 
-    /// <summary>Moves a run's gaps after the first sequence into a Golomb-Rice code when that is shorter than their varints.</summary>
-    private static void RiceCodeGaps(Wire.OpRun run)
+    // One run's sequence while it is being collected (see EncodeRuns), reused from run to run.
+    private readonly List<ulong> _runSequence = [];
+
+    /// <summary>
+    /// Puts a run's sequence (first number, then the gaps) into its message and empties the list: the gaps
+    /// as a Golomb-Rice code when that is shorter than their varints, else as varints after the first.
+    /// </summary>
+    private static void WriteSequence(Wire.OpRun run, List<ulong> sequence)
     {
-        var deltas = run.SeqDeltas;
-        if (deltas.Count < 3)
+        var gaps = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sequence)[1..];
+        if (gaps.Length >= 2 && RiceCodeIsShorter(gaps, out var k, out var bytes))
         {
-            return;
+            // The array is fresh and referenced nowhere else: the message may hold it as it is.
+            run.SeqRice = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(RiceCode.Encode(gaps, k, bytes));
+            run.SeqRiceK = (uint)k;
+            run.SeqDeltas.Add(sequence[0]);
         }
+        else
+        {
+            run.SeqDeltas.AddRange(sequence);
+        }
+        sequence.Clear();
+    }
+
+    /// <summary>Whether the gaps' best Golomb-Rice code, with its field tags, length and k, takes fewer bytes than their varints.</summary>
+    private static bool RiceCodeIsShorter(ReadOnlySpan<ulong> gaps, out int k, out int bytes)
+    {
         var varintBytes = 0;
-        for (var i = 1; i < deltas.Count; i++)
+        foreach (var gap in gaps)
         {
-            varintBytes += Google.Protobuf.CodedOutputStream.ComputeUInt64Size(deltas[i]);
+            varintBytes += Google.Protobuf.CodedOutputStream.ComputeUInt64Size(gap);
         }
-        var (k, bytes) = RiceCode.Best(deltas, 1);
+        (k, bytes) = RiceCode.Best(gaps);
         // The bytes field's tag and length, and the k field, must be paid for too.
-        if (bytes + 2 + Google.Protobuf.CodedOutputStream.ComputeLengthSize(bytes) + 2 >= varintBytes)
-        {
-            return;
-        }
-        run.SeqRice = Google.Protobuf.ByteString.CopyFrom(RiceCode.Encode(deltas, 1, k, bytes));
-        run.SeqRiceK = (uint)k;
-        var first = deltas[0];
-        deltas.Clear();
-        deltas.Add(first);
+        return bytes + 2 + Google.Protobuf.CodedOutputStream.ComputeLengthSize(bytes) + 2 < varintBytes;
     }
 
     private void EncodeState(DocumentState state)
@@ -342,6 +361,9 @@ internal sealed class SnapshotEncoder
         }
         foreach (var (set, elements) in sets)
         {
+            // The set's name, looked up for its first element only (a set none of whose elements is written
+            // must not put its name in the name table).
+            (uint Known, uint Ref)? setName = null;
             foreach (var element in SortedElements(elements))
             {
                 // The id goes to the string pool (element_id stays empty), with the record strings after it.
@@ -349,11 +371,15 @@ internal sealed class SnapshotEncoder
                 var message = _scratch ??= new Wire.ElementState();
                 _elementStrings.Clear();
                 _elementStrings.Add(element.Id);
-                Name(message, set);
+                setName ??= NameParts(set);
+                (message.KnownField, message.FieldRef) = setName.Value;
+                // The first add the snapshot carries (its op is add_refs[0]): the op whose writes may go in the record columns.
+                Dot? firstAdd = null;
                 foreach (var add in element.Adds)
                 {
                     if (Wanted(add.Dot))
                     {
+                        firstAdd ??= add.Dot;
                         message.AddRefs.Add(OpRef(add.Dot));
                     }
                 }
@@ -362,15 +388,6 @@ internal sealed class SnapshotEncoder
                     if (Wanted(remove.Dot))
                     {
                         message.RemoveRefs.Add(OpRef(remove.Dot));
-                    }
-                }
-                Dot? firstAdd = null;
-                foreach (var add in element.Adds)
-                {
-                    if (Wanted(add.Dot) && OpRef(add.Dot) == (message.AddRefs.Count > 0 ? message.AddRefs[0] : 0))
-                    {
-                        firstAdd = add.Dot;
-                        break;
                     }
                 }
                 Hlc? recordHlc = null;
@@ -622,9 +639,10 @@ internal sealed class SnapshotEncoder
             min = Math.Min(min, hlc.WallMs);
             maxCounter = Math.Max(maxCounter, hlc.Counter);
         }
-        foreach (var resolution in _snapshot.Resolutions)
+        var resolutions = _snapshot.Resolutions;
+        for (var i = 0; i < resolutions.Count; i++)
         {
-            min = Math.Min(min, resolution.Hlc.WallMs);
+            min = Math.Min(min, resolutions[i].Hlc.WallMs);
         }
         var baseMs = min is > 0 and < long.MaxValue ? min : 0;
         _snapshot.HlcBaseMs = baseMs;
@@ -655,19 +673,19 @@ internal sealed class SnapshotEncoder
                 : throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: an element has an Hlc a record stamp cannot hold");
         }
         // Column stamps were chosen with wall times in [0, 2^46), and the base is at most each of them.
-        _snapshot.WriteStamps.Capacity = _columnStamps.Count;
+        Reserve(_snapshot.WriteStamps, _columnStamps.Count);
         foreach (var hlc in _columnStamps)
         {
             _snapshot.WriteStamps.Add(((ulong)(hlc.WallMs - baseMs) << shift) | (uint)hlc.Counter);
         }
-        _snapshot.ElementStamps.Capacity = _elementStamps.Count;
+        Reserve(_snapshot.ElementStamps, _elementStamps.Count);
         foreach (var hlc in _elementStamps)
         {
             _snapshot.ElementStamps.Add(((ulong)(hlc.WallMs - baseMs) << shift) | (uint)hlc.Counter);
         }
-        foreach (var resolution in _snapshot.Resolutions)
+        for (var i = 0; i < resolutions.Count; i++)
         {
-            resolution.Hlc.WallMs -= baseMs;
+            resolutions[i].Hlc.WallMs -= baseMs;
         }
     }
 
@@ -772,21 +790,10 @@ internal sealed class SnapshotEncoder
         shape.Clear();
         shape.Add(message.KnownField > 0 ? message.KnownField * 2 : message.FieldRef * 2 + 1);
         shape.Add((uint)(message.RecordStringNames.Count + message.RecordDecimalNames.Count + message.RecordIntegerNames.Count));
-        foreach (var code in message.RecordStringNames)
-        {
-            shape.Add(code);
-            shape.Add(0);
-        }
-        foreach (var code in message.RecordDecimalNames)
-        {
-            shape.Add(code);
-            shape.Add(1);
-        }
-        foreach (var code in message.RecordIntegerNames)
-        {
-            shape.Add(code);
-            shape.Add(2);
-        }
+        // Indexed loops: a RepeatedField's foreach is an allocated iterator read through an interface.
+        AddNames(shape, message.RecordStringNames, 0);
+        AddNames(shape, message.RecordDecimalNames, 1);
+        AddNames(shape, message.RecordIntegerNames, 2);
         var shapes = _elementShapes;
         var reference = -1;
         for (var i = 0; i < _shapes.Count && reference < 0; i++)
@@ -819,20 +826,42 @@ internal sealed class SnapshotEncoder
         _elementIntegers.AddRange(message.RecordIntegers);
     }
 
+    /// <summary>
+    /// Room for <paramref name="count"/> values in <paramref name="field"/>, grown only: setting Capacity
+    /// reallocates whenever it differs, which would throw away the arrays of a reused message.
+    /// </summary>
+    private static void Reserve<T>(RepeatedField<T> field, int count)
+    {
+        if (field.Capacity < count)
+        {
+            field.Capacity = count;
+        }
+    }
+
+    /// <summary>Appends each name code of a record column to an element shape, followed by the column's kind.</summary>
+    private static void AddNames(List<uint> shape, RepeatedField<uint> codes, uint kind)
+    {
+        for (var i = 0; i < codes.Count; i++)
+        {
+            shape.Add(codes[i]);
+            shape.Add(kind);
+        }
+    }
+
     private Wire.ElementState? _scratch;
 
     private static void ClearScratch(Wire.ElementState message)
     {
         message.KnownField = 0;
         message.FieldRef = 0;
-        message.AddRefs.Clear();
-        message.RemoveRefs.Clear();
-        message.Fields.Clear();
-        message.RecordStringNames.Clear();
-        message.RecordDecimalNames.Clear();
-        message.RecordDecimals.Clear();
-        message.RecordIntegerNames.Clear();
-        message.RecordIntegers.Clear();
+        Empty(message.AddRefs);
+        Empty(message.RemoveRefs);
+        Empty(message.Fields);
+        Empty(message.RecordStringNames);
+        Empty(message.RecordDecimalNames);
+        Empty(message.RecordDecimals);
+        Empty(message.RecordIntegerNames);
+        Empty(message.RecordIntegers);
         message.RecordIndex = 0;
         message.RecordStamp = 0;
     }
@@ -854,7 +883,7 @@ internal sealed class SnapshotEncoder
             return;
         }
         var lengths = _snapshot.StringLengths;
-        lengths.Capacity = _pool.Count;
+        Reserve(lengths, _pool.Count);
         if (TryWriteAsciiPool(lengths))
         {
             return;

@@ -176,7 +176,7 @@ public sealed partial class DocumentSet
     }
 
     /// <summary>The document's full state as <c>DocumentSnapshot</c> bytes (to persist, or to bootstrap another replica).</summary>
-    public byte[] EncodeSnapshot(DocumentKey key) => ToSnapshotMessage(key).ToByteArray();
+    public byte[] EncodeSnapshot(DocumentKey key) => SnapshotCodec.EncodeToBytes(RequireState(key), null);
 
     /// <summary>
     /// What a peer whose version vector of the document is <paramref name="peerVersion"/> lacks,
@@ -185,13 +185,14 @@ public sealed partial class DocumentSet
     /// peer has no gaps below its vector (ops of one origin arrive in order, as sync delivers them);
     /// otherwise send the full snapshot.
     /// </summary>
-    public byte[] EncodeDelta(DocumentKey key, VersionVector peerVersion) => ToSnapshotMessage(key, peerVersion).ToByteArray();
+    public byte[] EncodeDelta(DocumentKey key, VersionVector peerVersion) => SnapshotCodec.EncodeToBytes(RequireState(key), peerVersion);
 
     /// <summary>The snapshot (or, with <paramref name="peerVersion"/>, the delta) as a protobuf message.</summary>
     internal Wire.DocumentSnapshot ToSnapshotMessage(DocumentKey key, VersionVector? peerVersion = null) =>
-        _documents.TryGetValue(key, out var state)
-            ? SnapshotCodec.Encode(state, peerVersion)
-            : throw new KeyNotFoundException($"document {key} is not in this set");
+        SnapshotCodec.Encode(RequireState(key), peerVersion);
+
+    private DocumentState RequireState(DocumentKey key) =>
+        _documents.TryGetValue(key, out var state) ? state : throw new KeyNotFoundException($"document {key} is not in this set");
 
     /// <summary>
     /// Merges snapshot or delta bytes. Idempotent and commutes with <see cref="Apply"/>. Throws

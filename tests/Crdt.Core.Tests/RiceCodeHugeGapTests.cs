@@ -10,7 +10,7 @@ public sealed class RiceCodeHugeGapTests
     [Fact]
     public void A_huge_gap_is_reported_unusable_so_the_encoder_keeps_plain_varints()
     {
-        var (_, bytes) = RiceCode.Best([0UL, 1, 2, long.MaxValue, 3], 1);
+        var (_, bytes) = RiceCode.Best([1UL, 2, long.MaxValue, 3]);
         Assert.Equal(RiceCode.Unusable, bytes);
     }
 
