@@ -72,11 +72,24 @@ public sealed partial class PullResponse
     internal static PullResponse PreEncodedOp(byte[] encodedOp)
     {
         var encoded = new byte[CodedOutputStream.ComputeTagSize(OpFieldNumber) + CodedOutputStream.ComputeLengthSize(encodedOp.Length) + encodedOp.Length];
-        var output = new CodedOutputStream(encoded);
-        output.WriteTag(OpFieldNumber, WireFormat.WireType.LengthDelimited);
-        output.WriteBytes(UnsafeByteOperations.UnsafeWrap(encodedOp)); // length, then the bytes as they are
-        output.CheckNoSpaceLeft();
+        // Tag and length as varints, written here: a CodedOutputStream for them would be an allocation per op
+        // as large as the item itself.
+        var at = WriteVarint(encoded, 0, WireFormat.MakeTag(OpFieldNumber, WireFormat.WireType.LengthDelimited));
+        at = WriteVarint(encoded, at, (uint)encodedOp.Length);
+        encodedOp.CopyTo(encoded, at);
         return new PullResponse { PreEncoded = encoded };
+    }
+
+    /// <summary>Writes <paramref name="value"/> as a base-128 varint at <paramref name="at"/>; returns where it ends.</summary>
+    private static int WriteVarint(byte[] buffer, int at, uint value)
+    {
+        while (value >= 0x80)
+        {
+            buffer[at++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        buffer[at++] = (byte)value;
+        return at;
     }
 
     /// <summary>The response marshaller of a relay's Sync Pull and Subscribe: writes a <see cref="PreEncodedOp"/>

@@ -54,7 +54,7 @@ public sealed class PreEncodedStreamItemTests
         var marshaller = Wire.PullResponse.WritingPreEncoded(GeneratedItemMarshaller());
         Prop.ForAll(
             Gen.Elements("", "ann", "technician with a long name").ToArbitrary(),
-            Gen.Choose(0, 300).ToArbitrary(),
+            Gen.Choose(0, 600).ToArbitrary(),
             (author, mutations) =>
             {
                 var stored = OpWith(author, mutations).ToByteArray();
@@ -63,6 +63,23 @@ public sealed class PreEncodedStreamItemTests
                 return written.AsSpan().SequenceEqual(new Wire.PullResponse { Op = Wire.Op.Parser.ParseFrom(stored) }.ToByteArray())
                     && read.ReceivedOpBytes!.AsSpan().SequenceEqual(stored);
             }).QuickCheckThrowOnFailure();
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(127)]
+    [InlineData(128)]
+    [InlineData(16_383)]
+    [InlineData(16_384)]
+    [InlineData(2_097_152)]
+    public void A_pre_encoded_item_writes_the_length_prefix_as_protobuf_does_at_every_varint_width(int length)
+    {
+        var payload = new byte[length];
+        new Random(length).NextBytes(payload);
+
+        var written = Written(Wire.PullResponse.WritingPreEncoded(GeneratedItemMarshaller()), Wire.PullResponse.PreEncodedOp(payload));
+
+        Assert.Equal(Wire.PullResponse.OfEncodedOp(payload).ToByteArray(), written);
     }
 
     [Fact]
