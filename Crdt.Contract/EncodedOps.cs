@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Grpc.Core;
 
 namespace Crdt.Core.Wire;
 
@@ -55,4 +56,54 @@ public sealed partial class PullResponse
     /// every stream that sends the op (serializing only reads it).</summary>
     public static PullResponse OfEncodedOp(byte[] encodedOp) =>
         new() { _unknownFields = EncodedField.Of(OpFieldNumber, [encodedOp]) };
+
+    /// <summary>
+    /// For an item made by <see cref="PreEncodedOp"/>: its whole encoding (<c>op = 1</c>: tag, length, the
+    /// op's stored bytes), which <see cref="WritingPreEncoded"/> writes as is. The generated serializer
+    /// does not know this property: written by it, such an item is an empty message. So these items go
+    /// only to streams whose method was bound with <see cref="WritingPreEncoded"/> (the relay's Sync
+    /// Pull and Subscribe); every other writer gets <see cref="OfEncodedOp"/> items.
+    /// </summary>
+    internal byte[]? PreEncoded { get; private init; }
+
+    /// <summary>A stream item carrying one op as its stored bytes, encoded once for every stream that
+    /// sends it: writing it copies the bytes and builds nothing (<see cref="OfEncodedOp"/> reads the op
+    /// into an unknown-field set, which the generated serializer then walks for every stream).</summary>
+    internal static PullResponse PreEncodedOp(byte[] encodedOp)
+    {
+        var encoded = new byte[CodedOutputStream.ComputeTagSize(OpFieldNumber) + CodedOutputStream.ComputeLengthSize(encodedOp.Length) + encodedOp.Length];
+        // Tag and length as varints, written here: a CodedOutputStream for them would be an allocation per op
+        // as large as the item itself.
+        var at = WriteVarint(encoded, 0, WireFormat.MakeTag(OpFieldNumber, WireFormat.WireType.LengthDelimited));
+        at = WriteVarint(encoded, at, (uint)encodedOp.Length);
+        encodedOp.CopyTo(encoded, at);
+        return new PullResponse { PreEncoded = encoded };
+    }
+
+    /// <summary>Writes <paramref name="value"/> as a base-128 varint at <paramref name="at"/>; returns where it ends.</summary>
+    private static int WriteVarint(byte[] buffer, int at, uint value)
+    {
+        while (value >= 0x80)
+        {
+            buffer[at++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        buffer[at++] = (byte)value;
+        return at;
+    }
+
+    /// <summary>The response marshaller of a relay's Sync Pull and Subscribe: writes a <see cref="PreEncodedOp"/>
+    /// item's bytes as they are and every other item as <paramref name="generated"/> does; reads as it does.</summary>
+    internal static Marshaller<PullResponse> WritingPreEncoded(Marshaller<PullResponse> generated) =>
+        new(
+            (item, context) =>
+            {
+                if (item.PreEncoded is { } encoded)
+                {
+                    context.Complete(encoded);
+                    return;
+                }
+                generated.ContextualSerializer(item, context);
+            },
+            generated.ContextualDeserializer);
 }

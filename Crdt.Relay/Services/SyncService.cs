@@ -8,7 +8,8 @@ using Crdt.Relay.Sync;
 namespace Crdt.Relay.Services;
 
 /// <summary>sync.proto: Push, Pull, Subscribe and Pin for CRDT replicas. Bound by <see cref="SyncBinding"/>,
-/// so that Push keeps the bytes of the ops it receives.</summary>
+/// so that Push keeps the bytes of the ops it receives and Pull and Subscribe write op items encoded once
+/// (so its streams' items may be <see cref="PullResponse.PreEncodedOp"/> ones: only SyncBinding's marshaller writes them).</summary>
 [BindServiceMethod(typeof(SyncBinding), nameof(SyncBinding.BindService))]
 internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMetrics metrics, CallGuard guard, PushAdmission admission) : Crdt.Core.Wire.Sync.SyncBase
 {
@@ -30,7 +31,7 @@ internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMe
             var started = Stopwatch.GetTimestamp();
             await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, context.RequestHeaders.GetValue(RelayEngine.ReplicaKeyHeader), cancellationToken).ConfigureAwait(false);
             var stable = await engine.StableVectorAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-            await new OpStreamer(engine, store, caller, responses).RunAsync(request.Cursor, request.MaxItems, live: false, cancellationToken, stable).ConfigureAwait(false);
+            await new OpStreamer(engine, store, caller, responses, preEncodedItems: true).RunAsync(request.Cursor, request.MaxItems, live: false, cancellationToken, stable).ConfigureAwait(false);
             metrics.PullCompleted(Stopwatch.GetElapsedTime(started));
         });
 
@@ -39,7 +40,7 @@ internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMe
         {
             await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, context.RequestHeaders.GetValue(RelayEngine.ReplicaKeyHeader), cancellationToken).ConfigureAwait(false);
             var stable = await engine.StableVectorAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-            await new OpStreamer(engine, store, caller, responses).RunAsync(request.Cursor, 0, live: true, cancellationToken, stable).ConfigureAwait(false);
+            await new OpStreamer(engine, store, caller, responses, preEncodedItems: true).RunAsync(request.Cursor, 0, live: true, cancellationToken, stable).ConfigureAwait(false);
         });
 
     public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context) =>

@@ -15,10 +15,16 @@ internal sealed class CommittedOp(long Position, Op Op, Core.Wire.Op Wire, byte[
     public byte[] Payload { get; } = Payload;
 
     private Core.Wire.PullResponse? _streamItem;
+    private Core.Wire.PullResponse? _preEncodedItem;
 
     /// <summary>The <c>PullResponse { op }</c> stream item carrying <see cref="Payload"/> as it is,
-    /// made once and written by every live stream that sends this op.</summary>
+    /// made once and written by every live stream that sends this op, whoever serializes it. Made only
+    /// when asked: streams served by the relay send <see cref="PreEncodedItem"/>.</summary>
     public Core.Wire.PullResponse StreamItem => _streamItem ??= Core.Wire.PullResponse.OfEncodedOp(Payload);
+
+    /// <summary>The same item as its whole encoding, made once and written as is by every served stream
+    /// that sends this op (<see cref="Core.Wire.PullResponse.PreEncodedOp"/>).</summary>
+    public Core.Wire.PullResponse PreEncodedItem => _preEncodedItem ??= Core.Wire.PullResponse.PreEncodedOp(Payload);
 }
 
 /// <summary>

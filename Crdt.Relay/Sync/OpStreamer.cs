@@ -17,11 +17,14 @@ namespace Crdt.Relay.Sync;
 /// Items are held back and sent with the checkpoint that follows them (or every
 /// <see cref="FlushEvery"/> items): they are written with <see cref="WriteFlags.BufferHint"/>, so
 /// a commit of many ops costs one flush, not one per op. An op goes out as the bytes it was stored
-/// as (<see cref="Wire.PullResponse.OfEncodedOp"/>), never decoded and encoded again. What a
+/// as, never decoded and encoded again: when the output is a served Pull or Subscribe (its response marshaller
+/// from <see cref="Services.SyncBinding"/>, <c>preEncodedItems</c>), as an item encoded once per op
+/// (<see cref="Wire.PullResponse.PreEncodedOp"/>); for any other writer, as an item the generated serializer writes
+/// (<see cref="Wire.PullResponse.OfEncodedOp"/>). What a
 /// technician's stream gets of each op is decided by <see cref="SubscriberRouting"/>; this type
 /// gathers the facts from the tenant (which answers under its own lock) and writes.
 /// </summary>
-internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerIdentity caller, IServerStreamWriter<Wire.PullResponse> output)
+internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerIdentity caller, IServerStreamWriter<Wire.PullResponse> output, bool preEncodedItems = false)
 {
     private const int DefaultMaxItems = 50_000;
     private const int ReadPage = 2_000;
@@ -107,7 +110,7 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
                     if (caller.SeesWholeTenant)
                     {
                         // Everything is in scope: the stored bytes go out as they are, never decoded.
-                        await SendAsync(Wire.PullResponse.OfEncodedOp(entry.Payload), cancellationToken).ConfigureAwait(false);
+                        await SendAsync(ItemOf(entry.Payload), cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
@@ -134,7 +137,7 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
             {
                 if (caller.SeesWholeTenant)
                 {
-                    await SendAsync(committed.StreamItem, cancellationToken).ConfigureAwait(false);
+                    await SendAsync(ItemOf(committed), cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -155,7 +158,7 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
         switch (route.Kind)
         {
             case RouteKind.Op:
-                await SendAsync(committed?.StreamItem ?? Wire.PullResponse.OfEncodedOp(payload), cancellationToken).ConfigureAwait(false);
+                await SendAsync(committed is null ? ItemOf(payload) : ItemOf(committed), cancellationToken).ConfigureAwait(false);
                 break;
             case RouteKind.Snapshot:
                 await SendSnapshotAsync(key, cancellationToken).ConfigureAwait(false);
@@ -169,6 +172,14 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
             await SendSnapshotAsync(related, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The item for an op read from the store.</summary>
+    private Wire.PullResponse ItemOf(byte[] payload) =>
+        preEncodedItems ? Wire.PullResponse.PreEncodedOp(payload) : Wire.PullResponse.OfEncodedOp(payload);
+
+    /// <summary>The item for a live commit's op, made once for every stream that sends it.</summary>
+    private Wire.PullResponse ItemOf(CommittedOp committed) =>
+        preEncodedItems ? committed.PreEncodedItem : committed.StreamItem;
 
     /// <summary>Sends the document whole, if it exists and is in scope now.</summary>
     private async Task SendSnapshotAsync(DocumentKey key, CancellationToken cancellationToken)
