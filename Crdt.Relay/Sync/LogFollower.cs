@@ -80,6 +80,11 @@ internal sealed class LogFollower : IAsyncDisposable
                     var tenant = await _engine.TenantAsync(name, _stop.Token).ConfigureAwait(false);
                     await _engine.CatchUpAsync(tenant, _stop.Token).ConfigureAwait(false);
                 }
+                if (due.Count == 0)
+                {
+                    // Nothing was read: that says nothing about whether following works again.
+                    continue;
+                }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {

@@ -19,6 +19,14 @@ public class CutOffStore : DispatchProxy
 
     public volatile bool CutOff;
 
+    /// <summary>While set, reading the log fails with this instead (a failure other than the database's: a bug).</summary>
+    public volatile Exception? Failure;
+
+    /// <summary>How many log reads <see cref="Failure"/> has failed.</summary>
+    public int FailedReads => Volatile.Read(ref _failedReads);
+
+    private int _failedReads;
+
     public static (ICompactingSharedStore Store, CutOffStore Control) Over<T>(T inner) where T : ISharedRelayStore, ICompactionStore
     {
         var proxy = Create<ICompactingSharedStore, CutOffStore>();
@@ -33,6 +41,11 @@ public class CutOffStore : DispatchProxy
         {
             var wake = (Action<string?>)args![0]!;
             args[0] = (Action<string?>)(tenant => { if (!CutOff) wake(tenant); });
+        }
+        else if (Failure is { } failure && method.Name == nameof(IRelayStore.ReadLogAsync))
+        {
+            Interlocked.Increment(ref _failedReads);
+            return Task.FromException<IReadOnlyList<LogEntry>>(failure);
         }
         else if (CutOff && method.Name == nameof(IRelayStore.ReadLogAsync))
         {

@@ -24,19 +24,25 @@ public sealed class PostgresRelays : IAsyncDisposable
 
     /// <param name="connectionStringOf">How node i reaches the database, given the database's own connection string.</param>
     /// <param name="storeOf">What node i runs on, given its PostgreSQL store (default: that store).</param>
+    /// <param name="loggingOf">Node i's logging, after the default (critical only) is set.</param>
     public static async Task<PostgresRelays> StartAsync(int nodes, Func<int, string, string>? connectionStringOf = null,
-        Func<int, ISharedRelayStore, IRelayStore>? storeOf = null)
+        Func<int, ISharedRelayStore, IRelayStore>? storeOf = null, Action<int, ILoggingBuilder>? loggingOf = null)
     {
         var database = await PostgresTestDatabase.CreateAsync();
         var hosts = new List<RelayHost>();
         for (var i = 0; i < nodes; i++)
         {
+            var node = i;
             var store = await PostgresRelayStore.OpenAsync(connectionStringOf?.Invoke(i, database.ConnectionString) ?? database.ConnectionString);
             hosts.Add(await RelayHost.StartAsync(new RelayOptions
             {
                 Listen = new IPEndPoint(IPAddress.Loopback, 0),
                 DevicePollInterval = TimeSpan.FromMilliseconds(100),
-                ConfigureLogging = logging => logging.SetMinimumLevel(LogLevel.Critical),
+                ConfigureLogging = logging =>
+                {
+                    logging.SetMinimumLevel(LogLevel.Critical);
+                    loggingOf?.Invoke(node, logging);
+                },
             }, storeOf?.Invoke(i, store) ?? store));
         }
         return new PostgresRelays(database, hosts);
