@@ -88,18 +88,24 @@ internal static class CanonicalOpForm
         return fields.End;
     }
 
+    /// <summary>A document key and a RemoveElement share one layout: two optional texts (fields 1 and 2).</summary>
     private static bool IsKey(ReadOnlySpan<byte> body)
     {
         var fields = new Fields(body);
-        if (fields.Next(1, Delimited) && !fields.Text(out _))
+        return OptionalTexts(ref fields, 2) && fields.End;
+    }
+
+    /// <summary>Reads fields 1 to <paramref name="count"/>, each an optional text; false when one is not valid text.</summary>
+    private static bool OptionalTexts(ref Fields fields, int count)
+    {
+        for (var field = 1; field <= count; field++)
         {
-            return false;
+            if (fields.Next(field, Delimited) && !fields.Text(out _))
+            {
+                return false;
+            }
         }
-        if (fields.Next(2, Delimited) && !fields.Text(out _))
-        {
-            return false;
-        }
-        return fields.End;
+        return true;
     }
 
     /// <summary>Entries in the vector's order: replica ids ascending (ordinal), each once.</summary>
@@ -145,7 +151,7 @@ internal static class CanonicalOpForm
         }
         else if (fields.Next(4, Delimited))
         {
-            valid = fields.Body(out member) && IsRemoveElement(member);
+            valid = fields.Body(out member) && IsKey(member);
         }
         else if (fields.Next(5, Delimited))
         {
@@ -177,11 +183,7 @@ internal static class CanonicalOpForm
     private static bool IsAddElement(ReadOnlySpan<byte> body)
     {
         var fields = new Fields(body);
-        if (fields.Next(1, Delimited) && !fields.Text(out _))
-        {
-            return false;
-        }
-        if (fields.Next(2, Delimited) && !fields.Text(out _))
+        if (!OptionalTexts(ref fields, 2))
         {
             return false;
         }
@@ -238,28 +240,11 @@ internal static class CanonicalOpForm
     private static bool IsSetElementField(ReadOnlySpan<byte> body)
     {
         var fields = new Fields(body);
-        for (var field = 1; field <= 3; field++)
+        if (!OptionalTexts(ref fields, 3))
         {
-            if (fields.Next(field, Delimited) && !fields.Text(out _))
-            {
-                return false;
-            }
+            return false;
         }
         return fields.Next(4, Delimited) && fields.Body(out var value) && IsValue(value) && fields.End;
-    }
-
-    private static bool IsRemoveElement(ReadOnlySpan<byte> body)
-    {
-        var fields = new Fields(body);
-        if (fields.Next(1, Delimited) && !fields.Text(out _))
-        {
-            return false;
-        }
-        if (fields.Next(2, Delimited) && !fields.Text(out _))
-        {
-            return false;
-        }
-        return fields.End;
     }
 
     /// <summary>The resolution is always written (an enum the decoder checks), even when zero.</summary>
