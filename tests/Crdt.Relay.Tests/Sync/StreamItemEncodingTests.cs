@@ -13,7 +13,8 @@ namespace Crdt.Relay.Tests.Sync;
 /// </summary>
 public sealed class StreamItemEncodingTests
 {
-    private static Wire.Op OpWith(string author, int mutations)
+    /// <summary>An op of <paramref name="mutations"/> field sets, its size growing with them (also used by PreEncodedStreamItemTests).</summary>
+    internal static Wire.Op OpWith(string author, int mutations)
     {
         var op = new Wire.Op
         {

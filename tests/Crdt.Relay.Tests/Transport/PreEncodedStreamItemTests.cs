@@ -1,6 +1,7 @@
 using Crdt.Core;
 using Crdt.Relay.Storage;
 using Crdt.Relay.Tests.Support;
+using Crdt.Relay.Tests.Sync;
 using FsCheck;
 using FsCheck.Fluent;
 using Google.Protobuf;
@@ -57,7 +58,7 @@ public sealed class PreEncodedStreamItemTests
             Gen.Choose(0, 600).ToArbitrary(),
             (author, mutations) =>
             {
-                var stored = OpWith(author, mutations).ToByteArray();
+                var stored = StreamItemEncodingTests.OpWith(author, mutations).ToByteArray();
                 var written = Written(marshaller, Wire.PullResponse.PreEncodedOp(stored));
                 var read = Wire.PullResponse.ParseKeepingOpBytes(new System.Buffers.ReadOnlySequence<byte>(written));
                 return written.AsSpan().SequenceEqual(new Wire.PullResponse { Op = Wire.Op.Parser.ParseFrom(stored) }.ToByteArray())
@@ -153,21 +154,6 @@ public sealed class PreEncodedStreamItemTests
             items.Add(stream.Current);
         }
         throw new InvalidOperationException("the stream ended before a checkpoint");
-    }
-
-    private static Wire.Op OpWith(string author, int mutations)
-    {
-        var op = new Wire.Op
-        {
-            Dot = new Wire.Dot { Replica = "replica-a", Seq = 42 },
-            Author = author,
-            Document = new Wire.DocumentKey { Collection = "WorkOrder", Id = "wo-1" },
-        };
-        for (var i = 0; i < mutations; i++)
-        {
-            op.Mutations.Add(new Wire.Mutation { SetField = new Wire.SetField { Field = $"f{i}", Value = new Wire.FieldValue { StringValue = author } } });
-        }
-        return op;
     }
 
     private sealed class PullBinder : ServiceBinderBase
