@@ -33,6 +33,9 @@ internal sealed class LiveSubscriber : IDisposable
     /// <summary>Arrival time (Stopwatch ticks) of each op, by dot. Written by the reader loop only.</summary>
     public Dictionary<(string Replica, ulong Seq), long> ArrivedAt { get; } = [];
 
+    /// <summary>Arrival time (Stopwatch ticks) of each checkpoint, by cursor. Written by the reader loop only.</summary>
+    public Dictionary<ulong, long> CheckpointAt { get; } = [];
+
     /// <summary>Subscribes from <paramref name="cursor"/> and reads until cancelled.</summary>
     public async Task RunAsync(ulong cursor, CancellationToken cancellationToken)
     {
@@ -45,7 +48,11 @@ internal sealed class LiveSubscriber : IDisposable
             await foreach (var item in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 long arrived = Stopwatch.GetTimestamp();
-                if (!RawStreamItems.TryReadOpDot(item, out string replica, out ulong seq)) continue;
+                if (!RawStreamItems.TryReadOpDot(item, out string replica, out ulong seq))
+                {
+                    if (RawStreamItems.TryReadCheckpointCursor(item, out ulong checkpoint)) CheckpointAt.TryAdd(checkpoint, arrived);
+                    continue;
+                }
                 _received.Add((item, (replica, seq)));
                 if (!ArrivedAt.TryAdd((replica, seq), arrived)) _duplicates++;
                 Volatile.Write(ref _arrivedCount, ArrivedAt.Count);
@@ -93,6 +100,20 @@ internal sealed class LiveSubscriber : IDisposable
         // The reader checks only when one more op arrives: the ops already here may be all of them.
         if (Volatile.Read(ref _arrivedCount) >= count) arrived.TrySetResult();
         return arrived.Task;
+    }
+
+    /// <summary>Waits until every one of <paramref name="subscribers"/> has <paramref name="count"/> distinct ops;
+    /// after <paramref name="timeout"/>, throws with how many each has.</summary>
+    public static async Task AllArrivedAsync(IReadOnlyList<LiveSubscriber> subscribers, int count, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var all = Task.WhenAll(subscribers.Select(s => s.AllArrived(count)));
+        if (await Task.WhenAny(all, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false) != all)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new TimeoutException($"subscribers did not receive all {count} ops within {timeout.TotalSeconds:0} s " +
+                $"(received: {string.Join(", ", subscribers.Select(s => Volatile.Read(ref s._arrivedCount)))})");
+        }
+        await all.ConfigureAwait(false);
     }
 
     public void Dispose() => _channel.Dispose();

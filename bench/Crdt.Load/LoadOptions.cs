@@ -5,7 +5,8 @@ namespace Crdt.Load;
 /// processes on that database, devices on all but the last, subscribers on the last;
 /// <paramref name="WarmupOps"/>: ops one extra device pushes (and subscribers receive) before the
 /// measured sync, so that one-time costs (the relay compiles each method at its first call) are
-/// not counted per op (0: none).</summary>
+/// not counted per op (0: none); <paramref name="SubscribersInProcess"/>: the live subscribers on the
+/// harness's own thread pool instead of a process of their own (<see cref="ISubscribers"/>).</summary>
 internal sealed record LoadOptions(
     int Devices, int Edits, int OrdersPerDevice, int Subscribers, int BatchSize, FileInfo? Json, string? Postgres = null, int Relays = 1,
-    int WarmupOps = 0);
+    int WarmupOps = 0, bool SubscribersInProcess = false);

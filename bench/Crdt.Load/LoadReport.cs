@@ -45,6 +45,13 @@ internal sealed record LoadReport(
 
     public long SteadyDeliveries { get; init; }
 
+    /// <summary>Whether the live subscribers ran in a process of their own (the default) or on the harness's
+    /// thread pool beside the devices (<c>--subscribers-in-process</c>).</summary>
+    public bool SubscribersInOwnProcess { get; init; } = true;
+
+    /// <summary>CPU seconds of the subscribers' own process during the sync (counted in <see cref="HarnessCpuSeconds"/> too).</summary>
+    public double SubscriberProcessCpuSeconds { get; init; }
+
     /// <summary>What the relays stored into, e.g. "SQLite, durable commits".</summary>
     public string Storage { get; init; } = "SQLite, durable commits";
 
@@ -68,7 +75,8 @@ internal sealed record LoadReport(
         output.WriteLine($"  commit -> subscriber   p99 {N(CommitToSubscriberLagOpsP99)} ops acknowledged meanwhile (the lag in ops, comparable on a busy machine; 100 ms at the rate above: {N(OpsStoredPerSec / 10)})");
         output.WriteLine($"  steady load            {N(SteadyOpsPerSec)} ops/s (half the burst's capacity): push -> subscriber p99 {N(SteadyPushToSubscriberP99Ms)} ms over {N(SteadyDeliveries)} deliveries   (target <= 250: {(SteadyPushToSubscriberP99Ms <= 250 ? "met" : "MISSED")})");
         output.WriteLine($"  relay CPU              {RelayCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s during the sync ({N(RelayCpuMicrosPerOp)} µs per op stored{(Relays > 1 ? ", all relays" : "")}); peak RSS {N(RelayPeakRssBytes / 1048576.0)} MiB");
-        output.WriteLine($"  harness CPU            {HarnessCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s during the sync (devices and subscribers, the same cores)");
+        output.WriteLine($"  harness CPU            {HarnessCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s during the sync (devices and subscribers, the same cores; " +
+            (SubscribersInOwnProcess ? $"subscribers in their own process: {SubscriberProcessCpuSeconds.ToString("N2", CultureInfo.InvariantCulture)} s of it)" : "subscribers on the devices' thread pool)"));
         output.WriteLine($"  bytes on the wire      {N(DeviceWireBytesPerOp)} B/op device<->relay (push + pull), {N(SubscriberWireBytesPerOp)} B/op per subscriber");
     }
 }

@@ -8,7 +8,8 @@ namespace Crdt.Load;
 /// <summary>
 /// One load run: a relay in its own process; N technician devices each make M offline edits,
 /// then all sync at once (push in batches, then pull) while S dispatcher devices hold live
-/// subscriptions and time each op from the start of its push to its arrival. On PostgreSQL
+/// subscriptions (in a process of their own: <see cref="SubscriberProcess"/>) and time each op from
+/// the start of its push, and from its acknowledgement, to its arrival. On PostgreSQL
 /// (<c>--postgres</c>) with several relays (<c>--relays</c>), the devices push through all relays but
 /// the last and the subscribers listen on the last, so every delivery crosses nodes.
 /// </summary>
@@ -53,13 +54,10 @@ internal static class LoadRun
         var subscriberNode = relays[^1].Address;
         string loadAtStart = MachineFacts.LoadAverage();
         var deviceWire = new WireBytes();
-        var subscriberWire = new WireBytes();
         var techTokens = await RegisterAsync(relay.Address, adminToken, "tech", DeviceRole.Technician, options.Devices, cancellationToken).ConfigureAwait(false);
         var dispatchTokens = await RegisterAsync(relay.Address, adminToken, "dispatch", DeviceRole.Dispatcher, options.Subscribers, cancellationToken).ConfigureAwait(false);
 
         var devices = techTokens.Select((t, i) => new SimulatedDevice(t.Name, t.Token, PusherNode(i), deviceWire)).ToList();
-        var subscribers = dispatchTokens.Select(t => new LiveSubscriber(t.Token, subscriberNode, subscriberWire)).ToList();
-        using var stopSubscribers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             long editStart = Stopwatch.GetTimestamp();
@@ -68,14 +66,16 @@ internal static class LoadRun
             int totalOps = devices.Sum(d => d.OutboxCount);
             log.WriteLine($"{totalOps} offline edits made in {offlineMs:N0} ms; syncing");
 
-            var subscriberRuns = subscribers.Select(s => s.RunAsync(0, stopSubscribers.Token)).ToList();
-            await Task.WhenAll(subscribers.Select(s => s.Ready)).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-            int warmupOps = await WarmUpAsync(options, relay.Address, adminToken, subscribers, cancellationToken).ConfigureAwait(false);
-            var arrivals = subscribers.Select(s => s.AllArrived(warmupOps + totalOps)).ToList();
+            var tokens = dispatchTokens.Select(t => t.Token).ToList();
+            await using ISubscribers subscribers = options.SubscribersInProcess
+                ? await InProcessSubscribers.StartAsync(subscriberNode, tokens, cancellationToken).ConfigureAwait(false)
+                : await SubscriberProcess.StartAsync(subscriberNode, tokens, cancellationToken).ConfigureAwait(false);
+            int warmupOps = await WarmUpAsync(options, relay.Address, adminToken, cancellationToken).ConfigureAwait(false);
+            long subscriberBytesBefore = await subscribers.AllArrivedAsync(warmupOps, ArrivalTimeout, cancellationToken).ConfigureAwait(false);
 
             double cpuBefore = relays.Sum(r => r.CpuSeconds());
-            double harnessCpuBefore = HarnessCpuSeconds();
-            long deviceBytesBefore = deviceWire.Total, subscriberBytesBefore = subscriberWire.Total;
+            double harnessCpuBefore = HarnessCpuSeconds(), subscriberCpuBefore = subscribers.SeparateCpuSeconds();
+            long deviceBytesBefore = deviceWire.Total;
             long syncStart = Stopwatch.GetTimestamp();
             var pushes = devices.Select(d => d.PushAllAsync(options.BatchSize, cancellationToken)).ToList();
             await Task.WhenAll(pushes).ConfigureAwait(false);
@@ -83,19 +83,11 @@ internal static class LoadRun
             await Task.WhenAll(devices.Select(d => d.PullAsync(cancellationToken))).ConfigureAwait(false);
             double syncMs = Stopwatch.GetElapsedTime(syncStart).TotalMilliseconds;
 
-            var allArrived = Task.WhenAll(arrivals);
-            if (await Task.WhenAny(allArrived, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken)).ConfigureAwait(false) != allArrived)
-            {
-                throw new TimeoutException($"subscribers did not receive all {totalOps} ops within 60 s of the sync " +
-                    $"(received: {string.Join(", ", subscribers.Select(s => s.ArrivedAt.Count))})");
-            }
+            long subscriberBytes = await subscribers.AllArrivedAsync(warmupOps + totalOps, ArrivalTimeout, cancellationToken).ConfigureAwait(false) - subscriberBytesBefore;
             double cpu = relays.Sum(r => r.CpuSeconds()) - cpuBefore;
-            double harnessCpu = HarnessCpuSeconds() - harnessCpuBefore;
+            double subscriberCpu = subscribers.SeparateCpuSeconds() - subscriberCpuBefore;
+            double harnessCpu = HarnessCpuSeconds() - harnessCpuBefore + subscriberCpu;
             long deviceBytes = deviceWire.Total - deviceBytesBefore;
-            long subscriberBytes = subscriberWire.Total - subscriberBytesBefore;
-            var latencies = Latencies(devices, subscribers, d => d.PushStartedAt, null);
-            var commitLatencies = Latencies(devices, subscribers, d => d.PushAckedAt, null);
-            var commitLags = LagsInOps(devices, subscribers);
             long stored = devices.Sum(d => d.Stored);
             double capacity = stored / (pushMs / 1000);
             var burstDots = BurstDots(devices);
@@ -109,17 +101,17 @@ internal static class LoadRun
             for (int i = 0; i < devices.Count; i++)
                 devices[i].EditOffline(options.OrdersPerDevice, steadyBatch * ticks, seed: 5000 + i, orderPrefix: "steady");
             int steadyOps = devices.Sum(d => d.OutboxCount) - steadyStart.Sum();
-            var steadyArrivals = subscribers.Select(s => s.AllArrived(warmupOps + totalOps + steadyOps)).ToList();
             long steadyBegin = Stopwatch.GetTimestamp();
             await Task.WhenAll(devices.Select((d, i) => d.PushPacedAsync(steadyStart[i], steadyBatch, SteadyInterval, cancellationToken))).ConfigureAwait(false);
             double steadySeconds = Stopwatch.GetElapsedTime(steadyBegin).TotalSeconds;
-            var steadyDone = Task.WhenAll(steadyArrivals);
-            if (await Task.WhenAny(steadyDone, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken)).ConfigureAwait(false) != steadyDone)
-                throw new TimeoutException("subscribers did not receive the steady-load ops within 60 s");
-            await stopSubscribers.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(subscriberRuns).ConfigureAwait(false);
-            foreach (var subscriber in subscribers) subscriber.VerifyDeliveries();
-            var steadyLatencies = Latencies(devices, subscribers, d => d.PushStartedAt, burstDots);
+            await subscribers.AllArrivedAsync(warmupOps + totalOps + steadyOps, ArrivalTimeout, cancellationToken).ConfigureAwait(false);
+            var arrivals = await subscribers.StopAsync(cancellationToken).ConfigureAwait(false);
+
+            bool InBurst((string Replica, ulong Seq) dot) => burstDots.Contains(dot);
+            var latencies = Latencies(devices, arrivals, d => d.PushStartedAt, InBurst);
+            var commitLatencies = Latencies(devices, arrivals, d => d.PushAckedAt, InBurst);
+            var commitLags = LagsInOps(devices, arrivals, burstDots);
+            var steadyLatencies = Latencies(devices, arrivals, d => d.PushStartedAt, dot => !InBurst(dot));
             return new LoadReport(
                 options.Devices, options.Edits, options.Subscribers, options.BatchSize, totalOps, stored,
                 offlineMs, pushMs, stored / (pushMs / 1000), syncMs,
@@ -133,23 +125,23 @@ internal static class LoadRun
                 SteadyOpsPerSec = steadyOps / steadySeconds,
                 SteadyPushToSubscriberP99Ms = Percentile(steadyLatencies, 0.99),
                 SteadyDeliveries = steadyLatencies.Length,
+                SubscribersInOwnProcess = !options.SubscribersInProcess,
+                SubscriberProcessCpuSeconds = subscriberCpu,
             };
         }
         finally
         {
-            if (!stopSubscribers.IsCancellationRequested) await stopSubscribers.CancelAsync().ConfigureAwait(false);
             foreach (var device in devices) device.Dispose();
-            foreach (var subscriber in subscribers) subscriber.Dispose();
         }
     }
 
-    /// <summary>User + system CPU seconds of this process (the devices and subscribers).</summary>
+    private static readonly TimeSpan ArrivalTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>Before the measured sync, one more technician (not among the measured devices, its bytes
     /// not counted) pushes <see cref="LoadOptions.WarmupOps"/> ops and pulls, and every subscriber receives
-    /// them: the relay runs without tiered compilation, so its first push, pull and stream writes compile
+    /// them (the caller waits for that): the relay runs without tiered compilation, so its first push, pull and stream writes compile
     /// their code, a one-time cost of a fresh process that is not a cost per op. Returns the ops pushed.</summary>
-    private static async Task<int> WarmUpAsync(LoadOptions options, Uri relay, string adminToken, List<LiveSubscriber> subscribers,
-        CancellationToken cancellationToken)
+    private static async Task<int> WarmUpAsync(LoadOptions options, Uri relay, string adminToken, CancellationToken cancellationToken)
     {
         if (options.WarmupOps == 0)
         {
@@ -162,10 +154,10 @@ internal static class LoadRun
         int ops = device.OutboxCount;
         await device.PushAllAsync(options.BatchSize, cancellationToken).ConfigureAwait(false);
         await device.PullAsync(cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(subscribers.Select(s => s.AllArrived(ops))).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         return ops;
     }
 
+    /// <summary>User + system CPU seconds of this process (the devices, and the subscribers when they run in it).</summary>
     private static double HarnessCpuSeconds()
     {
         using var self = Process.GetCurrentProcess();
@@ -179,24 +171,23 @@ internal static class LoadRun
     private static HashSet<(string Replica, ulong Seq)> BurstDots(List<SimulatedDevice> devices) =>
         devices.SelectMany(d => d.PushAckedAt.Keys).ToHashSet();
 
-    /// <summary>Arrival minus the device-side time <paramref name="from"/> gives for each op, sorted (ms,
-    /// at least 0: a delivery can beat the acknowledgement to the device). With
-    /// <paramref name="exclude"/>, those ops are left out.</summary>
-    private static double[] Latencies(List<SimulatedDevice> devices, List<LiveSubscriber> subscribers,
-        Func<SimulatedDevice, Dictionary<(string Replica, ulong Seq), long>> from, HashSet<(string Replica, ulong Seq)>? exclude)
+    /// <summary>Arrival minus the device-side time <paramref name="from"/> gives for each op that
+    /// <paramref name="counts"/>, sorted (ms, at least 0: a delivery can beat the acknowledgement to the device).</summary>
+    private static double[] Latencies(List<SimulatedDevice> devices, IReadOnlyList<SubscriberArrivals> subscribers,
+        Func<SimulatedDevice, Dictionary<(string Replica, ulong Seq), long>> from, Func<(string Replica, ulong Seq), bool> counts)
     {
         var pushedAt = new Dictionary<(string Replica, ulong Seq), long>();
         foreach (var device in devices)
         {
             foreach (var (dot, at) in from(device))
             {
-                if (exclude is null || !exclude.Contains(dot)) pushedAt[dot] = at;
+                if (counts(dot)) pushedAt[dot] = at;
             }
         }
         var latencies = new List<double>();
         foreach (var subscriber in subscribers)
         {
-            foreach (var (dot, arrived) in subscriber.ArrivedAt)
+            foreach (var (dot, arrived) in subscriber.Ops)
             {
                 if (pushedAt.TryGetValue(dot, out long pushed)) latencies.Add(Math.Max(0, (arrived - pushed) * 1000.0 / Stopwatch.Frequency));
             }
@@ -208,9 +199,9 @@ internal static class LoadRun
     /// <summary>For each delivery of a burst op: how many ops were acknowledged to their devices after its
     /// own acknowledgement and before its arrival, sorted. The lag in ops, unlike the lag in ms, hardly moves
     /// when other processes slow the whole machine down, so builds can be compared on a busy one.</summary>
-    private static double[] LagsInOps(List<SimulatedDevice> devices, List<LiveSubscriber> subscribers)
+    private static double[] LagsInOps(List<SimulatedDevice> devices, IReadOnlyList<SubscriberArrivals> subscribers, HashSet<(string Replica, ulong Seq)> burst)
     {
-        var ackedAt = devices.SelectMany(d => d.PushAckedAt).ToDictionary(p => p.Key, p => p.Value);
+        var ackedAt = devices.SelectMany(d => d.PushAckedAt).Where(p => burst.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value);
         var acks = ackedAt.Values.ToArray();
         Array.Sort(acks);
         // How many acknowledgements came at or before a timestamp.
@@ -224,7 +215,7 @@ internal static class LoadRun
         var lags = new List<double>();
         foreach (var subscriber in subscribers)
         {
-            foreach (var (dot, arrived) in subscriber.ArrivedAt)
+            foreach (var (dot, arrived) in subscriber.Ops)
             {
                 if (ackedAt.TryGetValue(dot, out long acked)) lags.Add(Math.Max(0, AckedBy(arrived) - AckedBy(acked)));
             }

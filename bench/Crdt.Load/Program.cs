@@ -26,6 +26,11 @@ if (args.Length > 0 && args[0] == "attachments")
 {
     return await AttachmentTransferBench.RunAsync(args[1..]);
 }
+if (args.Length > 0 && args[0] == "subscribers")
+{
+    // The load run's live subscribers in a process of their own (SubscriberProcess starts it).
+    return await SubscriberHost.RunAsync(Console.In, Console.Out);
+}
 if (args.Length > 0 && args[0] == "replica")
 {
     var scale = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1.0;
@@ -47,14 +52,19 @@ var warmup = new Option<int>("--warmup")
     Description = "Ops one extra device pushes, pulls and the subscribers receive before the measured sync (the relay's first calls compile its code; 0: no warm-up).",
     DefaultValueFactory = _ => 500,
 };
+var subscribersInProcess = new Option<bool>("--subscribers-in-process")
+{
+    Description = "Run the live subscribers on the harness's thread pool beside the devices (as before they had a process of their own), to compare.",
+};
 var root = new RootCommand("Load harness: devices syncing at once through a relay on loopback.")
 {
-    devices, edits, orders, subscribers, batch, json, postgres, relays, warmup,
+    devices, edits, orders, subscribers, batch, json, postgres, relays, warmup, subscribersInProcess,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
     var options = new LoadOptions(parse.GetValue(devices), parse.GetValue(edits), parse.GetValue(orders),
-        parse.GetValue(subscribers), parse.GetValue(batch), parse.GetValue(json), parse.GetValue(postgres), parse.GetValue(relays), parse.GetValue(warmup));
+        parse.GetValue(subscribers), parse.GetValue(batch), parse.GetValue(json), parse.GetValue(postgres), parse.GetValue(relays), parse.GetValue(warmup),
+        parse.GetValue(subscribersInProcess));
     if (options.Devices < 1 || options.Edits < 1 || options.OrdersPerDevice < 1 || options.Subscribers < 0 || options.BatchSize < 1 || options.WarmupOps < 0)
     {
         Console.Error.WriteLine("--devices, --edits, --orders and --batch must be at least 1; --subscribers and --warmup at least 0");

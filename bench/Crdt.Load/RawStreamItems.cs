@@ -31,6 +31,31 @@ internal static class RawStreamItems
         return TryField(item, 1, out var op) && TryField(op, 1, out var dot) && ReadDot(dot, ref replica, ref seq);
     }
 
+    /// <summary>The cursor of the checkpoint a <c>PullResponse</c> carries (field 3, <c>Checkpoint.cursor</c> = 1);
+    /// false for other items.</summary>
+    public static bool TryReadCheckpointCursor(ReadOnlySpan<byte> item, out ulong cursor)
+    {
+        cursor = 0;
+        if (!TryField(item, 3, out var checkpoint))
+        {
+            return false;
+        }
+        int at = 0;
+        while (at < checkpoint.Length)
+        {
+            ulong tag = Varint(checkpoint, ref at);
+            if (tag == ((1 << 3) | 0))
+            {
+                cursor = Varint(checkpoint, ref at);
+            }
+            else
+            {
+                Skip(checkpoint, tag, ref at);
+            }
+        }
+        return true;
+    }
+
     private static bool ReadDot(ReadOnlySpan<byte> dot, ref string replica, ref ulong seq)
     {
         int at = 0;
