@@ -6,8 +6,8 @@ namespace Crdt.Relay.Diagnostics;
 /// <summary>
 /// What a relay operator watches, on the meter <c>Crdt.Relay</c> (dotnet-counters monitor
 /// --counters Crdt.Relay): connected devices (open Pull/Subscribe/Watch streams), ops stored
-/// (a counter: its rate is ops stored per second), duplicates, push and pull latency, and
-/// refused requests by reason (the gRPC status).
+/// (a counter: its rate is ops stored per second), duplicates, push and pull latency, how long a
+/// commit takes to reach each live stream's output, and refused requests by reason (the gRPC status).
 /// </summary>
 public sealed class RelayMetrics : IDisposable
 {
@@ -20,6 +20,7 @@ public sealed class RelayMetrics : IDisposable
     private readonly Histogram<double> _pushLatency;
     private readonly Histogram<double> _pullLatency;
     private readonly UpDownCounter<long> _connected;
+    private readonly Histogram<double> _streamDelivery;
 
     public RelayMetrics()
     {
@@ -29,6 +30,8 @@ public sealed class RelayMetrics : IDisposable
         _refused = _meter.CreateCounter<long>("crdt.relay.requests.refused", "{request}", "Requests refused, by reason (gRPC status)");
         _pushLatency = _meter.CreateHistogram<double>("crdt.relay.push.duration", "ms", "Time to validate, store and apply one Push");
         _pullLatency = _meter.CreateHistogram<double>("crdt.relay.pull.duration", "ms", "Time to answer one Pull");
+        _streamDelivery = _meter.CreateHistogram<double>("crdt.relay.stream.delivery", "ms",
+            "Time from a commit's apply in the tenant to the flush of its checkpoint on each live Subscribe stream");
         _connected = _meter.CreateUpDownCounter<long>("crdt.relay.devices.connected", "{stream}", "Open Pull, Subscribe and Watch streams");
     }
 
@@ -54,6 +57,11 @@ public sealed class RelayMetrics : IDisposable
     public void PushCompleted(TimeSpan elapsed) => _pushLatency.Record(elapsed.TotalMilliseconds);
 
     public void PullCompleted(TimeSpan elapsed) => _pullLatency.Record(elapsed.TotalMilliseconds);
+
+    /// <summary>A live stream flushed (at <paramref name="flushedAt"/>) the checkpoint of a commit applied at
+    /// <paramref name="appliedAt"/> (<see cref="Stopwatch"/> ticks): how far live streams run behind the log,
+    /// on the relay's side of the network.</summary>
+    internal void StreamDelivered(long appliedAt, long flushedAt) => _streamDelivery.Record(Stopwatch.GetElapsedTime(appliedAt, flushedAt).TotalMilliseconds);
 
     /// <summary>Counts an open stream until the returned value is disposed.</summary>
     public IDisposable StreamOpened(string method)

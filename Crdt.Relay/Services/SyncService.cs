@@ -40,7 +40,7 @@ internal sealed class SyncService(RelayEngine engine, IRelayStore store, RelayMe
         {
             await engine.AcknowledgeAsync(caller, request.Cursor, request.Replica, request.MadeThrough, context.RequestHeaders.GetValue(RelayEngine.ReplicaKeyHeader), cancellationToken).ConfigureAwait(false);
             var stable = await engine.StableVectorAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
-            await new OpStreamer(engine, store, caller, responses, preEncodedItems: true).RunAsync(request.Cursor, 0, live: true, cancellationToken, stable).ConfigureAwait(false);
+            await new OpStreamer(engine, store, caller, responses, preEncodedItems: true, metrics).RunAsync(request.Cursor, 0, live: true, cancellationToken, stable).ConfigureAwait(false);
         });
 
     public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context) =>

@@ -43,6 +43,10 @@ internal sealed class CommitNode(long head, IReadOnlyList<CommittedOp> ops)
     // No RunContinuationsAsynchronously: the waiters run inline in Link (see above).
     private readonly TaskCompletionSource<CommitNode> _next = new();
 
+    /// <summary>When the commit was applied in the tenant (<see cref="System.Diagnostics.Stopwatch"/> ticks): live
+    /// streams time their delivery from it (<see cref="Diagnostics.RelayMetrics.StreamDelivered"/>).</summary>
+    public long AppliedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     /// <summary>The tenant's log head once this commit is visible.</summary>
     public long Head { get; } = head;
 

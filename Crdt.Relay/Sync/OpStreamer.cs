@@ -1,5 +1,6 @@
 using Crdt.Core;
 using Crdt.Relay.Auth;
+using Crdt.Relay.Diagnostics;
 using Crdt.Relay.Storage;
 using Grpc.Core;
 using Wire = Crdt.Core.Wire;
@@ -24,7 +25,8 @@ namespace Crdt.Relay.Sync;
 /// technician's stream gets of each op is decided by <see cref="SubscriberRouting"/>; this type
 /// gathers the facts from the tenant (which answers under its own lock) and writes.
 /// </summary>
-internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerIdentity caller, IServerStreamWriter<Wire.PullResponse> output, bool preEncodedItems = false)
+internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerIdentity caller, IServerStreamWriter<Wire.PullResponse> output, bool preEncodedItems = false,
+    RelayMetrics? metrics = null)
 {
     private const int DefaultMaxItems = 50_000;
     private const int ReadPage = 2_000;
@@ -145,6 +147,7 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
                 }
             }
             await CheckpointAsync(node.Head, more: false, cancellationToken).ConfigureAwait(false);
+            metrics?.StreamDelivered(node.AppliedAt, RelayMetrics.Timestamp());
         }
     }
 

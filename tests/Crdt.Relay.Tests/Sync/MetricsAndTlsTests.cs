@@ -57,6 +57,47 @@ public sealed class MetricsAndTlsTests
     }
 
     [Fact]
+    public async Task Each_commit_a_live_stream_delivers_is_timed_once()
+    {
+        var deliveries = new List<double>();
+        Meter? ours = null; // other tests' relays publish on meters of the same name at the same time
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == RelayMetrics.MeterName && instrument.Name == "crdt.relay.stream.delivery") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+        {
+            if (instrument.Meter == Volatile.Read(ref ours)) lock (deliveries) deliveries.Add(value);
+        });
+        listener.Start();
+        await using var relay = await TestRelay.StartAsync();
+        Volatile.Write(ref ours, relay.Host.Metrics.Meter);
+        var watcher = await relay.DeviceAsync("wendy", DeviceRoleKind.Dispatcher);
+        var cursor = (await watcher.PullAsync())[^1].Checkpoint.Cursor;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var call = watcher.Subscribe(cursor, cancel.Token);
+        Assert.True(await call.ResponseStream.MoveNext(cancel.Token)); // the catch-up's checkpoint: no live commit in it
+
+        var dispatcher = await relay.DeviceAsync("dina", DeviceRoleKind.Dispatcher);
+        var board = new Device("board-delivery", "dina");
+        await dispatcher.PushAsync(board.CreateOrder("wo-d1", "tom"));
+        var head = (await dispatcher.PushAsync(board.CreateOrder("wo-d2", "tom"))).Cursor;
+        while (!(call.ResponseStream.Current.Checkpoint?.Cursor >= head))
+        {
+            Assert.True(await call.ResponseStream.MoveNext(cancel.Token));
+        }
+        // The relay times a delivery once its flush completes, which can be just after the device read it.
+        Assert.True(SpinWait.SpinUntil(() => { lock (deliveries) return deliveries.Count >= 2; }, TimeSpan.FromSeconds(10)), "both commits' deliveries timed");
+
+        lock (deliveries)
+        {
+            Assert.Equal(2, deliveries.Count);
+            Assert.All(deliveries, ms => Assert.True(ms >= 0));
+        }
+    }
+
+    [Fact]
     public async Task The_relay_serves_tls_from_pem_files()
     {
         using var folder = new TempFolder();
