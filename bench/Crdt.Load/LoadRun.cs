@@ -125,6 +125,7 @@ internal static class LoadRun
                 SteadyOpsPerSec = steadyOps / steadySeconds,
                 SteadyPushToSubscriberP99Ms = Percentile(steadyLatencies, 0.99),
                 SteadyDeliveries = steadyLatencies.Length,
+                SteadyPushToAckP99Ms = Percentile(PushToAck(devices, dot => !InBurst(dot)), 0.99),
                 SubscribersInOwnProcess = !options.SubscribersInProcess,
                 SubscriberProcessCpuSeconds = subscriberCpu,
             };
@@ -194,6 +195,21 @@ internal static class LoadRun
         }
         latencies.Sort();
         return [.. latencies];
+    }
+
+    /// <summary>Acknowledgement minus push start (ms) of each op that <paramref name="counts"/>, sorted.</summary>
+    private static double[] PushToAck(List<SimulatedDevice> devices, Func<(string Replica, ulong Seq), bool> counts)
+    {
+        var waits = new List<double>();
+        foreach (var device in devices)
+        {
+            foreach (var (dot, acked) in device.PushAckedAt)
+            {
+                if (counts(dot)) waits.Add((acked - device.PushStartedAt[dot]) * 1000.0 / Stopwatch.Frequency);
+            }
+        }
+        waits.Sort();
+        return [.. waits];
     }
 
     /// <summary>For each delivery of a burst op: how many ops were acknowledged to their devices after its
