@@ -55,6 +55,13 @@ internal sealed class CommitNode(long head, IReadOnlyList<CommittedOp> ops)
 
     public Task<CommitNode> NextAsync(CancellationToken cancellationToken) => _next.Task.WaitAsync(cancellationToken);
 
+    /// <summary>The commit after this one, if it is linked already (a stream that fell behind takes it at once).</summary>
+    public bool TryNext([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CommitNode? next)
+    {
+        next = _next.Task.IsCompletedSuccessfully ? _next.Task.Result : null;
+        return next is not null;
+    }
+
     /// <summary>Publishes <paramref name="next"/> as the commit after this one, running the streams that wait for it.</summary>
     public void Link(CommitNode next) => _next.TrySetResult(next);
 }

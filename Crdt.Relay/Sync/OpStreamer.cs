@@ -17,7 +17,8 @@ namespace Crdt.Relay.Sync;
 /// device lacks its history; a work order reassigned away is announced with <c>left_scope</c>.
 /// Items are held back and sent with the checkpoint that follows them (or every
 /// <see cref="FlushEvery"/> items): they are written with <see cref="WriteFlags.BufferHint"/>, so
-/// a commit of many ops costs one flush, not one per op. An op goes out as the bytes it was stored
+/// a commit of many ops costs one flush, not one per op, and a live stream that fell behind sends the
+/// commits linked meanwhile under one checkpoint. An op goes out as the bytes it was stored
 /// as, never decoded and encoded again: when the output is a served Pull or Subscribe (its response marshaller
 /// from <see cref="Services.SyncBinding"/>, <c>preEncodedItems</c>), as an item encoded once per op
 /// (<see cref="Wire.PullResponse.PreEncodedOp"/>); for any other writer, as an item the generated serializer writes
@@ -34,6 +35,10 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
     private const int FlushEvery = 512;
     private static readonly WriteOptions HoldBack = new(WriteFlags.BufferHint);
     private int _unflushed;
+    // Items written since the last checkpoint (the live loop bounds how many commits one checkpoint covers).
+    private int _sinceCheckpoint;
+    // When each live commit under the coming checkpoint was applied (Stopwatch ticks), to time its delivery.
+    private readonly List<long> _appliedAt = [];
     private readonly SubscriberRouting _routing = new();
     private TenantState _tenant = null!;
     private ScopedReader _reader = null!;
@@ -135,19 +140,43 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
         while (true)
         {
             node = await node.NextAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var committed in node.Ops)
+            _appliedAt.Clear();
+            await SendCommitAsync(node, cancellationToken).ConfigureAwait(false);
+            // Commits linked while this stream's last flush was out go with this one, under one checkpoint: a
+            // stream that fell behind catches up with one flush per FlushEvery items, not one per commit. (Flushing
+            // each commit, streams fell further behind through a burst: docs/performance.md, issue 11, session 9.)
+            // Bounded, so that a device still gets a checkpoint at least every FlushEvery items and one commit.
+            while (_sinceCheckpoint < FlushEvery && node.TryNext(out var next))
             {
-                if (caller.SeesWholeTenant)
-                {
-                    await SendAsync(ItemOf(committed), cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await RouteAsync(committed.Wire, committed.Position, committed.Payload, committed, cancellationToken).ConfigureAwait(false);
-                }
+                node = next;
+                await SendCommitAsync(node, cancellationToken).ConfigureAwait(false);
             }
             await CheckpointAsync(node.Head, more: false, cancellationToken).ConfigureAwait(false);
-            metrics?.StreamDelivered(node.AppliedAt, RelayMetrics.Timestamp());
+            if (metrics is not null)
+            {
+                var flushed = RelayMetrics.Timestamp();
+                foreach (var applied in _appliedAt)
+                {
+                    metrics.StreamDelivered(applied, flushed);
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes (held back) what the stream gets of one live commit's ops.</summary>
+    private async Task SendCommitAsync(CommitNode node, CancellationToken cancellationToken)
+    {
+        _appliedAt.Add(node.AppliedAt);
+        foreach (var committed in node.Ops)
+        {
+            if (caller.SeesWholeTenant)
+            {
+                await SendAsync(ItemOf(committed), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await RouteAsync(committed.Wire, committed.Position, committed.Payload, committed, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -206,6 +235,7 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
     /// <summary>Writes an item, held back until the next checkpoint or the next <see cref="FlushEvery"/> items.</summary>
     private Task WriteAsync(Wire.PullResponse response, CancellationToken cancellationToken)
     {
+        _sinceCheckpoint++;
         var flush = ++_unflushed >= FlushEvery;
         if (flush)
         {
@@ -233,6 +263,7 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
 
         _deviceCursor = cursor;
         _unflushed = 0;
+        _sinceCheckpoint = 0;
         output.WriteOptions = null;
         var checkpoint = new Wire.Checkpoint { Cursor = (ulong)cursor, More = more, Stable = _stable };
         _stable = null;
