@@ -1,22 +1,39 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Crdt.Bench.Workloads;
 
 /// <summary>Wall-clock timing of one phase, in milliseconds.</summary>
 public static class Timing
 {
-    public static double Ms(Action phase)
+    // The caller's name, file and line only label the phase in diagnostics (PhaseDiagnostics, CRDT_BENCH_DIAG=1).
+    public static double Ms(Action phase,
+        [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
+        var diag = PhaseDiagnostics.Enabled ? PhaseDiagnostics.Begin() : default;
         long start = Stopwatch.GetTimestamp();
         phase();
-        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        long end = Stopwatch.GetTimestamp();
+        double elapsedMs = PhaseDiagnostics.Ms(start, end);
+        if (PhaseDiagnostics.Enabled)
+        {
+            PhaseDiagnostics.End(diag, start, end, PhaseDiagnostics.Name(caller, file, line));
+        }
+        return elapsedMs;
     }
 
-    public static T Ms<T>(Func<T> phase, out double elapsedMs)
+    public static T Ms<T>(Func<T> phase, out double elapsedMs,
+        [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
+        var diag = PhaseDiagnostics.Enabled ? PhaseDiagnostics.Begin() : default;
         long start = Stopwatch.GetTimestamp();
         T result = phase();
-        elapsedMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        long end = Stopwatch.GetTimestamp();
+        elapsedMs = PhaseDiagnostics.Ms(start, end);
+        if (PhaseDiagnostics.Enabled)
+        {
+            PhaseDiagnostics.End(diag, start, end, PhaseDiagnostics.Name(caller, file, line));
+        }
         return result;
     }
 
