@@ -9,7 +9,7 @@ namespace Crdt.Bench.Workloads;
 /// CPU, time waiting on a run queue for one, and the rest (asleep or blocked), and count its page faults and
 /// context switches.
 /// </summary>
-internal readonly record struct ThreadCounters(
+public readonly record struct ThreadCounters(
     int Tid, long CpuNs, long RunQueueNs, long MinorFaults, long MajorFaults, long Voluntary, long Involuntary)
 {
     /// <summary>
@@ -39,6 +39,13 @@ internal readonly record struct ThreadCounters(
         var (minor, major, voluntary, involuntary) = FaultsAndSwitches();
         return new ThreadCounters(CurrentTid(), cpu, queue, minor, major, voluntary, involuntary);
     }
+
+    /// <summary>
+    /// Only the thread's CPU time and run-queue wait so far (two cheap reads, taken around every timed phase):
+    /// <see cref="Timing.Totals"/> sums them over a run.
+    /// </summary>
+    public static (long CpuNs, long RunQueueNs) CpuAndQueue() =>
+        OperatingSystem.IsLinux() ? (ThreadCpuNs(), RunQueue()) : (0, 0);
 
     // schedstat: time on a CPU (ns), time waiting on a run queue (ns), timeslices. The wait is exact when the
     // thread reads it (it was brought up to date when the thread last got a CPU); the time on a CPU of a

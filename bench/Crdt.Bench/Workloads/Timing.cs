@@ -11,10 +11,13 @@ public static class Timing
         [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var diag = PhaseDiagnostics.Enabled ? PhaseDiagnostics.Begin() : default;
+        var before = ThreadCounters.CpuAndQueue();
         long start = Stopwatch.GetTimestamp();
         phase();
         long end = Stopwatch.GetTimestamp();
+        var after = ThreadCounters.CpuAndQueue();
         double elapsedMs = PhaseDiagnostics.Ms(start, end);
+        Totals = Totals.Add(elapsedMs, before, after);
         if (PhaseDiagnostics.Enabled)
         {
             PhaseDiagnostics.End(diag, start, end, PhaseDiagnostics.Name(caller, file, line));
@@ -26,16 +29,28 @@ public static class Timing
         [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var diag = PhaseDiagnostics.Enabled ? PhaseDiagnostics.Begin() : default;
+        var before = ThreadCounters.CpuAndQueue();
         long start = Stopwatch.GetTimestamp();
         T result = phase();
         long end = Stopwatch.GetTimestamp();
+        var after = ThreadCounters.CpuAndQueue();
         elapsedMs = PhaseDiagnostics.Ms(start, end);
+        Totals = Totals.Add(elapsedMs, before, after);
         if (PhaseDiagnostics.Enabled)
         {
             PhaseDiagnostics.End(diag, start, end, PhaseDiagnostics.Name(caller, file, line));
         }
         return result;
     }
+
+    /// <summary>
+    /// Wall time of the phases timed since the last <see cref="ResetTotals"/>, split into the timing thread's
+    /// CPU time and its wait on a run queue (zero off Linux). The wait is time other runnable threads held both
+    /// CPUs: the share of wall time that says a run was not on an idle machine.
+    /// </summary>
+    public static PhaseTotals Totals { get; private set; }
+
+    public static void ResetTotals() => Totals = default;
 
     /// <summary>
     /// Before a timed phase: collects garbage so one phase's garbage is not billed to the next, and waits
