@@ -69,5 +69,6 @@ public sealed class PhaseCountersTests
         Assert.DoesNotContain("not an idle machine", quiet.Describe("lib"));
         Assert.Equal((2, 200.0, 135.0, 62.0), (busy.Phases, busy.WallMs, busy.CpuMs, busy.RunQueueMs));
         Assert.Contains("not an idle machine", busy.Describe("lib"));
+        Assert.Contains("= 135 ms on a CPU + 62 ms waiting for one (31 %) + 3 ms asleep or blocked", busy.Describe("lib"));
     }
 }
