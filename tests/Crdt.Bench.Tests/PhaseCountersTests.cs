@@ -70,5 +70,8 @@ public sealed class PhaseCountersTests
         Assert.Equal((2, 200.0, 135.0, 62.0), (busy.Phases, busy.WallMs, busy.CpuMs, busy.RunQueueMs));
         Assert.Contains("not an idle machine", busy.Describe("lib"));
         Assert.Contains("= 135 ms on a CPU + 62 ms waiting for one (31 %) + 3 ms asleep or blocked", busy.Describe("lib"));
+        // A wait read just outside the phase (a preemption at the system call that reads it) is not the phase's.
+        var edge = default(PhaseTotals).Add(10, (0, 0), (9_000_000, 4_000_000));
+        Assert.Equal(1.0, edge.RunQueueMs, 6);
     }
 }

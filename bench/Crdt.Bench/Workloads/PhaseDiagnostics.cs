@@ -45,7 +45,7 @@ internal static class PhaseDiagnostics
         double wallMs = Ms(startTimestamp, endTimestamp);
         var t = start.Thread;
         double cpuMs = (thread.CpuNs - t.CpuNs) / 1e6;
-        double queueMs = (thread.RunQueueNs - t.RunQueueNs) / 1e6;
+        double queueMs = PhaseTotals.WaitWithin(wallMs, cpuMs, (thread.RunQueueNs - t.RunQueueNs) / 1e6);
         var s = start.Process;
         var otherThreads = process.OtherThreadsCpuNs
             .Select(o => (o.Key, Ms: (o.Value - s.OtherThreadsCpuNs.GetValueOrDefault(o.Key)) / 1e6))

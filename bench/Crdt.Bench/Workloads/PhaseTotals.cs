@@ -5,8 +5,18 @@ namespace Crdt.Bench.Workloads;
 /// <summary>Sums over timed phases: wall time, the timing thread's CPU time and its run-queue wait, in ms.</summary>
 public readonly record struct PhaseTotals(int Phases, double WallMs, double CpuMs, double RunQueueMs)
 {
-    public PhaseTotals Add(double wallMs, (long CpuNs, long RunQueueNs) before, (long CpuNs, long RunQueueNs) after) =>
-        new(Phases + 1, WallMs + wallMs, CpuMs + (after.CpuNs - before.CpuNs) / 1e6, RunQueueMs + (after.RunQueueNs - before.RunQueueNs) / 1e6);
+    public PhaseTotals Add(double wallMs, (long CpuNs, long RunQueueNs) before, (long CpuNs, long RunQueueNs) after)
+    {
+        double cpuMs = (after.CpuNs - before.CpuNs) / 1e6;
+        return new(Phases + 1, WallMs + wallMs, CpuMs + cpuMs, RunQueueMs + WaitWithin(wallMs, cpuMs, (after.RunQueueNs - before.RunQueueNs) / 1e6));
+    }
+
+    /// <summary>
+    /// The run-queue wait that fell inside the phase. The wait is read a system call away from the phase's ends
+    /// (and a system call is where a busy machine preempts), so it may include a preemption just outside them;
+    /// the phase's own time off a CPU (wall - CPU, exact) bounds it.
+    /// </summary>
+    public static double WaitWithin(double wallMs, double cpuMs, double runQueueMs) => Math.Clamp(runQueueMs, 0, Math.Max(0, wallMs - cpuMs));
 
     /// <summary>The share of wall time the timing thread spent waiting for a CPU (0 when nothing was timed).</summary>
     public double WaitShare => WallMs > 0 ? RunQueueMs / WallMs : 0;

@@ -44,7 +44,19 @@ public readonly record struct ThreadCounters(
     /// Only the thread's CPU time and run-queue wait so far (two cheap reads, taken around every timed phase):
     /// <see cref="Timing.Totals"/> sums them over a run.
     /// </summary>
-    public static (long CpuNs, long RunQueueNs) CpuAndQueue() =>
+    public static (long CpuNs, long RunQueueNs) CpuAndQueueBefore()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return (0, 0);
+        }
+        // The CPU clock last, right before the phase, so reading the file is not counted as the phase's CPU.
+        long queue = RunQueue();
+        return (ThreadCpuNs(), queue);
+    }
+
+    /// <summary>As <see cref="CpuAndQueueBefore"/>, after the phase: the CPU clock first.</summary>
+    public static (long CpuNs, long RunQueueNs) CpuAndQueueAfter() =>
         OperatingSystem.IsLinux() ? (ThreadCpuNs(), RunQueue()) : (0, 0);
 
     // schedstat: time on a CPU (ns), time waiting on a run queue (ns), timeslices. The wait is exact when the

@@ -11,11 +11,11 @@ public static class Timing
         [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var diag = PhaseDiagnostics.Enabled ? PhaseDiagnostics.Begin() : default;
-        var before = ThreadCounters.CpuAndQueue();
+        var before = ThreadCounters.CpuAndQueueBefore();
         long start = Stopwatch.GetTimestamp();
         phase();
         long end = Stopwatch.GetTimestamp();
-        var after = ThreadCounters.CpuAndQueue();
+        var after = ThreadCounters.CpuAndQueueAfter();
         double elapsedMs = PhaseDiagnostics.Ms(start, end);
         Totals = Totals.Add(elapsedMs, before, after);
         if (PhaseDiagnostics.Enabled)
@@ -29,11 +29,11 @@ public static class Timing
         [CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var diag = PhaseDiagnostics.Enabled ? PhaseDiagnostics.Begin() : default;
-        var before = ThreadCounters.CpuAndQueue();
+        var before = ThreadCounters.CpuAndQueueBefore();
         long start = Stopwatch.GetTimestamp();
         T result = phase();
         long end = Stopwatch.GetTimestamp();
-        var after = ThreadCounters.CpuAndQueue();
+        var after = ThreadCounters.CpuAndQueueAfter();
         elapsedMs = PhaseDiagnostics.Ms(start, end);
         Totals = Totals.Add(elapsedMs, before, after);
         if (PhaseDiagnostics.Enabled)
