@@ -34,6 +34,7 @@ public static class WorkloadHarness
             if (compiled <= 5) break;
         }
         var runs = new List<WorkloadFigures>();
+        Timing.ResetTotals();
         for (int rep = 1; rep <= options.Reps; rep++)
         {
             Timing.Settle();
@@ -43,6 +44,8 @@ public static class WorkloadHarness
             // rep ran partly unoptimised code.
             log.WriteLine($"{target.Library}: rep {rep}/{options.Reps} done ({JitInfo.GetCompiledMethodCount() - jitBefore} methods compiled)");
         }
+        // Where the timed phases' wall time went (the set-up between them is not counted).
+        log.WriteLine(Timing.Totals.Describe(target.Library));
 
         return new WorkloadReport(
             target.Library, options.Target.ToString().ToLowerInvariant(), options.Scale, options.Reps, machine,
