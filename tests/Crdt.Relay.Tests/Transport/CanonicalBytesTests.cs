@@ -147,20 +147,25 @@ public sealed class CanonicalBytesTests
     }
 
     [Fact]
-    public void The_request_reader_keeps_each_ops_bytes_and_says_which_are_canonical()
+    public void The_request_reader_keeps_each_ops_bytes_reads_canonical_ones_into_ops_and_parses_the_others()
     {
         var board = new Device("board-bytes6", "dina");
-        var canonical = OpCodec.Encode(board.CreateOrder("wo-b6", "tom"));
+        var created = board.CreateOrder("wo-b6", "tom");
+        var canonical = OpCodec.Encode(created);
         var foreign = Reordered(OpCodec.Encode(board.AddHours("wo-b6", "e1", 1m)));
         var payload = Wire.PushRequest.OfEncodedOps([canonical, foreign]).ToByteArray();
 
         var request = Wire.PushRequest.ParseKeepingOpBytes(new System.Buffers.ReadOnlySequence<byte>(payload));
 
-        Assert.Equal([canonical, foreign], request.ReceivedOpBytes!);
-        Assert.Equal(2, request.Ops.Count);
-        Assert.Equal(Wire.Op.Parser.ParseFrom(foreign), request.Ops[1]);
-        Assert.Equal(canonical, request.CanonicalOpBytes(0));
-        Assert.Null(request.CanonicalOpBytes(1));
+        Assert.Equal(2, request.OpCount);
+        Assert.Empty(request.Ops);
+        var (first, second) = (request.ReceivedOps![0], request.ReceivedOps[1]);
+        Assert.Equal([canonical, foreign], new[] { first.Bytes, second.Bytes });
+        Assert.Null(first.Message);
+        Assert.Equal(canonical, OpCodec.Encode(first.Read!));
+        Assert.Equal(created.Dot, first.Read!.Dot);
+        Assert.Null(second.Read);
+        Assert.Equal(Wire.Op.Parser.ParseFrom(foreign), second.Message);
     }
 
     [Fact]
@@ -173,9 +178,12 @@ public sealed class CanonicalBytesTests
 
         var request = Wire.PushRequest.ParseKeepingOpBytes(new System.Buffers.ReadOnlySequence<byte>(payload));
 
-        Assert.Equal(2, request.Ops.Count);
-        Assert.Equal(canonical, request.CanonicalOpBytes(0));
-        Assert.Null(request.CanonicalOpBytes(1));
+        Assert.Equal(2, request.OpCount);
+        Assert.Empty(request.Ops);
+        Assert.Equal(canonical, request.ReceivedOps![0].Bytes);
+        Assert.NotNull(request.ReceivedOps[0].Read);
+        Assert.Null(request.ReceivedOps[1].Read);
+        Assert.NotNull(request.ReceivedOps[1].Message);
         Assert.Throws<InvalidProtocolBufferException>(() => Wire.PushRequest.ParseKeepingOpBytes(new System.Buffers.ReadOnlySequence<byte>([0x0A, 0x05, 0x0A])));
     }
 
