@@ -39,9 +39,8 @@ public sealed partial class PushRequest
     /// </summary>
     internal static PushRequest ParseKeepingOpBytes(ReadOnlySequence<byte> payload)
     {
-        var bytes = payload.IsSingleSegment ? payload.First.Span : payload.ToArray();
-        var slices = OpFields(bytes);
-        if (slices is null)
+        var fields = OpFields(payload);
+        if (fields is null)
         {
             var parsed = Parser.ParseFrom(payload);
             var repeated = new Core.Codec.RepeatedTexts();
@@ -49,13 +48,17 @@ public sealed partial class PushRequest
             parsed.Ops.Clear();
             return parsed;
         }
-        var received = new ReceivedPushOp[slices.Count];
+        var received = new ReceivedPushOp[fields.Count];
         // One device's ops repeat its replica id, author, documents and field names: made into strings once.
         var texts = new Core.Codec.RepeatedTexts();
         for (var i = 0; i < received.Length; i++)
         {
-            var (start, length) = slices[i];
-            received[i] = Received(bytes.Slice(start, length).ToArray(), parsed: null, texts);
+            var (start, length) = fields[i];
+            // Each op copied out of the request as it lies (in one piece or across the request's buffers),
+            // with no copy of the whole request on the way.
+            var bytes = new byte[length];
+            payload.Slice(start, length).CopyTo(bytes);
+            received[i] = Received(bytes, parsed: null, texts);
         }
         return new PushRequest { ReceivedOps = received };
     }
@@ -67,31 +70,31 @@ public sealed partial class PushRequest
             ? new ReceivedPushOp(bytes, read, null)
             : new ReceivedPushOp(bytes, null, parsed ?? Op.Parser.ParseFrom(bytes));
 
-    /// <summary>Where each op field (1, length-delimited) lies, or null when the request holds
-    /// anything else or does not parse (then the generated parser decides).</summary>
-    private static List<(int Start, int Length)>? OpFields(ReadOnlySpan<byte> bytes)
+    /// <summary>Where each op field (1, length-delimited) lies, or null when the request holds anything
+    /// else or does not parse (then the generated parser decides). Read where the request lies: a large
+    /// one arrives in several buffers.</summary>
+    private static List<(SequencePosition Start, int Length)>? OpFields(ReadOnlySequence<byte> payload)
     {
         const byte opTag = (OpsFieldNumber << 3) | (byte)WireFormat.WireType.LengthDelimited;
-        var fields = new List<(int, int)>();
-        var at = 0;
-        while (at < bytes.Length)
+        var fields = new List<(SequencePosition, int)>();
+        var reader = new SequenceReader<byte>(payload);
+        while (!reader.End)
         {
-            if (bytes[at++] != opTag || !TryReadLength(bytes, ref at, out var length) || length > bytes.Length - at)
+            if (!reader.TryRead(out var tag) || tag != opTag || !TryReadLength(ref reader, out var length) || length > reader.Remaining)
             {
                 return null;
             }
-            fields.Add((at, length));
-            at += length;
+            fields.Add((reader.Position, length));
+            reader.Advance(length);
         }
         return fields;
     }
 
-    private static bool TryReadLength(ReadOnlySpan<byte> bytes, ref int at, out int length)
+    private static bool TryReadLength(ref SequenceReader<byte> reader, out int length)
     {
         ulong value = 0;
-        for (var shift = 0; shift < 35 && at < bytes.Length; shift += 7)
+        for (var shift = 0; shift < 35 && reader.TryRead(out var b); shift += 7)
         {
-            var b = bytes[at++];
             value |= (ulong)(b & 0x7F) << shift;
             if (b < 0x80)
             {

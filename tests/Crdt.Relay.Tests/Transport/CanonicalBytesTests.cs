@@ -168,6 +168,53 @@ public sealed class CanonicalBytesTests
         Assert.Equal(Wire.Op.Parser.ParseFrom(foreign), second.Message);
     }
 
+    /// <summary>Kestrel hands a large request over in several buffers: each op is copied out of them as it
+    /// lies, whatever the cuts, to the same bytes and the same op as from one buffer.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(100)]
+    public void A_request_in_several_buffers_is_read_as_from_one(int pieceSize)
+    {
+        var board = new Device("board-bytes8", "dina");
+        var encoded = new[] { board.CreateOrder("wo-b8", "tom"), board.AddHours("wo-b8", "e1", 2.5m), board.AddHours("wo-b8", "e2", 1m) }
+            .Select(OpCodec.Encode).Append(Reordered(OpCodec.Encode(board.AddHours("wo-b8", "e3", 3m)))).ToArray();
+        var payload = Wire.PushRequest.OfEncodedOps(encoded).ToByteArray();
+
+        var request = Wire.PushRequest.ParseKeepingOpBytes(InPieces(payload, pieceSize));
+
+        Assert.Equal(encoded, request.ReceivedOps!.Select(r => r.Bytes).ToArray());
+        Assert.Equal(encoded[..3], request.ReceivedOps.Take(3).Select(r => OpCodec.Encode(r.Read!)).ToArray());
+        Assert.Equal(Wire.Op.Parser.ParseFrom(encoded[3]), request.ReceivedOps[3].Message);
+    }
+
+    private static System.Buffers.ReadOnlySequence<byte> InPieces(byte[] bytes, int size)
+    {
+        var first = new Piece(bytes.AsMemory(0, Math.Min(size, bytes.Length)), 0);
+        var last = first;
+        for (var at = size; at < bytes.Length; at += size)
+        {
+            last = last.Append(bytes.AsMemory(at, Math.Min(size, bytes.Length - at)));
+        }
+        return new System.Buffers.ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    private sealed class Piece : System.Buffers.ReadOnlySequenceSegment<byte>
+    {
+        public Piece(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Piece Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Piece(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+
     [Fact]
     public void A_request_holding_more_than_ops_is_read_by_the_generated_parser_and_its_ops_are_still_checked()
     {
