@@ -58,7 +58,7 @@ internal static class CanonicalOpForm
         {
             count++;
         }
-        if (count == 0 || !counting.End)
+        if (count == 0)
         {
             return null;
         }
@@ -71,7 +71,9 @@ internal static class CanonicalOpForm
             }
             mutations[i] = mutation;
         }
-        return new Op(dot, hlc, author, document, context, mutations);
+        // Checked on the reading cursor, not the counting one: a last tag without a body ends the count
+        // with that cursor past the tag, at the end of the bytes (a truncated op, which the decoder refuses).
+        return fields.End ? new Op(dot, hlc, author, document, context, mutations) : null;
     }
 
     /// <summary>Dot and VersionEntry share one layout: replica (field 1), then a non-zero seq (field 2).

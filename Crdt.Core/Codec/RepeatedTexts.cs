@@ -36,10 +36,15 @@ internal sealed class RepeatedTexts
         return text;
     }
 
+    /// <summary>FNV-1a over the bytes: the same slots in every process (HashCode is seeded per process, so
+    /// which texts collided, and what a batch allocated, changed from run to run), cheap for short texts.</summary>
     private static int SlotOf(ReadOnlySpan<byte> utf8)
     {
-        var hash = new HashCode();
-        hash.AddBytes(utf8);
-        return hash.ToHashCode() & (Slots - 1);
+        var hash = 2166136261u;
+        foreach (var b in utf8)
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+        return (int)((hash ^ (hash >> 16)) & (Slots - 1));
     }
 }
