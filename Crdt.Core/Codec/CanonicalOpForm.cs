@@ -1,226 +1,267 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
 
 namespace Crdt.Core.Codec;
 
 /// <summary>
-/// Whether op bytes are already in the one canonical form, the bytes <see cref="OpWriter"/> writes:
-/// bytes that pass and decode re-encode (<c>OpCodec.Encode(OpCodec.Decode(bytes))</c>) to themselves,
-/// so the relay can store what a device pushed instead of encoding it again. It walks the bytes once
-/// against the layout <see cref="OpWriter"/> produces (fields in ascending order, each once except the
+/// Reads op bytes that are in the one canonical form, the bytes <see cref="OpWriter"/> writes, straight
+/// into an <see cref="Op"/>: the relay stores what a device pushed as it is, and needs the op, but not
+/// the generated message that <see cref="OpCodec.Decode"/> would build on the way (issue 11). One walk
+/// checks the layout <see cref="OpWriter"/> produces (fields in ascending order, each once except the
 /// repeated ones, one-byte tags, minimal varints, no default scalars or empty strings outside a oneof,
-/// no unknown fields, decimals as their invariant text, sorted context and element values), far
-/// cheaper than writing the op. It does not validate the op: the decoder does, and it refuses text that
-/// is not strict UTF-8 (Google.Protobuf's string reader; CanonicalOpFormTests holds it to that), so
-/// every string of bytes that decode reads back as it was written.
-/// A false answer only costs an encode, so rare corner cases answer false rather than risk a wrong true.
+/// no unknown fields, decimals as their invariant text, sorted context and element values), checks what
+/// <see cref="OpCodec.Decode"/> checks (replica ids, sequences, keys, names, counters, timestamps,
+/// resolutions, strict UTF-8) and builds the op. Bytes it reads re-encode to themselves, and the op is
+/// exactly the one <see cref="OpCodec.Decode"/> gives (CanonicalOpFormTests hold it to both).
+/// It answers null for anything else, valid or not: the caller then takes the decoder's path, which
+/// accepts other encodings and words every refusal. So a null costs a decode and an encode, never a
+/// wrong op, and rare corner cases answer null rather than risk one.
 /// </summary>
 internal static class CanonicalOpForm
 {
-    private const int Varint = 0;
-    private const int Delimited = 2;
+    /// <summary>True when <paramref name="op"/> is a valid op written exactly as <see cref="OpWriter"/> writes it.</summary>
+    public static bool IsCanonical(ReadOnlySpan<byte> op) => TryRead(op) is not null;
 
-    /// <summary>True when <paramref name="op"/> is written exactly as <see cref="OpWriter"/> would write the op it decodes to.</summary>
-    public static bool IsCanonical(ReadOnlySpan<byte> op)
+    /// <summary>The op <paramref name="bytes"/> hold when they are a valid op in the canonical form; null otherwise.
+    /// Reading a batch of ops, pass one <paramref name="texts"/> for all: the strings they repeat are made once.</summary>
+    public static Op? TryRead(ReadOnlySpan<byte> bytes, RepeatedTexts? texts = null)
     {
-        var fields = new Fields(op);
-        if (!fields.Next(1, Delimited) || !fields.Body(out var dot) || !IsDot(dot, out _))
+        var fields = new CanonicalFields(bytes);
+        if (!fields.NextDelimited(1) || !fields.Body(out var dotBody) || !TryDot(dotBody, texts, out var dot, out _))
         {
-            return false;
+            return null;
         }
-        if (!fields.Next(2, Delimited) || !fields.Body(out var hlc) || !IsHlc(hlc))
+        if (!fields.NextDelimited(2) || !fields.Body(out var hlcBody) || !TryHlc(hlcBody, dot.Replica, out var hlc))
         {
-            return false;
+            return null;
         }
-        if (fields.Next(3, Delimited) && !fields.Text(out _))
+        var author = string.Empty;
+        if (fields.NextDelimited(3) && !(fields.Text(out var authorBytes) && TryString(authorBytes, texts, out author)))
         {
-            return false;
+            return null;
         }
-        if (!fields.Next(4, Delimited) || !fields.Body(out var document) || !IsKey(document))
+        if (!fields.NextDelimited(4) || !fields.Body(out var keyBody) || !TryKey(keyBody, texts, out var document))
         {
-            return false;
+            return null;
         }
         // The writer leaves an empty context out rather than writing an empty message.
-        if (fields.Next(5, Delimited) && !(fields.Body(out var context) && !context.IsEmpty && IsVector(context)))
+        var context = VersionVector.Empty;
+        if (fields.NextDelimited(5) && !(fields.Body(out var contextBody) && !contextBody.IsEmpty && TryVector(contextBody, texts, out context)))
+        {
+            return null;
+        }
+        // Counted first (a copy of the cursor), so the op's array is allocated once at its size.
+        var counting = fields;
+        var count = 0;
+        while (counting.NextDelimited(6) && counting.Body(out _))
+        {
+            count++;
+        }
+        if (count == 0)
+        {
+            return null;
+        }
+        var mutations = new Mutation[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (!fields.NextDelimited(6) || !fields.Body(out var body) || TryMutation(body, texts) is not { } mutation)
+            {
+                return null;
+            }
+            mutations[i] = mutation;
+        }
+        // Checked on the reading cursor, not the counting one: a last tag without a body ends the count
+        // with that cursor past the tag, at the end of the bytes (a truncated op, which the decoder refuses).
+        return fields.End ? new Op(dot, hlc, author, document, context, mutations) : null;
+    }
+
+    /// <summary>Dot and VersionEntry share one layout: replica (field 1), then a non-zero seq (field 2).
+    /// Both are required of a valid one.</summary>
+    private static bool TryDot(ReadOnlySpan<byte> body, RepeatedTexts? texts, out Dot dot, out ReadOnlySpan<byte> replicaBytes)
+    {
+        var fields = new CanonicalFields(body);
+        dot = default;
+        replicaBytes = default;
+        if (!fields.NextDelimited(1) || !fields.Text(out replicaBytes) || !TryReplica(replicaBytes, texts, out var replica))
         {
             return false;
         }
-        var mutations = 0;
-        while (fields.Next(6, Delimited))
+        if (!fields.NextVarint(2) || !fields.NonZero(out var seq) || seq > long.MaxValue || !fields.End)
         {
-            if (!fields.Body(out var mutation) || !IsMutation(mutation))
+            return false;
+        }
+        dot = new Dot(replica, (long)seq);
+        return true;
+    }
+
+    /// <summary>A replica id's characters are ASCII (<see cref="ReplicaId.IsValid"/>), so its bytes are checked as they are.</summary>
+    private static bool TryReplica(ReadOnlySpan<byte> bytes, RepeatedTexts? texts, out ReplicaId replica)
+    {
+        replica = default;
+        if (bytes.Length > ReplicaId.MaxLength)
+        {
+            return false;
+        }
+        foreach (var b in bytes)
+        {
+            if (!(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'.' or (byte)'_' or (byte)':' or (byte)'-'))
             {
                 return false;
             }
-            mutations++;
         }
-        return mutations > 0 && fields.End;
+        replica = new ReplicaId(texts?.Find(bytes) ?? texts?.Remember(bytes) ?? Encoding.ASCII.GetString(bytes));
+        return true;
     }
 
-    /// <summary>Dot and VersionEntry share one layout: replica (field 1), then a non-zero seq (field 2).</summary>
-    private static bool IsDot(ReadOnlySpan<byte> body, out ReadOnlySpan<byte> replica)
+    private static bool TryHlc(ReadOnlySpan<byte> body, ReplicaId replica, out Hlc hlc)
     {
-        var fields = new Fields(body);
-        replica = default;
-        if (fields.Next(1, Delimited) && !fields.Text(out replica))
+        var fields = new CanonicalFields(body);
+        hlc = default;
+        ulong wall = 0;
+        if (fields.NextVarint(1) && !fields.NonZero(out wall))
         {
             return false;
         }
-        if (fields.Next(2, Varint) && !fields.NonZero(out _))
-        {
-            return false;
-        }
-        return fields.End;
-    }
-
-    private static bool IsHlc(ReadOnlySpan<byte> body)
-    {
-        var fields = new Fields(body);
-        if (fields.Next(1, Varint) && !fields.NonZero(out _))
-        {
-            return false;
-        }
-        // The counter is a uint32: a wider value would be cut short when read.
-        if (fields.Next(2, Varint) && !(fields.NonZero(out var counter) && counter <= uint.MaxValue))
+        ulong counter = 0;
+        if (fields.NextVarint(2) && !(fields.NonZero(out counter) && counter <= Hlc.MaxCounter))
         {
             return false;
         }
         // The hlc's replica (field 3) is never written: it is the dot's.
-        return fields.End;
-    }
-
-    /// <summary>A document key and a RemoveElement share one layout: two optional texts (fields 1 and 2).</summary>
-    private static bool IsKey(ReadOnlySpan<byte> body)
-    {
-        var fields = new Fields(body);
-        return OptionalTexts(ref fields, 2) && fields.End;
-    }
-
-    /// <summary>Reads fields 1 to <paramref name="count"/>, each an optional text; false when one is not valid text.</summary>
-    private static bool OptionalTexts(ref Fields fields, int count)
-    {
-        for (var field = 1; field <= count; field++)
+        if (!fields.End)
         {
-            if (fields.Next(field, Delimited) && !fields.Text(out _))
-            {
-                return false;
-            }
+            return false;
         }
+        hlc = new Hlc((long)wall, (int)counter, replica);
+        return true;
+    }
+
+    /// <summary>A document key: two texts (fields 1 and 2), valid as a key.</summary>
+    private static bool TryKey(ReadOnlySpan<byte> body, RepeatedTexts? texts, out DocumentKey key)
+    {
+        var fields = new CanonicalFields(body);
+        key = default;
+        if (!TryName(ref fields, 1, texts, out var collection) || !TryName(ref fields, 2, texts, out var id) || !fields.End
+            || !DocumentKey.IsValid(collection, id, out _))
+        {
+            return false;
+        }
+        key = new DocumentKey(collection, id);
         return true;
     }
 
     /// <summary>Entries in the vector's order: replica ids ascending (ordinal), each once.</summary>
-    private static bool IsVector(ReadOnlySpan<byte> body)
+    private static bool TryVector(ReadOnlySpan<byte> body, RepeatedTexts? texts, out VersionVector vector)
     {
-        var fields = new Fields(body);
+        var fields = new CanonicalFields(body);
+        vector = new VersionVector();
         ReadOnlySpan<byte> previous = default;
         var first = true;
-        while (fields.Next(1, Delimited))
+        while (fields.NextDelimited(1))
         {
-            if (!fields.Body(out var entry) || !IsDot(entry, out var replica))
+            if (!fields.Body(out var entry) || !TryDot(entry, texts, out var dot, out var replica))
             {
                 return false;
             }
-            // Replica ids are ASCII (the decoder refuses others), so byte order is the vector's ordinal order.
+            // Replica ids are ASCII, so byte order is the vector's ordinal order; strictly ascending, so none twice.
             if (!first && previous.SequenceCompareTo(replica) >= 0)
             {
                 return false;
             }
             previous = replica;
             first = false;
+            vector.Observe(dot.Replica, dot.Seq);
         }
+        vector.Freeze();
         return fields.End;
     }
 
     /// <summary>A mutation is exactly one oneof member (fields 1 to 6).</summary>
-    private static bool IsMutation(ReadOnlySpan<byte> body)
+    private static Mutation? TryMutation(ReadOnlySpan<byte> body, RepeatedTexts? texts)
     {
-        var fields = new Fields(body);
+        var fields = new CanonicalFields(body);
         ReadOnlySpan<byte> member;
-        bool valid;
-        if (fields.Next(1, Delimited))
+        Mutation? mutation;
+        if (fields.NextDelimited(1))
         {
-            valid = fields.Body(out member) && IsSetField(member);
+            mutation = fields.Body(out member) ? TrySetField(member, texts) : null;
         }
-        else if (fields.Next(2, Delimited))
+        else if (fields.NextDelimited(2))
         {
-            valid = fields.Body(out member) && IsAddElement(member);
+            mutation = fields.Body(out member) ? TryAddElement(member, texts) : null;
         }
-        else if (fields.Next(3, Delimited))
+        else if (fields.NextDelimited(3))
         {
-            valid = fields.Body(out member) && IsSetElementField(member);
+            mutation = fields.Body(out member) ? TrySetElementField(member, texts) : null;
         }
-        else if (fields.Next(4, Delimited))
+        else if (fields.NextDelimited(4))
         {
-            valid = fields.Body(out member) && IsKey(member);
+            mutation = fields.Body(out member) ? TryRemoveElement(member, texts) : null;
         }
-        else if (fields.Next(5, Delimited))
+        else if (fields.NextDelimited(5))
         {
-            valid = fields.Body(out member) && member.IsEmpty;
+            mutation = fields.Body(out member) && member.IsEmpty ? DeleteDocument.Instance : null;
         }
-        else if (fields.Next(6, Delimited))
+        else if (fields.NextDelimited(6))
         {
-            valid = fields.Body(out member) && IsResolveFlag(member);
+            mutation = fields.Body(out member) ? TryResolveFlag(member, texts) : null;
         }
         else
         {
-            return false;
+            return null;
         }
-        return valid && fields.End;
+        return fields.End ? mutation : null;
     }
 
-    private static bool IsSetField(ReadOnlySpan<byte> body)
+    private static SetField? TrySetField(ReadOnlySpan<byte> body, RepeatedTexts? texts)
     {
-        var fields = new Fields(body);
-        if (fields.Next(1, Delimited) && !fields.Text(out _))
-        {
-            return false;
-        }
+        var fields = new CanonicalFields(body);
         // The value is always written (a missing one decodes to null, which the writer writes).
-        return fields.Next(2, Delimited) && fields.Body(out var value) && IsValue(value) && fields.End;
+        return TryName(ref fields, 1, texts, out var field) && TryValueField(ref fields, 2, texts, out var value) && fields.End
+            ? new SetField(field, value)
+            : null;
     }
 
-    /// <summary>Element values in ordinal order of their names, as the writer sorts them.</summary>
-    private static bool IsAddElement(ReadOnlySpan<byte> body)
+    /// <summary>Element values in ordinal order of their names, as the writer sorts them (so none twice).</summary>
+    private static AddElement? TryAddElement(ReadOnlySpan<byte> body, RepeatedTexts? texts)
     {
-        var fields = new Fields(body);
-        if (!OptionalTexts(ref fields, 2))
+        var fields = new CanonicalFields(body);
+        // An added element's id is new in every op: not looked up among the repeated texts.
+        if (!TryName(ref fields, 1, texts, out var field) || !TryName(ref fields, 2, null, out var elementId))
         {
-            return false;
+            return null;
         }
+        var counting = fields;
+        var count = 0;
+        while (counting.NextDelimited(3) && counting.Body(out _))
+        {
+            count++;
+        }
+        var values = new Dictionary<string, FieldValue>(count, StringComparer.Ordinal);
         ReadOnlySpan<byte> previous = default;
-        var first = true;
-        while (fields.Next(3, Delimited))
+        for (var i = 0; i < count; i++)
         {
-            if (!fields.Body(out var entry) || !IsElementValue(entry, out var name))
+            // Present: counted above.
+            var entry = fields.NextDelimited(3) && fields.Body(out var entryBody) ? entryBody : default;
+            var entryFields = new CanonicalFields(entry);
+            if (!entryFields.NextDelimited(1) || !entryFields.Text(out var nameBytes) || (i > 0 && !IsOrdinallyBefore(previous, nameBytes))
+                || !TryString(nameBytes, texts, out var name) || !IsName(name)
+                || !TryValueField(ref entryFields, 2, texts, out var value) || !entryFields.End)
             {
-                return false;
+                return null;
             }
-            if (!first && !IsOrdinallyBefore(previous, name))
-            {
-                return false;
-            }
-            previous = name;
-            first = false;
+            previous = nameBytes;
+            values.Add(name, value);
         }
-        return fields.End;
-    }
-
-    private static bool IsElementValue(ReadOnlySpan<byte> body, out ReadOnlySpan<byte> name)
-    {
-        var fields = new Fields(body);
-        name = default;
-        if (fields.Next(1, Delimited) && !fields.Text(out name))
-        {
-            return false;
-        }
-        return fields.Next(2, Delimited) && fields.Body(out var value) && IsValue(value) && fields.End;
+        return fields.End ? new AddElement(field, elementId, values) : null;
     }
 
     /// <summary>
     /// Whether <paramref name="left"/> sorts strictly before <paramref name="right"/> as the writer sorts
     /// names (UTF-16 ordinal). UTF-8 byte order is code point order, which agrees with UTF-16 order
     /// except between U+E000..U+FFFF and characters above U+FFFF (UTF-8 lead bytes from 0xEE): names
-    /// with those answer false, and the op is encoded rather than trusted. (Both are valid UTF-8: see above.)
+    /// with those answer false, and the op takes the decoder's path.
     /// </summary>
     private static bool IsOrdinallyBefore(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
     {
@@ -237,67 +278,125 @@ internal static class CanonicalOpForm
         return l < r && r < 0xEE;
     }
 
-    private static bool IsSetElementField(ReadOnlySpan<byte> body)
+    private static SetElementField? TrySetElementField(ReadOnlySpan<byte> body, RepeatedTexts? texts)
     {
-        var fields = new Fields(body);
-        if (!OptionalTexts(ref fields, 3))
-        {
-            return false;
-        }
-        return fields.Next(4, Delimited) && fields.Body(out var value) && IsValue(value) && fields.End;
+        var fields = new CanonicalFields(body);
+        return TryName(ref fields, 1, texts, out var field) && TryName(ref fields, 2, texts, out var elementId) && TryName(ref fields, 3, texts, out var elementField)
+            && TryValueField(ref fields, 4, texts, out var value) && fields.End
+            ? new SetElementField(field, elementId, elementField, value)
+            : null;
     }
 
-    /// <summary>The resolution is always written (an enum the decoder checks), even when zero.</summary>
-    private static bool IsResolveFlag(ReadOnlySpan<byte> body)
+    private static RemoveElement? TryRemoveElement(ReadOnlySpan<byte> body, RepeatedTexts? texts)
     {
-        var fields = new Fields(body);
-        if (fields.Next(1, Delimited) && !fields.Text(out _))
+        var fields = new CanonicalFields(body);
+        return TryName(ref fields, 1, texts, out var field) && TryName(ref fields, 2, texts, out var elementId) && fields.End
+            ? new RemoveElement(field, elementId)
+            : null;
+    }
+
+    /// <summary>The resolution is always written (an enum), even when zero; a valid one is 1 to 4.</summary>
+    private static ResolveFlag? TryResolveFlag(ReadOnlySpan<byte> body, RepeatedTexts? texts)
+    {
+        var fields = new CanonicalFields(body);
+        return TryName(ref fields, 1, texts, out var flagId) && fields.NextVarint(2) && fields.Number(out var resolution)
+            && resolution is >= 1 and <= 4 && fields.End
+            ? new ResolveFlag(flagId, (Resolution)resolution)
+            : null;
+    }
+
+    /// <summary>Field <paramref name="field"/>, a text valid as a name (what the decoder requires of field and element names and ids).</summary>
+    private static bool TryName(ref CanonicalFields fields, int field, RepeatedTexts? texts, out string name)
+    {
+        name = string.Empty;
+        return fields.NextDelimited(field) && fields.Text(out var bytes) && TryString(bytes, texts, out name) && IsName(name);
+    }
+
+    /// <summary>Non-empty (the canonical form leaves an empty text out) and at most <see cref="DocumentKey.MaxLength"/> UTF-16 characters.</summary>
+    private static bool IsName(string text) => text.Length is > 0 and <= DocumentKey.MaxLength;
+
+    /// <summary>Text as the decoder reads it: strict UTF-8 (anything else it refuses). Found among the batch's
+    /// <paramref name="texts"/> when given (bytes equal to ones found valid before), and kept there.</summary>
+    private static bool TryString(ReadOnlySpan<byte> bytes, RepeatedTexts? texts, out string text)
+    {
+        if (bytes.IsEmpty)
         {
+            text = string.Empty;
+            return true;
+        }
+        if (texts?.Find(bytes) is { } known)
+        {
+            text = known;
+            return true;
+        }
+        if (!Utf8.IsValid(bytes))
+        {
+            text = string.Empty;
             return false;
         }
-        return fields.Next(2, Varint) && fields.Number(out var resolution) && resolution <= int.MaxValue && fields.End;
+        text = texts is null ? Encoding.UTF8.GetString(bytes) : texts.Remember(bytes);
+        return true;
+    }
+
+    /// <summary>Field <paramref name="field"/>: a FieldValue, always written.</summary>
+    private static bool TryValueField(ref CanonicalFields fields, int field, RepeatedTexts? texts, out FieldValue value)
+    {
+        var read = fields.NextDelimited(field) && fields.Body(out var body) ? TryValue(body, texts) : null;
+        value = read ?? FieldValue.Null;
+        return read is not null;
     }
 
     /// <summary>A FieldValue is exactly one oneof member, written even when it holds a default.</summary>
-    private static bool IsValue(ReadOnlySpan<byte> body)
+    private static FieldValue? TryValue(ReadOnlySpan<byte> body, RepeatedTexts? texts)
     {
-        var fields = new Fields(body);
-        bool valid;
+        var fields = new CanonicalFields(body);
+        FieldValue? value;
         ReadOnlySpan<byte> bytes;
-        if (fields.Next(1, Varint))
+        ulong number;
+        if (fields.NextVarint(1))
         {
-            // null_value: the writer writes true; a false one still decodes to null.
-            valid = fields.Number(out var isNull) && isNull == 1;
+            // null_value: the writer writes true; a false one still decodes to null, but is not canonical.
+            value = fields.Number(out number) && number == 1 ? FieldValue.Null : null;
         }
-        else if (fields.Next(2, Delimited))
+        else if (fields.NextDelimited(2))
         {
-            valid = fields.Body(out _);
+            // Values are mostly new in every op: not looked up among the repeated texts.
+            value = fields.Body(out bytes) && TryString(bytes, null, out var text) ? FieldValue.String(text) : null;
         }
-        else if (fields.Next(3, Varint) || fields.Next(6, Varint))
+        else if (fields.NextVarint(3))
         {
-            valid = fields.Number(out _);
+            // sint64: zigzag-encoded.
+            value = fields.Number(out number) ? FieldValue.Integer((long)(number >> 1) ^ -(long)(number & 1)) : null;
         }
-        else if (fields.Next(4, Delimited))
+        else if (fields.NextDelimited(4))
         {
-            valid = fields.Body(out bytes) && IsDecimalText(bytes);
+            value = fields.Body(out bytes) && IsDecimalText(bytes)
+                && decimal.TryParse(bytes, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var dec)
+                ? FieldValue.Decimal(dec)
+                : null;
         }
-        else if (fields.Next(5, Varint))
+        else if (fields.NextVarint(5))
         {
-            valid = fields.Number(out var flag) && flag <= 1;
+            value = fields.Number(out number) && number <= 1 ? FieldValue.Bool(number == 1) : null;
         }
-        else if (fields.Next(7, Delimited))
+        else if (fields.NextVarint(6))
         {
-            valid = fields.Body(out _);
+            // Years 1 to 9999, as the decoder requires.
+            value = fields.Number(out number) && (long)number is >= -62135596800000 and <= 253402300799999 ? FieldValue.TimestampMs((long)number) : null;
         }
-        else if (fields.Next(8, Delimited))
+        else if (fields.NextDelimited(7))
         {
-            valid = fields.Body(out bytes) && IsKey(bytes);
+            value = fields.Body(out bytes) ? FieldValue.BytesNoCopy(bytes.ToArray()) : null;
+        }
+        else if (fields.NextDelimited(8))
+        {
+            value = fields.Body(out bytes) && TryKey(bytes, texts, out var key) ? FieldValue.Reference(key) : null;
         }
         else
         {
-            return false;
+            return null;
         }
-        return valid && fields.End;
+        return fields.End ? value : null;
     }
 
     /// <summary>The text the writer gives the decimal it parses to (so "1.50" is canonical, "01.5" or "+1.5" are not).</summary>
@@ -350,61 +449,5 @@ internal static class CanonicalOpForm
         return decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
             && value.TryFormat(written, out var length, provider: CultureInfo.InvariantCulture)
             && written[..length].SequenceEqual(text);
-    }
-
-    /// <summary>A cursor over one message's fields. Every field number of ops.proto is below 16, so a
-    /// canonical tag is one byte; a longer one is an unknown field or a padded tag: not canonical.</summary>
-    private ref struct Fields(ReadOnlySpan<byte> bytes)
-    {
-        private readonly ReadOnlySpan<byte> _bytes = bytes;
-        private int _at;
-
-        public readonly bool End => _at == _bytes.Length;
-
-        /// <summary>Consumes the next tag when it is exactly this field's.</summary>
-        public bool Next(int field, int wireType)
-        {
-            if (_at < _bytes.Length && _bytes[_at] == (byte)((field << 3) | wireType))
-            {
-                _at++;
-                return true;
-            }
-            return false;
-        }
-
-        /// <summary>A varint in its shortest form (the writer's), at most 64 bits.</summary>
-        public bool Number(out ulong value)
-        {
-            value = 0;
-            for (var shift = 0; shift < 64 && _at < _bytes.Length; shift += 7)
-            {
-                var b = _bytes[_at++];
-                value |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80)
-                {
-                    // A zero last byte pads; the tenth byte holds only bit 63.
-                    return (b != 0 || shift == 0) && (shift < 63 || b <= 1);
-                }
-            }
-            return false;
-        }
-
-        /// <summary>A non-zero varint: a scalar outside a oneof is left out when zero.</summary>
-        public bool NonZero(out ulong value) => Number(out value) && value != 0;
-
-        public bool Body(out ReadOnlySpan<byte> body)
-        {
-            body = default;
-            if (!Number(out var length) || length > (ulong)(_bytes.Length - _at))
-            {
-                return false;
-            }
-            body = _bytes.Slice(_at, (int)length);
-            _at += (int)length;
-            return true;
-        }
-
-        /// <summary>A string field outside a oneof: written only when non-empty.</summary>
-        public bool Text(out ReadOnlySpan<byte> text) => Body(out text) && !text.IsEmpty;
     }
 }

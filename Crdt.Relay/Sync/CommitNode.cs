@@ -2,15 +2,14 @@ using Crdt.Core;
 
 namespace Crdt.Relay.Sync;
 
-/// <summary>One op as committed: its log position, the decoded op, its wire form and that form's
-/// encoding (the bytes stored in the log).</summary>
-internal sealed class CommittedOp(long Position, Op Op, Core.Wire.Op Wire, byte[] Payload)
+/// <summary>One op as committed: its log position, the op, and its encoding (the bytes stored in the
+/// log, which streams send as they are). No message form: a pushed op's canonical bytes are read straight
+/// into the op (issue 11), and what a stream needs of an op it reads from the op.</summary>
+internal sealed class CommittedOp(long Position, Op Op, byte[] Payload)
 {
     public long Position { get; } = Position;
 
     public Op Op { get; } = Op;
-
-    public Core.Wire.Op Wire { get; } = Wire;
 
     public byte[] Payload { get; } = Payload;
 

@@ -121,7 +121,9 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
                     }
                     else
                     {
-                        await RouteAsync(Wire.Op.Parser.ParseFrom(entry.Payload), entry.Position, entry.Payload, null, cancellationToken).ConfigureAwait(false);
+                        var stored = Wire.Op.Parser.ParseFrom(entry.Payload);
+                        var key = new DocumentKey(stored.Document.Collection, stored.Document.Id);
+                        await RouteAsync(key, SubscriberRouting.FieldsSetBy(stored), entry.Position, entry.Payload, null, cancellationToken).ConfigureAwait(false);
                     }
                     cursor = entry.Position;
                 }
@@ -175,18 +177,18 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
             }
             else
             {
-                await RouteAsync(committed.Wire, committed.Position, committed.Payload, committed, cancellationToken).ConfigureAwait(false);
+                await RouteAsync(committed.Op.Document, SubscriberRouting.FieldsSetBy(committed.Op), committed.Position, committed.Payload, committed,
+                    cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Writes what <see cref="SubscriberRouting"/> decides a technician's device gets of one op
-    /// (<paramref name="payload"/> is its stored encoding; <paramref name="committed"/> the live commit
-    /// that holds it, if any).</summary>
-    private async Task RouteAsync(Wire.Op op, long position, byte[] payload, CommittedOp? committed, CancellationToken cancellationToken)
+    /// <summary>Writes what <see cref="SubscriberRouting"/> decides a technician's device gets of one op on
+    /// <paramref name="key"/> that sets <paramref name="sets"/> (<paramref name="payload"/> is its stored
+    /// encoding; <paramref name="committed"/> the live commit that holds it, if any).</summary>
+    private async Task RouteAsync(DocumentKey key, ScopeFields sets, long position, byte[] payload, CommittedOp? committed, CancellationToken cancellationToken)
     {
-        var key = new DocumentKey(op.Document.Collection, op.Document.Id);
-        var route = _routing.Decide(key, SubscriberRouting.FieldsSetBy(op), position, _tenant.FactsFor(key, _reader));
+        var route = _routing.Decide(key, sets, position, _tenant.FactsFor(key, _reader));
         switch (route.Kind)
         {
             case RouteKind.Op:
@@ -196,7 +198,7 @@ internal sealed class OpStreamer(RelayEngine engine, IRelayStore store, CallerId
                 await SendSnapshotAsync(key, cancellationToken).ConfigureAwait(false);
                 break;
             case RouteKind.LeftScope:
-                await SendAsync(new Wire.PullResponse { LeftScope = op.Document }, cancellationToken).ConfigureAwait(false);
+                await SendAsync(new Wire.PullResponse { LeftScope = new Wire.DocumentKey { Collection = key.Collection, Id = key.Id } }, cancellationToken).ConfigureAwait(false);
                 break;
         }
         foreach (var related in route.Related)

@@ -84,9 +84,8 @@ internal sealed partial class RelayEngine
                     break;
                 }
 
-                var wire = Wire.Op.Parser.ParseFrom(entry.Payload);
-                var op = Wire.CoreMessages.ToOp(wire);
-                ops.Add(new CommittedOp(entry.Position, op, wire, entry.Payload));
+                var op = Wire.CoreMessages.ToOp(Wire.Op.Parser.ParseFrom(entry.Payload));
+                ops.Add(new CommittedOp(entry.Position, op, entry.Payload));
             }
             if (ops.Count == 0)
             {

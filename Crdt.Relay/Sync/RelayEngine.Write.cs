@@ -31,43 +31,27 @@ internal sealed partial class RelayEngine
         }
 
         var claim = ClaimOf(caller, replicaKey);
-        if (request.Ops.Count > Options.MaxOpsPerPush)
+        if (request.OpCount > Options.MaxOpsPerPush)
         {
-            throw RelayRefusal.TooLarge($"the batch holds {request.Ops.Count} ops; at most {Options.MaxOpsPerPush} per Push");
+            throw RelayRefusal.TooLarge($"the batch holds {request.OpCount} ops; at most {Options.MaxOpsPerPush} per Push");
         }
 
-        var ops = new Op[request.Ops.Count];
-        var wires = new Wire.Op[ops.Length];
+        var ops = new Op[request.OpCount];
         var payloads = new byte[ops.Length][];
         var nowMs = NowMs();
         for (var i = 0; i < ops.Length; i++)
         {
-            var wire = request.Ops[i];
-            // The bytes as the device sent them when the request was read keeping them (over gRPC, see
-            // Services.SyncBinding); what the generated serializer would write for a request made in process.
-            var size = request.ReceivedOpBytes?[i].Length ?? wire.CalculateSize();
-            if (size > MaxOpBytes)
-            {
-                throw RelayRefusal.TooLarge($"op #{i} on {Describe(wire.Document)} is {size} bytes; at most {MaxOpBytes} per op");
-            }
-
-            try
-            {
-                ops[i] = Wire.CoreMessages.ToOp(wire);
-            }
-            catch (OpDecodeException e)
-            {
-                throw RelayRefusal.Invalid($"op #{i} on {Describe(wire.Document)}: {e.Message}");
-            }
+            var (op, canonical) = PushedOp(request, i);
             // An op with no author was made before anyone signed in on the device, and is pushed by the
             // first person who did (the replica adopts such edits): it is that caller's, so the relay
-            // stores it under the caller's name. Any other name than the caller's is refused later.
-            var adopted = ops[i].Author.Length == 0;
-            if (adopted)
+            // stores it under the caller's name (and no longer as its bytes, which lack it). Any other
+            // name than the caller's is refused later.
+            if (op.Author.Length == 0)
             {
-                wire.Author = caller.Name;
-                ops[i] = Wire.CoreMessages.ToOp(wire);
+                op = new Op(op.Dot, op.Hlc, caller.Name, op.Document, op.Context, op.Mutations);
+                canonical = null;
             }
+            ops[i] = op;
             // Before anything formats the op: a clock past year 9999 cannot even be shown as a date.
             if (ValueRules.CheckEnvelope(ops[i]) is { } envelope)
             {
@@ -87,21 +71,10 @@ internal sealed partial class RelayEngine
             }
 
             // Stored as the device sent it when those bytes are what OpCodec.Encode writes for the op (the
-            // device stored exactly them): one encoder in the system, and no second encoding here. An op
-            // given an author above no longer matches its bytes; bytes from another encoder (fields out of
-            // order, unknown fields) are not refused for that, but encoded again, and their message is
-            // rebuilt from the op, so nothing the relay does not understand reaches another device.
-            if (!adopted && request.CanonicalOpBytes(i) is { } canonical)
-            {
-                payloads[i] = canonical;
-                wires[i] = wire;
-            }
-            else
-            {
-                payloads[i] = OpCodec.Encode(ops[i]);
-                // A request made in process (tests, benchmarks) holds only messages the relay's callers built.
-                wires[i] = request.ReceivedOpBytes is null ? wire : Wire.CoreMessages.ToMessage(ops[i]);
-            }
+            // device stored exactly them): one encoder in the system, and no second encoding here. Bytes
+            // from another encoder (fields out of order, unknown fields) are not refused for that, but
+            // encoded again, so nothing the relay does not understand reaches another device.
+            payloads[i] = canonical ?? OpCodec.Encode(ops[i]);
         }
         if (ops.Length == 0)
         {
@@ -113,7 +86,7 @@ internal sealed partial class RelayEngine
         var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         var pins = ScopePolicy.PinsMatter(ops) ? await PinsAsync(caller, cancellationToken).ConfigureAwait(false) : NoPins;
         var result = await tenant.WriteExclusiveAsync(
-            () => CommitLockedAsync(tenant, caller, ops, wires, payloads, pins, validateDuplicates: false, replicaOwner: claim), cancellationToken).ConfigureAwait(false);
+            () => CommitLockedAsync(tenant, caller, ops, payloads, pins, validateDuplicates: false, replicaOwner: claim), cancellationToken).ConfigureAwait(false);
         Metrics.OpsStored(result.StoredCount, result.DuplicateCount);
         Log.Pushed(caller.Tenant, caller.Name, result.StoredCount, result.DuplicateCount, result.Head);
         return new Wire.PushResponse
@@ -136,7 +109,7 @@ internal sealed partial class RelayEngine
     /// what the log stores, every stream sends and every receiving device stores.
     /// </summary>
     private async Task<AppendResult> CommitLockedAsync(TenantState tenant, CallerIdentity caller, IReadOnlyList<Op> ops,
-        IReadOnlyList<Wire.Op> wires, IReadOnlyList<byte[]> payloads, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates, ReplicaClaim? replicaOwner)
+        IReadOnlyList<byte[]> payloads, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates, ReplicaClaim? replicaOwner)
     {
         tenant.Validate(caller, ops, pins, validateDuplicates);
 
@@ -169,7 +142,7 @@ internal sealed partial class RelayEngine
         {
             if (!result.Duplicates[i])
             {
-                fresh.Add(new CommittedOp(result.Positions[i], ops[i], wires[i], records[i].Payload));
+                fresh.Add(new CommittedOp(result.Positions[i], ops[i], records[i].Payload));
             }
         }
         if (IsShared)
@@ -239,7 +212,7 @@ internal sealed partial class RelayEngine
             }
             await SignatureCheck.CheckAsync(Store, caller, [op], cancellationToken).ConfigureAwait(false);
             // Applying the op advances the tenant's next relay sequence past it.
-            var result = await CommitLockedAsync(tenant, caller, [op], [wire], [OpCodec.Encode(op)], pins, validateDuplicates: true, replicaOwner: null).ConfigureAwait(false);
+            var result = await CommitLockedAsync(tenant, caller, [op], [OpCodec.Encode(op)], pins, validateDuplicates: true, replicaOwner: null).ConfigureAwait(false);
             Metrics.OpsStored(result.StoredCount, result.DuplicateCount);
             return (op, result.Positions[0]);
         }, cancellationToken).ConfigureAwait(false);
@@ -286,6 +259,50 @@ internal sealed partial class RelayEngine
 
         var pins = await Store.ListPinsAsync(caller.Tenant, caller.Name, cancellationToken).ConfigureAwait(false);
         return pins.Select(p => new Core.DocumentKey(p.Document.Collection, p.Document.Id)).ToHashSet();
+    }
+
+    /// <summary>
+    /// Op #<paramref name="index"/> of a push, with its bytes when they are canonical and so stored as they
+    /// are. Over gRPC the request was read keeping each op's bytes (Services.SyncBinding): canonical ones come
+    /// read straight into an op, others as a message to convert. A request made in process (tests,
+    /// benchmarks) holds only messages, sized as the generated serializer would write them.
+    /// </summary>
+    private static (Op Op, byte[]? Canonical) PushedOp(Wire.PushRequest request, int index)
+    {
+        if (request.ReceivedOps is not { } received)
+        {
+            var built = request.Ops[index];
+            return (ToOp(built, built.CalculateSize(), index), null);
+        }
+        var (bytes, read, message) = received[index];
+        if (read is null)
+        {
+            return (ToOp(message!, bytes.Length, index), null);
+        }
+        CheckSize(bytes.Length, read.Document.ToString(), index);
+        return (read, bytes);
+    }
+
+    /// <summary>A pushed op message as a Core op, or the refusal that names what is wrong with it.</summary>
+    private static Op ToOp(Wire.Op message, int size, int index)
+    {
+        CheckSize(size, Describe(message.Document), index);
+        try
+        {
+            return Wire.CoreMessages.ToOp(message);
+        }
+        catch (OpDecodeException e)
+        {
+            throw RelayRefusal.Invalid($"op #{index} on {Describe(message.Document)}: {e.Message}");
+        }
+    }
+
+    private static void CheckSize(int size, string document, int index)
+    {
+        if (size > MaxOpBytes)
+        {
+            throw RelayRefusal.TooLarge($"op #{index} on {document} is {size} bytes; at most {MaxOpBytes} per op");
+        }
     }
 
     private static string Describe(Wire.DocumentKey? key) => key is null ? "(no document)" : $"{key.Collection}/{key.Id}";

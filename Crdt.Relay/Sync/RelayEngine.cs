@@ -148,19 +148,17 @@ internal sealed partial class RelayEngine : IAsyncDisposable
             var ops = new List<CommittedOp>(page.Count);
             foreach (var entry in page)
             {
-                Wire.Op wire;
                 Op op;
                 try
                 {
-                    wire = Wire.Op.Parser.ParseFrom(entry.Payload);
-                    op = Wire.CoreMessages.ToOp(wire);
+                    op = Wire.CoreMessages.ToOp(Wire.Op.Parser.ParseFrom(entry.Payload));
                 }
                 catch (Exception e) when (e is Google.Protobuf.InvalidProtocolBufferException or OpDecodeException)
                 {
                     throw TenantFaulted(name, $"the op at log position {entry.Position} ({entry.Replica}:{entry.Sequence} on " +
                         $"{entry.Document.Collection}/{entry.Document.Id}) cannot be decoded ({e.Message})", e);
                 }
-                ops.Add(new CommittedOp(entry.Position, op, wire, entry.Payload));
+                ops.Add(new CommittedOp(entry.Position, op, entry.Payload));
             }
             tenant.Apply(ops, page[^1].Position);
             ObserveClock(ops);

@@ -58,7 +58,8 @@ internal sealed class SubscriberRouting
     /// <summary>Whether a snapshot of <paramref name="key"/> that is not forced should still be sent (none sent yet).</summary>
     public bool NeedsSnapshot(DocumentKey key) => !_snapshotSent.ContainsKey(key);
 
-    /// <summary>Which scope-moving work-order fields <paramref name="op"/> sets (none for other collections).</summary>
+    /// <summary>Which scope-moving work-order fields <paramref name="op"/> sets (none for other collections):
+    /// an op read from the log as its message.</summary>
     public static ScopeFields FieldsSetBy(Wire.Op op)
     {
         if (op.Document?.Collection != WorkOrderFields.Collection)
@@ -69,21 +70,40 @@ internal sealed class SubscriberRouting
         var fields = ScopeFields.None;
         foreach (var mutation in op.Mutations)
         {
-            if (mutation.KindCase != Wire.Mutation.KindOneofCase.SetField)
+            if (mutation.KindCase == Wire.Mutation.KindOneofCase.SetField)
             {
-                continue;
+                fields |= ScopeFieldOf(mutation.SetField.Field);
             }
-
-            fields |= mutation.SetField.Field switch
-            {
-                WorkOrderFields.Assignee => ScopeFields.Assignee,
-                WorkOrderFields.Customer => ScopeFields.Customer,
-                WorkOrderFields.Asset => ScopeFields.Asset,
-                _ => ScopeFields.None,
-            };
         }
         return fields;
     }
+
+    /// <summary>The same for a live commit's op, which the relay holds as a Core op only.</summary>
+    public static ScopeFields FieldsSetBy(Op op)
+    {
+        if (op.Document.Collection != WorkOrderFields.Collection)
+        {
+            return ScopeFields.None;
+        }
+
+        var fields = ScopeFields.None;
+        foreach (var mutation in op.Mutations)
+        {
+            if (mutation is SetField set)
+            {
+                fields |= ScopeFieldOf(set.Field);
+            }
+        }
+        return fields;
+    }
+
+    private static ScopeFields ScopeFieldOf(string field) => field switch
+    {
+        WorkOrderFields.Assignee => ScopeFields.Assignee,
+        WorkOrderFields.Customer => ScopeFields.Customer,
+        WorkOrderFields.Asset => ScopeFields.Asset,
+        _ => ScopeFields.None,
+    };
 
     /// <summary>Decides what the subscriber gets of the op at <paramref name="position"/> on <paramref name="key"/>.</summary>
     public Route Decide(DocumentKey key, ScopeFields sets, long position, SubscriberFacts facts)

@@ -15,7 +15,7 @@ public sealed class CanonicalOpFormTests
     private static readonly ReplicaId Tablet = new("tablet-7");
     private static readonly DocumentKey Order = new(WorkOrderFields.Collection, "wo-42");
 
-    private static Gen<Op> Ops()
+    internal static Gen<Op> Ops()
     {
         var texts = Gen.Elements("", "a", "on site", "ünïcode ✓", "日本語", "emoji 😀", new string('x', 200));
         var names = Gen.Elements("a", "b", "hours", "tech", "ä", "zz", "日");

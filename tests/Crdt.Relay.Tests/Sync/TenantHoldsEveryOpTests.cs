@@ -1,6 +1,5 @@
 using Crdt.Core;
 using Crdt.Relay.Sync;
-using Wire = Crdt.Core.Wire;
 
 namespace Crdt.Relay.Tests.Sync;
 
@@ -42,7 +41,7 @@ public sealed class TenantHoldsEveryOpTests
         {
             var op = new Op(new Dot(Phone, seq), new Hlc(1_700_000_000_000 + seq, 0, Phone), "tech", Order, new VersionVector(),
                 [new SetField(WorkOrderFields.Title, FieldValue.String($"visit {seq}"))]);
-            return new CommittedOp(tenant.Head + seq, op, Wire.CoreMessages.ToMessage(op), OpCodec.Encode(op));
+            return new CommittedOp(tenant.Head + seq, op, OpCodec.Encode(op));
         }).ToList();
         tenant.Apply(ops, tenant.Head + sequences.Length);
     }

@@ -147,20 +147,72 @@ public sealed class CanonicalBytesTests
     }
 
     [Fact]
-    public void The_request_reader_keeps_each_ops_bytes_and_says_which_are_canonical()
+    public void The_request_reader_keeps_each_ops_bytes_reads_canonical_ones_into_ops_and_parses_the_others()
     {
         var board = new Device("board-bytes6", "dina");
-        var canonical = OpCodec.Encode(board.CreateOrder("wo-b6", "tom"));
+        var created = board.CreateOrder("wo-b6", "tom");
+        var canonical = OpCodec.Encode(created);
         var foreign = Reordered(OpCodec.Encode(board.AddHours("wo-b6", "e1", 1m)));
         var payload = Wire.PushRequest.OfEncodedOps([canonical, foreign]).ToByteArray();
 
         var request = Wire.PushRequest.ParseKeepingOpBytes(new System.Buffers.ReadOnlySequence<byte>(payload));
 
-        Assert.Equal([canonical, foreign], request.ReceivedOpBytes!);
-        Assert.Equal(2, request.Ops.Count);
-        Assert.Equal(Wire.Op.Parser.ParseFrom(foreign), request.Ops[1]);
-        Assert.Equal(canonical, request.CanonicalOpBytes(0));
-        Assert.Null(request.CanonicalOpBytes(1));
+        Assert.Equal(2, request.OpCount);
+        Assert.Empty(request.Ops);
+        var (first, second) = (request.ReceivedOps![0], request.ReceivedOps[1]);
+        Assert.Equal([canonical, foreign], new[] { first.Bytes, second.Bytes });
+        Assert.Null(first.Message);
+        Assert.Equal(canonical, OpCodec.Encode(first.Read!));
+        Assert.Equal(created.Dot, first.Read!.Dot);
+        Assert.Null(second.Read);
+        Assert.Equal(Wire.Op.Parser.ParseFrom(foreign), second.Message);
+    }
+
+    /// <summary>Kestrel hands a large request over in several buffers: each op is copied out of them as it
+    /// lies, whatever the cuts, to the same bytes and the same op as from one buffer.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(100)]
+    public void A_request_in_several_buffers_is_read_as_from_one(int pieceSize)
+    {
+        var board = new Device("board-bytes8", "dina");
+        var encoded = new[] { board.CreateOrder("wo-b8", "tom"), board.AddHours("wo-b8", "e1", 2.5m), board.AddHours("wo-b8", "e2", 1m) }
+            .Select(OpCodec.Encode).Append(Reordered(OpCodec.Encode(board.AddHours("wo-b8", "e3", 3m)))).ToArray();
+        var payload = Wire.PushRequest.OfEncodedOps(encoded).ToByteArray();
+
+        var request = Wire.PushRequest.ParseKeepingOpBytes(InPieces(payload, pieceSize));
+
+        Assert.Equal(encoded, request.ReceivedOps!.Select(r => r.Bytes).ToArray());
+        Assert.Equal(encoded[..3], request.ReceivedOps.Take(3).Select(r => OpCodec.Encode(r.Read!)).ToArray());
+        Assert.Equal(Wire.Op.Parser.ParseFrom(encoded[3]), request.ReceivedOps[3].Message);
+    }
+
+    private static System.Buffers.ReadOnlySequence<byte> InPieces(byte[] bytes, int size)
+    {
+        var first = new Piece(bytes.AsMemory(0, Math.Min(size, bytes.Length)), 0);
+        var last = first;
+        for (var at = size; at < bytes.Length; at += size)
+        {
+            last = last.Append(bytes.AsMemory(at, Math.Min(size, bytes.Length - at)));
+        }
+        return new System.Buffers.ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    private sealed class Piece : System.Buffers.ReadOnlySequenceSegment<byte>
+    {
+        public Piece(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Piece Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Piece(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
     }
 
     [Fact]
@@ -173,9 +225,12 @@ public sealed class CanonicalBytesTests
 
         var request = Wire.PushRequest.ParseKeepingOpBytes(new System.Buffers.ReadOnlySequence<byte>(payload));
 
-        Assert.Equal(2, request.Ops.Count);
-        Assert.Equal(canonical, request.CanonicalOpBytes(0));
-        Assert.Null(request.CanonicalOpBytes(1));
+        Assert.Equal(2, request.OpCount);
+        Assert.Empty(request.Ops);
+        Assert.Equal(canonical, request.ReceivedOps![0].Bytes);
+        Assert.NotNull(request.ReceivedOps[0].Read);
+        Assert.Null(request.ReceivedOps[1].Read);
+        Assert.NotNull(request.ReceivedOps[1].Message);
         Assert.Throws<InvalidProtocolBufferException>(() => Wire.PushRequest.ParseKeepingOpBytes(new System.Buffers.ReadOnlySequence<byte>([0x0A, 0x05, 0x0A])));
     }
 
