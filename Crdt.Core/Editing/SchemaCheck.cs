@@ -41,7 +41,7 @@ public static class SchemaCheck
                 {
                     return new SchemaViolation(add.Field, EditRule.ElementId, $"element id must be 1 to {DocumentKey.MaxLength} characters");
                 }
-                foreach (var (name, value) in add.Values)
+                foreach (var (name, value) in new ElementValues(add.Values))
                 {
                     if (ElementValue(field, name, value) is { } wrongValue)
                     {

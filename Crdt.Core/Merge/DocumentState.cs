@@ -112,7 +112,7 @@ internal sealed class DocumentState
             {
                 var element = Element(add.Field, add.ElementId);
                 element.Adds.Add(causal);
-                foreach (var (name, value) in add.Values)
+                foreach (var (name, value) in new ElementValues(add.Values))
                 {
                     SetRegister(element.Fields, name, new Write(causal, hlc, index, value), false);
                 }

@@ -99,12 +99,15 @@ public static class ValueRules
             return $"document: {key}";
         }
 
-        foreach (var mutation in op.Mutations)
+        // Indexed, not foreach, and no LINQ over an element's names: each would be an allocation per op.
+        var mutations = op.Mutations;
+        for (var i = 0; i < mutations.Count; i++)
         {
+            var mutation = mutations[i];
             var problem = mutation switch
             {
                 SetField set => Named(set.Field),
-                AddElement add => Named(add.Field) ?? Named(add.ElementId) ?? add.Values.Keys.Select(Named).FirstOrDefault(p => p is not null),
+                AddElement add => Named(add.Field) ?? Named(add.ElementId) ?? FirstBadName(add.Values),
                 SetElementField element => Named(element.Field) ?? Named(element.ElementId) ?? Named(element.ElementField),
                 RemoveElement remove => Named(remove.Field) ?? Named(remove.ElementId),
                 ResolveFlag resolve => resolve.FlagId.Length > MaxFlagIdLength ? $"flag id longer than {MaxFlagIdLength} characters" : CheckText(resolve.FlagId),
@@ -137,6 +140,18 @@ public static class ValueRules
         return span.IndexOfAnyInRange('\uD800', '\uDFFF') < 0 && span.IndexOf('\uFFFD') < 0;
     }
 
+    private static string? FirstBadName(IReadOnlyDictionary<string, FieldValue> values)
+    {
+        foreach (var (name, _) in new ElementValues(values))
+        {
+            if (Named(name) is { } problem)
+            {
+                return problem;
+            }
+        }
+        return null;
+    }
+
     private static string? Named(string name) =>
         name.Length > DocumentKey.MaxLength ? $"a name or id longer than {DocumentKey.MaxLength} characters" : CheckText(name);
 
@@ -163,7 +178,7 @@ public static class ValueRules
                     break;
                 case AddElement add:
                     bytes += add.Field.Length + add.ElementId.Length;
-                    foreach (var (name, value) in add.Values)
+                    foreach (var (name, value) in new ElementValues(add.Values))
                     {
                         bytes += 16 + name.Length + SizeOf(value);
                     }

@@ -114,9 +114,11 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
                 "whose acknowledgement did not cover it (another replica of the same sign-in?) and cannot be merged safely; it stays on the device");
         }
 
-        if (op.Context.IsEmpty)
+        if (op.Context.IsEmpty || (op.Context.Count == 1 && op.Context.Get(op.Dot.Replica) > 0))
         {
-            return; // nothing claimed (and no enumerator made for it)
+            // Nothing claimed, or only the op's own replica (a document one device edits alone): no
+            // entry to check, and no enumerator made for it (Entries is an iterator: an allocation per op).
+            return;
         }
 
         foreach (var (replica, seq) in op.Context.Entries)
@@ -155,15 +157,28 @@ internal sealed class BatchValidator(TenantState tenant, CallerIdentity caller, 
             case SetElementField { Value.Kind: FieldValueKind.Reference } element:
                 CheckReference(where, $"{element.Field}.{element.ElementField}", element.Value.AsReference());
                 break;
+            // Decoded elements hold a Dictionary: enumerated as one, its enumerator is a struct, where the
+            // interface's is an allocation per element added.
+            case AddElement { Values: Dictionary<string, FieldValue> values } add:
+                foreach (var (name, value) in values)
+                {
+                    CheckElementReference(where, add, name, value);
+                }
+                break;
             case AddElement add:
                 foreach (var (name, value) in add.Values)
                 {
-                    if (value.Kind == FieldValueKind.Reference)
-                    {
-                        CheckReference(where, $"{add.Field}.{name}", value.AsReference());
-                    }
+                    CheckElementReference(where, add, name, value);
                 }
                 break;
+        }
+    }
+
+    private void CheckElementReference(OpPlace where, AddElement add, string name, FieldValue value)
+    {
+        if (value.Kind == FieldValueKind.Reference)
+        {
+            CheckReference(where, $"{add.Field}.{name}", value.AsReference());
         }
     }
 

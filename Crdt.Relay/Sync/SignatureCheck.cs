@@ -25,9 +25,11 @@ internal static class SignatureCheck
                 continue;
             }
 
-            foreach (var mutation in op.Mutations)
+            // Indexed, not foreach: an enumerator over the interface is an allocation, for every work-order op pushed.
+            var mutations = op.Mutations;
+            for (var m = 0; m < mutations.Count; m++)
             {
-                switch (mutation)
+                switch (mutations[m])
                 {
                     case AddElement { Field: WorkOrderFields.Signatures } add:
                         await CheckAddAsync(store, caller, new OpPlace(op, i), add, cancellationToken).ConfigureAwait(false);

@@ -121,13 +121,15 @@ public sealed partial class SqliteRelayStore
             freshCount++;
         }
 
-        for (var i = 0; i < ops.Count; i++)
+        var fresh = new int[freshCount];
+        for (int i = 0, f = 0; i < ops.Count; i++)
         {
             if (!duplicates[i])
             {
-                InsertOp(positions[i], tenant, ops[i]);
+                fresh[f++] = i;
             }
         }
+        InsertOps(tenant, ops, positions, fresh);
 
         var head = freshCount > 0
             ? next - 1

@@ -37,65 +37,40 @@ public sealed partial class SqliteRelayStore
         return command;
     }
 
-    private const string InsertOpSql = "INSERT INTO ops(position, tenant, replica, seq, collection, doc_id, payload) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7);";
-    private sqlite3_stmt? _insertOp;
+    // Rows per op-inserting statement, largest first: a batch goes in as many of the largest as fit,
+    // then the smaller ones (a push of 250: 7 x 32, 3 x 8, 2 x 1). Each size is prepared at its first use.
+    private static readonly int[] InsertRowCounts = [32, 8, 1];
+    private readonly OpRowsInsert?[] _insertOps = new OpRowsInsert?[InsertRowCounts.Length];
 
     /// <summary>
-    /// Inserts one op row inside the current write transaction. The hottest statement of the
-    /// relay (one per stored op) runs on SQLite's own API, prepared once and bound by position:
-    /// through ADO.NET each row paid a lookup of every parameter by name and its boxing. Text is
-    /// bound as the strings' own UTF-16 (SQLite copies and converts it to the database's UTF-8):
-    /// binding a string converts it into a new UTF-8 array first, four per row.
+    /// Inserts the op rows <paramref name="ops"/>[i] for each i of <paramref name="indexes"/>, at their positions, inside the
+    /// current write transaction. The hottest statements of the relay (a row per stored op) run on SQLite's
+    /// own API, prepared once, several rows at a time (see <see cref="OpRowsInsert"/>): through ADO.NET each
+    /// row paid a look-up of every parameter by name and its boxing.
     /// </summary>
-    private void InsertOp(long position, string tenant, OpRecord op)
+    private void InsertOps(string tenant, IReadOnlyList<OpRecord> ops, long[] positions, int[] indexes)
     {
         var db = _writer.Handle!;
-        if (_insertOp is null)
+        var (done, count) = (0, indexes.Length);
+        for (var size = 0; size < InsertRowCounts.Length; size++)
         {
-            Check(raw.sqlite3_prepare_v2(db, InsertOpSql, out var prepared), db);
-            _insertOp = prepared;
-        }
-        var statement = _insertOp;
-        try
-        {
-            Check(raw.sqlite3_bind_int64(statement, 1, position), db);
-            Check(BindText(statement, 2, tenant), db);
-            Check(BindText(statement, 3, op.Replica), db);
-            Check(raw.sqlite3_bind_int64(statement, 4, op.Sequence), db);
-            Check(BindText(statement, 5, op.Document.Collection), db);
-            Check(BindText(statement, 6, op.Document.Id), db);
-            Check(raw.sqlite3_bind_blob(statement, 7, op.Payload), db);
-            var rc = raw.sqlite3_step(statement);
-            if (rc != raw.SQLITE_DONE)
+            var rows = InsertRowCounts[size];
+            while (count - done >= rows)
             {
-                Check(rc, db);
+                var insert = _insertOps[size] ??= OpRowsInsert.Prepare(db, rows);
+                insert.Run(db, tenant, ops, positions, indexes, done);
+                done += rows;
             }
         }
-        finally
-        {
-            raw.sqlite3_reset(statement);
-        }
-    }
-
-    /// <summary>Binds text from its UTF-16 without a conversion array. An empty span would reach SQLite
-    /// as a null pointer, which binds NULL, not empty text: empty strings take the converting path.</summary>
-    private static int BindText(sqlite3_stmt statement, int index, string value) =>
-        value.Length == 0 ? raw.sqlite3_bind_text(statement, index, value) : raw.sqlite3_bind_text16(statement, index, value.AsSpan());
-
-    private static void Check(int rc, sqlite3 db)
-    {
-        if (rc is raw.SQLITE_OK or raw.SQLITE_DONE or raw.SQLITE_ROW)
-        {
-            return;
-        }
-
-        throw new SqliteException($"SQLite Error {rc}: '{raw.sqlite3_errmsg(db).utf8_to_string()}'.", rc, raw.sqlite3_extended_errcode(db));
     }
 
     private void DisposePrepared()
     {
-        _insertOp?.Dispose();
-        _insertOp = null;
+        for (var i = 0; i < _insertOps.Length; i++)
+        {
+            _insertOps[i]?.Dispose();
+            _insertOps[i] = null;
+        }
         foreach (var command in _prepared.Values)
         {
             command.Dispose();

@@ -93,6 +93,54 @@ public abstract partial class RelayStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Batches_of_any_size_store_every_row_with_its_own_names_sequence_and_payload()
+    {
+        // Sizes around the SQLite store's rows per statement (32, 8, 1) and a push's 250; within a batch
+        // the replica, collection and document change every few rows, back to earlier values, and the document
+        // id to empty text, so no row can keep a name of the row before it (the store binds a text only when it
+        // changes); tenants alternate between batches, and repeats and a stored dot leave gaps among the fresh rows.
+        var expected = new Dictionary<string, List<(string, long, StoreDocumentKey, byte[])>>
+        {
+            ["t1"] = [], ["t2"] = [],
+        };
+        var sequences = new Dictionary<(string, string), long>();
+        var batchNumber = 0;
+        foreach (var size in new[] { 1, 7, 8, 9, 31, 32, 33, 41, 250, 3 })
+        {
+            var tenant = batchNumber % 2 == 0 ? "t1" : "t2";
+            var batch = new List<OpRecord>();
+            for (var i = 0; i < size; i++)
+            {
+                var replica = (i / 5 % 3) switch { 0 => "replica-a", 1 => "replica-b", _ => "replica-c" };
+                var seq = sequences[(tenant, replica)] = sequences.GetValueOrDefault((tenant, replica)) + 1;
+                var document = new StoreDocumentKey(i % 7 == 6 ? "Customer" : "WorkOrder", i % 4 == 3 ? "" : $"doc-{batchNumber}-{i % 3}");
+                var op = new OpRecord(replica, seq, document, [(byte)batchNumber, (byte)i, (byte)(i >> 8), 7]);
+                batch.Add(op);
+                expected[tenant].Add((replica, seq, document, op.Payload));
+            }
+            if (size > 2 && batchNumber % 3 == 0)
+            {
+                batch.Insert(2, batch[0]); // a repeat within the batch: stored once
+            }
+            var result = await Store.AppendAsync(tenant, batch);
+
+            Assert.Equal(size, result.Duplicates.Count(d => !d));
+            batchNumber++;
+        }
+        var again = await Store.AppendAsync("t1", [new OpRecord("replica-a", 1, new StoreDocumentKey("WorkOrder", "doc-0-0"), [0, 0, 0, 7]), new OpRecord("replica-z", 1, Order1, [1])]);
+        Assert.Equal([true, false], again.Duplicates);
+        expected["t1"].Add(("replica-z", 1, Order1, [1]));
+
+        foreach (var (tenant, ops) in expected)
+        {
+            var log = await Store.ReadLogAsync(tenant, 0, 1000);
+            Assert.Equal(ops.Select(o => (o.Item1, o.Item2, o.Item3)), log.Select(e => (e.Replica, e.Sequence, e.Document)));
+            Assert.Equal(ops.Select(o => Convert.ToHexString(o.Item4)), log.Select(e => Convert.ToHexString(e.Payload)));
+            Assert.True(log.Zip(log.Skip(1)).All(p => p.First.Position < p.Second.Position));
+        }
+    }
+
+    [Fact]
     public async Task A_batch_out_of_sequence_order_with_a_repeat_and_a_stored_dot_keeps_every_position_straight()
     {
         var first = await Store.AppendAsync("t1", [Op("a", 2)]);
