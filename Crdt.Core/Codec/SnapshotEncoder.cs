@@ -514,8 +514,6 @@ internal sealed partial class SnapshotEncoder
     private static readonly Comparison<KeyValuePair<string, Dictionary<string, ElementState>>> s_setByName = (a, b) => string.CompareOrdinal(a.Key, b.Key);
     private readonly List<KeyValuePair<string, Dictionary<string, ElementState>>> _setBuffer = [];
     private static readonly Comparison<OpRecord> s_byDot = (a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot);
-    private static readonly Comparison<KeyValuePair<string, Register>> s_byName = (a, b) => string.CompareOrdinal(a.Key, b.Key);
-    private static readonly Comparison<ElementState> s_byId = (a, b) => string.CompareOrdinal(a.Id, b.Id);
     private readonly List<KeyValuePair<string, Register>> _registerBuffer = [];
     private readonly List<ElementState> _elementBuffer = [];
 
@@ -535,10 +533,7 @@ internal sealed partial class SnapshotEncoder
                 buffer.Add(entry);
             }
         }
-        if (buffer.Count > 1)
-        {
-            buffer.Sort(s_byName);
-        }
+        SortSmall(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(buffer), default(ByName));
         return buffer;
     }
 
@@ -554,11 +549,48 @@ internal sealed partial class SnapshotEncoder
                 buffer.Add(element);
             }
         }
-        if (buffer.Count > 1)
-        {
-            buffer.Sort(s_byId);
-        }
+        SortSmall(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(buffer), default(ById));
         return buffer;
+    }
+
+    /// <summary>
+    /// Sorts a few items (a document's registers, a set's elements: mostly under a dozen) by insertion, whose
+    /// comparisons the JIT can inline; more go to the framework's sort.
+    /// </summary>
+    private static void SortSmall<T, TOrder>(Span<T> items, TOrder order)
+        where TOrder : struct, IOrder<T>
+    {
+        if (items.Length > 16)
+        {
+            items.Sort(order.Compare);
+            return;
+        }
+        for (var i = 1; i < items.Length; i++)
+        {
+            var item = items[i];
+            var j = i - 1;
+            while (j >= 0 && order.Compare(items[j], item) > 0)
+            {
+                items[j + 1] = items[j];
+                j--;
+            }
+            items[j + 1] = item;
+        }
+    }
+
+    private interface IOrder<T>
+    {
+        int Compare(T a, T b);
+    }
+
+    private readonly struct ByName : IOrder<KeyValuePair<string, Register>>
+    {
+        public int Compare(KeyValuePair<string, Register> a, KeyValuePair<string, Register> b) => string.CompareOrdinal(a.Key, b.Key);
+    }
+
+    private readonly struct ById : IOrder<ElementState>
+    {
+        public int Compare(ElementState a, ElementState b) => string.CompareOrdinal(a.Id, b.Id);
     }
 
     private bool HasWanted(Register register)
