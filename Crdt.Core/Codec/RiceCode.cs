@@ -72,6 +72,13 @@ internal static class RiceCode
     public static byte[] Encode(ReadOnlySpan<ulong> values, int k, int bytes)
     {
         var output = new byte[bytes];
+        EncodeInto(values, k, output);
+        return output;
+    }
+
+    /// <summary><see cref="Encode"/> into <paramref name="output"/>, exactly the size Best or the caller computed (a snapshot writes straight into its buffer).</summary>
+    public static void EncodeInto(ReadOnlySpan<ulong> values, int k, Span<byte> output)
+    {
         var writer = new BitWriter(output);
         foreach (var value in values)
         {
@@ -92,13 +99,12 @@ internal static class RiceCode
             }
         }
         writer.PadWithOnes();
-        return output;
     }
 
     /// <summary>Bits appended most significant first; whole bytes go to the output as soon as they are complete.</summary>
-    private ref struct BitWriter(byte[] output)
+    private ref struct BitWriter(Span<byte> output)
     {
-        private readonly byte[] _output = output;
+        private readonly Span<byte> _output = output;
         private ulong _pending;
         private int _pendingBits;
         private int _at;

@@ -1,92 +1,176 @@
+using System.Runtime.InteropServices;
 using Crdt.Core.Merge;
-using Google.Protobuf;
-using Google.Protobuf.Collections;
-using Wire = Crdt.Core.Wire;
+using W = Crdt.Core.Codec.SnapshotWireWriter;
 
 namespace Crdt.Core.Codec;
 
 /// <summary>
-/// Encoding straight to bytes with one <c>DocumentSnapshot</c> message per thread, emptied and reused:
-/// a new message builds twenty-odd empty repeated fields (about 900 bytes) and then grows their arrays
-/// value by value, which for the small deltas of a sync (W3 sends 2,000 of a few hundred bytes) costs as
-/// much as filling them. The bytes are copied out of the message before it is emptied.
+/// The snapshot's bytes written straight from the encoder's lists into one reused buffer: the same bytes
+/// as <see cref="Encode"/> followed by <c>ToByteArray</c> (a property test holds them to it), without
+/// building the message, copying every column into its repeated fields and walking it twice (once to size
+/// it, once to write it). Fields go in field-number order, as the generated code writes them.
 /// </summary>
 internal sealed partial class SnapshotEncoder
 {
-    // A message whose encoding was larger than this is dropped after use rather than kept with its grown arrays.
-    private const int ReusableMessageBytes = 64 * 1024;
+    // An output buffer grown past this is dropped after use rather than kept for the next document.
+    private const int ReusableOutputBytes = 256 * 1024;
 
-    // The emptied message kept for the next EncodeToBytes on this thread (null while one is in use).
-    private Wire.DocumentSnapshot? _spareMessage;
+    private readonly SnapshotWireWriter _output = new();
+    // The string pool's UTF-8 lengths and the column stamps as written (reused lists).
+    private readonly List<uint> _poolLengths = [];
+    private readonly List<ulong> _stampValues = [];
 
-    /// <summary>The same bytes as <see cref="Encode"/> followed by <c>ToByteArray</c>.</summary>
     public static byte[] EncodeToBytes(DocumentState state, VersionVector? peer)
     {
-        // As in Encode: taken out while in use, put back only after a clean finish.
-        var encoder = t_reusable ?? new SnapshotEncoder();
-        t_reusable = null;
-        var message = encoder._spareMessage ?? new Wire.DocumentSnapshot();
-        encoder._spareMessage = null;
-        var bytes = encoder.EncodeOnce(state, peer, message).ToByteArray();
-        if (bytes.Length <= ReusableMessageBytes)
-        {
-            Empty(message);
-            encoder._spareMessage = message;
-        }
-        if (encoder.Reset())
-        {
-            t_reusable = encoder;
-        }
+        var encoder = Take();
+        encoder.Collect(state, peer);
+        var bytes = encoder.ToBytes(state, peer);
+        encoder.Release();
         return bytes;
     }
 
-    /// <summary>
-    /// Sets every field of <paramref name="message"/> back to its default (repeated fields keep their arrays).
-    /// Every field of DocumentSnapshot must be here: a test fills all of them through the descriptor and checks
-    /// that the emptied message equals a new one, so a field added to ops.proto and missed here fails it.
-    /// </summary>
-    internal static void Empty(Wire.DocumentSnapshot message)
+    /// <summary>DocumentSnapshot's fields in number order (see ops.proto); 3 (ops) and 4 (version) are never written by this encoder.</summary>
+    private byte[] ToBytes(DocumentState state, VersionVector? peer)
     {
-        message.Collection = "";
-        message.Id = "";
-        Empty(message.Ops);
-        message.Version = 0;
-        Empty(message.Runs);
-        Empty(message.Fields);
-        Empty(message.Elements);
-        Empty(message.Resolutions);
-        Empty(message.Replicas);
-        Empty(message.Names);
-        message.HlcBaseMs = 0;
-        message.StampShift = 0;
-        message.CompactedBase = null;
-        message.CompactedMaxHlc = null;
-        message.DeltaPeerVersion = null;
-        Empty(message.WriteNames);
-        Empty(message.WriteOps);
-        Empty(message.WriteStamps);
-        Empty(message.WriteIndexes);
-        Empty(message.WriteKinds);
-        Empty(message.WriteIntegers);
-        Empty(message.StringLengths);
-        message.StringBytes = ByteString.Empty;
-        Empty(message.ElementShapes);
-        Empty(message.ElementShapeRefs);
-        Empty(message.ElementAdds);
-        Empty(message.ElementStamps);
-        Empty(message.ElementIndexes);
-        Empty(message.ElementIntegers);
+        var output = _output;
+        output.Clear();
+        output.WriteStringField(1, _key.Collection);
+        output.WriteStringField(2, _key.Id);
+        WriteRuns(output);
+        foreach (var write in _fieldMessages)
+        {
+            output.WriteMessageField(6, write);
+        }
+        foreach (var element in _elementMessages)
+        {
+            output.WriteMessageField(7, element);
+        }
+        foreach (var resolution in _resolutions)
+        {
+            output.WriteMessageField(8, resolution);
+        }
+        foreach (var replica in _replicaTable)
+        {
+            output.WriteRepeatedString(9, replica);
+        }
+        foreach (var name in _nameTable)
+        {
+            output.WriteRepeatedString(10, name);
+        }
+        output.WriteVarintField(11, (ulong)_hlcBaseMs);
+        output.WriteVarintField(12, (uint)_stampShift);
+        var (compactedBase, maxHlc, peerVersion) = CompactionParts(state, peer);
+        if (compactedBase is not null)
+        {
+            output.WriteMessageField(13, compactedBase);
+            output.WriteMessageField(14, maxHlc!);
+            if (peerVersion is not null)
+            {
+                output.WriteMessageField(15, peerVersion);
+            }
+        }
+        output.WritePacked(16, CollectionsMarshal.AsSpan(_writeNames));
+        output.WritePacked(17, CollectionsMarshal.AsSpan(_writeOps));
+        output.WritePacked(18, Stamps(_columnStamps));
+        if (_columnIndexes)
+        {
+            output.WritePacked(19, CollectionsMarshal.AsSpan(_columnIndexList));
+        }
+        if (_columnKinds)
+        {
+            output.WritePacked(20, CollectionsMarshal.AsSpan(_columnKindList));
+        }
+        output.WritePackedSigned(22, CollectionsMarshal.AsSpan(_writeIntegers));
+        WritePool(output);
+        output.WritePacked(25, CollectionsMarshal.AsSpan(_elementShapes));
+        output.WritePacked(26, CollectionsMarshal.AsSpan(_elementShapeRefs));
+        output.WritePacked(27, CollectionsMarshal.AsSpan(_elementAdds));
+        output.WritePacked(28, Stamps(_elementStamps));
+        if (_elementIndexes)
+        {
+            output.WritePacked(29, CollectionsMarshal.AsSpan(_elementIndexList));
+        }
+        output.WritePackedSigned(30, CollectionsMarshal.AsSpan(_elementIntegers));
+        return output.ToArray();
     }
 
     /// <summary>
-    /// Empties a repeated field that holds anything: RepeatedField.Clear always calls the untyped Array.Clear,
-    /// and a snapshot empties some thirty fields (ten per element of the record columns), most of them empty.
+    /// Field 5, one OpRun per run, its fields in number order: seq_deltas (2), kind (5), replica_ref (6),
+    /// context_refs (7), author_ref (8), seq_rice (9), seq_rice_k (10). Its length goes first, so it is summed from the same parts.
     /// </summary>
-    private static void Empty<T>(RepeatedField<T> field)
+    private void WriteRuns(SnapshotWireWriter output)
     {
-        if (field.Count > 0)
+        var numbers = CollectionsMarshal.AsSpan(_runNumbers);
+        foreach (var run in _runs)
         {
-            field.Clear();
+            var sequence = numbers.Slice(run.SeqStart, run.SeqLength);
+            var context = numbers.Slice(run.ContextStart, run.ContextLength);
+            var sequenceSize = W.PackedSize(sequence);
+            var contextSize = W.PackedSize(context);
+            var size = (sequence.IsEmpty ? 0 : W.DelimitedSize(sequenceSize)) + W.VarintFieldSize(run.Kind) + W.VarintFieldSize(run.ReplicaRef)
+                + (context.IsEmpty ? 0 : W.DelimitedSize(contextSize)) + W.VarintFieldSize(run.AuthorRef)
+                + (run.RiceLength == 0 ? 0 : W.DelimitedSize(run.RiceLength)) + W.VarintFieldSize(run.RiceK);
+            output.WriteTag(5, 2);
+            output.WriteVarint((uint)size);
+            if (!sequence.IsEmpty)
+            {
+                output.WriteTag(2, 2);
+                output.WritePackedValues(sequence, sequenceSize);
+            }
+            output.WriteVarintField(5, run.Kind);
+            output.WriteVarintField(6, run.ReplicaRef);
+            if (!context.IsEmpty)
+            {
+                output.WriteTag(7, 2);
+                output.WritePackedValues(context, contextSize);
+            }
+            output.WriteVarintField(8, run.AuthorRef);
+            output.WriteBytesField(9, _riceBytes.AsSpan(run.RiceStart, run.RiceLength));
+            output.WriteVarintField(10, run.RiceK);
         }
+    }
+
+    /// <summary>Fields 23 and 24: each pooled string's UTF-8 length in a packed column, then all their bytes in one field.</summary>
+    private void WritePool(SnapshotWireWriter output)
+    {
+        if (_pool.Count == 0)
+        {
+            return;
+        }
+        var lengths = _poolLengths;
+        lengths.Clear();
+        var total = 0;
+        foreach (var text in _pool)
+        {
+            var length = System.Text.Encoding.UTF8.GetByteCount(text);
+            lengths.Add((uint)length);
+            total += length;
+        }
+        output.WritePacked(23, CollectionsMarshal.AsSpan(lengths));
+        if (total == 0)
+        {
+            return;
+        }
+        output.WriteTag(24, 2);
+        output.WriteVarint((uint)total);
+        var span = output.Room(total);
+        var at = 0;
+        foreach (var text in _pool)
+        {
+            at += System.Text.Encoding.UTF8.GetBytes(text, span[at..]);
+        }
+        output.Advance(total);
+    }
+
+    /// <summary>A stamp column as written (see <see cref="ColumnStamp"/>), in a reused list: valid until the next call.</summary>
+    private ReadOnlySpan<ulong> Stamps(List<Hlc> stamps)
+    {
+        var values = _stampValues;
+        values.Clear();
+        foreach (var hlc in stamps)
+        {
+            values.Add(ColumnStamp(hlc));
+        }
+        return CollectionsMarshal.AsSpan(values);
     }
 }

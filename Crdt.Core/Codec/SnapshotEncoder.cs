@@ -19,9 +19,20 @@ internal sealed partial class SnapshotEncoder
     private VersionVector? _peer;
     private string? _peerCachedReplica;
     private long _peerCachedSeq;
-    private Wire.DocumentSnapshot _snapshot = null!;
+    // The document being written (named in errors).
+    private DocumentKey _key;
     private readonly Dictionary<ReplicaId, uint> _replicas = [];
     private readonly Dictionary<string, uint> _names = new(StringComparer.Ordinal);
+    // The replica and name tables in order (DocumentSnapshot.replicas and names).
+    private readonly List<string> _replicaTable = [];
+    private readonly List<string> _nameTable = [];
+    // The sections kept as generated messages (writes, elements and resolutions the columns do not hold: rare).
+    private readonly List<Wire.RegisterWrite> _fieldMessages = [];
+    private readonly List<Wire.ElementState> _elementMessages = [];
+    private readonly List<Wire.ResolutionRecord> _resolutions = [];
+    // Set by Stamp: the snapshot's hlc_base_ms and stamp_shift.
+    private long _hlcBaseMs;
+    private int _stampShift;
     // The op records the snapshot carries, sorted by dot: a write's op_ref is its record's position + 1.
     private readonly List<OpRecord> _ops = [];
     // Writes whose stamp is filled in at the end, once the base time and counter width are known.
@@ -60,41 +71,49 @@ internal sealed partial class SnapshotEncoder
     {
     }
 
-    public static Wire.DocumentSnapshot Encode(DocumentState state, VersionVector? peer)
+    /// <summary>
+    /// Takes this thread's encoder (or a new one) out for one encode; <see cref="Release"/> puts it back. Taken out
+    /// while in use, put back only after a clean finish: an exception half-way leaves no half-filled encoder behind.
+    /// </summary>
+    private static SnapshotEncoder Take()
     {
-        // Taken out while in use, put back only after a clean finish: an exception half-way leaves no half-filled encoder behind.
         var encoder = t_reusable ?? new SnapshotEncoder();
         t_reusable = null;
-        var snapshot = encoder.EncodeOnce(state, peer, new Wire.DocumentSnapshot());
-        if (encoder.Reset())
-        {
-            t_reusable = encoder;
-        }
-        return snapshot;
+        return encoder;
     }
 
-    /// <summary>Writes the document (or the delta for <paramref name="peer"/>) into <paramref name="into"/>, an empty message.</summary>
-    private Wire.DocumentSnapshot EncodeOnce(DocumentState state, VersionVector? peer, Wire.DocumentSnapshot into)
+    private void Release()
+    {
+        if (Reset())
+        {
+            t_reusable = this;
+        }
+    }
+
+    /// <summary>
+    /// Gathers what the snapshot of the document (or the delta for <paramref name="peer"/>) carries into this
+    /// encoder's tables, lists and columns, stamps included; <see cref="ToMessage"/> or <see cref="ToBytes"/> then writes it.
+    /// </summary>
+    private void Collect(DocumentState state, VersionVector? peer)
     {
         _peer = peer;
-        _snapshot = into;
-        into.Collection = state.Key.Collection;
-        into.Id = state.Key.Id;
-        var encoder = this;
-        encoder.EncodeRuns(state.Ops);
-        encoder.EncodeState(state);
-        encoder.Stamp();
-        encoder.WritePool();
-        if (state.Base is { } compactedBase)
+        _key = state.Key;
+        EncodeRuns(state.Ops);
+        EncodeState(state);
+        Stamp();
+        // The string pool in the order the reader takes it: the columns' strings, then the ElementState messages'.
+        _pool.AddRange(_messagePool);
+    }
+
+    /// <summary>The compacted base, its latest Hlc and the peer's vector a delta of a compacted document carries (null when not).</summary>
+    private static (Wire.VersionVector? Base, Wire.Hlc? MaxHlc, Wire.VersionVector? PeerVersion) CompactionParts(DocumentState state, VersionVector? peer)
+    {
+        if (state.Base is not { } compactedBase)
         {
-            encoder._snapshot.CompactedBase = WireConvert.ToMessage(compactedBase);
-            encoder._snapshot.CompactedMaxHlc = new Wire.Hlc { WallMs = state.MaxHlc.WallMs, Counter = (uint)state.MaxHlc.Counter, Replica = state.MaxHlc.Replica.Value ?? "" };
-            if (peer is not null && !peer.IsEmpty)
-            {
-                encoder._snapshot.DeltaPeerVersion = WireConvert.ToMessage(peer);
-            }
+            return (null, null, null);
         }
-        return encoder._snapshot;
+        var maxHlc = new Wire.Hlc { WallMs = state.MaxHlc.WallMs, Counter = (uint)state.MaxHlc.Counter, Replica = state.MaxHlc.Replica.Value ?? "" };
+        return (WireConvert.ToMessage(compactedBase), maxHlc, peer is not null && !peer.IsEmpty ? WireConvert.ToMessage(peer) : null);
     }
 
     /// <summary>Empties every list and table for the next encode (dropping the references they held); false when they grew too large to keep.</summary>
@@ -105,13 +124,25 @@ internal sealed partial class SnapshotEncoder
             && _replicas.Count <= ReusableCapacity && _shapes.Count <= ReusableCapacity && _registerBuffer.Count <= ReusableCapacity
             && _elementBuffer.Count <= ReusableCapacity && _writeNames.Count <= ReusableCapacity && _elementShapes.Count <= ReusableCapacity
             && _elementAdds.Count <= ReusableCapacity && _elementIntegers.Count <= ReusableCapacity
-            && _runSequence.Capacity <= ReusableCapacity;
+            && _runSequence.Capacity <= ReusableCapacity && _runs.Count <= ReusableCapacity && _runNumbers.Count <= ReusableCapacity
+            && _riceBytes.Length <= ReusableCapacity * 4 && _output.Capacity <= ReusableOutputBytes
+            && _poolLengths.Count <= ReusableCapacity && _stampValues.Count <= ReusableCapacity;
         _peer = null;
         _peerCachedReplica = null;
         _peerCachedSeq = 0;
-        _snapshot = null!;
+        _key = default;
         _replicas.Clear();
         _names.Clear();
+        _replicaTable.Clear();
+        _nameTable.Clear();
+        _fieldMessages.Clear();
+        _elementMessages.Clear();
+        _resolutions.Clear();
+        _runs.Clear();
+        _runNumbers.Clear();
+        _riceLength = 0;
+        _hlcBaseMs = 0;
+        _stampShift = 0;
         _ops.Clear();
         _stamped.Clear();
         _list.Clear();
@@ -141,7 +172,7 @@ internal sealed partial class SnapshotEncoder
         _elementShapeRefs.Clear();
         _elementAdds.Clear();
         _elementIntegers.Clear();
-        // The scratch element is either null (handed to the snapshot) or already cleared after its last use.
+        _record.Clear();
         return small;
     }
 
@@ -167,7 +198,7 @@ internal sealed partial class SnapshotEncoder
         {
             index = (uint)_replicas.Count;
             _replicas.Add(replica, index);
-            _snapshot.Replicas.Add(replica.Value);
+            _replicaTable.Add(replica.Value);
         }
         return index;
     }
@@ -190,21 +221,21 @@ internal sealed partial class SnapshotEncoder
     }
 
     /// <summary>Puts a value of the element's add into its record columns; false for kinds the columns do not hold.</summary>
-    private bool AddToRecord(Wire.ElementState element, string name, FieldValue value)
+    private bool AddToRecord(ElementRecord record, string name, FieldValue value)
     {
         switch (value.Kind)
         {
             case FieldValueKind.String:
-                element.RecordStringNames.Add(NameCode(name));
+                record.StringNames.Add(NameCode(name));
                 _elementStrings.Add(value.AsString());
                 return true;
             case FieldValueKind.Decimal:
-                element.RecordDecimalNames.Add(NameCode(name));
-                element.RecordDecimals.Add(value.AsDecimal().ToString(CultureInfo.InvariantCulture));
+                record.DecimalNames.Add(NameCode(name));
+                record.Decimals.Add(value.AsDecimal().ToString(CultureInfo.InvariantCulture));
                 return true;
             case FieldValueKind.Integer:
-                element.RecordIntegerNames.Add(NameCode(name));
-                element.RecordIntegers.Add(value.AsInteger());
+                record.IntegerNames.Add(NameCode(name));
+                record.Integers.Add(value.AsInteger());
                 return true;
             default:
                 return false;
@@ -215,8 +246,8 @@ internal sealed partial class SnapshotEncoder
     {
         if (!_names.TryGetValue(name, out var reference))
         {
-            _snapshot.Names.Add(name);
-            reference = (uint)_snapshot.Names.Count;
+            _nameTable.Add(name);
+            reference = (uint)_nameTable.Count;
             _names.Add(name, reference);
         }
         return reference;
@@ -251,7 +282,7 @@ internal sealed partial class SnapshotEncoder
                 high = middle - 1;
             }
         }
-        throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: op {dot} is written to but is not in the document's op log");
+        throw new InvalidOperationException($"snapshot of {_key.Collection}/{_key.Id}: op {dot} is written to but is not in the document's op log");
     }
 
     /// <summary>Op records sorted by dot, grouped into runs of one replica sharing kind, author and context; numbers them for op_ref.</summary>
@@ -262,19 +293,20 @@ internal sealed partial class SnapshotEncoder
         {
             ops.Sort(s_byDot);
         }
-        Wire.OpRun? run = null;
+        var open = false;
+        var run = default(RunRecord);
         OpRecord previous = default;
-        // The open run's sequence: its first number, then the gaps (copied into the message when the run ends).
+        // The open run's sequence: its first number, then the gaps (moved into _runNumbers when the run ends).
         var sequence = _runSequence;
         foreach (var op in ops)
         {
             var causal = op.Causal;
-            if (run is not null && previous.Causal.Dot.Equals(causal.Dot))
+            if (open && previous.Causal.Dot.Equals(causal.Dot))
             {
                 // OpRef's binary search needs each dot once (a log never holds one op twice).
-                throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: op {causal.Dot} is twice in the document's op log");
+                throw new InvalidOperationException($"snapshot of {_key.Collection}/{_key.Id}: op {causal.Dot} is twice in the document's op log");
             }
-            if (run is not null && previous.Causal.Dot.Replica.Equals(causal.Dot.Replica) && previous.Kind == op.Kind
+            if (open && previous.Causal.Dot.Replica.Equals(causal.Dot.Replica) && previous.Kind == op.Kind
                 && string.Equals(previous.Causal.Author, causal.Author, StringComparison.Ordinal)
                 && (ReferenceEquals(previous.Causal.Context, causal.Context) || previous.Causal.Context.Equals(causal.Context)))
             {
@@ -282,29 +314,36 @@ internal sealed partial class SnapshotEncoder
             }
             else
             {
-                if (run is not null)
+                if (open)
                 {
-                    WriteSequence(run, sequence);
+                    EndRun(run, sequence);
                 }
-                run = new Wire.OpRun { ReplicaRef = ReplicaIndex(causal.Dot.Replica) + 1, Kind = (Wire.OpRunKind)(int)op.Kind };
-                if (causal.Author.Length > 0)
-                {
-                    run.AuthorRef = NameRef(causal.Author);
-                }
+                // Tables filled in this order (replica, author, context replicas): the order the message path always had.
+                var replicaRef = ReplicaIndex(causal.Dot.Replica) + 1;
+                var authorRef = causal.Author.Length > 0 ? NameRef(causal.Author) : 0;
+                var contextStart = _runNumbers.Count;
                 var context = causal.Context;
                 for (var i = 0; i < context.Count; i++)
                 {
-                    run.ContextRefs.Add(ReplicaIndex(context.ReplicaAt(i)) + 1);
-                    run.ContextRefs.Add((ulong)context.SeqAt(i));
+                    _runNumbers.Add(ReplicaIndex(context.ReplicaAt(i)) + 1);
+                    _runNumbers.Add((ulong)context.SeqAt(i));
                 }
+                run = new RunRecord
+                {
+                    ReplicaRef = replicaRef,
+                    Kind = (uint)op.Kind,
+                    AuthorRef = authorRef,
+                    ContextStart = contextStart,
+                    ContextLength = _runNumbers.Count - contextStart,
+                };
                 sequence.Add((ulong)causal.Dot.Seq);
-                _snapshot.Runs.Add(run);
+                open = true;
             }
             previous = op;
         }
-        if (run is not null)
+        if (open)
         {
-            WriteSequence(run, sequence);
+            EndRun(run, sequence);
         }
     }
 
@@ -312,25 +351,57 @@ internal sealed partial class SnapshotEncoder
     private readonly List<ulong> _runSequence = [];
 
     /// <summary>
-    /// Puts a run's sequence (first number, then the gaps) into its message and empties the list: the gaps
-    /// as a Golomb-Rice code when that is shorter than their varints, else as varints after the first.
+    /// Ends a run: its sequence (first number, then the gaps) goes into _runNumbers, the gaps as a Golomb-Rice
+    /// code in _riceBytes when that is shorter than their varints (then only the first number stays a varint).
     /// </summary>
-    private static void WriteSequence(Wire.OpRun run, List<ulong> sequence)
+    private void EndRun(RunRecord run, List<ulong> sequence)
     {
         var gaps = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sequence)[1..];
+        run.SeqStart = _runNumbers.Count;
         if (gaps.Length >= 2 && RiceCodeIsShorter(gaps, out var k, out var bytes))
         {
-            // The array is fresh and referenced nowhere else: the message may hold it as it is.
-            run.SeqRice = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(RiceCode.Encode(gaps, k, bytes));
-            run.SeqRiceK = (uint)k;
-            run.SeqDeltas.Add(sequence[0]);
+            if (_riceBytes.Length - _riceLength < bytes)
+            {
+                Array.Resize(ref _riceBytes, Math.Max(_riceBytes.Length * 2, _riceLength + bytes));
+            }
+            RiceCode.EncodeInto(gaps, k, _riceBytes.AsSpan(_riceLength, bytes));
+            run.RiceStart = _riceLength;
+            run.RiceLength = bytes;
+            run.RiceK = (uint)k;
+            _riceLength += bytes;
+            _runNumbers.Add(sequence[0]);
         }
         else
         {
-            run.SeqDeltas.AddRange(sequence);
+            _runNumbers.AddRange(sequence);
         }
+        run.SeqLength = _runNumbers.Count - run.SeqStart;
+        _runs.Add(run);
         sequence.Clear();
     }
+
+    /// <summary>
+    /// One OpRun of the snapshot: its references, and where its numbers are: context pairs and sequence numbers
+    /// in _runNumbers, the Rice-coded gaps (if any) in _riceBytes.
+    /// </summary>
+    private struct RunRecord
+    {
+        public uint ReplicaRef;
+        public uint Kind;
+        public uint AuthorRef;
+        public int ContextStart;
+        public int ContextLength;
+        public int SeqStart;
+        public int SeqLength;
+        public int RiceStart;
+        public int RiceLength;
+        public uint RiceK;
+    }
+
+    private readonly List<RunRecord> _runs = [];
+    private readonly List<ulong> _runNumbers = [];
+    private byte[] _riceBytes = new byte[256];
+    private int _riceLength;
 
     /// <summary>Whether the gaps' best Golomb-Rice code, with its field tags, length and k, takes fewer bytes than their varints.</summary>
     private static bool RiceCodeIsShorter(ReadOnlySpan<ulong> gaps, out int k, out int bytes)
@@ -351,8 +422,7 @@ internal sealed partial class SnapshotEncoder
         {
             AddTopLevel(name, register);
         }
-        FinishColumns();
-        FlushList(_snapshot.Fields);
+        FlushList(_fieldMessages);
         var sets = _setBuffer;
         sets.AddRange(state.Sets);
         if (sets.Count > 1)
@@ -367,12 +437,13 @@ internal sealed partial class SnapshotEncoder
             foreach (var element in SortedElements(elements))
             {
                 // The id goes to the string pool (element_id stays empty), with the record strings after it.
-                // Most elements end up in the columns: their message is a scratch one, reused.
-                var message = _scratch ??= new Wire.ElementState();
+                // The element is gathered into the encoder's lists; most end up in the columns, the others
+                // become an ElementState message.
+                var record = _record;
+                record.Clear();
                 _elementStrings.Clear();
                 _elementStrings.Add(element.Id);
                 setName ??= NameParts(set);
-                (message.KnownField, message.FieldRef) = setName.Value;
                 // The first add the snapshot carries (its op is add_refs[0]): the op whose writes may go in the record columns.
                 Dot? firstAdd = null;
                 foreach (var add in element.Adds)
@@ -380,14 +451,14 @@ internal sealed partial class SnapshotEncoder
                     if (Wanted(add.Dot))
                     {
                         firstAdd ??= add.Dot;
-                        message.AddRefs.Add(OpRef(add.Dot));
+                        record.AddRefs.Add(OpRef(add.Dot));
                     }
                 }
                 foreach (var remove in element.Removes)
                 {
                     if (Wanted(remove.Dot))
                     {
-                        message.RemoveRefs.Add(OpRef(remove.Dot));
+                        record.RemoveRefs.Add(OpRef(remove.Dot));
                     }
                 }
                 Hlc? recordHlc = null;
@@ -395,7 +466,7 @@ internal sealed partial class SnapshotEncoder
                 {
                     if (!(firstAdd is { } addDot && register.History is null && register.HasWinner && register.Winner.Dot.Equals(addDot)
                         && register.Winner.Hlc.WallMs is >= 0 and < 1L << 46
-                        && (recordHlc is null || message.RecordIndex == (uint)register.Winner.Index) && AddToRecord(message, name, register.Winner.Value)))
+                        && (recordHlc is null || record.Index == (uint)register.Winner.Index) && AddToRecord(record, name, register.Winner.Value)))
                     {
                         AddRegister(name, register);
                         continue;
@@ -403,29 +474,24 @@ internal sealed partial class SnapshotEncoder
                     if (recordHlc is null)
                     {
                         recordHlc = register.Winner.Hlc;
-                        message.RecordIndex = (uint)register.Winner.Index;
+                        record.Index = (uint)register.Winner.Index;
                     }
                 }
-                FlushList(message.Fields, message.AddRefs.Count > 0 ? message.AddRefs[0] : 0);
-                if (recordHlc is { } hlc && message.AddRefs.Count == 1 && message.RemoveRefs.Count == 0 && message.Fields.Count == 0)
+                FlushList(record.Fields, record.AddRefs.Count > 0 ? record.AddRefs[0] : 0);
+                if (recordHlc is { } hlc && record.AddRefs.Count == 1 && record.RemoveRefs.Count == 0 && record.Fields.Count == 0)
                 {
-                    AddColumnElement(message, hlc);
-                    ClearScratch(message);
+                    AddColumnElement(setName.Value, record, hlc);
                     continue;
                 }
-                if (message.AddRefs.Count + message.RemoveRefs.Count + message.Fields.Count > 0 || recordHlc is not null)
+                if (record.AddRefs.Count + record.RemoveRefs.Count + record.Fields.Count > 0 || recordHlc is not null)
                 {
-                    _scratch = null;
+                    var message = record.ToMessage(setName.Value);
                     if (recordHlc is { } stamp)
                     {
                         _records.Add((message, stamp));
                     }
-                    _snapshot.Elements.Add(message);
+                    _elementMessages.Add(message);
                     _messagePool.AddRange(_elementStrings);
-                }
-                else
-                {
-                    ClearScratch(message);
                 }
             }
         }
@@ -433,7 +499,7 @@ internal sealed partial class SnapshotEncoder
         {
             if (Wanted(resolution.Causal.Dot))
             {
-                _snapshot.Resolutions.Add(new Wire.ResolutionRecord
+                _resolutions.Add(new Wire.ResolutionRecord
                 {
                     FlagId = flagId,
                     Dot = new Wire.StateDot { Replica = ReplicaIndex(resolution.Causal.Dot.Replica), Seq = (ulong)resolution.Causal.Dot.Seq },
@@ -448,8 +514,6 @@ internal sealed partial class SnapshotEncoder
     private static readonly Comparison<KeyValuePair<string, Dictionary<string, ElementState>>> s_setByName = (a, b) => string.CompareOrdinal(a.Key, b.Key);
     private readonly List<KeyValuePair<string, Dictionary<string, ElementState>>> _setBuffer = [];
     private static readonly Comparison<OpRecord> s_byDot = (a, b) => a.Causal.Dot.CompareTo(b.Causal.Dot);
-    private static readonly Comparison<KeyValuePair<string, Register>> s_byName = (a, b) => string.CompareOrdinal(a.Key, b.Key);
-    private static readonly Comparison<ElementState> s_byId = (a, b) => string.CompareOrdinal(a.Id, b.Id);
     private readonly List<KeyValuePair<string, Register>> _registerBuffer = [];
     private readonly List<ElementState> _elementBuffer = [];
 
@@ -467,12 +531,10 @@ internal sealed partial class SnapshotEncoder
             if (_peer is null || HasWanted(entry.Value))
             {
                 buffer.Add(entry);
+                _warm += Warm(entry.Value);
             }
         }
-        if (buffer.Count > 1)
-        {
-            buffer.Sort(s_byName);
-        }
+        SortSmall(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(buffer), default(ByName));
         return buffer;
     }
 
@@ -488,12 +550,59 @@ internal sealed partial class SnapshotEncoder
                 buffer.Add(element);
             }
         }
-        if (buffer.Count > 1)
-        {
-            buffer.Sort(s_byId);
-        }
+        SortSmall(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(buffer), default(ById));
         return buffer;
     }
+
+    /// <summary>
+    /// Sorts a few items (a document's registers, a set's elements: mostly under a dozen) by insertion, whose
+    /// comparisons the JIT can inline; more go to the framework's sort.
+    /// </summary>
+    private static void SortSmall<T, TOrder>(Span<T> items, TOrder order)
+        where TOrder : struct, IOrder<T>
+    {
+        if (items.Length > 16)
+        {
+            items.Sort(order.Compare);
+            return;
+        }
+        for (var i = 1; i < items.Length; i++)
+        {
+            var item = items[i];
+            var j = i - 1;
+            while (j >= 0 && order.Compare(items[j], item) > 0)
+            {
+                items[j + 1] = items[j];
+                j--;
+            }
+            items[j + 1] = item;
+        }
+    }
+
+    private interface IOrder<T>
+    {
+        int Compare(T a, T b);
+    }
+
+    private readonly struct ByName : IOrder<KeyValuePair<string, Register>>
+    {
+        public int Compare(KeyValuePair<string, Register> a, KeyValuePair<string, Register> b) => string.CompareOrdinal(a.Key, b.Key);
+    }
+
+    private readonly struct ById : IOrder<ElementState>
+    {
+        public int Compare(ElementState a, ElementState b) => string.CompareOrdinal(a.Id, b.Id);
+    }
+
+    // Sums what Warm read, so that the reads are not left out.
+    private int _warm;
+
+    /// <summary>
+    /// Reads the winner's value and the length of its text here, in a short loop over the registers where the
+    /// loads of several registers overlap, rather than one cache miss after another when each is written.
+    /// </summary>
+    private static int Warm(Register register) =>
+        register.HasWinner && register.Winner.Value is { Kind: FieldValueKind.String } value ? value.AsString().Length : 0;
 
     private bool HasWanted(Register register)
     {
@@ -561,7 +670,7 @@ internal sealed partial class SnapshotEncoder
     /// stamp: it inherits them from that previous write. An element's first write made by the op of the
     /// element's first add leaves out only its op (see RegisterWrite's comment in ops.proto).
     /// </summary>
-    private void FlushList(RepeatedField<Wire.RegisterWrite> into, uint firstAddRef = 0)
+    private void FlushList(IList<Wire.RegisterWrite> into, uint firstAddRef = 0)
     {
         uint previousOp = 0;
         Hlc previousHlc = default;
@@ -639,19 +748,19 @@ internal sealed partial class SnapshotEncoder
             min = Math.Min(min, hlc.WallMs);
             maxCounter = Math.Max(maxCounter, hlc.Counter);
         }
-        var resolutions = _snapshot.Resolutions;
+        var resolutions = _resolutions;
         for (var i = 0; i < resolutions.Count; i++)
         {
             min = Math.Min(min, resolutions[i].Hlc.WallMs);
         }
         var baseMs = min is > 0 and < long.MaxValue ? min : 0;
-        _snapshot.HlcBaseMs = baseMs;
+        _hlcBaseMs = baseMs;
         var shift = 0;
         while (shift < 16 && (maxCounter >> shift) != 0)
         {
             shift++;
         }
-        _snapshot.StampShift = (uint)shift;
+        _stampShift = shift;
         foreach (var (message, hlc) in _stamped)
         {
             var offset = hlc.WallMs - baseMs;
@@ -670,19 +779,9 @@ internal sealed partial class SnapshotEncoder
             var offset = hlc.WallMs - baseMs;
             message.RecordStamp = offset is >= 0 and < 1L << 46
                 ? ((ulong)offset << shift) | (uint)hlc.Counter
-                : throw new InvalidOperationException($"snapshot of {_snapshot.Collection}/{_snapshot.Id}: an element has an Hlc a record stamp cannot hold");
+                : throw new InvalidOperationException($"snapshot of {_key.Collection}/{_key.Id}: an element has an Hlc a record stamp cannot hold");
         }
-        // Column stamps were chosen with wall times in [0, 2^46), and the base is at most each of them.
-        Reserve(_snapshot.WriteStamps, _columnStamps.Count);
-        foreach (var hlc in _columnStamps)
-        {
-            _snapshot.WriteStamps.Add(((ulong)(hlc.WallMs - baseMs) << shift) | (uint)hlc.Counter);
-        }
-        Reserve(_snapshot.ElementStamps, _elementStamps.Count);
-        foreach (var hlc in _elementStamps)
-        {
-            _snapshot.ElementStamps.Add(((ulong)(hlc.WallMs - baseMs) << shift) | (uint)hlc.Counter);
-        }
+        // The column stamps (write_stamps, element_stamps) are worked out as they are written: see ColumnStamp.
         for (var i = 0; i < resolutions.Count; i++)
         {
             resolutions[i].Hlc.WallMs -= baseMs;
@@ -765,35 +864,19 @@ internal sealed partial class SnapshotEncoder
     private readonly List<uint> _elementAdds = [];
     private readonly List<long> _elementIntegers = [];
 
-    private void FinishColumns()
-    {
-        _snapshot.WriteNames.AddRange(_writeNames);
-        _snapshot.WriteOps.AddRange(_writeOps);
-        _snapshot.WriteIntegers.AddRange(_writeIntegers);
-        if (_columnIndexes)
-        {
-            _snapshot.WriteIndexes.AddRange(_columnIndexList);
-        }
-        if (_columnKinds)
-        {
-            _snapshot.WriteKinds.AddRange(_columnKindList);
-        }
-    }
-
     /// <summary>
     /// An element added once, never removed, all of whose values that add wrote: its shape (set, names
     /// and kinds) by reference, its add, stamp and index in columns, its id and values in the pool.
     /// </summary>
-    private void AddColumnElement(Wire.ElementState message, Hlc hlc)
+    private void AddColumnElement((uint Known, uint Ref) set, ElementRecord record, Hlc hlc)
     {
         var shape = _shape;
         shape.Clear();
-        shape.Add(message.KnownField > 0 ? message.KnownField * 2 : message.FieldRef * 2 + 1);
-        shape.Add((uint)(message.RecordStringNames.Count + message.RecordDecimalNames.Count + message.RecordIntegerNames.Count));
-        // Indexed loops: a RepeatedField's foreach is an allocated iterator read through an interface.
-        AddNames(shape, message.RecordStringNames, 0);
-        AddNames(shape, message.RecordDecimalNames, 1);
-        AddNames(shape, message.RecordIntegerNames, 2);
+        shape.Add(set.Known > 0 ? set.Known * 2 : set.Ref * 2 + 1);
+        shape.Add((uint)(record.StringNames.Count + record.DecimalNames.Count + record.IntegerNames.Count));
+        AddNames(shape, record.StringNames, 0);
+        AddNames(shape, record.DecimalNames, 1);
+        AddNames(shape, record.IntegerNames, 2);
         var shapes = _elementShapes;
         var reference = -1;
         for (var i = 0; i < _shapes.Count && reference < 0; i++)
@@ -817,123 +900,28 @@ internal sealed partial class SnapshotEncoder
             shapes.AddRange(shape);
         }
         _elementShapeRefs.Add((uint)reference);
-        _elementAdds.Add(message.AddRefs[0]);
+        _elementAdds.Add(record.AddRefs[0]);
         _elementStamps.Add(hlc);
-        _elementIndexes |= message.RecordIndex != 0;
-        _elementIndexList.Add(message.RecordIndex);
+        _elementIndexes |= record.Index != 0;
+        _elementIndexList.Add(record.Index);
         _pool.AddRange(_elementStrings);
-        _pool.AddRange(message.RecordDecimals);
-        _elementIntegers.AddRange(message.RecordIntegers);
-    }
-
-    /// <summary>
-    /// Room for <paramref name="count"/> values in <paramref name="field"/>, grown only: setting Capacity
-    /// reallocates whenever it differs, which would throw away the arrays of a reused message.
-    /// </summary>
-    private static void Reserve<T>(RepeatedField<T> field, int count)
-    {
-        if (field.Capacity < count)
-        {
-            field.Capacity = count;
-        }
+        _pool.AddRange(record.Decimals);
+        _elementIntegers.AddRange(record.Integers);
     }
 
     /// <summary>Appends each name code of a record column to an element shape, followed by the column's kind.</summary>
-    private static void AddNames(List<uint> shape, RepeatedField<uint> codes, uint kind)
+    private static void AddNames(List<uint> shape, List<uint> codes, uint kind)
     {
-        for (var i = 0; i < codes.Count; i++)
+        foreach (var code in codes)
         {
-            shape.Add(codes[i]);
+            shape.Add(code);
             shape.Add(kind);
         }
     }
 
-    private Wire.ElementState? _scratch;
+    // The element being written (see ElementRecord), reused from element to element.
+    private readonly ElementRecord _record = new();
 
-    private static void ClearScratch(Wire.ElementState message)
-    {
-        message.KnownField = 0;
-        message.FieldRef = 0;
-        Empty(message.AddRefs);
-        Empty(message.RemoveRefs);
-        Empty(message.Fields);
-        Empty(message.RecordStringNames);
-        Empty(message.RecordDecimalNames);
-        Empty(message.RecordDecimals);
-        Empty(message.RecordIntegerNames);
-        Empty(message.RecordIntegers);
-        message.RecordIndex = 0;
-        message.RecordStamp = 0;
-    }
-
-    /// <summary>The string pool as one byte string and a column of lengths.</summary>
-    private void WritePool()
-    {
-        _snapshot.ElementShapes.AddRange(_elementShapes);
-        _snapshot.ElementShapeRefs.AddRange(_elementShapeRefs);
-        _snapshot.ElementAdds.AddRange(_elementAdds);
-        _snapshot.ElementIntegers.AddRange(_elementIntegers);
-        if (_elementIndexes)
-        {
-            _snapshot.ElementIndexes.AddRange(_elementIndexList);
-        }
-        _pool.AddRange(_messagePool);
-        if (_pool.Count == 0)
-        {
-            return;
-        }
-        var lengths = _snapshot.StringLengths;
-        Reserve(lengths, _pool.Count);
-        if (TryWriteAsciiPool(lengths))
-        {
-            return;
-        }
-        var total = 0;
-        foreach (var text in _pool)
-        {
-            // Written as protobuf writes a string field (a lone surrogate becomes U+FFFD).
-            var length = System.Text.Encoding.UTF8.GetByteCount(text);
-            lengths.Add((uint)length);
-            total += length;
-        }
-        var bytes = new byte[total];
-        var at = 0;
-        foreach (var text in _pool)
-        {
-            at += System.Text.Encoding.UTF8.GetBytes(text, bytes.AsSpan(at));
-        }
-        _snapshot.StringBytes = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes);
-    }
-
-    /// <summary>
-    /// The pool in one pass when it encodes in one byte per character (plain ASCII, the usual case): a
-    /// buffer of as many bytes as the pool has characters is then exactly full. UTF-8 never takes fewer
-    /// bytes than characters, so any other text overflows it and the caller counts first.
-    /// </summary>
-    private bool TryWriteAsciiPool(RepeatedField<uint> lengths)
-    {
-        var capacity = 0L;
-        foreach (var text in _pool)
-        {
-            capacity += text.Length;
-        }
-        if (capacity > int.MaxValue)
-        {
-            return false;
-        }
-        var bytes = new byte[capacity];
-        var at = 0;
-        foreach (var text in _pool)
-        {
-            if (!System.Text.Encoding.UTF8.TryGetBytes(text, bytes.AsSpan(at), out var written) || written != text.Length)
-            {
-                lengths.Clear();
-                return false;
-            }
-            lengths.Add((uint)written);
-            at += written;
-        }
-        _snapshot.StringBytes = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes);
-        return true;
-    }
+    /// <summary>A column stamp as written: wall time offset from the base, shifted, and the counter (chosen with wall times in [0, 2^46); the base is at most each of them).</summary>
+    private ulong ColumnStamp(Hlc hlc) => ((ulong)(hlc.WallMs - _hlcBaseMs) << _stampShift) | (uint)hlc.Counter;
 }

@@ -103,6 +103,7 @@ internal sealed class OpLog
     public bool CollectUncovered(VersionVector? peer, List<OpRecord> into)
     {
         var runs = RunCount;
+        var peerEntry = new PeerEntry(peer);
         if (peer is not null)
         {
             // Count first (a pass over plain numbers) so the list of records, structs with references
@@ -111,7 +112,7 @@ internal sealed class OpLog
             for (var r = 0; r < runs; r++)
             {
                 var run = RunAt(r);
-                var covered = peer.Get(run.Replica);
+                var covered = peerEntry.Get(run.Replica);
                 if (run.MaxSeq <= covered)
                 {
                     continue;
@@ -133,7 +134,7 @@ internal sealed class OpLog
         for (var r = 0; r < runs; r++)
         {
             var run = RunAt(r);
-            var covered = peer is null ? 0 : peer.Get(run.Replica);
+            var covered = peerEntry.Get(run.Replica);
             if (run.MaxSeq <= covered)
             {
                 // The peer has the whole run (a delta's usual case for every run but the newest few).
@@ -158,6 +159,31 @@ internal sealed class OpLog
             }
         }
         return sorted;
+    }
+
+    /// <summary>
+    /// The peer's entry for a replica, remembered for the last replica asked (by reference): a document's runs are
+    /// mostly one replica's, each its own run when the ops' contexts differ (W1's edits: a hundred runs a document),
+    /// and a lookup compares replica ids as strings.
+    /// </summary>
+    private struct PeerEntry(VersionVector? peer)
+    {
+        private string? _replica;
+        private long _seq;
+
+        public long Get(ReplicaId replica)
+        {
+            if (peer is null)
+            {
+                return 0;
+            }
+            if (!ReferenceEquals(replica.Value, _replica))
+            {
+                _seq = peer.Get(replica);
+                _replica = replica.Value;
+            }
+            return _seq;
+        }
     }
 
     /// <summary>Every record, in arrival order.</summary>
