@@ -85,8 +85,10 @@ internal sealed partial class RelayEngine
         await SignatureCheck.CheckAsync(Store, caller, ops, cancellationToken).ConfigureAwait(false);
         var tenant = await TenantAsync(caller.Tenant, cancellationToken).ConfigureAwait(false);
         var pins = ScopePolicy.PinsMatter(ops) ? await PinsAsync(caller, cancellationToken).ConfigureAwait(false) : NoPins;
+        // Built before taking the tenant's write turn: nothing in them depends on the state, and the turn is the serial path.
+        var records = Records(ops, payloads);
         var result = await tenant.WriteExclusiveAsync(
-            () => CommitLockedAsync(tenant, caller, ops, payloads, pins, validateDuplicates: false, replicaOwner: claim), cancellationToken).ConfigureAwait(false);
+            () => CommitLockedAsync(tenant, caller, ops, records, pins, validateDuplicates: false, replicaOwner: claim), cancellationToken).ConfigureAwait(false);
         Metrics.OpsStored(result.StoredCount, result.DuplicateCount);
         Log.Pushed(caller.Tenant, caller.Name, result.StoredCount, result.DuplicateCount, result.Head);
         return new Wire.PushResponse
@@ -104,21 +106,13 @@ internal sealed partial class RelayEngine
     /// stored, and a re-push after a lost acknowledgement must succeed even if the state has
     /// moved on since. <paramref name="replicaOwner"/> is the pushing device (and replica key), which
     /// the store binds the batch's replica ids to (null for the relay's own ops, see <see cref="IRelayStore"/>).
-    /// <paramref name="payloads"/> are the ops' bytes as <see cref="OpCodec.Encode"/> writes them (taken from
-    /// the push when the device sent exactly those, encoded by the caller outside the write lock otherwise):
-    /// what the log stores, every stream sends and every receiving device stores.
+    /// <paramref name="records"/> are the ops' store rows (<see cref="Records"/>, built by the caller outside the write lock).
     /// </summary>
     private async Task<AppendResult> CommitLockedAsync(TenantState tenant, CallerIdentity caller, IReadOnlyList<Op> ops,
-        IReadOnlyList<byte[]> payloads, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates, ReplicaClaim? replicaOwner)
+        OpRecord[] records, IReadOnlySet<Core.DocumentKey> pins, bool validateDuplicates, ReplicaClaim? replicaOwner)
     {
         tenant.Validate(caller, ops, pins, validateDuplicates);
 
-        var records = new OpRecord[ops.Count];
-        for (var i = 0; i < ops.Count; i++)
-        {
-            records[i] = new OpRecord(ops[i].Dot.Replica.Value, ops[i].Dot.Seq,
-                new StoreKey(ops[i].Document.Collection, ops[i].Document.Id), payloads[i]);
-        }
         AppendResult result;
         try
         {
@@ -212,7 +206,7 @@ internal sealed partial class RelayEngine
             }
             await SignatureCheck.CheckAsync(Store, caller, [op], cancellationToken).ConfigureAwait(false);
             // Applying the op advances the tenant's next relay sequence past it.
-            var result = await CommitLockedAsync(tenant, caller, [op], [OpCodec.Encode(op)], pins, validateDuplicates: true, replicaOwner: null).ConfigureAwait(false);
+            var result = await CommitLockedAsync(tenant, caller, [op], Records([op], [OpCodec.Encode(op)]), pins, validateDuplicates: true, replicaOwner: null).ConfigureAwait(false);
             Metrics.OpsStored(result.StoredCount, result.DuplicateCount);
             return (op, result.Positions[0]);
         }, cancellationToken).ConfigureAwait(false);
@@ -246,6 +240,20 @@ internal sealed partial class RelayEngine
             tenant.CheckPin(caller, key);
         }
         return caller.Name;
+    }
+
+    /// <summary>The store rows of <paramref name="ops"/>. <paramref name="payloads"/> are the ops' bytes as
+    /// <see cref="OpCodec.Encode"/> writes them (taken from the push when the device sent exactly those, encoded
+    /// otherwise): what the log stores, every stream sends and every receiving device stores.</summary>
+    private static OpRecord[] Records(IReadOnlyList<Op> ops, IReadOnlyList<byte[]> payloads)
+    {
+        var records = new OpRecord[ops.Count];
+        for (var i = 0; i < ops.Count; i++)
+        {
+            records[i] = new OpRecord(ops[i].Dot.Replica.Value, ops[i].Dot.Seq,
+                new StoreKey(ops[i].Document.Collection, ops[i].Document.Id), payloads[i]);
+        }
+        return records;
     }
 
     private static readonly IReadOnlySet<Core.DocumentKey> NoPins = new HashSet<Core.DocumentKey>();

@@ -27,6 +27,11 @@ public sealed partial class SqliteRelayStore
     {
         foreach (var replica in DistinctReplicas(ops))
         {
+            if (IsKnownOwner(tenant, replica, claim))
+            {
+                continue;
+            }
+
             var find = With(Prepared("SELECT device, key_hash FROM replica_owners WHERE tenant = $t AND replica = $r;", tx, "$t", "$r"), tenant, replica);
             string? device = null;
             byte[]? keyHash = null;
@@ -42,6 +47,7 @@ public sealed partial class SqliteRelayStore
             {
                 With(Prepared("INSERT INTO replica_owners(tenant, replica, device, key_hash) VALUES($t, $r, $d, $k);", tx, "$t", "$r", "$d", "$k"),
                     tenant, replica, claim.Device, claim.KeyHash).ExecuteNonQuery();
+                LearnOwner(tenant, replica, new ReplicaOwner(claim.Device, claim.KeyHash));
                 continue;
             }
             // Thrown inside the transaction: nothing of this batch is committed.
@@ -55,7 +61,9 @@ public sealed partial class SqliteRelayStore
                 // The owner shows a key for the first time (a replica that began sending one): remember it.
                 Scalar(_writer, "UPDATE replica_owners SET key_hash = $k WHERE tenant = $t AND replica = $r;", tx,
                     ("$t", tenant), ("$r", replica), ("$k", claim.KeyHash));
+                keyHash = claim.KeyHash;
             }
+            LearnOwner(tenant, replica, new ReplicaOwner(device, keyHash));
         }
     }
 
@@ -88,8 +96,12 @@ public sealed partial class SqliteRelayStore
     {
         var positions = new long[ops.Count];
         var duplicates = new bool[ops.Count];
-        With(Prepared("INSERT INTO tenants(name, created_at) VALUES($n, $at) ON CONFLICT(name) DO NOTHING;", tx, "$n", "$at"),
-            tenant, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).ExecuteNonQuery();
+        if (!_knownTenants.Contains(tenant))
+        {
+            With(Prepared("INSERT INTO tenants(name, created_at) VALUES($n, $at) ON CONFLICT(name) DO NOTHING;", tx, "$n", "$at"),
+                tenant, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).ExecuteNonQuery();
+            LearnTenant(tenant);
+        }
         // A device pushes its own replica's ops in the order it made them: no dot can repeat in such a
         // batch, and a stored row finds its op by binary search. Only other batches pay for a dictionary.
         var ascending = IsOneReplicaAscending(ops);

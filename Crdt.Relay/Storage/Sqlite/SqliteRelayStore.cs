@@ -148,8 +148,10 @@ public sealed partial class SqliteRelayStore : IRelayStore
             // BeginTransaction(deferred: false) is BEGIN IMMEDIATE: the write lock is taken now,
             // before any position is chosen. Disposing without Commit rolls back.
             using var tx = _writer.BeginTransaction(deferred: false);
+            BeginLearning();
             var result = work(tx);
             tx.Commit();
+            RememberLearnt();
             return result;
         }
         finally

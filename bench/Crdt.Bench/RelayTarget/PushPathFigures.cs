@@ -66,6 +66,10 @@ internal static class PushPathFigures
             Console.WriteLine($"  CPU {cpuUs / stored:F2} us/op ({cpuUs / 1e6:F2} s), wall {wall.Elapsed.TotalSeconds:F2} s, " +
                 $"allocated {bytes / (double)stored:F0} B/op, GCs gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}; " +
                 $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, {Environment.ProcessorCount} cores");
+            // Per push as well: with small pushes (the load harness's steady phase, --batch 6) what a push
+            // costs whatever its size (transaction, statements, locks, tasks) is what the serial path pays.
+            var pushCount = rounds.Sum(r => r.Count);
+            Console.WriteLine($"  per push ({pushCount} pushes): CPU {cpuUs / pushCount:F1} us, allocated {bytes / (double)pushCount:F0} B");
             Console.WriteLine(PushPathStages.Describe(rounds[0].Select(p => p.Request).ToList()));
             Console.WriteLine(PushPathStageTimes.Describe(rounds[0].Select(p => p.Request).ToList()));
             return stored == (long)reps * deviceCount * edits ? 0 : 1;

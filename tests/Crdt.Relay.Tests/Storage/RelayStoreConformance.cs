@@ -223,6 +223,27 @@ public abstract partial class RelayStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_replica_id_bound_in_a_refused_batch_stays_free_and_owners_keep_holding_within_one_open_store()
+    {
+        // Without a reopen, so that a store which remembers owners between pushes (SQLite) is held to the
+        // same answers as the database gives.
+        await Store.AppendAsync("t1", [Op("a", 1)], claim: new ReplicaClaim("ana"));
+        await Assert.ThrowsAsync<ReplicaOwnedException>(() => Store.AppendAsync("t1", [Op("a", 2)], claim: new ReplicaClaim("ben")));
+        // ana's batch binding c is refused (a reused dot): c is not ana's, and her next push binds it for real.
+        await Assert.ThrowsAsync<DotConflictException>(() =>
+            Store.AppendAsync("t1", [Op("c", 1), Op("a", 1, fill: 9)], claim: new ReplicaClaim("ana")));
+        Assert.Null(await Store.GetReplicaOwnerAsync("t1", "c"));
+        Assert.Equal(1, (await Store.AppendAsync("t1", [Op("c", 1)], claim: new ReplicaClaim("ana"))).StoredCount);
+        Assert.Equal("ana", (await Store.GetReplicaOwnerAsync("t1", "c"))?.Device);
+        await Assert.ThrowsAsync<ReplicaOwnedException>(() => Store.AppendAsync("t1", [Op("c", 2)], claim: new ReplicaClaim("ben")));
+        // The owner shows a key for the first time: it is recorded, and then whoever shows it may push.
+        await Store.AppendAsync("t1", [Op("a", 2)], claim: new ReplicaClaim("ana", [4, 5, 6]));
+        Assert.Equal(new byte[] { 4, 5, 6 }, (await Store.GetReplicaOwnerAsync("t1", "a"))?.KeyHash);
+        Assert.Equal(1, (await Store.AppendAsync("t1", [Op("a", 3)], claim: new ReplicaClaim("bob", [4, 5, 6]))).StoredCount);
+        await Assert.ThrowsAsync<ReplicaOwnedException>(() => Store.AppendAsync("t1", [Op("a", 4)], claim: new ReplicaClaim("bob", [7])));
+    }
+
+    [Fact]
     public async Task Tenants_never_see_each_others_ops_and_dots_are_per_tenant()
     {
         await Store.AppendAsync("t1", [Op("a", 1)]);
