@@ -18,22 +18,26 @@ public sealed class HlcClock
             throw new ArgumentException("a clock needs a replica id", nameof(replica));
         }
         Replica = replica;
-        Last = last.Replica.IsEmpty ? new Hlc(last.WallMs, last.Counter, replica) : last with { Replica = replica };
+        _lastWallMs = last.WallMs;
+        _lastCounter = last.Counter;
     }
+
+    // The last stamp without its replica, which is always this clock's: storing a whole Hlc wrote its
+    // replica reference (a GC write barrier) on every edit.
+    private long _lastWallMs;
+    private int _lastCounter;
 
     /// <summary>The replica whose stamps this clock makes.</summary>
     public ReplicaId Replica { get; }
 
     /// <summary>The last stamp made or received (persist it to resume monotonic after restart).</summary>
-    public Hlc Last { get; private set; }
+    public Hlc Last => new(_lastWallMs, _lastCounter, Replica);
 
     /// <summary>A new stamp for a local event at wall time <paramref name="wallMs"/>, after every earlier one.</summary>
     public Hlc Now(long wallMs)
     {
-        // The last stamp read once, the new one written once (each a copy of the stamp, on every edit).
-        var last = Last;
-        var now = wallMs > last.WallMs ? new Hlc(wallMs, 0, Replica) : Next(last.WallMs, last.Counter + 1);
-        Last = now;
+        var now = wallMs > _lastWallMs ? new Hlc(wallMs, 0, Replica) : Next(_lastWallMs, _lastCounter + 1);
+        SetLast(now);
         return now;
     }
 
@@ -45,15 +49,15 @@ public sealed class HlcClock
     /// </summary>
     public Hlc Receive(Hlc remote, long wallMs)
     {
-        var wall = Math.Max(wallMs, Math.Max(Last.WallMs, remote.WallMs));
+        var wall = Math.Max(wallMs, Math.Max(_lastWallMs, remote.WallMs));
         int counter;
-        if (wall == Last.WallMs && wall == remote.WallMs)
+        if (wall == _lastWallMs && wall == remote.WallMs)
         {
-            counter = Math.Max(Last.Counter, remote.Counter) + 1;
+            counter = Math.Max(_lastCounter, remote.Counter) + 1;
         }
-        else if (wall == Last.WallMs)
+        else if (wall == _lastWallMs)
         {
-            counter = Last.Counter + 1;
+            counter = _lastCounter + 1;
         }
         else if (wall == remote.WallMs)
         {
@@ -63,8 +67,15 @@ public sealed class HlcClock
         {
             counter = 0;
         }
-        Last = Next(wall, counter);
-        return Last;
+        var next = Next(wall, counter);
+        SetLast(next);
+        return next;
+    }
+
+    private void SetLast(in Hlc stamp)
+    {
+        _lastWallMs = stamp.WallMs;
+        _lastCounter = stamp.Counter;
     }
 
     /// <summary>True when <paramref name="remote"/> is more than <paramref name="maxAhead"/> ahead of <paramref name="wallMs"/>.</summary>

@@ -69,68 +69,35 @@ public static class EditValidator
         Dictionary<string, int>? addedHere = null;
         var hasWorkflows = schema.HasWorkflows;
         var keepsSetValues = create || schema.HasClosedStateRules || hasWorkflows;
+        // The byte estimate is summed in this pass: walking the list again cost two more interface calls per edit.
+        var bytes = ValueRules.OpBaseBytes;
         for (var i = 0; i < count; i++)
         {
             var mutation = mutations[i];
-            switch (mutation)
+            // A field set (most edits' only mutation) is checked here; the other kinds in CheckOther, whose
+            // locals and messages would otherwise widen this frame (zeroed on every call).
+            if (mutation is SetField set)
             {
-                case SetField set:
+                Check(schema, key, set);
+                // Most collections have no workflow: test the count before searching the list (every set's path).
+                if (!create && hasWorkflows && set.Value is { Kind: FieldValueKind.String } to && schema.WorkflowOf(set.Field) is { } workflow)
                 {
-                    Check(schema, key, set);
-                    // Most collections have no workflow: test the count before searching the list (every set's path).
-                    if (!create && hasWorkflows && set.Value is { Kind: FieldValueKind.String } to && schema.WorkflowOf(set.Field) is { } workflow)
-                    {
-                        CheckStep(documents, state, key, workflow, setHere, to.AsString(), authority);
-                    }
-                    if (keepsSetValues)
-                    {
-                        (setHere ??= new Dictionary<string, FieldValue>(StringComparer.Ordinal))[set.Field] = set.Value;
-                    }
-                    break;
+                    CheckStep(documents, state, key, workflow, setHere, to.AsString(), authority);
                 }
-                case AddElement add:
+                if (keepsSetValues)
                 {
-                    Check(schema, key, add);
-                    var field = schema.Fields[add.Field];
-                    if (state is not null && state.Sets.TryGetValue(add.Field, out var elements) && elements.TryGetValue(add.ElementId, out var existing) && existing.IsLive)
-                    {
-                        throw new ValidationException(key, add.Field, $"element '{add.ElementId}' already exists");
-                    }
-                    addedHere = (addedHere ?? new Dictionary<string, int>(StringComparer.Ordinal));
-                    addedHere[add.Field] = addedHere.GetValueOrDefault(add.Field) + 1;
-                    if (documents.ElementCount(key, add.Field) + addedHere[add.Field] > field.MaxElements)
-                    {
-                        throw new ValidationException(key, add.Field, $"the set may be given at most {field.MaxElements} elements (removed ones count too)");
-                    }
-                    CheckNotClosed(documents, schema, state, key, add.Field, setHere, "cannot take new entries");
-                    break;
+                    (setHere ??= new Dictionary<string, FieldValue>(StringComparer.Ordinal))[set.Field] = set.Value;
                 }
-                case SetElementField setElement:
-                {
-                    Check(schema, key, setElement);
-                    RequireLiveElement(state, key, setElement.Field, setElement.ElementId, mutations);
-                    CheckNotClosed(documents, schema, state, key, setElement.Field, setHere, "cannot have its entries changed");
-                    break;
-                }
-                case RemoveElement remove:
-                    Check(schema, key, remove);
-                    RequireLiveElement(state, key, remove.Field, remove.ElementId, mutations);
-                    break;
-                case DeleteDocument:
-                    if (create)
-                    {
-                        throw new ValidationException(key, null, "a document cannot be deleted while it is created");
-                    }
-                    break;
-                case ResolveFlag resolve:
-                    CheckResolution(documents, schema, key, resolve, authority);
-                    break;
-                default:
-                    throw new ValidationException(key, mutation.TargetField, $"unsupported mutation {mutation.GetType().Name}");
             }
+            else
+            {
+                CheckOther(documents, schema, state, key, mutations, mutation, create, authority, setHere, ref addedHere);
+            }
+            // After the checks: a mutation that fails them (a null id, say) is refused before it is measured.
+            bytes += ValueRules.EstimateBytes(mutation);
         }
 
-        estimatedBytes = ValueRules.EstimateAddedBytes(mutations, string.Empty);
+        estimatedBytes = bytes;
         if (documents.CheckStateCapOf(state, key, estimatedBytes) is { } tooBig)
         {
             throw new ValidationException(key, null, tooBig);
@@ -141,6 +108,55 @@ public static class EditValidator
             throw new ValidationException(key, missing);
         }
         return state;
+    }
+
+    /// <summary>Checks one mutation of an edit, any kind but a field set (see <see cref="ValidateEdit"/>).</summary>
+    private static void CheckOther(DocumentSet documents, CollectionSchema schema, DocumentState? state, DocumentKey key,
+        IReadOnlyList<Mutation> mutations, Mutation mutation, bool create, StatusAuthority authority,
+        Dictionary<string, FieldValue>? setHere, ref Dictionary<string, int>? addedHere)
+    {
+        switch (mutation)
+        {
+            case AddElement add:
+            {
+                Check(schema, key, add);
+                var field = schema.Fields[add.Field];
+                if (state is not null && state.Sets.TryGetValue(add.Field, out var elements) && elements.TryGetValue(add.ElementId, out var existing) && existing.IsLive)
+                {
+                    throw new ValidationException(key, add.Field, $"element '{add.ElementId}' already exists");
+                }
+                addedHere ??= new Dictionary<string, int>(StringComparer.Ordinal);
+                addedHere[add.Field] = addedHere.GetValueOrDefault(add.Field) + 1;
+                if (documents.ElementCount(key, add.Field) + addedHere[add.Field] > field.MaxElements)
+                {
+                    throw new ValidationException(key, add.Field, $"the set may be given at most {field.MaxElements} elements (removed ones count too)");
+                }
+                CheckNotClosed(documents, schema, state, key, add.Field, setHere, "cannot take new entries");
+                break;
+            }
+            case SetElementField setElement:
+            {
+                Check(schema, key, setElement);
+                RequireLiveElement(state, key, setElement.Field, setElement.ElementId, mutations);
+                CheckNotClosed(documents, schema, state, key, setElement.Field, setHere, "cannot have its entries changed");
+                break;
+            }
+            case RemoveElement remove:
+                Check(schema, key, remove);
+                RequireLiveElement(state, key, remove.Field, remove.ElementId, mutations);
+                break;
+            case DeleteDocument:
+                if (create)
+                {
+                    throw new ValidationException(key, null, "a document cannot be deleted while it is created");
+                }
+                break;
+            case ResolveFlag resolve:
+                CheckResolution(documents, schema, key, resolve, authority);
+                break;
+            default:
+                throw new ValidationException(key, mutation.TargetField, $"unsupported mutation {mutation.GetType().Name}");
+        }
     }
 
     private static bool OnlyResolutions(IReadOnlyList<Mutation> mutations, int count)

@@ -165,35 +165,44 @@ public static class ValueRules
     /// <inheritdoc cref="EstimateAddedBytes(Op)"/>
     public static long EstimateAddedBytes(IReadOnlyList<Mutation> mutations, string author)
     {
-        long bytes = 64 + AuthorBytes(author);
-        // Indexed, not foreach: an enumerator over the interface is an allocation, and this runs twice per edit.
+        var bytes = OpBaseBytes + AuthorBytes(author);
+        // Indexed, not foreach: an enumerator over the interface is an allocation.
         for (int i = 0, count = mutations.Count; i < count; i++)
         {
-            var mutation = mutations[i];
-            bytes += 32;
-            switch (mutation)
-            {
-                case SetField set:
-                    bytes += set.Field.Length + SizeOf(set.Value);
-                    break;
-                case AddElement add:
-                    bytes += add.Field.Length + add.ElementId.Length;
-                    foreach (var (name, value) in new ElementValues(add.Values))
-                    {
-                        bytes += 16 + name.Length + SizeOf(value);
-                    }
+            bytes += EstimateBytes(mutations[i]);
+        }
+        return bytes;
+    }
 
-                    break;
-                case SetElementField element:
-                    bytes += element.Field.Length + element.ElementId.Length + element.ElementField.Length + SizeOf(element.Value);
-                    break;
-                case RemoveElement remove:
-                    bytes += remove.Field.Length + remove.ElementId.Length;
-                    break;
-                case ResolveFlag resolve:
-                    bytes += resolve.FlagId.Length;
-                    break;
-            }
+    /// <summary>The fixed allowance per op of <see cref="EstimateAddedBytes(IReadOnlyList{Mutation}, string)"/> (stamps, causal record).</summary>
+    internal const long OpBaseBytes = 64;
+
+    /// <summary>One mutation's share of <see cref="EstimateAddedBytes(IReadOnlyList{Mutation}, string)"/>: the validator sums
+    /// these in its own pass over the mutations instead of walking the list again.</summary>
+    internal static long EstimateBytes(Mutation mutation)
+    {
+        long bytes = 32;
+        switch (mutation)
+        {
+            case SetField set:
+                bytes += set.Field.Length + SizeOf(set.Value);
+                break;
+            case AddElement add:
+                bytes += add.Field.Length + add.ElementId.Length;
+                foreach (var (name, value) in new ElementValues(add.Values))
+                {
+                    bytes += 16 + name.Length + SizeOf(value);
+                }
+                break;
+            case SetElementField element:
+                bytes += element.Field.Length + element.ElementId.Length + element.ElementField.Length + SizeOf(element.Value);
+                break;
+            case RemoveElement remove:
+                bytes += remove.Field.Length + remove.ElementId.Length;
+                break;
+            case ResolveFlag resolve:
+                bytes += resolve.FlagId.Length;
+                break;
         }
         return bytes;
     }
