@@ -287,14 +287,20 @@ internal sealed partial class RelayEngine
         {
             return (ToOp(message!, bytes.Length, index), null);
         }
-        CheckSize(bytes.Length, read.Document.ToString(), index);
+        if (bytes.Length > MaxOpBytes)
+        {
+            throw OpTooLarge(index, read.Document.ToString(), bytes.Length);
+        }
         return (read, bytes);
     }
 
     /// <summary>A pushed op message as a Core op, or the refusal that names what is wrong with it.</summary>
     private static Op ToOp(Wire.Op message, int size, int index)
     {
-        CheckSize(size, Describe(message.Document), index);
+        if (size > MaxOpBytes)
+        {
+            throw OpTooLarge(index, Describe(message.Document), size);
+        }
         try
         {
             return Wire.CoreMessages.ToOp(message);
@@ -305,13 +311,9 @@ internal sealed partial class RelayEngine
         }
     }
 
-    private static void CheckSize(int size, string document, int index)
-    {
-        if (size > MaxOpBytes)
-        {
-            throw RelayRefusal.TooLarge($"op #{index} on {document} is {size} bytes; at most {MaxOpBytes} per op");
-        }
-    }
+    // The document is named only when refusing: formatting it for every op pushed cost a string per op.
+    private static RelayRefusal OpTooLarge(int index, string document, int size) =>
+        RelayRefusal.TooLarge($"op #{index} on {document} is {size} bytes; at most {MaxOpBytes} per op");
 
     private static string Describe(Wire.DocumentKey? key) => key is null ? "(no document)" : $"{key.Collection}/{key.Id}";
 }
