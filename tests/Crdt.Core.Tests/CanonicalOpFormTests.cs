@@ -15,6 +15,20 @@ public sealed class CanonicalOpFormTests
     private static readonly ReplicaId Tablet = new("tablet-7");
     private static readonly DocumentKey Order = new(WorkOrderFields.Collection, "wo-42");
 
+    /// <summary>Canonical encodings of random ops changed at random: a byte replaced, inserted or removed.</summary>
+    internal static Gen<byte[]> ChangedEncodings() =>
+        from op in Ops()
+        let bytes = OpCodec.Encode(op)
+        from at in Gen.Choose(0, bytes.Length - 1)
+        from value in Gen.Choose(0, 255)
+        from how in Gen.Choose(0, 2)
+        select how switch
+        {
+            0 => bytes.Select((b, i) => i == at ? (byte)value : b).ToArray(),
+            1 => [.. bytes[..at], (byte)value, .. bytes[at..]],
+            _ => [.. bytes[..at], .. bytes[(at + 1)..]],
+        };
+
     internal static Gen<Op> Ops()
     {
         var texts = Gen.Elements("", "a", "on site", "ünïcode ✓", "日本語", "emoji 😀", new string('x', 200));
@@ -81,17 +95,7 @@ public sealed class CanonicalOpFormTests
     {
         // Canonical encodings changed at random (a byte replaced, inserted or removed): most no longer
         // decode; of those that do, every one accepted must be exactly what the encoder writes.
-        var changed = from op in Ops()
-                      let bytes = OpCodec.Encode(op)
-                      from at in Gen.Choose(0, bytes.Length - 1)
-                      from value in Gen.Choose(0, 255)
-                      from how in Gen.Choose(0, 2)
-                      select how switch
-                      {
-                          0 => bytes.Select((b, i) => i == at ? (byte)value : b).ToArray(),
-                          1 => [.. bytes[..at], (byte)value, .. bytes[at..]],
-                          _ => [.. bytes[..at], .. bytes[(at + 1)..]],
-                      };
+        var changed = ChangedEncodings();
         var accepted = 0;
         Prop.ForAll(Arb.From(changed), bytes =>
         {
